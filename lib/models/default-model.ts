@@ -1,0 +1,64 @@
+// The default model used when the user passes no --model: Qwen2.5-1.5B-Instruct, Q4_K_M quantisation
+// (multilingual — 29+ languages —, ~1.1 GB, runs on a laptop CPU).
+import { existsSync, statSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const DEFAULT_MODEL = {
+  uri: "hf:Qwen/Qwen2.5-1.5B-Instruct-GGUF/qwen2.5-1.5b-instruct-q4_k_m.gguf",
+  file: "qwen2.5-1.5b-instruct-q4_k_m.gguf",
+} as const;
+
+/**
+ * The name `node-llama-cpp pull` gives the file when no `--filename` is passed (it prefixes
+ * "hf_<user>_"); accepted too so a plain `pull --dir <dir> <uri>` also works.
+ */
+export const DEFAULT_MODEL_PULLED_FILE = `hf_Qwen_${DEFAULT_MODEL.file}`;
+
+export type ModelPathResult = { ok: true; path: string } | { ok: false; message: string };
+
+/** POLYGLOT_MODELS_DIR, else $XDG_CACHE_HOME/polyglot-personachat/models, else ~/.cache/polyglot-personachat/models. */
+export function modelCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.POLYGLOT_MODELS_DIR) return resolve(env.POLYGLOT_MODELS_DIR);
+  if (env.XDG_CACHE_HOME) return join(resolve(env.XDG_CACHE_HOME), "polyglot-personachat", "models");
+  return join(homedir(), ".cache", "polyglot-personachat", "models");
+}
+
+/** The one-line command that downloads the default model into `dir` under the expected file name. */
+export function defaultModelPullCommand(dir: string = modelCacheDir()): string {
+  return `npx --no node-llama-cpp pull --dir ${dir} --filename ${DEFAULT_MODEL.file} ${DEFAULT_MODEL.uri}`;
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Resolves the --model flag: a given path must exist and end in .gguf; without a flag, the default
+ * model file in the cache dir. Never throws; `message` is a single line suitable for stderr.
+ */
+export function resolveModelPath(flag?: string, env: NodeJS.ProcessEnv = process.env): ModelPathResult {
+  if (flag !== undefined) {
+    if (flag.trim() === "") return { ok: false, message: "--model must not be empty (expected a path to a .gguf file)" };
+    const path = resolve(flag);
+    if (!path.toLowerCase().endsWith(".gguf")) return { ok: false, message: `--model must be a .gguf file, got ${flag}` };
+    if (!existsSync(path)) return { ok: false, message: `model file not found: ${path}` };
+    if (!isFile(path)) return { ok: false, message: `--model is not a regular file: ${path}` };
+    return { ok: true, path };
+  }
+  const dir = modelCacheDir(env);
+  for (const name of [DEFAULT_MODEL.file, DEFAULT_MODEL_PULLED_FILE]) {
+    const candidate = join(dir, name);
+    if (isFile(candidate)) return { ok: true, path: candidate };
+  }
+  return {
+    ok: false,
+    message:
+      `default model not found at ${join(dir, DEFAULT_MODEL.file)}; download it once with: ` +
+      `${defaultModelPullCommand(dir)}  (or pass --model PATH.gguf)`,
+  };
+}

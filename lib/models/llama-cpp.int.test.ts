@@ -1,0 +1,148 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { AIMessage, HumanMessage, SystemMessage, ToolMessage } from "@langchain/core/messages";
+import { toJsonSchema } from "@langchain/core/utils/json_schema";
+import { ChatLlamaCppEngine, LlamaCppOptionsSchema, toLlamaChatHistory, type LlamaCppResponseFormat } from "./llama-cpp.js";
+import { writeTinyGguf } from "./tiny-gguf.js";
+
+// The real llama.cpp engine on a tiny random-weight GGUF. threads: 1 — on a busy 2-core box llama.cpp's
+// spinning thread pool makes 2 threads 10–100× slower than 1 for a model this small.
+const Reply = z.object({ text: z.string().max(200), ends_conversation: z.boolean() });
+const replyFormat: LlamaCppResponseFormat = {
+  type: "json_schema",
+  json_schema: { name: "reply", schema: toJsonSchema(Reply) as Record<string, unknown> },
+};
+const persona = new SystemMessage("You are Ana, a cheerful baker from Valencia. Stay in character. ".repeat(4));
+
+let dir: string;
+let path: string;
+let engine: ChatLlamaCppEngine;
+const fileStart = performance.now();
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "llama-cpp-int-"));
+  path = join(dir, "tiny.gguf");
+  await writeTinyGguf(path, { seed: 42 });
+  engine = new ChatLlamaCppEngine({ modelPath: path, threads: 1, maxTokens: 48, seed: 1 });
+});
+
+afterAll(async () => {
+  await engine?.dispose();
+  rmSync(dir, { recursive: true, force: true });
+  const seconds = (performance.now() - fileStart) / 1000;
+  console.log(`[llama-cpp.int] whole file: ${seconds.toFixed(2)} s`);
+});
+
+describe("options and message conversion (no engine)", () => {
+  it("applies defaults and rejects bad options", () => {
+    expect(LlamaCppOptionsSchema.parse({ modelPath: "m.gguf" })).toEqual({
+      modelPath: "m.gguf",
+      threads: 2,
+      contextSize: 8192,
+      temperature: 0.8,
+      maxTokens: 512,
+      gpu: false,
+    });
+    expect(() => new ChatLlamaCppEngine({ modelPath: "m.gguf", threads: 0 })).toThrow(/invalid option threads/);
+    expect(() => new ChatLlamaCppEngine({ modelPath: "" })).toThrow(/modelPath/);
+  });
+
+  it("maps system/human/ai messages and rejects tool messages", () => {
+    expect(toLlamaChatHistory([new SystemMessage("s"), new HumanMessage("h"), new AIMessage("a")])).toEqual([
+      { type: "system", text: "s" },
+      { type: "user", text: "h" },
+      { type: "model", response: ["a"] },
+    ]);
+    expect(() => toLlamaChatHistory([new ToolMessage({ content: "x", tool_call_id: "1" })])).toThrow(/unsupported message type "tool"/);
+  });
+
+  it("reports provider and model name to LangSmith without loading", () => {
+    const e = new ChatLlamaCppEngine({ modelPath: "/x/qwen.gguf", threads: 1 });
+    expect(e._llmType()).toBe("llama-cpp");
+    expect(e.getLsParams({} as never)).toMatchObject({ ls_provider: "llama-cpp", ls_model_name: "qwen.gguf", ls_model_type: "chat" });
+    expect(e._identifyingParams()).toMatchObject({ model_name: "qwen.gguf", threads: 1 });
+    expect(e.loaded).toBe(false);
+  });
+});
+
+describe("ChatLlamaCppEngine on the tiny GGUF", () => {
+  it("loads lazily, once, with node-llama-cpp's ChatML wrapper", async () => {
+    expect(engine.loaded).toBe(false);
+    const t0 = performance.now();
+    const [a, b] = await Promise.all([engine.load(), engine.load()]);
+    console.log(`[llama-cpp.int] load (getLlama + loadModel + createContext): ${(performance.now() - t0).toFixed(0)} ms`);
+    expect(a).toBe(b);
+    expect(a.chat.chatWrapper.wrapperName).toBe("ChatML");
+    expect(a.context.contextSize).toBe(8192);
+  });
+
+  it("plain invoke returns an AIMessage with string content, usage and metadata", async () => {
+    const t0 = performance.now();
+    const res = await engine.invoke([persona, new HumanMessage("Hola, ¿qué tal?")]);
+    const ms = performance.now() - t0;
+    expect(AIMessage.isInstance(res)).toBe(true);
+    expect(typeof res.content).toBe("string");
+    const usage = res.usage_metadata!;
+    expect(usage.input_tokens).toBeGreaterThan(50);
+    expect(usage.output_tokens).toBeGreaterThan(0);
+    expect(usage.output_tokens).toBeLessThanOrEqual(48);
+    expect(usage.total_tokens).toBe(usage.input_tokens + usage.output_tokens);
+    expect(res.response_metadata).toMatchObject({ model: "tiny.gguf" });
+    expect(["stop", "length"]).toContain(res.response_metadata.finish_reason);
+    console.log(`[llama-cpp.int] plain: ${usage.output_tokens} tokens in ${ms.toFixed(0)} ms (${((usage.output_tokens / ms) * 1000).toFixed(0)} tok/s)`);
+  });
+
+  it("response_format json_schema yields JSON that validates with the zod schema", async () => {
+    const model = await engine.load();
+    const t0 = performance.now();
+    const res = await engine.invoke([persona, new HumanMessage("Reply with JSON.")], { response_format: replyFormat, maxTokens: 300 });
+    const ms = performance.now() - t0;
+    const parsed = Reply.safeParse(JSON.parse(res.content as string));
+    expect(parsed.success, `${res.content}`).toBe(true);
+    expect(res.response_metadata.finish_reason).toBe("stop");
+    const usage = res.usage_metadata!;
+    console.log(`[llama-cpp.int] json: ${usage.output_tokens} tokens in ${ms.toFixed(0)} ms (${((usage.output_tokens / ms) * 1000).toFixed(0)} tok/s)`);
+    // a second call reuses the loaded model (and the KV cache of the shared persona prefix) and the cached grammar
+    const again = await engine.invoke([persona, new HumanMessage("Another one.")], { response_format: replyFormat, maxTokens: 300, seed: 2 });
+    expect(Reply.safeParse(JSON.parse(again.content as string)).success, `${again.content}`).toBe(true);
+    expect(await engine.load()).toBe(model);
+    expect(again.usage_metadata?.input_token_details?.cache_read).toBeGreaterThan(50);
+  });
+
+  it("is deterministic for a given seed and honours per-call maxTokens", async () => {
+    const msgs = [persona, new HumanMessage("Tell me about bread.")];
+    const a = await engine.invoke(msgs, { seed: 7, maxTokens: 8, temperature: 1 });
+    const b = await engine.invoke(msgs, { seed: 7, maxTokens: 8, temperature: 1 });
+    expect(a.content).toBe(b.content);
+    expect(a.usage_metadata!.output_tokens).toBeLessThanOrEqual(8);
+  });
+
+  it("serialises concurrent calls on its single sequence", async () => {
+    const results = await Promise.all(
+      [1, 2, 3].map((seed) => engine.invoke([persona, new HumanMessage(`Question ${seed}`)], { seed, maxTokens: 16 })),
+    );
+    for (const r of results) expect(typeof r.content).toBe("string");
+  });
+
+  it("rejects an unsupported schema before generating, and honours an aborted signal", async () => {
+    const bad: LlamaCppResponseFormat = {
+      type: "json_schema",
+      json_schema: { name: "bad", schema: toJsonSchema(z.object({ code: z.string().regex(/^x/) })) as Record<string, unknown> },
+    };
+    await expect(engine.invoke([new HumanMessage("hi")], { response_format: bad })).rejects.toThrow(/"pattern"/);
+    const controller = new AbortController();
+    controller.abort(new Error("stop it"));
+    await expect(engine.invoke([new HumanMessage("hi")], { signal: controller.signal })).rejects.toThrow();
+  });
+
+  it("dispose frees the model; the engine reloads lazily afterwards", async () => {
+    await engine.dispose();
+    expect(engine.loaded).toBe(false);
+    const res = await engine.invoke([new HumanMessage("Back again?")], { maxTokens: 4 });
+    expect(typeof res.content).toBe("string");
+    expect(engine.loaded).toBe(true);
+  });
+});

@@ -1,0 +1,62 @@
+// npm run model:tiny -- --out PATH [--seed N] [--context-length N]
+// Writes a tiny deterministic random-weight llama GGUF (for tests / smoke runs) and prints its path.
+import { parseArgs } from "node:util";
+import { mkdir } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { z } from "zod";
+import { writeTinyGguf } from "../lib/models/tiny-gguf.js";
+
+const USAGE = "usage: npm run model:tiny -- --out PATH.gguf [--seed N] [--context-length N]";
+
+const intString = (name: string, min: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `--${name} must be a non-negative integer`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `--${name} must be >= ${min}`));
+
+const FlagsSchema = z.object({
+  out: z
+    .string({ required_error: "missing --out PATH" })
+    .min(1, "--out must not be empty")
+    .refine((p) => p.toLowerCase().endsWith(".gguf"), "--out must end in .gguf"),
+  seed: intString("seed", 0).optional(),
+  "context-length": intString("context-length", 16).optional(),
+});
+
+function fail(message: string): never {
+  process.stderr.write(`model:tiny: ${message.split("\n")[0]}  (${USAGE})\n`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  let values: unknown;
+  try {
+    ({ values } = parseArgs({
+      args: process.argv.slice(2),
+      options: {
+        out: { type: "string" },
+        seed: { type: "string" },
+        "context-length": { type: "string" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    fail(err instanceof Error ? err.message : String(err));
+  }
+  const parsed = FlagsSchema.safeParse(values);
+  if (!parsed.success) fail(parsed.error.issues[0]?.message ?? "invalid flags");
+  const { out, seed, "context-length": contextLength } = parsed.data;
+  const path = resolve(out);
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeTinyGguf(path, { seed, contextLength });
+  } catch (err) {
+    process.stderr.write(`model:tiny: cannot write ${path}: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+  process.stdout.write(`${path}\n`);
+}
+
+await main();
