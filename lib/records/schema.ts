@@ -1,0 +1,114 @@
+import { z } from "zod";
+
+/**
+ * The dialogue record: one JSON object per line of the output JSONL.
+ * This zod object is the single definition of the format: the writer validates
+ * every record against it and every reader parses with it.
+ */
+
+export const SpeakerSchema = z.enum(["A", "B"]);
+export type Speaker = z.infer<typeof SpeakerSchema>;
+export const SPEAKERS: readonly Speaker[] = ["A", "B"];
+
+export const TurnSchema = z.object({
+  speaker: SpeakerSchema,
+  text: z.string(),
+});
+export type Turn = z.infer<typeof TurnSchema>;
+
+export const PersonaSchema = z.object({
+  speaker: SpeakerSchema,
+  /** the first name the rewrite gave the speaker ("" when the rewrite failed) */
+  name: z.string(),
+  /** the persona written natively in the target language */
+  sentences: z.array(z.string()),
+  /** the English source persona it was rewritten from */
+  source_sentences: z.array(z.string()),
+});
+export type Persona = z.infer<typeof PersonaSchema>;
+
+export const RejectionReasonSchema = z.object({
+  /** a gate name (language, placeholder, …), "critique", or "structured_output" */
+  check: z.string(),
+  detail: z.string(),
+  turn: z.number().int().nonnegative().optional(),
+});
+export type RejectionReason = z.infer<typeof RejectionReasonSchema>;
+
+export const SpeechEventRefSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  category: z.string(),
+});
+export type SpeechEventRef = z.infer<typeof SpeechEventRefSchema>;
+
+/** A 1–5 rating as an enum, so that a grammar can force it (grammars do not know `minimum`). */
+const Score = z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(5)]);
+
+/** What the self-critique LLM call must return (its JSON schema is given to the model as a grammar). */
+export const CritiqueSchema = z.object({
+  persona_faithfulness: Score.describe("1-5: each speaker stays true to their own persona"),
+  speech_event_fit: Score.describe("1-5: the conversation is the requested kind of speech event"),
+  naturalness: Score.describe("1-5: reads like native speakers chatting, not a translation"),
+  verdict: z.enum(["accept", "revise"]),
+  offending_turns: z.array(z.number().int().min(0).max(63)).max(16).describe("0-based indices of the turns to rewrite"),
+  feedback: z.string().max(600).describe("what to change, concretely"),
+});
+export type Critique = z.infer<typeof CritiqueSchema>;
+
+export const UsageSchema = z.object({
+  input_tokens: z.number().int().nonnegative(),
+  output_tokens: z.number().int().nonnegative(),
+});
+export type Usage = z.infer<typeof UsageSchema>;
+export const ZERO_USAGE: Usage = { input_tokens: 0, output_tokens: 0 };
+export function addUsage(a: Usage, b: Usage): Usage {
+  return { input_tokens: a.input_tokens + b.input_tokens, output_tokens: a.output_tokens + b.output_tokens };
+}
+
+export const ProvenanceSchema = z.object({
+  provider: z.string(),
+  model: z.string(),
+  prompt_variant: z.string(),
+  prompt_hash: z.string(),
+  seed: z.number().int(),
+  /** LLM calls made for this dialogue, failed ones included */
+  attempts: z.number().int().nonnegative(),
+  usage: UsageSchema,
+  created_at: z.string().datetime(),
+  duration_ms: z.number().nonnegative(),
+  trace_id: z.string().optional(),
+});
+export type Provenance = z.infer<typeof ProvenanceSchema>;
+
+export const DialogueRecordSchema = z
+  .object({
+    id: z.string().min(1),
+    language: z.string().min(1),
+    source_language: z.literal("en"),
+    status: z.enum(["accepted", "rejected"]),
+    rejection_reasons: z.array(RejectionReasonSchema),
+    speech_event: SpeechEventRefSchema,
+    common_ground: z.string(),
+    personas: z.array(PersonaSchema).length(2),
+    turns: z.array(TurnSchema),
+    critique: CritiqueSchema.nullable(),
+    provenance: ProvenanceSchema,
+  })
+  .superRefine((record, ctx) => {
+    if (record.status === "accepted" && record.rejection_reasons.length > 0) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: "an accepted record has no rejection reasons", path: ["rejection_reasons"] });
+    }
+    if (record.status === "rejected" && record.rejection_reasons.length === 0) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: "a rejected record says why", path: ["rejection_reasons"] });
+    }
+  });
+export type DialogueRecord = z.infer<typeof DialogueRecordSchema>;
+
+/** One line, for error messages: `path: message; path: message`. */
+export function formatZodError(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.length ? issue.path.join(".") : "(root)"}: ${issue.message}`)
+    .join("; ");
+}

@@ -1,0 +1,31 @@
+import { checkTurn, type CheckName, type GateFailure } from "../lib/gates/index.js";
+import { type LanguageInfo, resolveLanguage } from "../lib/lang/languages.js";
+import type { Turn } from "../lib/records/schema.js";
+
+/** Small pieces several nodes use: language slots, persona text, the gates on prose. */
+
+export function languageOf(tag: string): LanguageInfo {
+  const resolved = resolveLanguage(tag);
+  if (!resolved.ok) throw new Error(resolved.message);
+  return resolved.lang;
+}
+
+export function languageSlots(lang: LanguageInfo): Record<string, string> {
+  return { language_name: lang.englishName, language_native_name: lang.nativeName, language_tag: lang.tag };
+}
+
+export function bulletList(sentences: readonly string[]): string {
+  return sentences.map((sentence) => `- ${sentence}`).join("\n");
+}
+
+/** The gates that make sense on a paragraph of generated prose (a persona, the common ground). */
+const PROSE_CHECKS: CheckName[] = ["empty", "language", "placeholder", "meta_text"];
+
+export function checkProse(text: string, language: string): GateFailure | null {
+  const turns: Turn[] = [{ speaker: "A", text }];
+  return checkTurn(turns, 0, { lang: language, checks: PROSE_CHECKS })[0] ?? null;
+}
+
+export function describeFailures(failures: readonly { check: string; detail: string }[]): string {
+  return failures.map((failure) => `${failure.check}: ${failure.detail}`).join("; ");
+}

@@ -1,0 +1,99 @@
+import type { Runtime } from "@langchain/langgraph";
+import { AIMessage, type BaseMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
+import { z } from "zod";
+import { type DialogueContext, resolveRuntime } from "../../graphs/dialogue/configuration.js";
+import type { DialogueState, DialogueUpdate } from "../../graphs/dialogue/state.js";
+import { type Demonstration, loadDemonstrations, pickDemonstration } from "../../lib/demonstrations.js";
+import { invokeStructured } from "../../lib/models/structured.js";
+import { fillSlots, loadPromptSet, type PromptTemplate } from "../../lib/prompts/loader.js";
+import { createRng, hashSeed } from "../../lib/random.js";
+import { addUsage, type Speaker } from "../../lib/records/schema.js";
+import { bulletList, languageOf, languageSlots } from "../shared.js";
+
+const turnSchemas = new Map<number, ReturnType<typeof buildTurnSchema>>();
+function buildTurnSchema(maxChars: number) {
+  return z.object({ utterance: z.string().max(maxChars), ends_conversation: z.boolean() });
+}
+/** One chat message and whether it closes the conversation (length-bounded, so a grammar bounds it too). */
+export function turnSchema(maxChars: number) {
+  let schema = turnSchemas.get(maxChars);
+  if (!schema) turnSchemas.set(maxChars, (schema = buildTurnSchema(maxChars)));
+  return schema;
+}
+
+export function speakerOfTurn(index: number): Speaker {
+  return index % 2 === 0 ? "A" : "B";
+}
+
+function renderDemonstration(prompt: PromptTemplate, demo: Demonstration): string {
+  return fillSlots(prompt.section("demonstration"), {
+    persona_1: bulletList(demo.personas[0]),
+    persona_2: bulletList(demo.personas[1]),
+    situation: demo.common_ground,
+    conversation: demo.turns.map((turn) => `– ${turn}`).join("\n"),
+  });
+}
+
+/**
+ * The messages one speaker sees: its own persona (never the other's), the common ground, the speech event, an
+ * English demonstration, then the dialogue so far as a chat — its own turns as its earlier answers, the
+ * partner's as incoming messages. Notes for this call only (progress, retry feedback, repair feedback) go on
+ * the last incoming message, so the prefix of every call is the prefix of the next.
+ */
+export function speakerMessages(state: DialogueState, prompt: PromptTemplate, speaker: Speaker): BaseMessage[] {
+  const persona = state.personas.find((p) => p.speaker === speaker);
+  const event = state.speechEvent;
+  if (!persona || !event) throw new Error("speakerTurn runs after the personas and the speech event exist");
+  const demo = pickDemonstration(loadDemonstrations(), event.id, createRng(hashSeed(state.seed, state.language, state.index, "demo")));
+  const system = fillSlots(prompt.section("system"), {
+    ...languageSlots(languageOf(state.language)),
+    name: persona.name,
+    persona: bulletList(persona.sentences),
+    common_ground: state.commonGround,
+    speech_event_name: event.name,
+    speech_event_description: event.description,
+    demonstration: renderDemonstration(prompt, demo),
+  });
+
+  const chat: BaseMessage[] = [];
+  if (speaker === "A") chat.push(new HumanMessage(prompt.section("opening")));
+  for (const turn of state.turns) {
+    chat.push(
+      turn.speaker === speaker
+        ? new AIMessage(JSON.stringify({ utterance: turn.text, ends_conversation: false }))
+        : new HumanMessage(turn.text),
+    );
+  }
+
+  const turnNumber = state.turns.length + 1;
+  const notes = [
+    fillSlots(prompt.section("progress"), {
+      turn_number: turnNumber,
+      target_turns: state.targetTurns,
+      closing_hint: turnNumber >= state.targetTurns - 1 ? prompt.section("closing-hint") : "",
+    }),
+  ];
+  if (state.repairFeedback) notes.push(fillSlots(prompt.section("repair"), { feedback: state.repairFeedback }));
+  if (state.turnFeedback) notes.push(fillSlots(prompt.section("retry"), { feedback: state.turnFeedback }));
+  const last = chat.at(-1)!;
+  chat[chat.length - 1] = new HumanMessage(`${last.content as string}\n\n${notes.join("\n")}`);
+  return [new SystemMessage(system), ...chat];
+}
+
+/** The speaker whose turn it is writes one utterance; checkTurn decides whether it stands. */
+export async function speakerTurn(state: DialogueState, runtime: Runtime<DialogueContext>): Promise<DialogueUpdate> {
+  const { config, chatModel } = resolveRuntime(runtime);
+  const prompt = loadPromptSet(config.promptVariant).get("speaker-turn");
+  const speaker = speakerOfTurn(state.turns.length);
+  const result = await invokeStructured(chatModel, turnSchema(config.maxTurnChars), speakerMessages(state, prompt, speaker), {
+    name: "turn",
+    runName: `turn ${state.turns.length} (${speaker})`,
+  });
+  return {
+    usage: addUsage(state.usage, result.usage),
+    attempts: state.attempts + 1,
+    candidate: result.ok
+      ? { speaker, text: result.value.utterance.trim(), endsConversation: result.value.ends_conversation }
+      : { speaker, text: "", endsConversation: false, outputError: result.reason },
+  };
+}

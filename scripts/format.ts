@@ -1,0 +1,27 @@
+import type { DialogueRecord } from "../lib/records/schema.js";
+
+/** A record as a person reads it in a terminal; `brief` gives one line. */
+export function formatDialogue(record: DialogueRecord, options: { brief?: boolean } = {}): string {
+  const status =
+    record.status === "accepted"
+      ? "accepted"
+      : `rejected: ${record.rejection_reasons
+          .map((r) => `${r.check}${r.turn !== undefined ? ` (turn ${r.turn})` : ""}: ${r.detail}`)
+          .join("; ")}`;
+  const head = `${record.id} · ${record.language} · ${record.speech_event.name} · ${record.turns.length} turns · ${status}`;
+  if (options.brief) return head;
+  const names = new Map(record.personas.map((p) => [p.speaker, p.name || p.speaker]));
+  const width = Math.max(...[...names.values()].map((n) => n.length));
+  const lines = [`── ${head}`];
+  for (const persona of record.personas) {
+    lines.push(`${persona.speaker} ${names.get(persona.speaker)}: ${persona.sentences.join(" ") || "(not rewritten)"}`);
+  }
+  if (record.common_ground) lines.push(`Common ground: ${record.common_ground}`);
+  lines.push("");
+  for (const turn of record.turns) lines.push(`${(names.get(turn.speaker) ?? turn.speaker).padEnd(width)}  ${turn.text}`);
+  if (record.critique) {
+    const c = record.critique;
+    lines.push("", `Critique: persona ${c.persona_faithfulness}/5 · speech event ${c.speech_event_fit}/5 · naturalness ${c.naturalness}/5 · ${c.verdict}${c.feedback ? ` — ${c.feedback}` : ""}`);
+  }
+  return lines.join("\n");
+}
