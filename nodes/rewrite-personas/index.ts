@@ -31,7 +31,8 @@ export async function rewritePersonas(state: DialogueState, runtime: Runtime<Dia
   const startedAt = state.startedAt || Date.now();
   const { config, chatModel } = resolveRuntime(runtime);
   const lang = languageOf(state.language);
-  const prompt = loadPromptSet(config.promptVariant).get("rewrite-persona");
+  const prompts = loadPromptSet(config.promptVariant);
+  const prompt = prompts.get("rewrite-persona");
   const rng = createRng(hashSeed(state.seed, state.language, state.index, "personas"));
   const source = (state.sourcePersonas as [string[], string[]] | undefined) ?? pickPersonaPair(loadBuiltinPersonas(), rng);
 
@@ -75,6 +76,6 @@ export async function rewritePersonas(state: DialogueState, runtime: Runtime<Dia
     rejectionReasons: [...state.rejectionReasons, ...rejectionReasons],
     usage,
     attempts,
-    promptHash: loadPromptSet(config.promptVariant).hash,
+    promptHash: prompts.hash,
   };
 }
