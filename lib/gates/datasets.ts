@@ -1,0 +1,77 @@
+/**
+ * Dialogue datasets the gates run on: XPersona / ConvAI2 JSON and our JSONL records.
+ *
+ * XPersona: `[{ "persona": [...], "dialogue": [[user, reply], ...] }]`; `__SILENCE__` means no turn; a
+ * dialogue's id is its index in the file. Users are speaker "A", replies speaker "B".
+ * JSONL: one object per line, `{ id, language, turns: [{ speaker, text }] }` (extra fields allowed).
+ */
+
+import { z } from "zod";
+import type { Turn } from "./types.js";
+
+export const SILENCE = "__SILENCE__";
+
+export interface DialogueRecord {
+  id: string;
+  /** BCP-47 tag, when the record carries one */
+  language?: string;
+  turns: Turn[];
+}
+
+export const XPersonaSchema = z.array(
+  z.object({
+    persona: z.array(z.string()).optional(),
+    dialogue: z.array(z.array(z.string())),
+  }),
+);
+
+export const JsonlRecordSchema = z
+  .object({
+    id: z.union([z.string(), z.number()]).transform(String),
+    language: z.string().min(1),
+    turns: z.array(z.object({ speaker: z.string(), text: z.string() }).passthrough()),
+  })
+  .passthrough();
+
+/** Turns of one XPersona dialogue (silences dropped). */
+export function xpersonaTurns(dialogue: readonly (readonly string[])[]): Turn[] {
+  const turns: Turn[] = [];
+  for (const pair of dialogue) {
+    pair.forEach((text, k) => {
+      if (text !== SILENCE) turns.push({ speaker: k === 0 ? "A" : "B", text });
+    });
+  }
+  return turns;
+}
+
+/** ConvAI2-style JSON: `[{ "dialog": [{ "sender" | "speaker", "text" }], "dialog_id"?: … }]`. */
+export const ConvAI2Schema = z.array(
+  z.object({
+    dialog: z.array(z.object({ sender: z.string().optional(), speaker: z.string().optional(), text: z.string() })),
+    dialog_id: z.union([z.string(), z.number()]).optional(),
+    id: z.union([z.string(), z.number()]).optional(),
+  }),
+);
+
+/** XPersona (`dialogue` pairs) or ConvAI2 (`dialog` turns) JSON; throws a ZodError when it is neither. */
+export function parseXPersona(json: unknown): DialogueRecord[] {
+  const x = XPersonaSchema.safeParse(json);
+  if (x.success) return x.data.map((d, i) => ({ id: String(i), turns: xpersonaTurns(d.dialogue) }));
+  const c = ConvAI2Schema.safeParse(json);
+  if (c.success) {
+    return c.data.map((d, i) => ({
+      id: String(d.dialog_id ?? d.id ?? i),
+      turns: d.dialog.filter((t) => t.text !== SILENCE).map((t, k) => ({ speaker: t.sender ?? t.speaker ?? (k % 2 === 0 ? "A" : "B"), text: t.text })),
+    }));
+  }
+  throw x.error;
+}
+
+/** Language implied by an XPersona file name (Fr_persona_…, Jp_…, En_persona_valid.json). */
+export function languageFromXPersonaName(fileName: string): string | undefined {
+  const base = fileName.split(/[\\/]/).pop() ?? "";
+  const m = /^(En|Fr|Id|It|Jp|Ko|Zh)_/i.exec(base);
+  if (!m) return undefined;
+  const p = m[1]!.toLowerCase();
+  return p === "jp" ? "ja" : p;
+}

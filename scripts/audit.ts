@@ -1,0 +1,226 @@
+/**
+ * Run the deterministic gates on a dialogue dataset.
+ *
+ *   npm run audit -- FILE [--format jsonl|xpersona] [--lang CODE] [--json]
+ *
+ * FILE: XPersona / ConvAI2 JSON (`[{persona, dialogue: [[user, reply], …]}]`) or our JSONL records
+ * (`{"id", "language", "turns": [{"speaker", "text"}]}` per line). The format is taken from --format, else
+ * from the extension (.jsonl/.ndjson, .json), else from the content. XPersona files need --lang unless the
+ * file name starts with En_/Fr_/Id_/It_/Jp_/Ko_/Zh_. For JSONL, --lang overrides each record's language.
+ *
+ * Output: a per-check summary table, or with --json one line per dialogue
+ * `{"id","ok","reasons":[{"check","turn","detail"}]}`. Exit 0 when the audit ran (whatever it found); 2 with a
+ * one-line message on stderr for bad flags or an unreadable / malformed file.
+ */
+
+import { readFileSync } from "node:fs";
+import { basename, extname } from "node:path";
+import { parseArgs } from "node:util";
+import { ZodError } from "zod";
+import { resolveLanguage } from "../lib/lang/languages.js";
+import { JsonlRecordSchema, languageFromXPersonaName, parseXPersona, type DialogueRecord } from "../lib/gates/datasets.js";
+import { CHECK_NAMES, type CheckName, type GateFailure } from "../lib/gates/types.js";
+
+class UsageError extends Error {}
+
+const USAGE = "usage: npm run audit -- FILE [--format jsonl|xpersona] [--lang CODE] [--json]";
+
+type Format = "jsonl" | "xpersona";
+
+interface Options {
+  file: string;
+  format?: Format;
+  lang?: string;
+  json: boolean;
+}
+
+function parseOptions(argv: string[]): Options | "help" {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        format: { type: "string" },
+        lang: { type: "string" },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (e) {
+    throw new UsageError(`${oneLine((e as Error).message)} (${USAGE})`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return "help";
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? `missing FILE (${USAGE})` : `expected one FILE, got ${positionals.length} (${USAGE})`);
+  const format = values.format;
+  if (format !== undefined && format !== "jsonl" && format !== "xpersona") throw new UsageError(`unknown --format "${format}" (expected jsonl or xpersona)`);
+  if (values.lang !== undefined) {
+    const r = resolveLanguage(values.lang);
+    if (!r.ok) throw new UsageError(`--lang: ${r.message}`);
+  }
+  return { file: positionals[0]!, ...(format ? { format } : {}), ...(values.lang ? { lang: values.lang } : {}), json: values.json ?? false };
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, " ").trim();
+}
+
+function zodSummary(e: ZodError): string {
+  const issue = e.issues[0];
+  if (!issue) return "invalid data";
+  const path = issue.path.length ? issue.path.join(".") : "(root)";
+  return `${path}: ${issue.message}${e.issues.length > 1 ? ` (+${e.issues.length - 1} more)` : ""}`;
+}
+
+function detectFormat(file: string, text: string): Format {
+  const ext = extname(file).toLowerCase();
+  if (ext === ".jsonl" || ext === ".ndjson") return "jsonl";
+  if (ext === ".json") return "xpersona";
+  const first = text.trimStart()[0];
+  if (first === "[") return "xpersona";
+  if (first === "{") return "jsonl";
+  throw new UsageError(`cannot tell the format of ${file} (use --format jsonl|xpersona)`);
+}
+
+interface Loaded {
+  records: Array<DialogueRecord & { language: string }>;
+}
+
+function loadJsonl(file: string, text: string, lang: string | undefined): Loaded {
+  const records: Loaded["records"] = [];
+  const lines = text.split(/\r?\n/);
+  lines.forEach((line, i) => {
+    if (line.trim() === "") return;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(line);
+    } catch (e) {
+      throw new UsageError(`${file} line ${i + 1}: invalid JSON (${oneLine((e as Error).message)})`);
+    }
+    const r = JsonlRecordSchema.safeParse(obj);
+    if (!r.success) throw new UsageError(`${file} line ${i + 1}: ${zodSummary(r.error)}`);
+    const language = lang ?? r.data.language;
+    const res = resolveLanguage(language);
+    if (!res.ok) throw new UsageError(`${file} line ${i + 1}: ${res.message}`);
+    records.push({ id: r.data.id, language, turns: r.data.turns.map((t) => ({ speaker: t.speaker, text: t.text })) });
+  });
+  if (records.length === 0) throw new UsageError(`${file}: no records`);
+  return { records };
+}
+
+function loadXPersonaFile(file: string, text: string, lang: string | undefined): Loaded {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${file}: invalid JSON (${oneLine((e as Error).message)})`);
+  }
+  let dialogues: DialogueRecord[];
+  try {
+    dialogues = parseXPersona(json);
+  } catch (e) {
+    if (e instanceof ZodError) throw new UsageError(`${file}: not XPersona/ConvAI2 JSON: ${zodSummary(e)}`);
+    throw e;
+  }
+  const language = lang ?? languageFromXPersonaName(basename(file));
+  if (!language) throw new UsageError(`--lang is required for ${basename(file)} (the language cannot be inferred from the file name)`);
+  return { records: dialogues.map((d) => ({ ...d, language })) };
+}
+
+function pct(n: number, d: number): string {
+  return d === 0 ? "—" : `${((100 * n) / d).toFixed(2)}%`;
+}
+
+function table(head: string[], rows: string[][]): string {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join("  ");
+  return [line(head), w.map((n) => "-".repeat(n)).join("  "), ...rows.map(line)].join("\n");
+}
+
+async function main(argv: string[]): Promise<number> {
+  const opts = parseOptions(argv);
+  if (opts === "help") {
+    console.log(USAGE);
+    return 0;
+  }
+  let text: string;
+  try {
+    text = readFileSync(opts.file, "utf8");
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new UsageError(`cannot read ${opts.file}: ${err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "is a directory" : oneLine(err.message)}`);
+  }
+  const format = opts.format ?? detectFormat(opts.file, text);
+  const { records } = format === "jsonl" ? loadJsonl(opts.file, text, opts.lang) : loadXPersonaFile(opts.file, text, opts.lang);
+  // the gates load the language detector's model: only once the input is known to be good
+  const { checkDialogue } = await import("../lib/gates/index.js");
+
+  const dialogsBy: Partial<Record<CheckName, number>> = {};
+  const turnsBy: Partial<Record<CheckName, number>> = {};
+  let rejected = 0;
+  let turns = 0;
+  const languages = new Set<string>();
+  const out: string[] = [];
+  for (const rec of records) {
+    languages.add(rec.language);
+    turns += rec.turns.length;
+    const fails: GateFailure[] = checkDialogue(rec.turns, { lang: rec.language });
+    if (opts.json) {
+      out.push(JSON.stringify({ id: rec.id, ok: fails.length === 0, reasons: fails.map((f) => ({ check: f.check, turn: f.turn, detail: f.detail })) }));
+      if (out.length >= 1000) {
+        process.stdout.write(`${out.join("\n")}\n`);
+        out.length = 0;
+      }
+      continue;
+    }
+    if (fails.length) rejected++;
+    const seen = new Set<CheckName>();
+    for (const f of fails) {
+      turnsBy[f.check] = (turnsBy[f.check] ?? 0) + 1;
+      if (!seen.has(f.check)) {
+        seen.add(f.check);
+        dialogsBy[f.check] = (dialogsBy[f.check] ?? 0) + 1;
+      }
+    }
+  }
+  if (opts.json) {
+    if (out.length) process.stdout.write(`${out.join("\n")}\n`);
+    return 0;
+  }
+  const n = records.length;
+  console.log(`${opts.file}: ${n} dialogue(s), ${turns} turn(s), language ${[...languages].join(", ")} (${format})\n`);
+  console.log(
+    table(
+      ["check", "dialogues", "% dialogues", "turns"],
+      [
+        ...CHECK_NAMES.map((c) => [c, String(dialogsBy[c] ?? 0), pct(dialogsBy[c] ?? 0, n), String(turnsBy[c] ?? 0)]),
+        ["any", String(rejected), pct(rejected, n), String(Object.values(turnsBy).reduce((a, b) => a + (b ?? 0), 0))],
+      ],
+    ),
+  );
+  for (const l of languages) {
+    const r = resolveLanguage(l);
+    if (r.ok && r.lang.detector.note) console.log(`\nnote (${r.lang.tag}): ${r.lang.detector.note}`);
+  }
+  return 0;
+}
+
+// a closed pipe (audit … --json | head) ends the run quietly
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  process.stderr.write(`audit: cannot write output: ${oneLine(e.message)}\n`);
+  process.exit(2);
+});
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    const msg = e instanceof UsageError ? e.message : `unexpected error: ${oneLine(e instanceof Error ? e.message : String(e))}`;
+    process.stderr.write(`audit: ${msg}\n`);
+    process.exitCode = 2;
+  },
+);
