@@ -1,7 +1,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { Runtime } from "@langchain/langgraph";
 import { z } from "zod";
-import { getChatModel } from "../../lib/models/factory.js";
+import { getChatModel, type ModelSettings, PROVIDERS } from "../../lib/models/factory.js";
 
 /**
  * The run-time settings of the dialogue graph, with their defaults in one place.
@@ -10,12 +10,25 @@ import { getChatModel } from "../../lib/models/factory.js";
  * when they are absent (Studio), the factory builds one from `provider` + `model` and reuses it.
  */
 export const DialogueConfigSchema = z.object({
-  provider: z.enum(["llama-cpp"]).default("llama-cpp").describe("Chat model provider"),
+  // ── the model (lib/models/factory.ts builds it from these when none is injected) ──
+  provider: z
+    .enum(PROVIDERS)
+    .default("llama-cpp")
+    .describe("Chat model provider: llama-cpp (embedded), openai (any OpenAI-compatible server), anthropic, ollama"),
   model: z
     .string()
     .optional()
-    .describe("Path to a local GGUF file for the embedded llama.cpp engine; empty: the default model in the cache"),
-  threads: z.number().int().min(1).max(256).optional().describe("CPU threads for the embedded engine (default: 2)"),
+    .describe("llama-cpp: path to a GGUF file (empty: the default model in the cache); others: the model's name on the server"),
+  baseUrl: z
+    .string()
+    .optional()
+    .describe("Server base URL for openai / anthropic / ollama (e.g. http://127.0.0.1:8000/v1); empty: the provider's default"),
+  threads: z.number().int().min(1).max(256).optional().describe("CPU threads for the embedded engine (default: the physical cores)"),
+  judgeProvider: z.enum(PROVIDERS).optional().describe("Provider of the self-critique model; empty: the chat model judges"),
+  judgeModelName: z.string().optional().describe("The self-critique model (path or name, as for model)"),
+  judgeBaseUrl: z.string().optional().describe("Server base URL of the self-critique model"),
+  requestTimeoutSeconds: z.number().min(1).max(3600).optional().describe("Remote providers: one attempt's time limit in seconds (default 120)"),
+  maxAttempts: z.number().int().min(1).max(10).optional().describe("Remote providers: attempts per call, the first included (default 4)"),
   promptVariant: z.string().default("baseline").describe("Prompt variant: a folder under prompts/"),
   turnsMin: z.number().int().min(2).max(40).default(8).describe("Fewest turns in a dialogue"),
   turnsMax: z.number().int().min(2).max(40).default(14).describe("Most turns in a dialogue"),
@@ -55,8 +68,38 @@ export function resolveConfig(context: DialogueContext | undefined): DialogueCon
   return config;
 }
 
+/** The settings the factory builds the chat model from. */
+export function chatModelSettings(config: DialogueConfig): ModelSettings {
+  return {
+    provider: config.provider,
+    model: config.model,
+    baseUrl: config.baseUrl,
+    threads: config.threads,
+    ...(config.requestTimeoutSeconds !== undefined ? { timeoutMs: config.requestTimeoutSeconds * 1000 } : {}),
+    maxAttempts: config.maxAttempts,
+  };
+}
+
+/** The settings of the self-critique model, or null when the chat model judges too (no judge settings, or the same model). */
+export function judgeModelSettings(config: DialogueConfig): ModelSettings | null {
+  if (!config.judgeProvider && !config.judgeModelName && !config.judgeBaseUrl) return null;
+  const provider = config.judgeProvider ?? config.provider;
+  const sameProvider = provider === config.provider;
+  const judge = {
+    ...chatModelSettings(config),
+    provider,
+    model: config.judgeModelName ?? (sameProvider ? config.model : undefined),
+    baseUrl: config.judgeBaseUrl ?? (sameProvider ? config.baseUrl : undefined),
+  };
+  // the same model as the chat model: judge with that one (no second engine loading the same file)
+  const same = sameProvider && (judge.model ?? "") === (config.model ?? "") && (judge.baseUrl ?? "") === (config.baseUrl ?? "");
+  return same ? null : judge;
+}
+
 export function resolveRuntime(runtime: Runtime<DialogueContext> | undefined): ResolvedRuntime {
   const config = resolveConfig(runtime?.context);
-  const chatModel = runtime?.context?.chatModel ?? getChatModel(config);
-  return { config, chatModel, judgeModel: runtime?.context?.judgeModel ?? chatModel };
+  const chatModel = runtime?.context?.chatModel ?? getChatModel(chatModelSettings(config));
+  const judgeSettings = judgeModelSettings(config);
+  const judgeModel = runtime?.context?.judgeModel ?? (judgeSettings ? getChatModel(judgeSettings) : chatModel);
+  return { config, chatModel, judgeModel };
 }

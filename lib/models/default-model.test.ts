@@ -74,10 +74,10 @@ describe("resolveModelPath without --model", () => {
     if (r.ok) return;
     expect(r.message).toBe(
       `default model not found at ${join(cache, DEFAULT_MODEL.file)}; download it once with: ` +
-        `npx --no node-llama-cpp pull --dir ${cache} --filename ${DEFAULT_MODEL.file} ${DEFAULT_MODEL.uri}  (or pass --model PATH.gguf)`,
+        `npm run model:pull  (or pass --model PATH.gguf, or use a server: --provider openai|anthropic|ollama)`,
     );
     expect(r.message).not.toContain("\n");
-    expect(defaultModelPullCommand(cache)).toContain(`--dir ${cache}`);
+    expect(defaultModelPullCommand()).toBe("npm run model:pull");
   });
 
   it("finds the default file in the cache dir, also under the name `pull` gives it without --filename", () => {

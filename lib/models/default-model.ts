@@ -24,9 +24,13 @@ export function modelCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(homedir(), ".cache", "polyglot-personachat", "models");
 }
 
-/** The one-line command that downloads the default model into `dir` under the expected file name. */
-export function defaultModelPullCommand(dir: string = modelCacheDir()): string {
-  return `npx --no node-llama-cpp pull --dir ${dir} --filename ${DEFAULT_MODEL.file} ${DEFAULT_MODEL.uri}`;
+/**
+ * The one-line command that downloads the default model into the cache under the expected file name
+ * (scripts/model-pull.ts: node-llama-cpp's downloader, resumable, checksum-verified). It writes to
+ * modelCacheDir(), the same place resolveModelPath looks, so it takes no directory.
+ */
+export function defaultModelPullCommand(): string {
+  return "npm run model:pull";
 }
 
 function isFile(p: string): boolean {
@@ -59,6 +63,6 @@ export function resolveModelPath(flag?: string, env: NodeJS.ProcessEnv = process
     ok: false,
     message:
       `default model not found at ${join(dir, DEFAULT_MODEL.file)}; download it once with: ` +
-      `${defaultModelPullCommand(dir)}  (or pass --model PATH.gguf)`,
+      `${defaultModelPullCommand()}  (or pass --model PATH.gguf, or use a server: --provider openai|anthropic|ollama)`,
   };
 }

@@ -1,6 +1,10 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { resolveModelPath } from "./default-model.js";
+import { ModelConfigError, type ProviderName } from "./errors.js";
 import { ChatLlamaCppEngine } from "./llama-cpp.js";
+import { createRemoteChatModel } from "./remote.js";
+import type { RetryOptions } from "./retry.js";
+import { defaultThreads } from "./threads.js";
 
 /**
  * The one place that constructs chat models from settings. Nodes never call it directly: they take the model
@@ -8,25 +12,53 @@ import { ChatLlamaCppEngine } from "./llama-cpp.js";
  * as when LangGraph Studio runs the graph. Instances are reused per settings, so a model loads once.
  */
 
+export { ModelConfigError } from "./errors.js";
+export type { ProviderName } from "./errors.js";
+
+export const PROVIDERS = ["llama-cpp", "openai", "anthropic", "ollama"] as const satisfies readonly ProviderName[];
+
 export interface ModelSettings {
-  provider: "llama-cpp";
+  provider: ProviderName;
+  /** llama-cpp: a path to a .gguf file (empty: the default model in the cache); others: the model's name */
   model?: string | undefined;
+  /** remote providers: the server's base URL (OpenAI-compatible: …/v1) */
+  baseUrl?: string | undefined;
+  /** llama-cpp: CPU threads (default: the machine's physical cores) */
   threads?: number | undefined;
+  /** llama-cpp: context sequences kept alive at once (default 4) */
+  sequences?: number | undefined;
   temperature?: number | undefined;
   seed?: number | undefined;
+  /** remote providers: one attempt's time limit */
+  timeoutMs?: number | undefined;
+  /** remote providers: attempts in all, the first included */
+  maxAttempts?: number | undefined;
+  onRetry?: RetryOptions["onRetry"];
 }
 
-/** A user-facing configuration problem (model file missing, …): the CLI prints its message as one line. */
-export class ModelConfigError extends Error {
-  override name = "ModelConfigError";
-}
-
-export function createChatModel(settings: ModelSettings): ChatLlamaCppEngine {
-  const resolved = resolveModelPath(settings.model || undefined);
+export function createChatModel(settings: ModelSettings, env: NodeJS.ProcessEnv = process.env): BaseChatModel {
+  if (settings.provider !== "llama-cpp") {
+    return createRemoteChatModel(
+      {
+        provider: settings.provider,
+        model: settings.model ?? "",
+        baseUrl: settings.baseUrl,
+        temperature: settings.temperature,
+        seed: settings.seed,
+        timeoutMs: settings.timeoutMs,
+        ...(settings.maxAttempts !== undefined ? { retry: { maxAttempts: settings.maxAttempts } } : {}),
+        onRetry: settings.onRetry,
+      },
+      env,
+    );
+  }
+  if (settings.baseUrl) throw new ModelConfigError("--base-url is for the remote providers (openai, anthropic, ollama), not llama-cpp");
+  const resolved = resolveModelPath(settings.model || undefined, env);
   if (!resolved.ok) throw new ModelConfigError(resolved.message);
   return new ChatLlamaCppEngine({
     modelPath: resolved.path,
-    threads: settings.threads ?? 2,
+    threads: settings.threads ?? defaultThreads(),
+    ...(settings.sequences !== undefined ? { sequences: settings.sequences } : {}),
     ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
     ...(settings.seed !== undefined ? { seed: settings.seed } : {}),
   });
@@ -35,12 +67,28 @@ export function createChatModel(settings: ModelSettings): ChatLlamaCppEngine {
 const instances = new Map<string, BaseChatModel>();
 
 export function getChatModel(settings: ModelSettings): BaseChatModel {
-  const key = JSON.stringify([settings.provider, settings.model ?? "", settings.threads ?? 0, settings.temperature ?? null, settings.seed ?? null]);
+  const key = JSON.stringify([
+    settings.provider,
+    settings.model ?? "",
+    settings.baseUrl ?? "",
+    settings.threads ?? 0,
+    settings.sequences ?? 0,
+    settings.temperature ?? null,
+    settings.seed ?? null,
+    settings.timeoutMs ?? null,
+    settings.maxAttempts ?? null,
+  ]);
   const cached = instances.get(key);
   if (cached) return cached;
   const model = createChatModel(settings);
   instances.set(key, model);
   return model;
+}
+
+/** Frees what a model holds (the embedded engine's model and context); a no-op for remote models. */
+export async function disposeChatModel(model: BaseChatModel | undefined): Promise<void> {
+  const disposable = model as { dispose?: () => Promise<void> } | undefined;
+  if (typeof disposable?.dispose === "function") await disposable.dispose();
 }
 
 export function modelLabel(model: BaseChatModel): { provider: string; model: string } {

@@ -40,8 +40,8 @@ describe("options and message conversion (no engine)", () => {
   it("applies defaults and rejects bad options", () => {
     expect(LlamaCppOptionsSchema.parse({ modelPath: "m.gguf" })).toEqual({
       modelPath: "m.gguf",
-      threads: 2,
-      contextSize: 8192,
+      contextSize: 4096,
+      sequences: 4,
       temperature: 0.8,
       maxTokens: 512,
       gpu: false,
@@ -76,7 +76,8 @@ describe("ChatLlamaCppEngine on the tiny GGUF", () => {
     console.log(`[llama-cpp.int] load (getLlama + loadModel + createContext): ${(performance.now() - t0).toFixed(0)} ms`);
     expect(a).toBe(b);
     expect(a.chat.chatWrapper.wrapperName).toBe("ChatML");
-    expect(a.context.contextSize).toBe(8192);
+    expect(a.context.contextSize).toBe(4096);
+    expect(a.slots).toHaveLength(4);
   });
 
   it("plain invoke returns an AIMessage with string content, usage and metadata", async () => {
@@ -120,11 +121,53 @@ describe("ChatLlamaCppEngine on the tiny GGUF", () => {
     expect(a.usage_metadata!.output_tokens).toBeLessThanOrEqual(8);
   });
 
-  it("serialises concurrent calls on its single sequence", async () => {
+  it("serialises concurrent calls that share a prefix on one sequence; unrelated ones run on others", async () => {
     const results = await Promise.all(
       [1, 2, 3].map((seed) => engine.invoke([persona, new HumanMessage(`Question ${seed}`)], { seed, maxTokens: 16 })),
     );
     for (const r of results) expect(typeof r.content).toBe("string");
+    // the three share the persona prefix: one sequence, evaluated once
+    expect(new Set(results.map((r) => r.response_metadata.sequence)).size).toBe(1);
+    expect(results.slice(1).every((r) => (r.usage_metadata?.input_token_details?.cache_read ?? 0) > 50)).toBe(true);
+    const other = new SystemMessage("Eres Bruno, piloto de avión en Bilbao. Hablas poco. ".repeat(4));
+    const [x, y] = await Promise.all([
+      engine.invoke([persona, new HumanMessage("Question 4")], { maxTokens: 8 }),
+      engine.invoke([other, new HumanMessage("Hola")], { maxTokens: 8 }),
+    ]);
+    expect(x!.response_metadata.sequence).not.toBe(y!.response_metadata.sequence);
+  });
+
+  it("keeps each speaker's sequence across turns: only the new tail of a growing prompt is evaluated", async () => {
+    const a = new SystemMessage("Eres Lucía, enfermera en Valencia. Te gusta la salsa y cocinar paella. ".repeat(6));
+    const b = new SystemMessage("Eres Marta, librera en Sevilla. Lees novelas de misterio cada noche. ".repeat(6));
+    const turns: string[] = [];
+    const speak = async (speaker: "A" | "B") => {
+      const system = speaker === "A" ? a : b;
+      // as the speaker-turn node lays it out: own turns as answers, the partner's as incoming messages
+      const chat = turns.map((text, i) => ((i % 2 === 0) === (speaker === "A") ? new AIMessage(text) : new HumanMessage(text)));
+      const messages = speaker === "A" ? [system, new HumanMessage("(Empiezas tú.)"), ...chat] : [system, ...chat];
+      if (messages.at(-1) instanceof AIMessage || messages.length === 1) messages.push(new HumanMessage("(sigue)"));
+      const res = await engine.invoke(messages, { maxTokens: 6, seed: turns.length });
+      turns.push(`turno ${turns.length}: ${String(res.content).slice(0, 20)}`);
+      return res;
+    };
+    const before = engine.stats();
+    const results: AIMessage[] = [];
+    for (let i = 0; i < 8; i++) results.push(await speak(i % 2 === 0 ? "A" : "B"));
+    const sequencesOf = (speaker: number) => new Set(results.filter((_, i) => i % 2 === speaker).map((r) => r.response_metadata.sequence));
+    expect(sequencesOf(0).size).toBe(1);
+    expect(sequencesOf(1).size).toBe(1);
+    expect([...sequencesOf(0)][0]).not.toBe([...sequencesOf(1)][0]);
+    // from each speaker's second turn on, the system prompt and the earlier turns come from the KV cache
+    for (const res of results.slice(2)) {
+      const usage = res.usage_metadata!;
+      expect(usage.input_token_details?.cache_read ?? 0).toBeGreaterThan(usage.input_tokens * 0.7);
+    }
+    const after = engine.stats();
+    const evaluated = after.evaluatedPromptTokens - before.evaluatedPromptTokens;
+    const prompts = after.promptTokens - before.promptTokens;
+    console.log(`[llama-cpp.int] 8 turns: ${evaluated} of ${prompts} prompt tokens evaluated`);
+    expect(evaluated).toBeLessThan(prompts * 0.4);
   });
 
   it("rejects an unsupported schema before generating, and honours an aborted signal", async () => {

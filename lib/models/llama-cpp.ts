@@ -26,16 +26,29 @@ import {
   type GbnfJsonSchema,
   type Llama,
   type LlamaContext,
+  type LlamaContextSequence,
   type LlamaGrammar,
   type LlamaModel,
+  type Token,
 } from "node-llama-cpp";
 import { schemaCacheKey, toGbnfJsonSchema } from "./gbnf-schema.js";
+import { commonPrefixLength, DEFAULT_SIMILARITY_THRESHOLD, pickSequence } from "./sequence-pick.js";
+import { defaultThreads } from "./threads.js";
 
 export const LlamaCppOptionsSchema = z.object({
   modelPath: z.string().min(1, "modelPath is required"),
-  /** CPU threads for evaluation. Always explicit: node-llama-cpp's default oversubscribes small machines. */
-  threads: z.number().int().min(1).max(256).default(2),
-  contextSize: z.number().int().min(64).default(8192),
+  /**
+   * CPU threads for evaluation; default: the machine's physical cores (threads.ts). Always explicit to llama.cpp:
+   * node-llama-cpp's own default oversubscribes small machines.
+   */
+  threads: z.number().int().min(1).max(256).optional(),
+  /** tokens per context sequence (each sequence has its own KV cache of this size) */
+  contextSize: z.number().int().min(64).default(4096),
+  /**
+   * Context sequences kept alive at once (sequence-pick.ts): one per prompt family in flight — speaker A,
+   * speaker B, the checks / critique — so each one's shared prefix is evaluated once, not every turn.
+   */
+  sequences: z.number().int().min(1).max(64).default(4),
   temperature: z.number().min(0).max(5).default(0.8),
   maxTokens: z.number().int().min(1).default(512),
   seed: z.number().int().optional(),
@@ -57,7 +70,33 @@ export interface LlamaCppCallOptions extends BaseChatModelCallOptions {
   seed?: number;
 }
 
-type Loaded = { llama: Llama; model: LlamaModel; context: LlamaContext; chat: LlamaChat };
+/** One context sequence, its chat, and the calls queued on it (calls on one sequence run one at a time). */
+interface Slot {
+  index: number;
+  chat: LlamaChat;
+  sequence: LlamaContextSequence;
+  queue: Promise<unknown>;
+  pending: number;
+  lastUsed: number;
+  /** the prompt of the last call queued on it */
+  queuedPrompt: Token[];
+}
+
+type Loaded = { llama: Llama; model: LlamaModel; context: LlamaContext; slots: Slot[]; /** the first slot's chat */ chat: LlamaChat };
+
+/** What the engine evaluated since it loaded: the numbers `npm run bench -- engine` reports. */
+export interface EngineStats {
+  calls: number;
+  /** prompt tokens of all calls */
+  promptTokens: number;
+  /** of those, found in a sequence's KV cache */
+  cachedPromptTokens: number;
+  /** prompt tokens llama.cpp evaluated: node-llama-cpp's token meters (usedInputTokens) of the sequences used */
+  evaluatedPromptTokens: number;
+  outputTokens: number;
+  /** calls per sequence */
+  callsPerSequence: number[];
+}
 
 const FINISH_REASONS: Record<string, string> = {
   eogToken: "stop",
@@ -90,17 +129,24 @@ export function toLlamaChatHistory(messages: BaseMessage[]): ChatHistoryItem[] {
 }
 
 /**
- * LangChain chat model over a local GGUF via node-llama-cpp. Loads lazily on first call (once),
- * serialises calls (one context sequence, reused so a shared prompt prefix stays in the KV cache),
- * and supports per-call grammar-constrained JSON through `response_format`.
+ * LangChain chat model over a local GGUF via node-llama-cpp. Loads lazily on first call (once), keeps
+ * `sequences` context sequences alive and sends each call to the one whose KV cache shares the longest prefix
+ * with its prompt (sequence-pick.ts), so the growing prompt of a dialogue is evaluated once per speaker, not
+ * once per turn. Calls on one sequence are serialised; calls on different sequences run concurrently (llama.cpp
+ * batches them in one context). Supports per-call grammar-constrained JSON through `response_format`.
  *
  * A trailing AI message in the input is treated as a prefix the model continues (prefill).
  */
 export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
-  readonly options: LlamaCppResolvedOptions;
+  readonly options: LlamaCppResolvedOptions & { threads: number };
   private loading: Promise<Loaded> | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
   private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
+  private tick = 0;
+  private counters: EngineStats = ChatLlamaCppEngine.zeroStats(0);
+
+  private static zeroStats(sequences: number): EngineStats {
+    return { calls: 0, promptTokens: 0, cachedPromptTokens: 0, evaluatedPromptTokens: 0, outputTokens: 0, callsPerSequence: Array<number>(sequences).fill(0) };
+  }
 
   static override lc_name(): string {
     return "ChatLlamaCppEngine";
@@ -113,7 +159,12 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
       const issue = parsed.error.issues[0];
       throw new Error(`ChatLlamaCppEngine: invalid option ${issue?.path.join(".") || ""}: ${issue?.message ?? "invalid"}`);
     }
-    this.options = parsed.data;
+    this.options = { ...parsed.data, threads: parsed.data.threads ?? defaultThreads() };
+  }
+
+  /** What the engine evaluated since it (re)loaded. */
+  stats(): EngineStats {
+    return { ...this.counters, callsPerSequence: [...this.counters.callsPerSequence] };
   }
 
   get modelName(): string {
@@ -125,8 +176,8 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
   }
 
   override _identifyingParams(): Record<string, unknown> {
-    const { modelPath, threads, contextSize, temperature, maxTokens, seed, gpu } = this.options;
-    return { model_name: this.modelName, model_path: modelPath, threads, contextSize, temperature, maxTokens, seed, gpu };
+    const { modelPath, threads, contextSize, sequences, temperature, maxTokens, seed, gpu } = this.options;
+    return { model_name: this.modelName, model_path: modelPath, threads, contextSize, sequences, temperature, maxTokens, seed, gpu };
   }
 
   override invocationParams(options?: this["ParsedCallOptions"]): Record<string, unknown> {
@@ -165,13 +216,19 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
   }
 
   private async doLoad(): Promise<Loaded> {
-    const { gpu, threads, modelPath, contextSize } = this.options;
+    const { gpu, threads, modelPath, contextSize, sequences } = this.options;
     const llama = await getLlama({ gpu: gpu ? "auto" : false, maxThreads: threads });
     try {
       const model = await llama.loadModel({ modelPath, gpuLayers: gpu ? "auto" : 0 });
-      const context = await model.createContext({ contextSize, threads, sequences: 1 });
-      const chat = new LlamaChat({ contextSequence: context.getSequence(), autoDisposeSequence: true });
-      return { llama, model, context, chat };
+      const context = await model.createContext({ contextSize, threads, sequences });
+      const slots: Slot[] = [];
+      for (let index = 0; index < sequences; index++) {
+        const sequence = context.getSequence();
+        const chat = new LlamaChat({ contextSequence: sequence, autoDisposeSequence: true });
+        slots.push({ index, chat, sequence, queue: Promise.resolve(), pending: 0, lastUsed: 0, queuedPrompt: [] });
+      }
+      this.counters = ChatLlamaCppEngine.zeroStats(sequences);
+      return { llama, model, context, slots, chat: slots[0]!.chat };
     } catch (err) {
       await llama.dispose().catch(() => undefined);
       throw err;
@@ -186,8 +243,8 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
     if (!loading) return;
     const loaded = await loading.catch(() => undefined);
     if (!loaded) return;
-    await this.queue.catch(() => undefined);
-    loaded.chat.dispose();
+    await Promise.all(loaded.slots.map((slot) => slot.queue.catch(() => undefined)));
+    for (const slot of loaded.slots) slot.chat.dispose();
     await loaded.context.dispose();
     await loaded.model.dispose();
     await loaded.llama.dispose();
@@ -224,15 +281,28 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
     if (options.response_format?.type === "json_schema") toGbnfJsonSchema(options.response_format.json_schema.schema);
     options.signal?.throwIfAborted();
 
-    const { llama, model, chat } = await this.load();
+    const { llama, model, slots } = await this.load();
     const grammar = await this.grammarFor(llama, options.response_format);
+    const prompt = this.tokenizeHistory(slots[0]!.chat, model, history);
+
+    // choose the sequence now (synchronously, so concurrent callers see each other's choice), run when it is free
+    const slot = slots[
+      pickSequence(
+        slots.map((s) => ({ pending: s.pending, lastUsed: s.lastUsed, tokens: s.pending > 0 ? s.queuedPrompt : s.sequence.contextTokens })),
+        prompt,
+        DEFAULT_SIMILARITY_THRESHOLD,
+      )
+    ]!;
+    slot.pending++;
+    slot.lastUsed = ++this.tick;
+    slot.queuedPrompt = prompt;
 
     const run = async (): Promise<ChatResult> => {
       options.signal?.throwIfAborted();
-      const prompt = chat.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(model.tokenizer);
-      // the prompt prefix already in the KV cache of the (reused) sequence is not re-evaluated
-      const cached = Math.min(prompt.length, chat.sequence.compareContextTokens(prompt).firstDifferentIndex);
-      const meter = chat.sequence.tokenMeter.getState();
+      const { chat, sequence } = slot;
+      // the prompt prefix already in this sequence's KV cache is not evaluated again
+      const cached = Math.min(prompt.length, commonPrefixLength(sequence.contextTokens, prompt));
+      const meter = sequence.tokenMeter.getState();
       const seed = options.seed ?? this.options.seed;
       const res = await chat.generateResponse(history, {
         maxTokens: options.maxTokens ?? this.options.maxTokens,
@@ -243,8 +313,15 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
         ...(options.stop?.length ? { customStopTriggers: options.stop } : {}),
         onTextChunk: runManager ? (text: string) => void runManager.handleLLMNewToken(text) : undefined,
       });
-      const used = chat.sequence.tokenMeter.diff(meter);
+      const used = sequence.tokenMeter.diff(meter);
       const inputTokens = prompt.length;
+      const stats = this.counters;
+      stats.calls++;
+      stats.promptTokens += inputTokens;
+      stats.cachedPromptTokens += cached;
+      stats.evaluatedPromptTokens += used.usedInputTokens;
+      stats.outputTokens += used.usedOutputTokens;
+      stats.callsPerSequence[slot.index] = (stats.callsPerSequence[slot.index] ?? 0) + 1;
       const usage: UsageMetadata = {
         input_tokens: inputTokens,
         output_tokens: used.usedOutputTokens,
@@ -256,16 +333,36 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
       const message = new AIMessage({
         content: text,
         usage_metadata: usage,
-        response_metadata: { model: this.modelName, model_provider: "llama-cpp", finish_reason: finishReason },
+        response_metadata: {
+          model: this.modelName,
+          model_provider: "llama-cpp",
+          finish_reason: finishReason,
+          sequence: slot.index,
+          evaluated_input_tokens: used.usedInputTokens,
+        },
       });
       return {
         generations: [{ text, message, generationInfo: { finish_reason: finishReason } }],
         llmOutput: { tokenUsage: { promptTokens: inputTokens, completionTokens: usage.output_tokens, totalTokens: usage.total_tokens } },
       };
     };
-    // one sequence → one generation at a time
-    const result = this.queue.then(run);
-    this.queue = result.catch(() => undefined);
+    const result = slot.queue.then(run).finally(() => {
+      slot.pending--;
+    });
+    slot.queue = result.catch(() => undefined);
     return result;
+  }
+
+  /** The prompt tokens of a chat history as the engine's chat wrapper lays it out. */
+  private tokenizeHistory(chat: LlamaChat, model: LlamaModel, history: ChatHistoryItem[]): Token[] {
+    return chat.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(model.tokenizer);
+  }
+
+  /** The prompt tokens of these messages (loads the model): what a benchmark needs to know the minimum to evaluate. */
+  async promptTokens(messages: BaseMessage[]): Promise<Token[]> {
+    const history = toLlamaChatHistory(messages);
+    if (history.at(-1)?.type !== "model") history.push({ type: "model", response: [] });
+    const { model, slots } = await this.load();
+    return this.tokenizeHistory(slots[0]!.chat, model, history);
   }
 }

@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { chatModelSettings, judgeModelSettings, resolveConfig } from "../../graphs/dialogue/configuration.js";
+import { AnthropicChat, OllamaChat, OpenAICompatibleChat, resolveEndpoint } from "./remote.js";
+import { createChatModel, getChatModel, ModelConfigError, modelLabel } from "./factory.js";
+import { ChatLlamaCppEngine } from "./llama-cpp.js";
+
+function configError(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ModelConfigError);
+    return (error as Error).message;
+  }
+  throw new Error("expected a ModelConfigError");
+}
+
+describe("createChatModel", () => {
+  it("builds each provider's model, labelled for the record's provenance", () => {
+    const env = { OPENAI_API_KEY: "k", ANTHROPIC_API_KEY: "k" };
+    const openai = createChatModel({ provider: "openai", model: "gpt-x", baseUrl: "http://127.0.0.1:8000/v1" }, env);
+    expect(openai).toBeInstanceOf(OpenAICompatibleChat);
+    expect(modelLabel(openai)).toEqual({ provider: "openai", model: "gpt-x" });
+    expect(createChatModel({ provider: "anthropic", model: "claude-x" }, env)).toBeInstanceOf(AnthropicChat);
+    const ollama = createChatModel({ provider: "ollama", model: "qwen2.5:7b" }, {});
+    expect(ollama).toBeInstanceOf(OllamaChat);
+    expect(modelLabel(ollama)).toEqual({ provider: "ollama", model: "qwen2.5:7b" });
+  });
+
+  it("lets a local OpenAI-compatible server go without a key, not the public API", () => {
+    expect(createChatModel({ provider: "openai", model: "m", baseUrl: "http://127.0.0.1:8000/v1" }, {})).toBeInstanceOf(OpenAICompatibleChat);
+    expect(configError(() => createChatModel({ provider: "openai", model: "gpt-x" }, {}))).toMatch(/^OPENAI_API_KEY is not set \(needed for https:\/\/api\.openai\.com\/v1/);
+  });
+
+  it("says in one line what to fix: no model name, a bad URL, a base URL for the embedded engine", () => {
+    expect(configError(() => createChatModel({ provider: "ollama" }, {}))).toBe(
+      "--model is required with --provider ollama (the name of the model the server serves)",
+    );
+    expect(configError(() => createChatModel({ provider: "ollama", model: "m", baseUrl: "localhost:11434" }, {}))).toMatch(/--base-url must be an http\(s\) URL/);
+    expect(configError(() => createChatModel({ provider: "openai", model: "m", baseUrl: "ftp://x" }, {}))).toMatch(/--base-url must be an http\(s\) URL/);
+    expect(configError(() => createChatModel({ provider: "llama-cpp", baseUrl: "http://x" }, {}))).toMatch(/--base-url is for the remote providers/);
+    expect(configError(() => createChatModel({ provider: "llama-cpp", model: "/nope/m.gguf" }, {}))).toMatch(/model file not found/);
+  });
+
+  it("takes the base URL from the flag, else the provider's env variable, else its default", () => {
+    expect(resolveEndpoint({ provider: "ollama", model: "m" }, {}).baseUrl).toBe("http://127.0.0.1:11434");
+    expect(resolveEndpoint({ provider: "ollama", model: "m" }, { OLLAMA_BASE_URL: "http://gpu:11434/" }).baseUrl).toBe("http://gpu:11434");
+    expect(resolveEndpoint({ provider: "openai", model: "m", baseUrl: "http://a/v1" }, { OPENAI_BASE_URL: "http://b/v1" }).baseUrl).toBe("http://a/v1");
+    expect(resolveEndpoint({ provider: "anthropic", model: "m" }, {})).toMatchObject({ baseUrl: "https://api.anthropic.com", keyEnv: "ANTHROPIC_API_KEY" });
+  });
+
+  it("gives the embedded engine the machine's physical cores unless told", () => {
+    const engine = new ChatLlamaCppEngine({ modelPath: "/x/m.gguf" });
+    expect(engine.options.threads).toBeGreaterThanOrEqual(1);
+    expect(engine.options.sequences).toBe(4);
+    expect(new ChatLlamaCppEngine({ modelPath: "/x/m.gguf", threads: 3 }).options.threads).toBe(3);
+  });
+});
+
+describe("context settings (Studio form, config file) → model settings", () => {
+  it("carry provider, model, base URL and request settings", () => {
+    const config = resolveConfig({ provider: "openai", model: "m", baseUrl: "http://127.0.0.1:1/v1", requestTimeoutSeconds: 30, maxAttempts: 2 });
+    expect(chatModelSettings(config)).toMatchObject({ provider: "openai", model: "m", baseUrl: "http://127.0.0.1:1/v1", timeoutMs: 30_000, maxAttempts: 2 });
+    expect(judgeModelSettings(config)).toBeNull();
+  });
+
+  it("give the judge its own model when asked, inheriting what is not said", () => {
+    const config = resolveConfig({ provider: "openai", model: "m", baseUrl: "http://a/v1", judgeModelName: "big" });
+    expect(judgeModelSettings(config)).toMatchObject({ provider: "openai", model: "big", baseUrl: "http://a/v1" });
+    const other = resolveConfig({ provider: "llama-cpp", judgeProvider: "anthropic", judgeModelName: "claude-x" });
+    expect(judgeModelSettings(other)).toMatchObject({ provider: "anthropic", model: "claude-x", baseUrl: undefined });
+    // naming the chat model again is no second model
+    expect(judgeModelSettings(resolveConfig({ provider: "ollama", model: "m", judgeProvider: "ollama", judgeModelName: "m" }))).toBeNull();
+  });
+
+  it("reuses one instance per settings (Studio builds models lazily)", () => {
+    const settings = { provider: "ollama" as const, model: "reuse-me" };
+    expect(getChatModel(settings)).toBe(getChatModel({ ...settings }));
+    expect(getChatModel(settings)).not.toBe(getChatModel({ ...settings, baseUrl: "http://other:11434" }));
+  });
+});

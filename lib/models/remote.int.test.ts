@@ -1,0 +1,218 @@
+import { HumanMessage, SystemMessage } from "@langchain/core/messages";
+import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { ModelCallError, ModelConfigError } from "./errors.js";
+import { createChatModel, modelLabel } from "./factory.js";
+import { invokeStructured } from "./structured.js";
+import { closedPort, type FakeScript, type FakeServer, startFakeLlmServer, type WireFormat } from "./testing/fake-llm-server.js";
+
+// The remote providers against local HTTP servers that speak each wire format (127.0.0.1, random port): what
+// structured output looks like on the wire, and the failure policy — one line, no retry storm.
+
+const Turn = z.object({ utterance: z.string().max(200), ends_conversation: z.boolean() });
+const messages = [new SystemMessage("Eres Lucía."), new HumanMessage("¡Hola!")];
+const GOOD = JSON.stringify({ utterance: "¡Hola! ¿Qué tal?", ends_conversation: false });
+const env = { OPENAI_API_KEY: "sk-test", ANTHROPIC_API_KEY: "sk-ant-test" } as NodeJS.ProcessEnv;
+const fast = { maxAttempts: 4 };
+
+let servers: FakeServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  servers = [];
+});
+
+async function serve(format: WireFormat, script: FakeScript) {
+  const server = await startFakeLlmServer(format, script);
+  servers.push(server);
+  return server;
+}
+
+function model(provider: "openai" | "anthropic" | "ollama", baseUrl: string, extra: { timeoutMs?: number; maxAttempts?: number } = {}) {
+  return createChatModel({ provider, model: "m", baseUrl, ...fast, ...extra }, env);
+}
+
+function ask(chat: ReturnType<typeof model>) {
+  return invokeStructured(chat, Turn, messages, { name: "turn" });
+}
+
+/** The rejection of a call, with how long it took. */
+async function failure(promise: Promise<unknown>): Promise<{ error: Error; ms: number }> {
+  const t0 = Date.now();
+  try {
+    await promise;
+  } catch (error) {
+    return { error: error as Error, ms: Date.now() - t0 };
+  }
+  throw new Error("expected the call to fail");
+}
+
+function oneLine(error: Error) {
+  expect(error.message.split("\n")).toHaveLength(1);
+}
+
+describe("OpenAI-compatible server (chat completions)", () => {
+  it("sends our JSON schema as response_format and parses the answer; no Responses API, no SDK parse", async () => {
+    const server = await serve("openai", () => ({ text: GOOD }));
+    const chat = model("openai", server.baseUrl);
+    const result = await ask(chat);
+    expect(result).toMatchObject({ ok: true, value: { utterance: "¡Hola! ¿Qué tal?", ends_conversation: false } });
+    expect(result.usage.input_tokens).toBeGreaterThan(0);
+    expect(server.requests).toHaveLength(1);
+    const [request] = server.requests;
+    expect(request!.path).toBe("/v1/chat/completions");
+    expect(request!.headers.authorization).toBe("Bearer sk-test");
+    expect(request!.body).toMatchObject({
+      model: "m",
+      response_format: { type: "json_schema", json_schema: { name: "turn", strict: true, schema: { type: "object", required: ["utterance", "ends_conversation"] } } },
+    });
+    expect((request!.body.response_format as { json_schema: { schema: Record<string, unknown> } }).json_schema.schema.$schema).toBeUndefined();
+    expect(request!.body.stream).toBeFalsy();
+    expect(modelLabel(chat)).toEqual({ provider: "openai", model: "m" });
+  });
+
+  it("an answer that ignores the schema is a failed attempt to record, not an exception", async () => {
+    const server = await serve("openai", () => ({ text: "Lo siento, no sé escribir JSON." }));
+    const result = await ask(model("openai", server.baseUrl));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.reason).toMatch(/not valid JSON/);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("401 fails at once with one line about authentication", async () => {
+    const server = await serve("openai", () => ({ status: 401, body: { error: { message: "Incorrect API key provided", type: "invalid_request_error" } } }));
+    const { error, ms } = await failure(ask(model("openai", server.baseUrl)));
+    expect(error).toBeInstanceOf(ModelConfigError);
+    expect(error.message).toBe(`authentication failed (401) at ${server.baseUrl}: check OPENAI_API_KEY`);
+    oneLine(error);
+    expect(server.requests).toHaveLength(1);
+    expect(ms).toBeLessThan(2000);
+  });
+
+  it("403 and an unknown model (404) fail at once, each saying which", async () => {
+    const forbidden = await serve("openai", () => ({ status: 403 }));
+    const denied = await failure(ask(model("openai", forbidden.baseUrl)));
+    expect(denied.error).toBeInstanceOf(ModelConfigError);
+    expect(denied.error.message).toMatch(/^access denied \(403\) at http:\/\/127\.0\.0\.1:\d+\/v1 for model "m": check OPENAI_API_KEY/);
+    expect(forbidden.requests).toHaveLength(1);
+
+    const missing = await serve("openai", () => ({ status: 404, body: { error: { message: "The model `m` does not exist", code: "model_not_found" } } }));
+    const notFound = await failure(ask(model("openai", missing.baseUrl)));
+    expect(notFound.error).toBeInstanceOf(ModelConfigError);
+    expect(notFound.error.message).toMatch(/^model "m" not found at http:\/\/127\.0\.0\.1:\d+\/v1 \(404\): check --model and --base-url \(The model `m` does not exist\)$/);
+    oneLine(notFound.error);
+    expect(missing.requests).toHaveLength(1);
+  });
+
+  it("a refused connection or an unknown host fails at once: cannot reach", async () => {
+    const port = await closedPort();
+    const refused = await failure(ask(model("openai", `http://127.0.0.1:${port}/v1`)));
+    expect(refused.error).toBeInstanceOf(ModelConfigError);
+    expect(refused.error.message).toBe(`cannot reach http://127.0.0.1:${port}/v1 (ECONNREFUSED): is the server running? check --base-url`);
+    expect(refused.ms).toBeLessThan(3000);
+    // .invalid never resolves (RFC 6761): a DNS failure without touching the network
+    const dns = await failure(ask(model("openai", "http://no-such-server.invalid/v1")));
+    expect(dns.error).toBeInstanceOf(ModelConfigError);
+    expect(dns.error.message).toMatch(/^cannot reach http:\/\/no-such-server\.invalid\/v1 \((ENOTFOUND|EAI_AGAIN)\)/);
+  });
+
+  it("429 with Retry-After: 2 is retried no sooner than 2 s later", async () => {
+    const server = await serve("openai", (request) => (request.n === 1 ? { status: 429, headers: { "retry-after": "2" } } : { text: GOOD }));
+    const result = await ask(model("openai", server.baseUrl));
+    expect(result.ok).toBe(true);
+    expect(server.requests).toHaveLength(2);
+    const gap = server.requests[1]!.at - server.requests[0]!.at;
+    expect(gap).toBeGreaterThanOrEqual(2000);
+    expect(gap).toBeLessThan(4000);
+  });
+
+  it("a server that always answers 500 gets 4 attempts with growing waits, then one line", async () => {
+    const server = await serve("openai", () => ({ status: 500, body: { error: { message: "boom" } } }));
+    const { error, ms } = await failure(ask(model("openai", server.baseUrl)));
+    expect(error).toBeInstanceOf(ModelCallError);
+    expect(error.message).toMatch(/^server error \(500\) at http:\/\/127\.0\.0\.1:\d+\/v1 \(boom\); gave up after 4 attempts in \d+\.\d s$/);
+    oneLine(error);
+    expect(server.requests).toHaveLength(4);
+    // backoff 1 s, 2 s, 4 s, each times a jitter in [0.5, 1]
+    const gaps = server.requests.slice(1).map((r, i) => r.at - server.requests[i]!.at);
+    expect(gaps[0]).toBeGreaterThanOrEqual(450);
+    expect(gaps[1]).toBeGreaterThanOrEqual(950);
+    expect(gaps[2]).toBeGreaterThanOrEqual(1950);
+    expect(ms).toBeLessThan(9000);
+  });
+
+  it("a reset connection and a timeout are retried", async () => {
+    const resets = await serve("openai", (request) => (request.n === 1 ? { reset: true } : { text: GOOD }));
+    expect((await ask(model("openai", resets.baseUrl))).ok).toBe(true);
+    expect(resets.requests).toHaveLength(2);
+
+    const slow = await serve("openai", (request) => (request.n === 1 ? { hang: true } : { text: GOOD }));
+    expect((await ask(model("openai", slow.baseUrl, { timeoutMs: 300 }))).ok).toBe(true);
+    expect(slow.requests).toHaveLength(2);
+
+    const dead = await serve("openai", () => ({ hang: true }));
+    const { error } = await failure(ask(model("openai", dead.baseUrl, { timeoutMs: 200, maxAttempts: 2 })));
+    expect(error).toBeInstanceOf(ModelCallError);
+    expect(error.message).toMatch(/^no answer from http:\/\/127\.0\.0\.1:\d+\/v1 in time \(timeout\); gave up after 2 attempts/);
+  });
+});
+
+describe("Anthropic messages", () => {
+  it("structured output goes as one forced tool call whose input comes back as the JSON text", async () => {
+    const server = await serve("anthropic", () => ({ text: GOOD }));
+    const chat = model("anthropic", server.url);
+    const result = await ask(chat);
+    expect(result).toMatchObject({ ok: true, value: { utterance: "¡Hola! ¿Qué tal?" } });
+    const [request] = server.requests;
+    expect(request!.path).toBe("/v1/messages");
+    expect(request!.headers["x-api-key"]).toBe("sk-ant-test");
+    expect(request!.body).toMatchObject({
+      model: "m",
+      system: "Eres Lucía.",
+      tool_choice: { type: "tool", name: "turn" },
+      tools: [{ name: "turn", input_schema: { type: "object", required: ["utterance", "ends_conversation"] } }],
+    });
+    expect(modelLabel(chat)).toEqual({ provider: "anthropic", model: "m" });
+  });
+
+  it("401 fails at once naming ANTHROPIC_API_KEY; 529 (overloaded) is retried", async () => {
+    const denied = await serve("anthropic", () => ({ status: 401, body: { type: "error", error: { type: "authentication_error", message: "invalid x-api-key" } } }));
+    const { error } = await failure(ask(model("anthropic", denied.url)));
+    expect(error).toBeInstanceOf(ModelConfigError);
+    expect(error.message).toBe(`authentication failed (401) at ${denied.url}: check ANTHROPIC_API_KEY`);
+    expect(denied.requests).toHaveLength(1);
+
+    const busy = await serve("anthropic", (request) => (request.n === 1 ? { status: 529, headers: { "retry-after": "0" } } : { text: GOOD }));
+    expect((await ask(model("anthropic", busy.url))).ok).toBe(true);
+    expect(busy.requests).toHaveLength(2);
+  });
+
+  it("refuses to start without ANTHROPIC_API_KEY", () => {
+    expect(() => createChatModel({ provider: "anthropic", model: "m" }, {})).toThrow(ModelConfigError);
+    expect(() => createChatModel({ provider: "anthropic", model: "m" }, {})).toThrow(/ANTHROPIC_API_KEY is not set/);
+  });
+});
+
+describe("Ollama /api/chat", () => {
+  it("structured output goes as `format` (the JSON schema); the streamed answer is put together", async () => {
+    const server = await serve("ollama", () => ({ text: GOOD }));
+    const chat = model("ollama", server.url);
+    const result = await ask(chat);
+    expect(result).toMatchObject({ ok: true, value: { utterance: "¡Hola! ¿Qué tal?" } });
+    const [request] = server.requests;
+    expect(request!.body).toMatchObject({ model: "m", format: { type: "object", required: ["utterance", "ends_conversation"] } });
+    expect(result.usage.output_tokens).toBeGreaterThan(0);
+    expect(modelLabel(chat)).toEqual({ provider: "ollama", model: "m" });
+  });
+
+  it("an unknown model fails at once with one line; a 503 is retried", async () => {
+    const missing = await serve("ollama", () => ({ status: 404, body: { error: "model 'm' not found, try pulling it first" } }));
+    const { error } = await failure(ask(model("ollama", missing.url)));
+    expect(error).toBeInstanceOf(ModelConfigError);
+    expect(error.message).toBe(`model "m" not found at ${missing.url} (404): check --model and --base-url (model 'm' not found, try pulling it first)`);
+    expect(missing.requests).toHaveLength(1);
+
+    const busy = await serve("ollama", (request) => (request.n === 1 ? { status: 503, body: { error: "server busy" } } : { text: GOOD }));
+    expect((await ask(model("ollama", busy.url))).ok).toBe(true);
+    expect(busy.requests).toHaveLength(2);
+  });
+});

@@ -1,0 +1,132 @@
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closedPort } from "../lib/models/testing/fake-llm-server.js";
+import { writeTinyGguf } from "../lib/models/tiny-gguf.js";
+
+// `npm run model:pull` with no network (as on this machine and CI) and against a local server that speaks the
+// Hugging Face resolve URLs (HEAD with x-linked-etag / x-linked-size, GET with Range), never the real Hub.
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const tsx = join(root, "node_modules", ".bin", "tsx");
+const dir = mkdtempSync(join(tmpdir(), "model-pull-"));
+
+interface Result {
+  code: number;
+  ms: number;
+  stdout: string;
+  stderr: string;
+}
+
+function pull(args: string[], env: Record<string, string>): Promise<Result> {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    execFile(
+      tsx,
+      ["scripts/model-pull.ts", ...args],
+      { cwd: root, env: { ...process.env, POLYGLOT_MODELS_DIR: join(dir, "cache"), CI: "true", ...env }, timeout: 90_000 },
+      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, ms: Date.now() - t0, stdout, stderr }),
+    );
+  });
+}
+
+function oneLine(result: Result, pattern: RegExp) {
+  const lines = result.stderr.trim().split("\n");
+  expect(lines, result.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
+}
+
+let gguf: Buffer;
+let sha256: string;
+let server: Server;
+let hub: string;
+const served = { gets: 0 };
+
+beforeAll(async () => {
+  const file = join(dir, "source.gguf");
+  await writeTinyGguf(file, { seed: 3 });
+  gguf = readFileSync(file);
+  sha256 = createHash("sha256").update(gguf).digest("hex");
+  server = createServer((req, res) => {
+    const path = (req.url ?? "").split("?")[0]!;
+    const match = /^\/tiny\/repo\/resolve\/main\/(tiny|bad)\.gguf$/.exec(path);
+    if (!match) {
+      res.writeHead(404).end();
+      return;
+    }
+    const etag = match[1] === "bad" ? "0".repeat(64) : sha256;
+    const headers = { "accept-ranges": "bytes", "x-linked-etag": `"${etag}"`, "x-linked-size": String(gguf.length), "content-type": "application/octet-stream" };
+    if (req.method === "HEAD") {
+      res.writeHead(200, { ...headers, "content-length": String(gguf.length) }).end();
+      return;
+    }
+    served.gets++;
+    const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? "");
+    if (range) {
+      const start = Number(range[1]);
+      const end = range[2] ? Math.min(Number(range[2]), gguf.length - 1) : gguf.length - 1;
+      res.writeHead(206, { ...headers, "content-length": String(end - start + 1), "content-range": `bytes ${start}-${end}/${gguf.length}` });
+      res.end(gguf.subarray(start, end + 1));
+      return;
+    }
+    res.writeHead(200, { ...headers, "content-length": String(gguf.length) });
+    res.end(gguf);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  hub = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server?.close(() => resolve()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("npm run model:pull", () => {
+  it("offline: one line saying so, exit 1, within the timeout", async () => {
+    // a name that never resolves (RFC 6761), as huggingface.co does not here: the same DNS failure, without the risk of a 1 GB download
+    const dns = await pull([], { HF_ENDPOINT: "https://huggingface.invalid/" });
+    expect(dns.code).toBe(1);
+    oneLine(dns, /^model:pull: offline: cannot reach https:\/\/huggingface\.invalid \((ENOTFOUND|EAI_AGAIN)\); model:pull needs the network/);
+    const port = await closedPort();
+    const refused = await pull(["hf:tiny/repo/tiny.gguf", "--timeout", "5"], { HF_ENDPOINT: `http://127.0.0.1:${port}/` });
+    expect(refused.code).toBe(1);
+    oneLine(refused, /^model:pull: offline: cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+    expect(refused.ms).toBeLessThan(60_000);
+    expect(existsSync(join(dir, "cache"))).toBe(false);
+  });
+
+  it("refuses a name it cannot read with exit 2", async () => {
+    const result = await pull(["hf:user/repo"], {});
+    expect(result.code).toBe(2);
+    oneLine(result, /names a repository, not a file/);
+  });
+
+  it("downloads into the cache, checks the SHA-256, and skips a file already there", async () => {
+    const first = await pull(["hf:tiny/repo/tiny.gguf"], { HF_ENDPOINT: hub });
+    expect(first.code, first.stderr).toBe(0);
+    const path = first.stdout.trim();
+    expect(path.startsWith(join(dir, "cache"))).toBe(true);
+    expect(createHash("sha256").update(readFileSync(path)).digest("hex")).toBe(sha256);
+    expect(first.stderr).toMatch(/done, sha256 verified/);
+    const written = statSync(path).mtimeMs;
+    const again = await pull(["hf:tiny/repo/tiny.gguf"], { HF_ENDPOINT: hub });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout.trim()).toBe(path);
+    expect(again.stderr).toMatch(/already there, sha256 verified/);
+    // skipped, not written again
+    expect(statSync(path).mtimeMs).toBe(written);
+  });
+
+  it("removes a file whose checksum does not match, with one line and exit 1", async () => {
+    const result = await pull(["hf:tiny/repo/bad.gguf"], { HF_ENDPOINT: hub });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split("\n").at(-1)).toMatch(/^model:pull: checksum mismatch for .*bad\.gguf: expected sha256 0{64}, got [0-9a-f]{64}; the file was removed/);
+    expect(existsSync(join(dir, "cache", "bad.gguf"))).toBe(false);
+  });
+});

@@ -1,0 +1,78 @@
+/**
+ * `npm run model:pull [-- NAME] [--timeout SECONDS]`: downloads the default GGUF (Qwen2.5-1.5B-Instruct Q4_K_M) or
+ * the named one (hf:user/repo/file.gguf, hf:user/repo:quant, https://…) into the model cache
+ * ($POLYGLOT_MODELS_DIR, else $XDG_CACHE_HOME/polyglot-personachat/models, else ~/.cache/…) with a progress bar;
+ * an interrupted pull resumes; the SHA-256 is checked when the Hub publishes it. Prints the file's path.
+ * Offline, it says so in one line and exits 1; a bad NAME exits 2.
+ */
+import { parseArgs } from "node:util";
+import { planPull, PullError, pullModel } from "../lib/models/pull.js";
+
+const USAGE = "usage: npm run model:pull [-- NAME] [--timeout SECONDS]   (NAME: hf:user/repo/file.gguf, hf:user/repo:quant or an https URL)";
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`model:pull: ${message.split("\n")[0]}\n`);
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  let values: { timeout?: string | undefined; help?: boolean | undefined };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: process.argv.slice(2),
+      options: { timeout: { type: "string" }, help: { type: "boolean", short: "h" } },
+      allowPositionals: true,
+      strict: true,
+    }));
+  } catch (error) {
+    fail(`${(error as Error).message.split("\n")[0]}  (${USAGE})`, 2);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (positionals.length > 1) fail(`one model at a time  (${USAGE})`, 2);
+  const timeout = values.timeout === undefined ? 20 : Number(values.timeout);
+  if (!Number.isFinite(timeout) || timeout <= 0) fail(`--timeout takes seconds  (${USAGE})`, 2);
+
+  let plan;
+  try {
+    plan = planPull(positionals[0]);
+  } catch (error) {
+    fail((error as Error).message, 2);
+  }
+  const controller = new AbortController();
+  process.once("SIGINT", () => controller.abort());
+  // a progress bar on a terminal; a line per 10 % otherwise (logs, CI)
+  const tty = Boolean(process.stderr.isTTY);
+  let lastTenth = -1;
+  const started = Date.now();
+  try {
+    const result = await pullModel(plan, {
+      timeoutMs: timeout * 1000,
+      showCliProgress: tty,
+      signal: controller.signal,
+      ...(tty
+        ? {}
+        : {
+            onProgress: ({ downloadedSize, totalSize }) => {
+              if (!totalSize) return;
+              const tenth = Math.floor((downloadedSize / totalSize) * 10);
+              if (tenth === lastTenth) return;
+              lastTenth = tenth;
+              const mb = (n: number) => (n / 1e6).toFixed(1);
+              process.stderr.write(`model:pull: ${tenth * 10}% (${mb(downloadedSize)} / ${mb(totalSize)} MB, ${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+            },
+          }),
+    });
+    const check = result.verified === "sha256" ? "sha256 verified" : result.verified === "size" ? "size verified (no checksum published)" : "no checksum published";
+    process.stderr.write(`model:pull: ${result.alreadyThere ? "already there" : "done"}, ${check}\n`);
+    process.stdout.write(`${result.path}\n`);
+  } catch (error) {
+    if (error instanceof PullError) fail(error.message, 1);
+    fail(`${(error as Error).message}`, 1);
+  }
+}
+
+await main();
