@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { fillSlots, listVariants, loadPromptSet, parseTemplate, PromptError } from "./loader.js";
+import { BASELINE_MANIFEST, fillSlots, JUDGES_DIR, listVariants, loadPromptSet, parseTemplate, PromptError } from "./loader.js";
 
 function promptsDir(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "prompts-"));
@@ -60,5 +60,36 @@ describe("prompt loader", () => {
     })) {
       for (const section of sections) expect(set.get(name).has(section), `${name}/${section}`).toBe(true);
     }
+  });
+
+  it("reads a variant's manifest (zod-checked, baseline defaults, part of the hash) and reserves prompts/judges", () => {
+    const dir = promptsDir({
+      "baseline/a.md": "=== system ===\nbase a",
+      "whole/variant.json": '{"mode": "whole-dialogue"}',
+      "whole2/variant.json": '{"mode": "whole-dialogue", "description": "same, described"}',
+      "typo/variant.json": '{"commonGrund": false}',
+      "broken/variant.json": "{",
+      "judges/baseline/j.md": "=== system ===\njudge",
+    });
+    expect(loadPromptSet("baseline", dir).manifest).toEqual(BASELINE_MANIFEST);
+    expect(BASELINE_MANIFEST).toEqual({ commonGround: true, speechEvent: true, mode: "turn-by-turn" });
+    const whole = loadPromptSet("whole", dir);
+    expect(whole.manifest).toEqual({ commonGround: true, speechEvent: true, mode: "whole-dialogue" });
+    expect(whole.get("a").section("system")).toBe("base a");
+    expect(whole.hash).not.toBe(loadPromptSet("baseline", dir).hash);
+    expect(loadPromptSet("whole2", dir).hash).not.toBe(whole.hash);
+    expect(() => loadPromptSet("typo", dir)).toThrow(/variant "typo": variant.json: .*commonGrund/);
+    expect(() => loadPromptSet("broken", dir)).toThrow(/variant "broken": variant.json is not valid JSON/);
+    expect(listVariants(dir)).not.toContain("judges");
+    expect(() => loadPromptSet("judges", dir)).toThrow(/unknown prompt variant "judges"/);
+  });
+
+  it("ships the variants of issue #7 with their manifests, and judge prompts beside them", () => {
+    expect(listVariants()).toEqual(expect.arrayContaining(["baseline", "no-common-ground", "no-speech-event", "whole-dialogue"]));
+    expect(loadPromptSet("no-common-ground").manifest).toMatchObject({ commonGround: false, speechEvent: true, mode: "turn-by-turn" });
+    expect(loadPromptSet("no-speech-event").manifest).toMatchObject({ commonGround: true, speechEvent: false, mode: "turn-by-turn" });
+    expect(loadPromptSet("whole-dialogue").manifest).toMatchObject({ commonGround: true, speechEvent: true, mode: "whole-dialogue" });
+    expect(loadPromptSet("baseline").get("whole-dialogue").has("demonstration")).toBe(true);
+    expect(listVariants(JUDGES_DIR)).toContain("baseline");
   });
 });

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
+import { z } from "zod";
 
 /**
  * Prompts are plain text files under prompts/<variant>/<name>.md, loaded by variant name.
@@ -9,11 +10,56 @@ import { join } from "node:path";
  * A file is a list of named sections, each opened by a line `=== name ===` (`system`, `user`, and whatever
  * short pieces the node adds to a message, such as a retry note), with `{{slots}}` that the node fills in. The hash covers every file the variant resolves to,
  * so a record says exactly which wording produced it.
+ *
+ * A variant may also hold a `variant.json` manifest (see VariantManifestSchema) that changes what the graph does:
+ * skip the common ground, drop the speech event, write the whole dialogue in one call. It is the variant's own
+ * (never inherited from baseline), every key defaults to baseline behaviour, and it is part of the hash.
+ *
+ * `prompts/judges/` is not a generation variant: it holds the evaluation judges' prompts, as variants of their own
+ * (`loadPromptSet(name, JUDGES_DIR)`, see evals/judges.ts).
  */
 
 export const PROMPTS_DIR = fileURLToPath(new URL("../../prompts/", import.meta.url));
+export const JUDGES_DIR = join(PROMPTS_DIR, "judges");
 export const BASE_VARIANT = "baseline";
 const VARIANT_NAME = /^[a-z0-9][a-z0-9-]*$/;
+/** folder names under prompts/ that are not variants */
+const RESERVED = new Set(["judges"]);
+export const MANIFEST_FILE = "variant.json";
+
+// ── variant manifest ─────────────────────────────────────────────────────────────────────────────
+export const VariantManifestSchema = z
+  .object({
+    description: z.string().max(500).optional(),
+    /** write the common ground (an LLM call) and show it to the speakers and the critique */
+    commonGround: z.boolean().default(true),
+    /** show the speech event to the speakers, the common-ground writer and the critique */
+    speechEvent: z.boolean().default(true),
+    /** turn by turn (one call per turn, gated per turn) or the whole dialogue in one structured call */
+    mode: z.enum(["turn-by-turn", "whole-dialogue"]).default("turn-by-turn"),
+  })
+  .strict();
+export type VariantManifest = z.infer<typeof VariantManifestSchema>;
+export const BASELINE_MANIFEST: VariantManifest = VariantManifestSchema.parse({});
+
+function readManifest(dir: string, variant: string): { manifest: VariantManifest; text: string | null } {
+  const path = join(dir, variant, MANIFEST_FILE);
+  if (!existsSync(path)) return { manifest: BASELINE_MANIFEST, text: null };
+  const text = readFileSync(path, "utf8");
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new PromptError(`prompt variant "${variant}": ${MANIFEST_FILE} is not valid JSON: ${(error as Error).message.split("\n")[0]}`);
+  }
+  const parsed = VariantManifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new PromptError(`prompt variant "${variant}": ${MANIFEST_FILE}: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
+  }
+  return { manifest: parsed.data, text };
+}
+// ─────────────────────────────────────────────────────────────────────────────────────────────────
 
 export interface PromptTemplate {
   name: string;
@@ -24,8 +70,10 @@ export interface PromptTemplate {
 
 export interface PromptSet {
   variant: string;
-  /** sha256 over the resolved files (name + text), first 12 hex digits */
+  /** sha256 over the resolved files (name + text) and the manifest, first 12 hex digits */
   hash: string;
+  /** what the graph does with this variant (baseline behaviour when the variant has no variant.json) */
+  manifest: VariantManifest;
   get(name: string): PromptTemplate;
 }
 
@@ -35,7 +83,7 @@ export class PromptError extends Error {
 
 export function listVariants(dir = PROMPTS_DIR): string[] {
   return readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && VARIANT_NAME.test(entry.name))
+    .filter((entry) => entry.isDirectory() && VARIANT_NAME.test(entry.name) && !RESERVED.has(entry.name))
     .map((entry) => entry.name)
     .sort();
 }
@@ -81,7 +129,7 @@ export function loadPromptSet(variant: string, dir = PROMPTS_DIR): PromptSet {
   const key = `${dir}\0${variant}`;
   const cached = cache.get(key);
   if (cached) return cached;
-  if (!VARIANT_NAME.test(variant) || !existsSync(join(dir, variant))) {
+  if (!VARIANT_NAME.test(variant) || RESERVED.has(variant) || !existsSync(join(dir, variant))) {
     throw new PromptError(`unknown prompt variant "${variant}" (available: ${listVariants(dir).join(", ")})`);
   }
   const files = readVariantFiles(dir, BASE_VARIANT);
@@ -92,9 +140,12 @@ export function loadPromptSet(variant: string, dir = PROMPTS_DIR): PromptSet {
     templates.set(name, parseTemplate(name, text));
     hash.update(`${name}\0${text}\0`);
   }
+  const { manifest, text: manifestText } = readManifest(dir, variant);
+  if (manifestText !== null) hash.update(`${MANIFEST_FILE}\0${manifestText}\0`);
   const set: PromptSet = {
     variant,
     hash: hash.digest("hex").slice(0, 12),
+    manifest,
     get(name) {
       const template = templates.get(name);
       if (!template) throw new PromptError(`prompt variant "${variant}" has no "${name}" prompt`);
