@@ -6,7 +6,7 @@
  * Turns alternate speakers, starting with the speaker of `personas[0]` (A),
  * then `personas[1]` (B), A, B, …
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import type { Rng } from "./random.js";
@@ -81,6 +81,19 @@ export function loadDemonstrations(
   path: string = DEFAULT_DEMONSTRATIONS_PATH,
   events?: readonly SpeechEvent[],
 ): Demonstration[] {
+  // parsed files by path while their modification time stays the same (speakerTurn calls this on every turn)
+  if (events) return readDemonstrations(path, events);
+  const mtimeMs = statSync(path, { throwIfNoEntry: false })?.mtimeMs;
+  const cached = loadedDemonstrations.get(path);
+  if (cached && cached.mtimeMs === mtimeMs) return cached.demos;
+  const demos = readDemonstrations(path);
+  if (mtimeMs !== undefined) loadedDemonstrations.set(path, { mtimeMs, demos });
+  return demos;
+}
+
+const loadedDemonstrations = new Map<string, { mtimeMs: number; demos: Demonstration[] }>();
+
+function readDemonstrations(path: string, events?: readonly SpeechEvent[]): Demonstration[] {
   let text: string;
   try {
     text = readFileSync(path, "utf8");

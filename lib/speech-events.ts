@@ -3,7 +3,7 @@
  * e.g. small talk, catching up, making plans. Loaded from data/speech-events.json,
  * chosen per dialogue by weight with a seeded Rng (or forced with an override id).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import type { Rng } from "./random.js";
@@ -65,8 +65,20 @@ function formatIssues(error: z.ZodError, max = 3): string {
   return oneLine(parts.join("; ") + more);
 }
 
+/** Parsed files by path, while their modification time stays the same (nodes call the loader on every step). */
+const loaded = new Map<string, { mtimeMs: number; events: SpeechEvent[] }>();
+
 /** Read and validate a speech-events file. Errors are `SpeechEventError`s with a one-line message naming the file. */
 export function loadSpeechEvents(path: string = DEFAULT_SPEECH_EVENTS_PATH): SpeechEvent[] {
+  const mtimeMs = statSync(path, { throwIfNoEntry: false })?.mtimeMs;
+  const cached = loaded.get(path);
+  if (cached && cached.mtimeMs === mtimeMs) return cached.events;
+  const events = readSpeechEvents(path);
+  if (mtimeMs !== undefined) loaded.set(path, { mtimeMs, events });
+  return events;
+}
+
+function readSpeechEvents(path: string): SpeechEvent[] {
   let text: string;
   try {
     text = readFileSync(path, "utf8");

@@ -233,9 +233,12 @@ export function loadPersonaFile(path: string): PersonaPool {
   return parsePersonaText(path, text).personas;
 }
 
-/** The built-in English source personas (data/personas.en.json). */
+let builtin: PersonaPool | undefined;
+
+/** The built-in English source personas (data/personas.en.json), read once; a copy, free to modify. */
 export function loadBuiltinPersonas(): PersonaPool {
-  return loadPersonaFile(BUILTIN_PERSONAS_PATH);
+  builtin ??= loadPersonaFile(BUILTIN_PERSONAS_PATH);
+  return builtin.map((persona) => [...persona]);
 }
 
 /**

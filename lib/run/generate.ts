@@ -1,21 +1,17 @@
 import type { DialogueContext } from "../../graphs/dialogue/configuration.js";
 import { runDialogue } from "../../graphs/dialogue/graph.js";
-import { dialogueIdFor } from "../../nodes/rewrite-personas/index.js";
-import { createRng, hashSeed } from "../random.js";
-import { type PersonaPool, pickPersonaPair } from "../records/personas.js";
-import type { DialogueRecord } from "../records/schema.js";
+import { loadBuiltinPersonas, type PersonaPool } from "../records/personas.js";
+import { type DialogueRecord, DialogueRecordSchema } from "../records/schema.js";
+import { loadSpeechEvents } from "../speech-events.js";
+import { type DialogueJob, planRun } from "./plan.js";
 import type { RecordFile } from "./record-file.js";
 
-/** One dialogue to write: everything that makes it reproducible. */
-export interface DialogueJob {
-  id: string;
-  language: string;
-  index: number;
-  seed: number;
-  sourcePersonas?: [string[], string[]];
-  speechEventId?: string;
-}
+export type { DialogueJob } from "./plan.js";
 
+/**
+ * The run's jobs: per language, speech events spread by quota and persona pairs without repeats (lib/run/plan.ts),
+ * interleaved across languages. `personas` defaults to the built-in set.
+ */
 export function planJobs(options: {
   languages: readonly string[];
   n: number;
@@ -23,16 +19,14 @@ export function planJobs(options: {
   personas?: PersonaPool | null;
   speechEventId?: string | undefined;
 }): DialogueJob[] {
-  const jobs: DialogueJob[] = [];
-  for (const language of options.languages) {
-    for (let index = 0; index < options.n; index++) {
-      const job: DialogueJob = { id: dialogueIdFor(language, options.seed, index), language, index, seed: options.seed };
-      if (options.personas) job.sourcePersonas = pickPersonaPair(options.personas, createRng(hashSeed(options.seed, language, index, "personas")));
-      if (options.speechEventId) job.speechEventId = options.speechEventId;
-      jobs.push(job);
-    }
-  }
-  return jobs;
+  return planRun({
+    languages: options.languages,
+    n: options.n,
+    seed: options.seed,
+    personas: options.personas ?? loadBuiltinPersonas(),
+    events: loadSpeechEvents(),
+    speechEventId: options.speechEventId,
+  });
 }
 
 export interface GenerateOptions {
@@ -46,20 +40,51 @@ export interface GenerateOptions {
   onRecord?: (record: DialogueRecord, job: DialogueJob) => void;
   /** stop taking new dialogues (the ones in flight finish) */
   signal?: AbortSignal;
-  /** per-dialogue invoke options: tracing callbacks, tags, metadata */
+  /** abandon the dialogues in flight: nothing of theirs is written */
+  abortSignal?: AbortSignal;
+  /** the run's last word on a finished record before it is written (near-duplicate rejection) */
+  review?: (record: DialogueRecord, job: DialogueJob) => DialogueRecord;
+  /** a worker took the job */
+  onStart?: (job: DialogueJob) => void;
+  /** a job in flight was abandoned (abortSignal) or failed */
+  onAbandon?: (job: DialogueJob, error: unknown) => void;
+  /** per-dialogue invoke options: tracing callbacks, tags, metadata; a runId is the trace id the record keeps */
   invokeOptions?: (job: DialogueJob) => Parameters<typeof runDialogue>[2];
 }
+
+/** A dialogue failed for a reason that is not the model's answer (server down, bug): the run stopped. */
+export class DialogueFailedError extends Error {
+  override name = "DialogueFailedError";
+  constructor(
+    readonly job: DialogueJob,
+    override readonly cause: unknown,
+    readonly written: number,
+  ) {
+    super(`dialogue ${job.id} failed: ${cause instanceof Error ? cause.message.split("\n")[0] : String(cause)}`);
+  }
+}
+
+const isAbort = (error: unknown) => error instanceof Error && (error.name === "AbortError" || /abort/i.test(error.message));
 
 /**
  * Writes the jobs' dialogues with a pool of `concurrency` workers. Each finished record is appended to the
  * file before it counts; jobs whose id is already in the file are skipped, so a rerun resumes.
+ *
+ * When one dialogue throws, the pool stops taking jobs, lets the others in flight finish (their records are
+ * written), then throws a DialogueFailedError for the first failure. `signal` stops taking jobs too;
+ * `abortSignal` also abandons the dialogues in flight, writing nothing of theirs.
  */
-export async function generateDialogues(options: GenerateOptions): Promise<{ written: DialogueRecord[]; skipped: number }> {
+export async function generateDialogues(
+  options: GenerateOptions,
+): Promise<{ written: DialogueRecord[]; skipped: number; abandoned: number }> {
   const pending = options.jobs.filter((job) => !options.file?.done.has(job.id));
   const written: DialogueRecord[] = [];
   let next = 0;
+  let abandoned = 0;
+  let failure: DialogueFailedError | undefined;
+  const stopped = () => failure !== undefined || options.signal?.aborted || options.abortSignal?.aborted;
   const worker = async () => {
-    while (next < pending.length && !options.signal?.aborted) {
+    while (next < pending.length && !stopped()) {
       const job = pending[next++]!;
       const input = {
         language: job.language,
@@ -68,15 +93,37 @@ export async function generateDialogues(options: GenerateOptions): Promise<{ wri
         ...(job.sourcePersonas ? { sourcePersonas: job.sourcePersonas } : {}),
         ...(job.speechEventId ? { speechEventId: job.speechEventId } : {}),
       };
-      const state = await runDialogue(input, options.context, options.invokeOptions?.(job) ?? {});
-      const record = state.record;
-      if (!record) throw new Error(`dialogue ${job.id} ended without a record`);
-      options.file?.append(record);
+      const invoke = options.invokeOptions?.(job) ?? {};
+      const signal = options.abortSignal && invoke.signal ? AbortSignal.any([options.abortSignal, invoke.signal]) : (options.abortSignal ?? invoke.signal);
+      options.onStart?.(job);
+      let record: DialogueRecord;
+      try {
+        const state = await runDialogue(input, options.context, { ...invoke, ...(signal ? { signal } : {}) });
+        if (!state.record) throw new Error(`dialogue ${job.id} ended without a record`);
+        // tracing: the runId is the root run's id, i.e. the trace id
+        record = invoke.runId
+          ? DialogueRecordSchema.parse({ ...state.record, provenance: { ...state.record.provenance, trace_id: invoke.runId } })
+          : state.record;
+        if (options.review) record = options.review(record, job);
+      } catch (error) {
+        abandoned++;
+        options.onAbandon?.(job, error);
+        if (options.abortSignal?.aborted && isAbort(error)) continue;
+        failure ??= new DialogueFailedError(job, error, 0);
+        continue;
+      }
+      try {
+        await options.file?.appendAsync(record);
+      } catch (error) {
+        failure ??= new DialogueFailedError(job, error, 0);
+        continue;
+      }
       written.push(record);
       options.onRecord?.(record, job);
     }
   };
   const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 1, pending.length)) }, worker);
   await Promise.all(workers);
-  return { written, skipped: options.jobs.length - pending.length };
+  if (failure) throw new DialogueFailedError(failure.job, failure.cause, written.length);
+  return { written, skipped: options.jobs.length - pending.length, abandoned };
 }

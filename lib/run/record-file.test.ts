@@ -86,7 +86,8 @@ describe("planJobs", () => {
   it("gives every dialogue a reproducible id and persona pair", () => {
     const pool = [["a"], ["b"], ["c"], ["d"]];
     const jobs = planJobs({ languages: ["es", "fr"], n: 3, seed: 9, personas: pool });
-    expect(jobs.map((j) => j.id)).toEqual(["es-9-00000", "es-9-00001", "es-9-00002", "fr-9-00000", "fr-9-00001", "fr-9-00002"]);
+    // interleaved across languages, so that a partial run covers every language (lib/run/plan.ts)
+    expect(jobs.map((j) => j.id)).toEqual(["es-9-00000", "fr-9-00000", "es-9-00001", "fr-9-00001", "es-9-00002", "fr-9-00002"]);
     expect(planJobs({ languages: ["es", "fr"], n: 3, seed: 9, personas: pool })).toEqual(jobs);
     for (const job of jobs) expect(job.sourcePersonas![0]).not.toEqual(job.sourcePersonas![1]);
   });

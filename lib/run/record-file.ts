@@ -1,4 +1,5 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsync, fsyncSync, openSync, readFileSync, truncateSync, write, writeSync } from "node:fs";
+import { promisify } from "node:util";
 import { type DialogueRecord, DialogueRecordSchema, formatZodError } from "../records/schema.js";
 
 /** An output file that is not ours to append to: one line for the user. */
@@ -39,10 +40,48 @@ export class RecordFile {
     this.done.add(record.id);
   }
 
+  private queue: Promise<void> = Promise.resolve();
+  private readonly writing = new Set<string>();
+
+  /**
+   * The same as append(), with the write and the fsync on libuv's thread pool instead of the event loop (a
+   * sync fsync takes milliseconds, which every dialogue in flight would wait for). Appends are serialised, so
+   * each record is still one whole line; the promise resolves once the line is on disk.
+   */
+  appendAsync(record: DialogueRecord): Promise<void> {
+    const checked = DialogueRecordSchema.safeParse(record);
+    if (!checked.success) return Promise.reject(new Error(`refusing to write an invalid record ${record.id}: ${formatZodError(checked.error)}`));
+    if (this.done.has(record.id) || this.writing.has(record.id)) return this.queue;
+    this.writing.add(record.id);
+    const line = Buffer.from(`${JSON.stringify(checked.data)}\n`);
+    const next = this.queue.then(async () => {
+      try {
+        let offset = 0;
+        while (offset < line.length) offset += await writeAsync(this.fd, line, offset, line.length - offset);
+        await fsyncAsync(this.fd);
+        this.done.add(record.id);
+      } finally {
+        this.writing.delete(record.id);
+      }
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Waits for the appends in progress, then closes the file. */
+  async closeAsync(): Promise<void> {
+    await this.queue;
+    this.close();
+  }
+
   close(): void {
     closeSync(this.fd);
   }
 }
+
+const writeAsync = (fd: number, buffer: Buffer, offset: number, length: number) =>
+  new Promise<number>((resolve, reject) => write(fd, buffer, offset, length, null, (error, written) => (error ? reject(error) : resolve(written))));
+const fsyncAsync = promisify(fsync);
 
 /**
  * Reads the records of a JSONL file. Complete lines must be valid records (anything else is an error naming

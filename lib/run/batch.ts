@@ -1,0 +1,220 @@
+/**
+ * A large run, start to end: the output file and its run log (resume, or refuse a different configuration),
+ * the near-duplicate index rebuilt from disk, rate limits around the model, progress, Ctrl-C, and at the end
+ * the summary, the exports and the dataset card — all computed from the records on disk.
+ *
+ *   Ctrl-C (SIGINT) or SIGTERM once: no new dialogues; the ones in flight finish and are written.
+ *   Twice: the ones in flight are abandoned (nothing partial is written).
+ *   Either way the summary and exports are written, and the command to resume (the same one) is printed.
+ *   SIGKILL at any moment: records on disk are whole lines; rerunning the same command continues.
+ */
+import { writeFileSync } from "node:fs";
+import type { DialogueContext } from "../../graphs/dialogue/configuration.js";
+import type { DialogueRecord } from "../records/schema.js";
+import { type ExportFormat, renderDatasetCard, writeJsonl, writeParquet } from "./export.js";
+import { DialogueFailedError, type DialogueJob, type GenerateOptions, generateDialogues } from "./generate.js";
+import { DEFAULT_JACCARD_THRESHOLD, NearDuplicateIndex } from "./near-duplicate.js";
+import { Progress } from "./progress.js";
+import { limitChatModel, RateLimiter, type RateLimits } from "./rate-limit.js";
+import { RecordFile, readRecords } from "./record-file.js";
+import { type RunConfig, RunLog, siblingPath } from "./run-config.js";
+import { formatDuration, formatSummaryTable, type Price, type RunSummary, SummaryBuilder } from "./summary.js";
+
+export interface BatchOptions {
+  jobs: readonly DialogueJob[];
+  languages: readonly string[];
+  /** the graph's context, with the chat model (and judge) injected */
+  context: DialogueContext;
+  concurrency: number;
+  /** the JSONL journal; without it nothing is written and nothing resumes */
+  out?: string | undefined;
+  runConfig: RunConfig;
+  limits?: RateLimits;
+  price?: Price | null;
+  format?: ExportFormat;
+  acceptedOnly?: boolean;
+  nearDuplicateThreshold?: number;
+  invokeOptions?: GenerateOptions["invokeOptions"];
+  /** what to print on stdout for a finished dialogue (null: nothing) */
+  print?: (record: DialogueRecord) => string | null;
+  /** the command line that resumes this run (printed on interruption, kept in the dataset card) */
+  command: string;
+  /** install SIGINT / SIGTERM handlers (default true) */
+  handleSignals?: boolean;
+  progress?: { tty?: boolean; stream?: NodeJS.WriteStream; out?: NodeJS.WriteStream };
+}
+
+export interface BatchResult {
+  status: "completed" | "interrupted";
+  /** records written by this session */
+  written: number;
+  summary: RunSummary;
+  /** files written at the end (summary, exports, card) */
+  files: string[];
+}
+
+/** Shell-quotes a command line for copy and paste. */
+export function shellCommand(args: readonly string[]): string {
+  return args.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(" ");
+}
+
+export async function runBatch(options: BatchOptions): Promise<BatchResult> {
+  const startedAt = Date.now();
+  const threshold = options.nearDuplicateThreshold ?? DEFAULT_JACCARD_THRESHOLD;
+  const summary = new SummaryBuilder();
+  let file: RecordFile | undefined;
+  let runLog: RunLog | undefined;
+  let dedup = new NearDuplicateIndex(threshold);
+  const notes: string[] = [];
+  let existing: DialogueRecord[] = [];
+
+  if (options.out) {
+    const opened = RecordFile.open(options.out);
+    file = opened.file;
+    try {
+      runLog = RunLog.open(options.out, options.runConfig, opened.records);
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+    if (opened.repaired) notes.push(`${options.out}: cut off a torn last line left by an interrupted run`);
+    existing = opened.records;
+    summary.addAll(opened.records);
+    dedup = NearDuplicateIndex.fromRecords(opened.records, threshold);
+    const already = options.jobs.filter((job) => file!.done.has(job.id)).length;
+    if (already > 0) notes.push(`${options.out}: ${already} of ${options.jobs.length} dialogues already written; resuming`);
+  }
+
+  // progress starts from what the file holds for the planned jobs
+  const planned: Record<string, number> = {};
+  const initial: Record<string, { done: number; accepted: number; tokens: number }> = {};
+  const plannedIds = new Set(options.jobs.map((job) => job.id));
+  for (const job of options.jobs) planned[job.language] = (planned[job.language] ?? 0) + 1;
+  {
+    for (const record of existing) {
+      if (!plannedIds.has(record.id)) continue;
+      const entry = (initial[record.language] ??= { done: 0, accepted: 0, tokens: 0 });
+      entry.done++;
+      if (record.status === "accepted") entry.accepted++;
+      entry.tokens += record.provenance.usage.input_tokens + record.provenance.usage.output_tokens;
+    }
+  }
+  const progress = new Progress({ languages: options.languages, planned, initial, ...options.progress });
+  for (const note of notes) progress.message(note);
+
+  // rate limits around the injected models (one limiter: one provider per run)
+  const limiter = new RateLimiter(options.limits ?? {});
+  const context: DialogueContext = { ...options.context };
+  if (limiter.active) {
+    if (context.chatModel) limitChatModel(context.chatModel, limiter);
+    if (context.judgeModel) limitChatModel(context.judgeModel, limiter);
+  }
+
+  // Ctrl-C: first stop taking jobs, then abandon the ones in flight
+  const stop = new AbortController();
+  const abandon = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!stop.signal.aborted) {
+      stop.abort();
+      progress.message(`${signal}: no new dialogues; finishing the ${progress.inFlight} in flight (${signal === "SIGINT" ? "Ctrl-C" : signal} again to abandon them)`);
+    } else if (!abandon.signal.aborted) {
+      abandon.abort();
+      progress.message(`${signal}: abandoning the dialogues in flight (nothing partial is written)`);
+    }
+  };
+  const handleSignals = options.handleSignals ?? true;
+  if (handleSignals) {
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  }
+
+  let written = 0;
+  const saveLog = () => runLog?.update(written);
+  const logTimer = setInterval(() => {
+    saveLog();
+    if (limiter.active && limiter.waitedMs > 0) progress.note = `paced by --rpm/--tpm: ${formatDuration(limiter.waitedMs / 1000)} waited`;
+  }, 5000);
+  logTimer.unref();
+
+  let failure: unknown;
+  try {
+    await generateDialogues({
+      jobs: options.jobs,
+      context,
+      concurrency: options.concurrency,
+      ...(file ? { file } : {}),
+      signal: stop.signal,
+      abortSignal: abandon.signal,
+      ...(options.invokeOptions ? { invokeOptions: options.invokeOptions } : {}),
+      review: (record) => dedup.review(record),
+      onStart: () => progress.started(),
+      onAbandon: () => progress.finished(null),
+      onRecord: (record) => {
+        written++;
+        summary.add(record);
+        progress.finished(record);
+        const text = options.print?.(record);
+        if (text) progress.log(text);
+      },
+    });
+  } catch (error) {
+    failure = error;
+  } finally {
+    clearInterval(logTimer);
+    if (handleSignals) {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
+    progress.stop();
+    file?.close();
+  }
+
+  const interrupted = stop.signal.aborted;
+  const status = failure ? "failed" : interrupted ? "interrupted" : "completed";
+  runLog?.update(written, status);
+  const result = summary.build({ price: options.price ?? null, wallMs: runLog?.wallMs ?? Date.now() - startedAt });
+  const files = options.out ? writeOutputs(options, result) : [];
+  const resume = `resume with the same command: ${options.command}`;
+
+  if (failure) {
+    const where = options.out ? `; ${result.total.dialogues} dialogues are in ${options.out}, ${resume}` : "";
+    const message = failure instanceof DialogueFailedError ? failure.message : String((failure as Error)?.message ?? failure).split("\n")[0];
+    const error = new Error(`${message}${where}`);
+    (error as Error & { cause?: unknown }).cause = failure;
+    throw error;
+  }
+  const err = options.progress?.stream ?? process.stderr;
+  err.write(`\n${formatSummaryTable(result)}\n`);
+  if (files.length) err.write(`wrote ${files.join(", ")}\n`);
+  if (interrupted) err.write(options.out ? `interrupted: ${written} dialogues written in this session; ${resume}\n` : "interrupted\n");
+  return { status: interrupted ? "interrupted" : "completed", written, summary: result, files };
+}
+
+/** The summary, the export and the dataset card, from the records on disk. */
+function writeOutputs(options: BatchOptions, summary: RunSummary): string[] {
+  const out = options.out!;
+  const files: string[] = [];
+  const summaryPath = siblingPath(out, "summary.json");
+  writeFileSync(summaryPath, `${JSON.stringify({ ...summary, config: options.runConfig }, null, 2)}\n`);
+  files.push(summaryPath);
+  const format = options.format ?? "jsonl";
+  const all = readRecords(out).records;
+  const rows = options.acceptedOnly ? all.filter((r) => r.status === "accepted") : all;
+  let dataFile = out;
+  if (format === "parquet") {
+    dataFile = siblingPath(out, "parquet");
+    writeParquet(rows, dataFile);
+    files.push(dataFile);
+  } else if (options.acceptedOnly) {
+    dataFile = siblingPath(out, "accepted.jsonl");
+    writeJsonl(rows, dataFile);
+    files.push(dataFile);
+  }
+  const cardPath = siblingPath(out, "card.md");
+  writeFileSync(
+    cardPath,
+    renderDatasetCard({ dataFile, rows: rows.length, acceptedOnly: options.acceptedOnly ?? false, summary, config: options.runConfig, command: options.command }),
+  );
+  files.push(cardPath);
+  return files;
+}

@@ -1,0 +1,92 @@
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ScriptedChatModel } from "../models/scripted.js";
+import { makeRecord } from "./fixtures.js";
+import { RecordFileError } from "./record-file.js";
+import { buildRunConfig, diffConfigs, type RunConfig, RunConfigError, RunLog, runFilePath, siblingPath } from "./run-config.js";
+
+const tempOut = () => join(mkdtempSync(join(tmpdir(), "run-config-")), "data.jsonl");
+
+function config(overrides: Partial<RunConfig> = {}): RunConfig {
+  return {
+    ...buildRunConfig({
+      seed: 1,
+      settings: { promptVariant: "baseline", turnsMin: 8, turnsMax: 14, maxTurnRetries: 2, maxCritiqueRounds: 1, maxStructuredRetries: 2, maxTurnChars: 400 },
+      promptHash: "0123456789ab",
+      chatModel: new ScriptedChatModel(() => "", { modelName: "scripted" }),
+      personasSource: "built-in",
+      personas: [["I ski."], ["I cook."]],
+      speechEventsHash: "aaaaaaaaaaaa",
+      demonstrationsHash: "bbbbbbbbbbbb",
+      nearDuplicateThreshold: 0.8,
+      plannerVersion: 1,
+    }),
+    ...overrides,
+  };
+}
+
+describe("run log (X.run.json)", () => {
+  it("sits next to the output and lets the same configuration resume, adding up the sessions' wall time", () => {
+    const out = tempOut();
+    expect(runFilePath(out)).toBe(out.replace(/\.jsonl$/, ".run.json"));
+    expect(siblingPath(out, "summary.json")).toBe(out.replace(/\.jsonl$/, ".summary.json"));
+    const first = RunLog.open(out, config(), []);
+    expect(existsSync(runFilePath(out))).toBe(true);
+    first.update(3, "interrupted");
+    const second = RunLog.open(out, config(), []);
+    expect(second.sessions).toHaveLength(2);
+    expect(second.sessions[0]!.status).toBe("interrupted");
+    expect(second.sessions[0]!.written).toBe(3);
+    expect(second.wallMs).toBeGreaterThanOrEqual(second.sessions[0]!.wall_ms);
+    const saved = JSON.parse(readFileSync(runFilePath(out), "utf8"));
+    expect(saved.config.seed).toBe(1);
+    expect(saved.config.model).toEqual({ provider: "scripted", model: "scripted" });
+  });
+
+  it("refuses a changed configuration with one line naming what changed (a user error: exit code 2)", () => {
+    const out = tempOut();
+    RunLog.open(out, config(), []);
+    let error: unknown;
+    try {
+      RunLog.open(out, config({ seed: 2, prompt_hash: "ffffffffffff" }), []);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(RunConfigError);
+    expect(error).toBeInstanceOf(RecordFileError);
+    const message = (error as Error).message;
+    expect(message.split("\n")).toHaveLength(1);
+    expect(message).toContain("seed: 1 → 2");
+    expect(message).toContain('prompt_hash: "0123456789ab" → "ffffffffffff"');
+    expect(message).toMatch(/new --out/);
+  });
+
+  it("ignores where the personas came from, but not what they are", () => {
+    const out = tempOut();
+    RunLog.open(out, config(), []);
+    const moved = config();
+    moved.personas = { ...moved.personas, source: "/elsewhere/personas.json" };
+    expect(() => RunLog.open(out, moved, [])).not.toThrow();
+    const other = config();
+    other.personas = { ...other.personas, hash: "cccccccccccc" };
+    expect(() => RunLog.open(out, other, [])).toThrow(/personas\.hash/);
+  });
+
+  it("checks a file written before run logs existed against its records' provenance", () => {
+    const out = tempOut();
+    const record = makeRecord("es-1-00000", "es", ["hola"]);
+    expect(() => RunLog.open(out, config({ seed: 5 }), [record])).toThrow(/seed: 1 → 5/);
+    expect(() => RunLog.open(out, config(), [record])).not.toThrow();
+  });
+});
+
+describe("diffConfigs", () => {
+  it("treats a model detail that one side could not read as unknown, and a changed one as a change", () => {
+    const base = config();
+    const sized = { ...base, model: { ...base.model, file_size: 100, temperature: 0.8 } };
+    expect(diffConfigs(sized, base)).toEqual([]);
+    expect(diffConfigs(sized, { ...base, model: { ...base.model, file_size: 200, temperature: 0.8 } })).toEqual(["model.file_size: 100 → 200"]);
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * Batch benchmark: how well the run's worker pool uses a model whose calls take a fixed time, and what the
+ * orchestration costs per turn.
+ *
+ *   npm run bench -- batch [--latency MS] [--rounds N] [--overhead-dialogues N] [--concurrency 1,8,64]
+ *
+ * - For each concurrency N: dialogues = N × rounds through the whole pipeline of a run (graph, near-duplicate
+ *   review, crash-safe JSONL appends) with an in-process scripted model that answers valid Spanish after a fixed
+ *   latency (ScriptedChatModel, 200 ms). Every dialogue makes the same number of calls c, so the ideal throughput
+ *   is N / (c × latency); `efficiency` = achieved / ideal. Target ≥ 0.9 at 64.
+ * - `overhead per turn`: the same with a zero-latency model at concurrency 1: wall time (and CPU time) per turn
+ *   written. Target ≤ 1 ms.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { generateDialogues, planJobs } from "../../lib/run/generate.js";
+import { NearDuplicateIndex } from "../../lib/run/near-duplicate.js";
+import { RecordFile } from "../../lib/run/record-file.js";
+import { spanishScriptedModel } from "../../lib/run/spanish-script.js";
+
+const TURNS = 6;
+const CONTEXT = { turnsMin: TURNS, turnsMax: TURNS };
+
+interface Measured {
+  dialogues: number;
+  turns: number;
+  calls: number;
+  accepted: number;
+  wallMs: number;
+  cpuMs: number;
+}
+
+/** Runs `count` dialogues through the run's pipeline (graph, near-duplicate review, JSONL journal). */
+export async function measure(latencyMs: number, concurrency: number, count: number, seed: number): Promise<Measured> {
+  const dir = mkdtempSync(join(tmpdir(), "bench-batch-"));
+  const file = RecordFile.open(join(dir, "out.jsonl")).file;
+  const dedup = new NearDuplicateIndex();
+  const model = spanishScriptedModel(latencyMs);
+  const jobs = planJobs({ languages: ["es"], n: count, seed });
+  let turns = 0;
+  let accepted = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await generateDialogues({
+    jobs,
+    context: { chatModel: model, ...CONTEXT },
+    concurrency,
+    file,
+    review: (record) => dedup.review(record),
+    onRecord: (record) => {
+      turns += record.turns.length;
+      if (record.status === "accepted") accepted++;
+    },
+  });
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  file.close();
+  rmSync(dir, { recursive: true, force: true });
+  return { dialogues: count, turns, calls: model.calls.length, accepted, wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      latency: { type: "string", default: "200" },
+      rounds: { type: "string", default: "3" },
+      "overhead-dialogues": { type: "string", default: "60" },
+      concurrency: { type: "string", default: "1,8,64" },
+    },
+  });
+  const latency = Number(values.latency);
+  const rounds = Number(values.rounds);
+  const levels = values.concurrency!.split(",").map(Number);
+
+  // warm-up: JIT, module caches, the language detector's tables
+  await measure(0, 4, 20, 999);
+
+  for (const n of levels) {
+    const m = await measure(latency, n, n * rounds, n);
+    const callsPerDialogue = m.calls / m.dialogues;
+    const ideal = n / ((callsPerDialogue * latency) / 1000); // dialogues per second
+    const achieved = m.dialogues / (m.wallMs / 1000);
+    const cpuPerDialogue = m.cpuMs / m.dialogues;
+    console.log(
+      `concurrency ${n}: efficiency ${(achieved / ideal).toFixed(3)}  (${m.dialogues} dialogues × ${callsPerDialogue} calls of ${latency} ms in ${(m.wallMs / 1000).toFixed(2)} s, ideal ${(m.dialogues / ideal).toFixed(2)} s; ${m.accepted} accepted; ${cpuPerDialogue.toFixed(1)} ms CPU per dialogue, this process had ${((m.cpuMs / m.wallMs) * 100).toFixed(0)} % of a core)`,
+    );
+  }
+  const o = await measure(0, 1, Number(values["overhead-dialogues"]), 7);
+  console.log(
+    `overhead per turn: ${(o.wallMs / o.turns).toFixed(2)} ms  (wall; CPU ${(o.cpuMs / o.turns).toFixed(2)} ms; ${o.turns} turns in ${o.dialogues} dialogues of ${o.calls / o.dialogues} calls, every node of the dialogue counted)`,
+  );
+  console.log(`machine load average ${loadavg().map((x) => x.toFixed(1)).join(" ")} on ${cpus().length} cores`);
+  return 0;
+}
