@@ -1,6 +1,8 @@
 /**
- * `npm run studio [-- --port N]`: serves the dialogue graph with the pinned LangGraph CLI (`langgraphjs dev`),
- * on this machine only, analytics off, and says how to open it in LangGraph Studio.
+ * `npm run studio [-- --port N]` (or STUDIO_PORT=N): serves the dialogue graph with the pinned LangGraph CLI
+ * (`langgraphjs dev`), on this machine only, analytics off, and says how to open it in LangGraph Studio. The
+ * server needs no network; Studio's form comes from the graph's schemas: the input (language, seed, speech
+ * event, …) and the context (model / provider, turn budget, retries, prompt variant).
  */
 import { spawn } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
@@ -9,6 +11,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { TRACING_FLAGS, tracingSettings } from "../lib/tracing/settings.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const FlagsSchema = z.object({
@@ -17,8 +20,8 @@ const FlagsSchema = z.object({
     .regex(/^\d+$/, "--port takes a number")
     .transform(Number)
     .refine((p) => p > 0 && p < 65536, "--port must be 1-65535")
-    .default(process.env.STUDIO_PORT ?? "2024"),
-  host: z.string().default("127.0.0.1"),
+    .default(process.env.STUDIO_PORT || "2024"),
+  host: z.string().min(1).default("127.0.0.1"),
 });
 
 function fail(message: string): never {
@@ -39,14 +42,25 @@ const { port, host } = parsed.data;
 // langgraph.json names an env file; the dev server wants it to exist
 if (!existsSync(join(root, ".env"))) writeFileSync(join(root, ".env"), "");
 
+// tracing asked for but impossible (no key, bad URL): say so once and keep the server from trying
+const env: NodeJS.ProcessEnv = { ...process.env, LANGGRAPH_CLI_NO_ANALYTICS: "1" };
+const tracing = tracingSettings(env);
+if (!tracing.enabled && tracing.problem) {
+  console.error(`tracing: ${tracing.problem}`);
+  for (const name of TRACING_FLAGS) delete env[name];
+}
+
 const cliPackage = createRequire(import.meta.url).resolve("@langchain/langgraph-cli/package.json");
 const cli = join(dirname(cliPackage), "dist", "cli", "cli.mjs");
-console.log(`LangGraph dev server on http://${host}:${port} (graph "dialogue")`);
-console.log(`Open it in LangGraph Studio: https://smith.langchain.com/studio/?baseUrl=http://${host}:${port}`);
+const base = `http://${host}:${port}`;
+console.log(`LangGraph dev server on ${base} (graph "dialogue"; health check: ${base}/ok)`);
+console.log(`Open it in LangGraph Studio: https://smith.langchain.com/studio/?baseUrl=${base}`);
+console.log(`  Manage Assistants / configuration: model (GGUF path), provider, turnsMin/turnsMax, promptVariant, retries`);
+console.log(`  Input: language (es, fr, pt-BR, …), seed, speechEventId; Ctrl-C stops the server`);
 const child = spawn(process.execPath, [cli, "dev", "--port", String(port), "--host", host, "--no-browser", "--config", join(root, "langgraph.json")], {
   cwd: root,
   stdio: "inherit",
-  env: { ...process.env, LANGGRAPH_CLI_NO_ANALYTICS: "1" },
+  env,
 });
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
-child.on("exit", (code) => process.exit(code ?? 0));
+child.on("exit", (code, signal) => process.exit(code ?? (signal ? 0 : 1)));

@@ -1,0 +1,28 @@
+import { getInputTypeSchema } from "@langchain/langgraph/zod/schema";
+import { describe, expect, it } from "vitest";
+import { ScriptedChatModel } from "../../lib/models/scripted.js";
+import { graph, runDialogue } from "./graph.js";
+import type { DialogueInput } from "./state.js";
+
+// The graph's input schema is what LangGraph Studio shows as the input form: the request, nothing else.
+describe("the graph's input", () => {
+  const garbage = () => new ScriptedChatModel(() => "not json");
+
+  it("is the request only, with the speech events as choices", () => {
+    const schema = getInputTypeSchema(graph) as { properties: Record<string, { enum?: string[] }> };
+    expect(Object.keys(schema.properties).sort()).toEqual(["index", "language", "seed", "sourcePersonas", "speechEventId"]);
+    expect(schema.properties.speechEventId!.enum).toContain("catching_up");
+  });
+
+  it("needs only the language: seed and index take their defaults", async () => {
+    const state = await runDialogue({ language: "es" }, { chatModel: garbage(), maxStructuredRetries: 0 });
+    expect(state.record?.id).toBe("es-1-00000");
+    expect(state.record?.provenance.seed).toBe(1);
+  });
+
+  it("refuses an unknown speech event before any node runs", async () => {
+    const model = garbage();
+    await expect(runDialogue({ language: "es", speechEventId: "duel" } as DialogueInput, { chatModel: model })).rejects.toThrow(/speechEventId/);
+    expect(model.calls).toHaveLength(0);
+  });
+});

@@ -1,0 +1,124 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeTinyGguf } from "../lib/models/tiny-gguf.js";
+import { type DialogueRecord, DialogueRecordSchema } from "../lib/records/schema.js";
+
+// `npm run studio` for real: the pinned `langgraphjs dev` on a free port, offline, in its own process group.
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const tsx = join(root, "node_modules", ".bin", "tsx");
+const tinyModel = join(mkdtempSync(join(tmpdir(), "studio-int-")), "tiny.gguf");
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port === 2024 ? freePort() : port;
+}
+
+/** The parent's env without anything LangSmith / LangChain. */
+function cleanEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !/^(LANGSMITH_|LANGCHAIN_)/.test(e[0])));
+}
+
+const groupAlive = (pid: number) => {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe("npm run studio (langgraphjs dev, offline)", () => {
+  let child: ChildProcess;
+  let base: string;
+  let output = "";
+  let assistantId: string;
+
+  async function api<T>(path: string, init?: RequestInit, timeoutMs = 30_000): Promise<T> {
+    const response = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    expect(response.status, `${path}: ${await response.clone().text()}`).toBe(200);
+    return (await response.json()) as T;
+  }
+
+  beforeAll(async () => {
+    await writeTinyGguf(tinyModel);
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    child = spawn(tsx, ["scripts/studio.ts", "--port", String(port)], { cwd: root, env: cleanEnv(), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const until = Date.now() + 90_000;
+    for (;;) {
+      const ok = await fetch(`${base}/ok`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false);
+      if (ok) break;
+      if (child.exitCode !== null || Date.now() > until) throw new Error(`the dev server did not come up on ${base}:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    if (!child?.pid) return;
+    // the whole group: studio.ts, the CLI, its tsx watcher and the server
+    if (groupAlive(child.pid)) process.kill(-child.pid, "SIGTERM");
+    const until = Date.now() + 10_000;
+    while (groupAlive(child.pid) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 100));
+    if (groupAlive(child.pid)) process.kill(-child.pid, "SIGKILL");
+    expect(groupAlive(child.pid)).toBe(false);
+  }, 20_000);
+
+  it("says how to open it in LangGraph Studio", () => {
+    expect(output).toContain(`https://smith.langchain.com/studio/?baseUrl=${base}`);
+  });
+
+  it("lists the graph \"dialogue\", with its nodes", async () => {
+    const assistants = await api<{ assistant_id: string; graph_id: string }[]>("/assistants/search", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ graph_id: "dialogue" }),
+    });
+    const assistant = assistants.find((a) => a.graph_id === "dialogue");
+    expect(assistant).toBeDefined();
+    assistantId = assistant!.assistant_id;
+    const drawn = await api<{ nodes: { id: string }[] }>(`/assistants/${assistantId}/graph`);
+    expect(drawn.nodes.map((node) => node.id)).toEqual(expect.arrayContaining(["rewritePersonas", "speakerTurn", "checkTurn", "finalize"]));
+  });
+
+  it("exposes the model, language, speech event and turn budget as settings Studio can set", async () => {
+    type Schema = { properties: Record<string, { description?: string; enum?: string[] }> };
+    const schemas = await api<{ input_schema: Schema; context_schema: Schema; config_schema: Schema }>(`/assistants/${assistantId}/schemas`);
+    // input: the request only, not the state built along the way
+    expect(Object.keys(schemas.input_schema.properties).sort()).toEqual(["index", "language", "seed", "sourcePersonas", "speechEventId"]);
+    expect(schemas.input_schema.properties.language!.description).toMatch(/language/i);
+    expect(schemas.input_schema.properties.speechEventId!.enum).toContain("catching_up");
+    // context: the run's settings
+    const context = schemas.context_schema.properties;
+    expect(context.model!.description).toMatch(/GGUF/);
+    expect(Object.keys(context)).toEqual(expect.arrayContaining(["provider", "model", "turnsMin", "turnsMax", "promptVariant"]));
+    expect(context.turnsMin!.description).toMatch(/turns/i);
+  });
+
+  it("runs a dialogue with the model, language, speech event and turn budget set as Studio sets them", async () => {
+    const result = await api<{ record?: DialogueRecord | null }>("/runs/wait", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        assistant_id: "dialogue",
+        input: { language: "fr", seed: 3, speechEventId: "making_plans" },
+        context: { model: tinyModel, threads: 1, turnsMin: 2, turnsMax: 2, maxStructuredRetries: 0 },
+      }),
+    }, 150_000);
+    const record = DialogueRecordSchema.parse(result.record);
+    expect(record).toMatchObject({ id: "fr-3-00000", language: "fr", speech_event: { id: "making_plans" } });
+    expect(record.provenance).toMatchObject({ provider: "llama-cpp", model: "tiny.gguf" });
+    // the engine loaded its prebuilt binary in the server (graphs/dialogue/studio.ts), no compiling
+    expect(output).not.toMatch(/building from source/);
+  }, 180_000);
+});
