@@ -1,6 +1,8 @@
 import { checkTurn, type CheckName, type GateFailure } from "../lib/gates/index.js";
 import { type LanguageInfo, resolveLanguage } from "../lib/lang/languages.js";
+import type { VariantManifest } from "../lib/prompts/loader.js";
 import type { Turn } from "../lib/records/schema.js";
+import type { DialogueState } from "../graphs/dialogue/state.js";
 
 /** Small pieces several nodes use: language slots, persona text, the gates on prose. */
 
@@ -28,4 +30,19 @@ export function checkProse(text: string, language: string): GateFailure | null {
 
 export function describeFailures(failures: readonly { check: string; detail: string }[]): string {
   return failures.map((failure) => `${failure.check}: ${failure.detail}`).join("; ");
+}
+
+/**
+ * The conditioning slots (speech event, common ground) the prompt variant's manifest enables. A disabled one is
+ * not given at all, so a template of an ablation variant that still names it throws in fillSlots instead of
+ * leaking the conditioning.
+ */
+export function conditioningSlots(state: Pick<DialogueState, "speechEvent" | "commonGround">, manifest: VariantManifest): Record<string, string> {
+  const slots: Record<string, string> = {};
+  if (manifest.speechEvent && state.speechEvent) {
+    slots.speech_event_name = state.speechEvent.name;
+    slots.speech_event_description = state.speechEvent.description;
+  }
+  if (manifest.commonGround) slots.common_ground = state.commonGround;
+  return slots;
 }

@@ -6,16 +6,20 @@
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { type DialogueContext, resolveConfig } from "../graphs/dialogue/configuration.js";
+import { chatModelSettings, type DialogueContext, judgeModelSettings, resolveConfig } from "../graphs/dialogue/configuration.js";
 import { runMain, UsageError } from "../lib/cli/errors.js";
 import { GRAPH_HELP, type GraphFlags, parseGraphFlags } from "../lib/cli/graph-flags.js";
 import { resolveLanguage } from "../lib/lang/languages.js";
-import { createChatModel } from "../lib/models/factory.js";
+import { createChatModel, disposeChatModel, modelLabel } from "../lib/models/factory.js";
 import { loadPromptSet } from "../lib/prompts/loader.js";
-import { loadPersonaFile } from "../lib/records/personas.js";
-import { generateDialogues, planJobs } from "../lib/run/generate.js";
-import { RecordFile } from "../lib/run/record-file.js";
+import { loadBuiltinPersonas, loadPersonaFile } from "../lib/records/personas.js";
+import { runBatch, shellCommand } from "../lib/run/batch.js";
+import { planJobs } from "../lib/run/generate.js";
+import { DEFAULT_JACCARD_THRESHOLD } from "../lib/run/near-duplicate.js";
+import { PLANNER_VERSION } from "../lib/run/plan.js";
+import { buildRunConfig, dataHashes } from "../lib/run/run-config.js";
 import { loadSpeechEvents, speechEventIds } from "../lib/speech-events.js";
+import { createTracing, dialogueTraceLabels } from "../lib/tracing/index.js";
 import { formatDialogue } from "./format.js";
 
 /** Everything a user can get wrong, checked before any model loads. */
@@ -31,14 +35,27 @@ function validate(flags: GraphFlags) {
   }
   const personas = flags.personas ? loadPersonaFile(flags.personas) : null;
   loadPromptSet(flags.variant);
+  // ── large runs (issue #6): exports need the journal ──
+  if (!flags.out && (flags.format !== "jsonl" || flags["accepted-only"])) {
+    throw new UsageError(`--${flags.format !== "jsonl" ? "format" : "accepted-only"} needs --out FILE.jsonl (the journal the export is made from)`);
+  }
   const context: DialogueContext = {
     promptVariant: flags.variant,
+    // ── model settings (issue #5: providers) ──
+    provider: flags.provider,
     ...(flags.model ? { model: flags.model } : {}),
+    ...(flags["base-url"] ? { baseUrl: flags["base-url"] } : {}),
+    ...(flags["judge-provider"] ? { judgeProvider: flags["judge-provider"] } : {}),
+    ...(flags["judge-model"] ? { judgeModelName: flags["judge-model"] } : {}),
+    ...(flags["judge-base-url"] ? { judgeBaseUrl: flags["judge-base-url"] } : {}),
+    ...(flags["request-timeout"] ? { requestTimeoutSeconds: flags["request-timeout"] } : {}),
+    ...(flags["max-attempts"] ? { maxAttempts: flags["max-attempts"] } : {}),
     ...(flags.threads ? { threads: flags.threads } : {}),
+    // ── end model settings ──
     ...(flags.turns ? { turnsMin: flags.turns[0], turnsMax: flags.turns[1] } : {}),
   };
   const jobs = planJobs({ languages, n: flags.n, seed: flags.seed, personas, speechEventId: eventId });
-  return { jobs, context, config: resolveConfig(context) };
+  return { jobs, context, config: resolveConfig(context), languages, personas, eventId };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -47,36 +64,60 @@ async function main(argv: string[]): Promise<number> {
     console.log(GRAPH_HELP);
     return 0;
   }
-  const { jobs, context, config } = validate(flags);
-  let file: RecordFile | undefined;
-  if (flags.out) {
-    mkdirSync(dirname(flags.out), { recursive: true });
-    const opened = RecordFile.open(flags.out);
-    file = opened.file;
-    if (opened.repaired) console.error(`${flags.out}: cut off a torn last line left by an interrupted run`);
-    const already = jobs.filter((job) => file!.done.has(job.id)).length;
-    if (already > 0) console.error(`${flags.out}: ${already} of ${jobs.length} dialogues already written; resuming`);
-  }
-  const chatModel = createChatModel({ provider: config.provider, model: config.model, threads: config.threads, seed: flags.seed });
-  const counts = { accepted: 0, rejected: 0 };
+  const { jobs, context, config, languages, personas, eventId } = validate(flags);
+  // ── models (issue #5): built before any file is touched, so a bad key / URL / path fails first ──
+  // the embedded engine keeps a context sequence per prompt family in flight (speaker A, B, checks) per dialogue
+  const sequences = Math.min(16, Math.max(4, 3 * flags.concurrency));
+  const chatModel = createChatModel({ ...chatModelSettings(config), seed: flags.seed, sequences });
+  const judgeSettings = judgeModelSettings(config);
+  const judgeModel = judgeSettings ? createChatModel({ ...judgeSettings, seed: flags.seed, sequences }) : undefined;
+  // ── end models ──
+  // ── tracing (issue #3): only with LANGSMITH_TRACING=true and a key; one trace per dialogue; flushed within seconds ──
+  const tracing = createTracing();
+  const traced = { config, ...modelLabel(chatModel) };
+  // ── end tracing ──
+  // ── large runs (issue #6): run log, near-duplicates, rate limits, progress, summary, exports (lib/run/batch.ts) ──
+  if (flags.out) mkdirSync(dirname(flags.out), { recursive: true });
+  const runConfig = buildRunConfig({
+    seed: flags.seed,
+    settings: config,
+    promptHash: loadPromptSet(config.promptVariant).hash,
+    chatModel,
+    judgeModel,
+    personasSource: flags.personas ?? "built-in",
+    personas: personas ?? loadBuiltinPersonas(),
+    speechEventOverride: eventId,
+    ...dataHashes(),
+    nearDuplicateThreshold: DEFAULT_JACCARD_THRESHOLD,
+    plannerVersion: PLANNER_VERSION,
+  });
+  let result: Awaited<ReturnType<typeof runBatch>>;
   try {
-    await generateDialogues({
+    result = await runBatch({
       jobs,
-      context: { ...context, chatModel },
+      languages,
+      context: { ...context, chatModel, ...(judgeModel ? { judgeModel } : {}) },
       concurrency: flags.concurrency,
-      ...(file ? { file } : {}),
-      onRecord: (record) => {
-        counts[record.status]++;
-        console.log(flags.quiet ? formatDialogue(record, { brief: true }) : `${formatDialogue(record)}\n`);
-      },
+      out: flags.out,
+      runConfig,
+      limits: { rpm: flags.rpm, tpm: flags.tpm },
+      price: flags.price ?? null,
+      format: flags.format,
+      acceptedOnly: flags["accepted-only"],
+      ...(tracing.enabled ? { invokeOptions: (job) => tracing.invokeOptions(dialogueTraceLabels(job, traced)) } : {}), // tracing (issue #3)
+      print: (record) => (flags.quiet ? formatDialogue(record, { brief: true }) : `${formatDialogue(record)}\n`),
+      command: `npm run graph -- ${shellCommand(argv)}`,
     });
   } finally {
-    file?.close();
-    await chatModel.dispose();
+    await disposeChatModel(chatModel);
+    await disposeChatModel(judgeModel);
+    await tracing.flush(); // tracing (issue #3): bounded, never throws
   }
   const where = flags.out ? ` → ${flags.out}` : "";
-  console.error(`${counts.accepted + counts.rejected} dialogues: ${counts.accepted} accepted, ${counts.rejected} rejected${where}`);
-  return 0;
+  const { accepted, rejected } = result.summary.total;
+  console.error(`${accepted + rejected} dialogues: ${accepted} accepted, ${rejected} rejected${where}`);
+  return result.status === "interrupted" ? 130 : 0;
+  // ── end large runs ──
 }
 
 runMain("polyglot-personachat", () => main(process.argv.slice(2)));

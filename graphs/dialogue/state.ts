@@ -10,6 +10,7 @@ import {
   TurnSchema,
   UsageSchema,
 } from "../../lib/records/schema.js";
+import { loadSpeechEvents, speechEventIds } from "../../lib/speech-events.js";
 
 /** A field whose value starts as `value()` when the input does not give it. */
 function withDefault<T extends z.ZodTypeAny>(schema: T, value: () => z.infer<T>): T {
@@ -64,6 +65,19 @@ export const DialogueStateSchema = z.object({
 
   // ── output ──────────────────────────────────────────────────────────────────
   record: withDefault(DialogueRecordSchema.nullable(), () => null),
+});
+
+/**
+ * The graph's input: one dialogue's request and nothing else, so LangGraph Studio's input form shows only these
+ * (the rest of the state is built along the way). The speech event is one of data/speech-events.json's ids.
+ */
+const speechEventIdList = speechEventIds(loadSpeechEvents()) as [string, ...string[]];
+export const DialogueInputSchema = z.object({
+  language: DialogueStateSchema.shape.language,
+  seed: z.number().int().optional().describe("Seed of every random choice of this dialogue; default 1"),
+  index: z.number().int().nonnegative().optional().describe("Index of the dialogue in its run; default 0"),
+  sourcePersonas: DialogueStateSchema.shape.sourcePersonas,
+  speechEventId: z.enum(speechEventIdList).optional().describe("Speech event (data/speech-events.json); default: seeded weighted pick"),
 });
 
 export type DialogueState = z.infer<typeof DialogueStateSchema>;

@@ -8,15 +8,23 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
-/** Errors that are the user's to fix (flags, files, settings), as opposed to failures of a model or server. */
+/**
+ * Errors that are the user's to fix (flags, files, settings — a bad key, an unknown model, an unreachable
+ * server: ModelConfigError), as opposed to failures of a model or server. Looks through wrappers that keep the
+ * original as `cause` (a dialogue that failed on a 401 is still the user's to fix).
+ */
 export function isUserError(error: unknown): boolean {
-  return (
-    error instanceof UsageError ||
-    error instanceof PersonaFileError ||
-    error instanceof PromptError ||
-    error instanceof ModelConfigError ||
-    error instanceof RecordFileError
-  );
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    if (
+      current instanceof UsageError ||
+      current instanceof PersonaFileError ||
+      current instanceof PromptError ||
+      current instanceof ModelConfigError ||
+      current instanceof RecordFileError
+    )
+      return true;
+  }
+  return false;
 }
 
 export function firstLine(error: unknown): string {

@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { PROVIDERS } from "../models/factory.js";
 import { UsageError } from "./errors.js";
 
 /** The flags of `npm run graph`: one table for the parser, one zod schema for their values. */
@@ -13,16 +15,40 @@ Options:
   --n N                 dialogues per language                                                  [1]
   --out FILE.jsonl      append one record per dialogue; rerunning the same command resumes
   --seed N              seed of every random choice                                             [1]
-  --model PATH.gguf     local GGUF model for the embedded llama.cpp engine     [default model in the cache]
-  --threads N           CPU threads for the embedded engine                                     [2]
+  --provider NAME       llama-cpp (embedded), openai (any OpenAI-compatible server: vLLM, SGLang,
+                        llama.cpp server, LM Studio, OpenRouter, …), anthropic, ollama          [llama-cpp]
+  --model NAME          llama-cpp: a local .gguf file [default model in the cache]; others: the model's
+                        name on the server                                         [required for others]
+  --base-url URL        server of openai / anthropic / ollama (e.g. http://127.0.0.1:8000/v1)
+                        [OPENAI_BASE_URL / ANTHROPIC_BASE_URL / OLLAMA_BASE_URL, else the public API]
+                        keys: OPENAI_API_KEY, ANTHROPIC_API_KEY (ollama: none)
+  --judge-provider NAME provider of the self-critique model                  [the chat model judges]
+  --judge-model NAME    self-critique model (path or name)
+  --judge-base-url URL  server of the self-critique model
+  --threads N           CPU threads for the embedded engine                          [physical cores]
+  --request-timeout S   remote providers: seconds one attempt may take                          [120]
+  --max-attempts N      remote providers: attempts per call; 429 / 5xx / resets / timeouts are retried
+                        with backoff (Retry-After honoured)                                       [4]
+  --config FILE.json    settings as {"flag-name": value, …}; flags on the command line win
   --turns MIN-MAX       turn budget of a dialogue                                               [8-14]
-  --speech-event ID     use this speech event (ids: data/speech-events.json)     [seeded weighted pick]
+  --speech-event ID     use this speech event (ids: data/speech-events.json) [spread by the weights]
   --personas FILE       English source personas: PersonaChat/ConvAI2/XPersona JSON, or JSONL of sentence
                         lists                                                  [built-in persona set]
   --variant NAME        prompt variant, a folder under prompts/                                 [baseline]
   --concurrency N       dialogues in flight at once                                             [1]
+  --rpm N               requests per minute to the model, paced evenly                   [no limit]
+  --tpm N               tokens per minute to the model (estimated before a call as prompt chars/4 +
+                        output cap, corrected by the reported usage after it)              [no limit]
+  --price IN,OUT        USD per million input,output tokens: the summary's cost estimate
+  --format FORMAT       jsonl or parquet: the dataset written next to the --out journal at the end of
+                        each session (X.parquet), with a dataset card (X.card.md)           [jsonl]
+  --accepted-only       export only accepted dialogues (the journal keeps every record)
   --quiet               print one line per dialogue instead of the whole dialogue
-  -h, --help            show this help`;
+  -h, --help            show this help
+
+Tracing (optional): LANGSMITH_TRACING=true and LANGSMITH_API_KEY send one LangSmith trace per dialogue
+  (LANGSMITH_ENDPOINT, LANGSMITH_PROJECT [polyglot-personachat]); the record keeps its provenance.trace_id.
+  An unreachable endpoint or a bad key costs one warning line, never a result.`;
 
 const wholeNumber = (flag: string, min: number) =>
   z
@@ -43,7 +69,31 @@ export const GraphFlagsSchema = z.object({
     .optional(),
   seed: z.string().regex(/^-?\d+$/, "--seed takes a whole number").transform(Number).default("1"),
   model: z.string().min(1).optional(),
+  provider: z
+    .string()
+    .refine((p): p is (typeof PROVIDERS)[number] => (PROVIDERS as readonly string[]).includes(p), (p) => ({
+      message: `unknown --provider "${p}" (one of: ${PROVIDERS.join(", ")})`,
+    }))
+    .default("llama-cpp"),
+  "base-url": z.string().min(1).optional(),
+  "judge-provider": z
+    .string()
+    .refine((p): p is (typeof PROVIDERS)[number] => (PROVIDERS as readonly string[]).includes(p), (p) => ({
+      message: `unknown --judge-provider "${p}" (one of: ${PROVIDERS.join(", ")})`,
+    }))
+    .optional(),
+  "judge-model": z.string().min(1).optional(),
+  "judge-base-url": z.string().min(1).optional(),
   threads: wholeNumber("--threads", 1).optional(),
+  "request-timeout": z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, "--request-timeout takes seconds, for example 120")
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 3600, "--request-timeout must be between 1 and 3600 seconds")
+    .optional(),
+  "max-attempts": wholeNumber("--max-attempts", 1)
+    .refine((n) => n <= 10, "--max-attempts must be at most 10")
+    .optional(),
   turns: z
     .string()
     .regex(/^\d+-\d+$/, "--turns takes MIN-MAX, for example 8-14")
@@ -55,6 +105,20 @@ export const GraphFlagsSchema = z.object({
   variant: z.string().min(1).default("baseline"),
   concurrency: wholeNumber("--concurrency", 1).default("1"),
   quiet: z.boolean().default(false),
+  // ── large runs (issue #6) ──
+  rpm: wholeNumber("--rpm", 1).optional(),
+  tpm: wholeNumber("--tpm", 1).optional(),
+  price: z
+    .string()
+    .regex(/^\d+(\.\d+)?,\d+(\.\d+)?$/, "--price takes IN,OUT in USD per million tokens, for example 0.15,0.60")
+    .transform((s) => {
+      const [input, output] = s.split(",").map(Number) as [number, number];
+      return { input, output };
+    })
+    .optional(),
+  format: z.enum(["jsonl", "parquet"], { errorMap: () => ({ message: "--format is jsonl or parquet" }) }).default("jsonl"),
+  "accepted-only": z.boolean().default(false),
+  // ── end large runs ──
 });
 export type GraphFlags = z.infer<typeof GraphFlagsSchema>;
 
@@ -64,15 +128,66 @@ const OPTIONS = {
   out: { type: "string" },
   seed: { type: "string" },
   model: { type: "string" },
+  provider: { type: "string" },
+  "base-url": { type: "string" },
+  "judge-provider": { type: "string" },
+  "judge-model": { type: "string" },
+  "judge-base-url": { type: "string" },
   threads: { type: "string" },
+  "request-timeout": { type: "string" },
+  "max-attempts": { type: "string" },
+  config: { type: "string" },
   turns: { type: "string" },
   "speech-event": { type: "string" },
   personas: { type: "string" },
   variant: { type: "string" },
   concurrency: { type: "string" },
   quiet: { type: "boolean" },
+  rpm: { type: "string" },
+  tpm: { type: "string" },
+  price: { type: "string" },
+  format: { type: "string" },
+  "accepted-only": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
+
+/**
+ * A config file (--config FILE.json): the same settings as the flags, keyed by flag name, with JSON values —
+ * `{"provider": "openai", "base-url": "http://127.0.0.1:8000/v1", "model": "qwen", "lang": ["es", "fr"], "n": 10}`.
+ * Unknown keys are refused, so a typo does not pass silently.
+ */
+const scalar = z.union([z.string(), z.number()]).transform(String);
+const FILE_KEYS = Object.keys(OPTIONS).filter((key) => key !== "help" && key !== "config");
+export const ConfigFileSchema = z
+  .object(
+    Object.fromEntries(
+      FILE_KEYS.map((key) => {
+        if ((OPTIONS as Record<string, { type: string }>)[key]!.type === "boolean") return [key, z.boolean().optional()];
+        if (key === "lang") return [key, z.union([scalar, z.array(z.string()).transform((tags) => tags.join(","))]).optional()];
+        if (key === "turns") return [key, z.union([scalar, z.tuple([z.number(), z.number()]).transform(([a, b]) => `${a}-${b}`)]).optional()];
+        return [key, scalar.optional()];
+      }),
+    ) as Record<string, z.ZodTypeAny>,
+  )
+  .strict();
+
+export function loadConfigFile(path: string): Record<string, unknown> {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message.split("\n")[0]!;
+    throw new UsageError(`--config ${path}: ${reason}`);
+  }
+  const parsed = ConfigFileSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.length ? `"${issue.path.join(".")}": ` : "";
+    const message = issue.code === "unrecognized_keys" ? `unknown setting(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}` : issue.message;
+    throw new UsageError(`--config ${path}: ${where}${message}`);
+  }
+  return Object.fromEntries(Object.entries(parsed.data).filter(([, value]) => value !== undefined));
+}
 
 /** The parsed flags, or null when the user asked for --help. Throws UsageError with one line. */
 export function parseGraphFlags(argv: string[]): GraphFlags | null {
@@ -83,8 +198,14 @@ export function parseGraphFlags(argv: string[]): GraphFlags | null {
     throw new UsageError((error as Error).message.split("\n")[0]!);
   }
   if (values.help) return null;
-  const { help: _help, ...rest } = values;
-  const parsed = GraphFlagsSchema.safeParse(rest);
-  if (!parsed.success) throw new UsageError(parsed.error.issues[0]!.message);
+  const { help: _help, config, ...rest } = values;
+  // flags on the command line override the file
+  const fromFile = typeof config === "string" ? loadConfigFile(config) : {};
+  const parsed = GraphFlagsSchema.safeParse({ ...fromFile, ...rest });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0] ?? "");
+    throw new UsageError(key in fromFile && !(key in rest) ? `${issue.message} (in --config ${String(config)})` : issue.message);
+  }
   return parsed.data;
 }

@@ -5,7 +5,7 @@ import type { DialogueState, DialogueUpdate } from "../../graphs/dialogue/state.
 import { attemptStructured } from "../../lib/models/attempts.js";
 import { fillSlots, loadPromptSet } from "../../lib/prompts/loader.js";
 import { addUsage, type Critique, CritiqueSchema } from "../../lib/records/schema.js";
-import { bulletList, languageOf, languageSlots } from "../shared.js";
+import { bulletList, conditioningSlots, languageOf, languageSlots } from "../shared.js";
 
 /** Lowest score on any axis that still lets a dialogue pass, whatever the verdict says. */
 export const MIN_PASSING_SCORE = 3;
@@ -30,19 +30,18 @@ export function repairStart(critique: Critique, turnCount: number): number {
  */
 export async function critiqueDialogue(state: DialogueState, runtime: Runtime<DialogueContext>): Promise<DialogueUpdate> {
   const { config, judgeModel } = resolveRuntime(runtime);
-  const prompt = loadPromptSet(config.promptVariant).get("critique");
+  const prompts = loadPromptSet(config.promptVariant);
+  const prompt = prompts.get("critique");
   const [a, b] = state.personas;
   const event = state.speechEvent;
   if (!a || !b || !event) throw new Error("critiqueDialogue runs on a complete dialogue");
   const slots = {
     ...languageSlots(languageOf(state.language)),
-    speech_event_name: event.name,
-    speech_event_description: event.description,
+    ...conditioningSlots(state, prompts.manifest),
     name_a: a.name,
     persona_a: bulletList(a.sentences),
     name_b: b.name,
     persona_b: bulletList(b.sentences),
-    common_ground: state.commonGround,
     transcript: state.turns.map((turn, i) => `[${i}] ${turn.speaker === "A" ? a.name : b.name}: ${turn.text}`).join("\n"),
   };
   const result = await attemptStructured({

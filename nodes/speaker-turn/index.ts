@@ -5,10 +5,10 @@ import { type DialogueContext, resolveRuntime } from "../../graphs/dialogue/conf
 import type { DialogueState, DialogueUpdate } from "../../graphs/dialogue/state.js";
 import { type Demonstration, loadDemonstrations, pickDemonstration } from "../../lib/demonstrations.js";
 import { invokeStructured } from "../../lib/models/structured.js";
-import { fillSlots, loadPromptSet, type PromptTemplate } from "../../lib/prompts/loader.js";
+import { BASELINE_MANIFEST, fillSlots, loadPromptSet, type PromptTemplate, type VariantManifest } from "../../lib/prompts/loader.js";
 import { createRng, hashSeed } from "../../lib/random.js";
 import { addUsage, type Speaker } from "../../lib/records/schema.js";
-import { bulletList, languageOf, languageSlots } from "../shared.js";
+import { bulletList, conditioningSlots, languageOf, languageSlots } from "../shared.js";
 
 const turnSchemas = new Map<number, ReturnType<typeof buildTurnSchema>>();
 function buildTurnSchema(maxChars: number) {
@@ -25,7 +25,7 @@ export function speakerOfTurn(index: number): Speaker {
   return index % 2 === 0 ? "A" : "B";
 }
 
-function renderDemonstration(prompt: PromptTemplate, demo: Demonstration): string {
+export function renderDemonstration(prompt: PromptTemplate, demo: Demonstration): string {
   return fillSlots(prompt.section("demonstration"), {
     persona_1: bulletList(demo.personas[0]),
     persona_2: bulletList(demo.personas[1]),
@@ -35,24 +35,36 @@ function renderDemonstration(prompt: PromptTemplate, demo: Demonstration): strin
 }
 
 /**
- * The messages one speaker sees: its own persona (never the other's), the common ground, the speech event, an
- * English demonstration, then the dialogue so far as a chat — its own turns as its earlier answers, the
- * partner's as incoming messages. Notes for this call only (progress, retry feedback, repair feedback) go on
- * the last incoming message, so the prefix of every call is the prefix of the next.
+ * The English demonstration of a dialogue (seeded): one of the planned speech event when the variant shows the
+ * event, otherwise one drawn without it, so that an ablated event does not come back through the example.
  */
-export function speakerMessages(state: DialogueState, prompt: PromptTemplate, speaker: Speaker): BaseMessage[] {
+export function demonstrationFor(state: DialogueState, manifest: VariantManifest): Demonstration {
+  const rng = createRng(hashSeed(state.seed, state.language, state.index, "demo"));
+  const demos = loadDemonstrations();
+  return manifest.speechEvent && state.speechEvent ? pickDemonstration(demos, state.speechEvent.id, rng) : rng.pick(demos);
+}
+
+/**
+ * The messages one speaker sees: its own persona (never the other's), the common ground, the speech event (those
+ * two as the variant's manifest allows), an English demonstration, then the dialogue so far as a chat — its own
+ * turns as its earlier answers, the partner's as incoming messages. Notes for this call only (progress, retry
+ * feedback, repair feedback) go on the last incoming message, so the prefix of every call is the prefix of the next.
+ */
+export function speakerMessages(
+  state: DialogueState,
+  prompt: PromptTemplate,
+  speaker: Speaker,
+  manifest: VariantManifest = BASELINE_MANIFEST,
+): BaseMessage[] {
   const persona = state.personas.find((p) => p.speaker === speaker);
   const event = state.speechEvent;
   if (!persona || !event) throw new Error("speakerTurn runs after the personas and the speech event exist");
-  const demo = pickDemonstration(loadDemonstrations(), event.id, createRng(hashSeed(state.seed, state.language, state.index, "demo")));
   const system = fillSlots(prompt.section("system"), {
     ...languageSlots(languageOf(state.language)),
     name: persona.name,
     persona: bulletList(persona.sentences),
-    common_ground: state.commonGround,
-    speech_event_name: event.name,
-    speech_event_description: event.description,
-    demonstration: renderDemonstration(prompt, demo),
+    ...conditioningSlots(state, manifest),
+    demonstration: renderDemonstration(prompt, demonstrationFor(state, manifest)),
   });
 
   const chat: BaseMessage[] = [];
@@ -83,9 +95,10 @@ export function speakerMessages(state: DialogueState, prompt: PromptTemplate, sp
 /** The speaker whose turn it is writes one utterance; checkTurn decides whether it stands. */
 export async function speakerTurn(state: DialogueState, runtime: Runtime<DialogueContext>): Promise<DialogueUpdate> {
   const { config, chatModel } = resolveRuntime(runtime);
-  const prompt = loadPromptSet(config.promptVariant).get("speaker-turn");
+  const prompts = loadPromptSet(config.promptVariant);
   const speaker = speakerOfTurn(state.turns.length);
-  const result = await invokeStructured(chatModel, turnSchema(config.maxTurnChars), speakerMessages(state, prompt, speaker), {
+  const messages = speakerMessages(state, prompts.get("speaker-turn"), speaker, prompts.manifest);
+  const result = await invokeStructured(chatModel, turnSchema(config.maxTurnChars), messages, {
     name: "turn",
     runName: `turn ${state.turns.length} (${speaker})`,
   });

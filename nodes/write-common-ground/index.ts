@@ -6,7 +6,7 @@ import type { DialogueState, DialogueUpdate } from "../../graphs/dialogue/state.
 import { attemptStructured } from "../../lib/models/attempts.js";
 import { fillSlots, loadPromptSet } from "../../lib/prompts/loader.js";
 import { addUsage } from "../../lib/records/schema.js";
-import { bulletList, checkProse, languageOf, languageSlots } from "../shared.js";
+import { bulletList, checkProse, conditioningSlots, languageOf, languageSlots } from "../shared.js";
 
 export const CommonGroundSchema = z.object({
   relationship: z.string().min(1).max(300),
@@ -22,14 +22,14 @@ export function commonGroundParagraph(value: CommonGround): string {
 /** The premises of the conversation, in the target language, consistent with both personas and the speech event. */
 export async function writeCommonGround(state: DialogueState, runtime: Runtime<DialogueContext>): Promise<DialogueUpdate> {
   const { config, chatModel } = resolveRuntime(runtime);
-  const prompt = loadPromptSet(config.promptVariant).get("common-ground");
+  const prompts = loadPromptSet(config.promptVariant);
+  const prompt = prompts.get("common-ground");
   const [a, b] = state.personas;
   const event = state.speechEvent;
   if (!a || !b || !event) throw new Error("writeCommonGround runs after both personas and the speech event exist");
   const slots = {
     ...languageSlots(languageOf(state.language)),
-    speech_event_name: event.name,
-    speech_event_description: event.description,
+    ...conditioningSlots(state, prompts.manifest),
     name_a: a.name,
     persona_a: bulletList(a.sentences),
     name_b: b.name,

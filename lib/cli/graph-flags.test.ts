@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { UsageError } from "./errors.js";
+import { GRAPH_HELP, parseGraphFlags } from "./graph-flags.js";
+
+const dir = mkdtempSync(join(tmpdir(), "graph-flags-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function configFile(name: string, content: unknown): string {
+  const path = join(dir, name);
+  writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content));
+  return path;
+}
+
+function usageError(argv: string[]): string {
+  try {
+    parseGraphFlags(argv);
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    return (error as Error).message;
+  }
+  throw new Error("expected a UsageError");
+}
+
+describe("provider flags", () => {
+  it("default to the embedded engine", () => {
+    expect(parseGraphFlags(["--lang", "es"])).toMatchObject({ provider: "llama-cpp" });
+  });
+
+  it("take a provider, model, base URL, judge and retry settings", () => {
+    const flags = parseGraphFlags([
+      "--lang", "es",
+      "--provider", "openai",
+      "--model", "qwen2.5-7b",
+      "--base-url", "http://127.0.0.1:8000/v1",
+      "--judge-provider", "anthropic",
+      "--judge-model", "claude-x",
+      "--request-timeout", "30",
+      "--max-attempts", "2",
+    ]);
+    expect(flags).toMatchObject({
+      provider: "openai",
+      model: "qwen2.5-7b",
+      "base-url": "http://127.0.0.1:8000/v1",
+      "judge-provider": "anthropic",
+      "judge-model": "claude-x",
+      "request-timeout": 30,
+      "max-attempts": 2,
+    });
+  });
+
+  it("refuse an unknown provider and out-of-range retry settings with one line", () => {
+    expect(usageError(["--lang", "es", "--provider", "gemini"])).toBe('unknown --provider "gemini" (one of: llama-cpp, openai, anthropic, ollama)');
+    expect(usageError(["--lang", "es", "--judge-provider", "x"])).toMatch(/unknown --judge-provider "x"/);
+    expect(usageError(["--lang", "es", "--max-attempts", "0"])).toMatch(/--max-attempts must be at least 1/);
+    expect(usageError(["--lang", "es", "--max-attempts", "50"])).toMatch(/--max-attempts must be at most 10/);
+    expect(usageError(["--lang", "es", "--request-timeout", "soon"])).toMatch(/--request-timeout takes seconds/);
+  });
+
+  it("are in the help", () => {
+    for (const flag of ["--provider", "--base-url", "--judge-provider", "--judge-model", "--judge-base-url", "--config", "--max-attempts", "--request-timeout"]) {
+      expect(GRAPH_HELP).toContain(flag);
+    }
+  });
+});
+
+describe("--config FILE.json", () => {
+  it("supplies settings keyed by flag name, with JSON values; command-line flags win", () => {
+    const path = configFile("ok.json", { provider: "ollama", model: "qwen2.5:7b", "base-url": "http://127.0.0.1:11434", lang: ["es", "fr"], n: 3, turns: [6, 10], quiet: true });
+    expect(parseGraphFlags(["--config", path])).toMatchObject({
+      provider: "ollama",
+      model: "qwen2.5:7b",
+      "base-url": "http://127.0.0.1:11434",
+      lang: ["es", "fr"],
+      n: 3,
+      turns: [6, 10],
+      quiet: true,
+    });
+    expect(parseGraphFlags(["--config", path, "--n", "1", "--lang", "de", "--provider", "openai"])).toMatchObject({ n: 1, lang: ["de"], provider: "openai" });
+  });
+
+  it("refuses a missing file, bad JSON, unknown keys and bad values with one line naming the file", () => {
+    expect(usageError(["--config", join(dir, "nope.json")])).toMatch(/^--config .*nope\.json: no such file$/);
+    expect(usageError(["--config", configFile("broken.json", "{ provider: ")])).toMatch(/^--config .*broken\.json: /);
+    expect(usageError(["--config", configFile("typo.json", { lang: "es", modle: "m" })])).toMatch(/^--config .*typo\.json: unknown setting\(s\) "modle"$/);
+    expect(usageError(["--config", configFile("badn.json", { lang: "es", n: "many" })])).toMatch(/^--n takes a whole number \(in --config .*badn\.json\)$/);
+    expect(usageError(["--config", configFile("badtype.json", { lang: "es", quiet: "yes" })])).toMatch(/^--config .*badtype\.json: "quiet": /);
+  });
+});
