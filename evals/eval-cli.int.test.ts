@@ -15,7 +15,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const tsx = join(root, "node_modules", ".bin", "tsx");
 const dir = mkdtempSync(join(tmpdir(), "eval-cli-"));
 const tiny = join(dir, "tiny.gguf");
-const XPERSONA_IT = "/work/shared/data/xpersona/It_persona_split_valid_human_annotated.json";
+const XPERSONA_IT = fileURLToPath(new URL("../../shared/data/xpersona/It_persona_split_valid_human_annotated.json", import.meta.url));
 
 interface CliResult {
   code: number;

@@ -1,4 +1,5 @@
 import { ScriptedChatModel } from "../lib/models/scripted.js";
+import { SPANISH_TURNS } from "../lib/models/testing/spanish-script.js";
 
 /**
  * A scripted judge for tests and the eval's prompt regression checks: fixed, valid answers for the three judges
@@ -29,24 +30,6 @@ export function scriptedJudge(overrides: Partial<Record<"persona_judge" | "natur
   }, { modelName: "scripted-judge" });
 }
 
-const TURNS: Record<string, string[]> = {
-  Spanish: [
-    "¡Hola! ¿Qué tal el fin de semana? Yo fui a la sierra con mis primos.",
-    "Pues bastante tranquilo, la verdad. Me quedé en casa leyendo una novela de misterio.",
-    "¡Qué envidia! Hace siglos que no leo nada. ¿Cuál era la novela?",
-    "Una de Dolores Redondo, la de Baztán. Me tiene enganchadísima, no puedo parar.",
-    "Me la apunto. Oye, ¿y al final te apuntaste a las clases de cerámica?",
-    "Sí, empiezo el martes que viene. Estoy un poco nerviosa, nunca he hecho nada parecido.",
-    "Seguro que se te da genial, tienes mucha paciencia para esas cosas.",
-    "Eso espero, jaja. ¿Tú sigues con el turno de noche en el hospital?",
-    "Sí, hasta final de mes. Luego por fin tendré turnos de mañana, estoy deseándolo.",
-    "Te lo mereces, de verdad. A ver si entonces quedamos para tomar algo por el centro.",
-    "¡Hecho! El jueves que viene me viene fenomenal si te cuadra.",
-    "Perfecto, el jueves entonces. Te escribo esa misma mañana para confirmar la hora.",
-    "Genial, me alegro mucho de haber hablado contigo. ¡Cuídate mucho!",
-    "Igualmente, guapa. Un abrazo fuerte y nos vemos el jueves.",
-  ],
-};
 
 /**
  * A scripted "crowdworker" for the eval's pipeline tests: well-formed Spanish personas, common ground, turns (or a
@@ -54,7 +37,7 @@ const TURNS: Record<string, string[]> = {
  */
 export function scriptedWriter() {
   let personas = 0;
-  const turns = TURNS.Spanish!;
+  const turns = SPANISH_TURNS.slice(0, 14);
   return new ScriptedChatModel((call) => {
     switch (call.task) {
       case "persona": {

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,7 +7,7 @@ import { fromXPersona, languageFromXPersonaName, loadDataset } from "./dialogues
 import { runDatasetEval } from "./run.js";
 
 // The XPersona files are read-only shared data (never copied into the repo): the test reads a slice from there.
-const FILE = "/work/shared/data/xpersona/It_persona_split_valid_human_annotated.json";
+const FILE = fileURLToPath(new URL("../../shared/data/xpersona/It_persona_split_valid_human_annotated.json", import.meta.url));
 const present = existsSync(FILE);
 if (!present) console.warn(`skipping the XPersona slice test: ${FILE} is absent`);
 

@@ -46,3 +46,21 @@ export function conditioningSlots(state: Pick<DialogueState, "speechEvent" | "co
   if (manifest.commonGround) slots.common_ground = state.commonGround;
   return slots;
 }
+
+/**
+ * The slots of a prompt that sees the whole conversation from outside (common ground, whole dialogue, critique):
+ * the language, the enabled conditioning and both personas. Throws when the personas or the plan are missing,
+ * naming the node that ran too early.
+ */
+export function bothSpeakersSlots(state: DialogueState, manifest: VariantManifest, node: string): Record<string, string> {
+  const [a, b] = state.personas;
+  if (!a || !b || !state.speechEvent) throw new Error(`${node} runs after both personas and the speech event exist`);
+  return {
+    ...languageSlots(languageOf(state.language)),
+    ...conditioningSlots(state, manifest),
+    name_a: a.name,
+    persona_a: bulletList(a.sentences),
+    name_b: b.name,
+    persona_b: bulletList(b.sentences),
+  };
+}

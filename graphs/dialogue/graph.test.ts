@@ -1,29 +1,12 @@
 import type { BaseMessage } from "@langchain/core/messages";
 import { describe, expect, it } from "vitest";
 import { ScriptedChatModel, type ScriptedCall } from "../../lib/models/scripted.js";
+import { SPANISH_ACCEPT, SPANISH_COMMON_GROUND, SPANISH_TURNS } from "../../lib/models/testing/spanish-script.js";
 import { DialogueRecordSchema } from "../../lib/records/schema.js";
 import type { DialogueContext } from "./configuration.js";
 import { runDialogue } from "./graph.js";
 
 // Spanish material a scripted "model" answers with; every turn differs, so the repetition gate stays quiet.
-const SPANISH_TURNS = [
-  "¡Hola! ¿Qué tal el fin de semana? Yo fui a la sierra con mis primos.",
-  "Pues bastante tranquilo, la verdad. Me quedé en casa leyendo una novela de misterio.",
-  "¡Qué envidia! Hace siglos que no leo nada. ¿Cuál era la novela?",
-  "Una de Dolores Redondo, la de Baztán. Me tiene enganchadísima, no puedo parar.",
-  "Me la apunto. Oye, ¿y al final te apuntaste a las clases de cerámica?",
-  "Sí, empiezo el martes que viene. Estoy un poco nerviosa, nunca he hecho nada parecido.",
-  "Seguro que se te da genial, tienes mucha paciencia para esas cosas.",
-  "Eso espero, jaja. ¿Tú sigues con el turno de noche en el hospital?",
-  "Sí, hasta final de mes. Luego por fin tendré turnos de mañana, estoy deseándolo.",
-  "Te lo mereces, de verdad. A ver si entonces quedamos para tomar algo por el centro.",
-  "¡Hecho! El jueves que viene me viene fenomenal si te cuadra.",
-  "Perfecto, el jueves entonces. Te escribo esa misma mañana para confirmar la hora.",
-  "Genial, me alegro mucho de haber hablado contigo. ¡Cuídate mucho!",
-  "Igualmente, guapa. Un abrazo fuerte y nos vemos el jueves.",
-  "Por cierto, mi hermano dice que el bar nuevo de la plaza tiene unas tapas buenísimas.",
-  "Pues vamos allí, que me encantan las croquetas caseras de ese tipo de bares.",
-];
 const ENGLISH_TURN = "Sorry, I think I will just answer in English because it is easier for me today, my friend.";
 const PERSONA = (name: string) =>
   JSON.stringify({
@@ -35,19 +18,8 @@ const PERSONA = (name: string) =>
       "Me encanta bailar salsa con mis amigas.",
     ],
   });
-const COMMON_GROUND = JSON.stringify({
-  relationship: "Lucía y Marta son amigas desde el instituto y viven en el mismo barrio de Valencia.",
-  setting: "Es domingo por la noche y se escriben por WhatsApp después de un fin de semana largo.",
-  shared_knowledge: "Las dos saben que Marta ha empezado a trabajar de noche en el hospital este mes.",
-});
-const ACCEPT = JSON.stringify({
-  persona_faithfulness: 4,
-  speech_event_fit: 4,
-  naturalness: 5,
-  verdict: "accept",
-  offending_turns: [],
-  feedback: "",
-});
+const COMMON_GROUND = JSON.stringify(SPANISH_COMMON_GROUND);
+const ACCEPT = JSON.stringify(SPANISH_ACCEPT);
 const SOURCE_PERSONAS = [
   ["I am a nurse.", "I cook for my family on Sundays.", "I have a dog.", "I love dancing."],
   ["I work in a bookshop.", "I read mysteries.", "I am learning pottery.", "I take the bus everywhere."],

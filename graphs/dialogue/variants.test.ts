@@ -1,6 +1,7 @@
 import type { BaseMessage } from "@langchain/core/messages";
 import { describe, expect, it } from "vitest";
 import { ScriptedChatModel, type ScriptedCall } from "../../lib/models/scripted.js";
+import { SPANISH_ACCEPT, SPANISH_COMMON_GROUND, SPANISH_TURNS } from "../../lib/models/testing/spanish-script.js";
 import { loadPromptSet } from "../../lib/prompts/loader.js";
 import { DialogueRecordSchema } from "../../lib/records/schema.js";
 import type { DialogueContext } from "./configuration.js";
@@ -8,21 +9,10 @@ import { graph, runDialogue } from "./graph.js";
 
 // The prompt variants that change the graph (prompts/<variant>/variant.json), driven with a scripted model.
 
-const TURNS = [
-  "¡Hola! ¿Qué tal el fin de semana? Yo fui a la sierra con mis primos.",
-  "Pues bastante tranquilo, la verdad. Me quedé en casa leyendo una novela de misterio.",
-  "¡Qué envidia! Hace siglos que no leo nada. ¿Cuál era la novela?",
-  "Una de Dolores Redondo, la de Baztán. Me tiene enganchadísima, no puedo parar.",
-  "Me la apunto. Oye, ¿y al final te apuntaste a las clases de cerámica?",
-  "Sí, empiezo el martes que viene. Estoy un poco nerviosa, nunca he hecho nada parecido.",
-];
+const TURNS = SPANISH_TURNS.slice(0, 6);
 const ENGLISH = "Sorry, I think I will just answer in English because it is easier for me today, my friend.";
-const COMMON_GROUND = {
-  relationship: "Lucía y Marta son amigas desde el instituto y viven en el mismo barrio de Valencia.",
-  setting: "Es domingo por la noche y se escriben por WhatsApp después de un fin de semana largo.",
-  shared_knowledge: "Las dos saben que Marta ha empezado a trabajar de noche en el hospital este mes.",
-};
-const ACCEPT = { persona_faithfulness: 4, speech_event_fit: 4, naturalness: 5, verdict: "accept", offending_turns: [], feedback: "" };
+const COMMON_GROUND = SPANISH_COMMON_GROUND;
+const ACCEPT = SPANISH_ACCEPT;
 const REVISE = { ...ACCEPT, naturalness: 2, verdict: "revise", offending_turns: [2], feedback: "Suena a traducción." };
 const SOURCE = [
   ["I am a nurse.", "I cook for my family on Sundays.", "I have a dog.", "I love dancing."],

@@ -5,7 +5,7 @@ import type { DialogueState, DialogueUpdate } from "../../graphs/dialogue/state.
 import { attemptStructured } from "../../lib/models/attempts.js";
 import { fillSlots, loadPromptSet } from "../../lib/prompts/loader.js";
 import { addUsage, type Critique, CritiqueSchema } from "../../lib/records/schema.js";
-import { bulletList, conditioningSlots, languageOf, languageSlots } from "../shared.js";
+import { bothSpeakersSlots } from "../shared.js";
 
 /** Lowest score on any axis that still lets a dialogue pass, whatever the verdict says. */
 export const MIN_PASSING_SCORE = 3;
@@ -32,17 +32,11 @@ export async function critiqueDialogue(state: DialogueState, runtime: Runtime<Di
   const { config, judgeModel } = resolveRuntime(runtime);
   const prompts = loadPromptSet(config.promptVariant);
   const prompt = prompts.get("critique");
-  const [a, b] = state.personas;
-  const event = state.speechEvent;
-  if (!a || !b || !event) throw new Error("critiqueDialogue runs on a complete dialogue");
+  const speakers = bothSpeakersSlots(state, prompts.manifest, "critiqueDialogue");
+  const nameOf = { A: speakers.name_a!, B: speakers.name_b! };
   const slots = {
-    ...languageSlots(languageOf(state.language)),
-    ...conditioningSlots(state, prompts.manifest),
-    name_a: a.name,
-    persona_a: bulletList(a.sentences),
-    name_b: b.name,
-    persona_b: bulletList(b.sentences),
-    transcript: state.turns.map((turn, i) => `[${i}] ${turn.speaker === "A" ? a.name : b.name}: ${turn.text}`).join("\n"),
+    ...speakers,
+    transcript: state.turns.map((turn, i) => `[${i}] ${nameOf[turn.speaker]}: ${turn.text}`).join("\n"),
   };
   const result = await attemptStructured({
     model: judgeModel,

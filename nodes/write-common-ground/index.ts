@@ -6,7 +6,7 @@ import type { DialogueState, DialogueUpdate } from "../../graphs/dialogue/state.
 import { attemptStructured } from "../../lib/models/attempts.js";
 import { fillSlots, loadPromptSet } from "../../lib/prompts/loader.js";
 import { addUsage } from "../../lib/records/schema.js";
-import { bulletList, checkProse, conditioningSlots, languageOf, languageSlots } from "../shared.js";
+import { bothSpeakersSlots, checkProse } from "../shared.js";
 
 export const CommonGroundSchema = z.object({
   relationship: z.string().min(1).max(300),
@@ -24,17 +24,7 @@ export async function writeCommonGround(state: DialogueState, runtime: Runtime<D
   const { config, chatModel } = resolveRuntime(runtime);
   const prompts = loadPromptSet(config.promptVariant);
   const prompt = prompts.get("common-ground");
-  const [a, b] = state.personas;
-  const event = state.speechEvent;
-  if (!a || !b || !event) throw new Error("writeCommonGround runs after both personas and the speech event exist");
-  const slots = {
-    ...languageSlots(languageOf(state.language)),
-    ...conditioningSlots(state, prompts.manifest),
-    name_a: a.name,
-    persona_a: bulletList(a.sentences),
-    name_b: b.name,
-    persona_b: bulletList(b.sentences),
-  };
+  const slots = bothSpeakersSlots(state, prompts.manifest, "writeCommonGround");
   const result = await attemptStructured({
     model: chatModel,
     schema: CommonGroundSchema,

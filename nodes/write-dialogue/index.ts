@@ -6,7 +6,7 @@ import type { DialogueState, DialogueUpdate } from "../../graphs/dialogue/state.
 import { attemptStructured } from "../../lib/models/attempts.js";
 import { fillSlots, loadPromptSet } from "../../lib/prompts/loader.js";
 import { addUsage } from "../../lib/records/schema.js";
-import { bulletList, conditioningSlots, languageOf, languageSlots } from "../shared.js";
+import { bothSpeakersSlots } from "../shared.js";
 import { demonstrationFor, renderDemonstration } from "../speaker-turn/index.js";
 
 /**
@@ -41,19 +41,12 @@ export function dialogueMaxTokens(config: Pick<DialogueConfig, "turnsMax" | "max
 export function dialogueMessages(state: DialogueState, config: DialogueConfig, feedback: string | null) {
   const prompts = loadPromptSet(config.promptVariant);
   const prompt = prompts.get("whole-dialogue");
-  const [a, b] = state.personas;
-  if (!a || !b || !state.speechEvent) throw new Error("writeDialogue runs after both personas and the speech event exist");
   const notes = [
     state.repairFeedback ? fillSlots(prompt.section("repair"), { feedback: state.repairFeedback }) : "",
     feedback ? fillSlots(prompt.section("retry"), { feedback }) : "",
   ].filter(Boolean);
   const slots = {
-    ...languageSlots(languageOf(state.language)),
-    ...conditioningSlots(state, prompts.manifest),
-    name_a: a.name,
-    persona_a: bulletList(a.sentences),
-    name_b: b.name,
-    persona_b: bulletList(b.sentences),
+    ...bothSpeakersSlots(state, prompts.manifest, "writeDialogue"),
     demonstration: renderDemonstration(prompt, demonstrationFor(state, prompts.manifest)),
     target_turns: state.targetTurns,
     turns_min: config.turnsMin,

@@ -10,10 +10,11 @@
  * --trials: injections per dialogue and fault (default 3); --rounds: timed passes per language (default 5);
  * --show N: print up to N rejected human turns and N missed faults per row.
  *
- * DIR defaults to $XPERSONA_DIR or /work/shared/data/xpersona. Nothing about the data is assumed beyond the
+ * DIR defaults to $XPERSONA_DIR or ../shared/data/xpersona beside the repository. Nothing about the data is assumed beyond the
  * file format; all fault templates live in lib/gates/faults.ts.
  */
 
+import { fileURLToPath } from "node:url";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -22,7 +23,7 @@ import { parseXPersona, type DialogueRecord } from "../../lib/gates/datasets.js"
 import { FAULTS, RIGHT_CHECK, inject, rng, type FaultType } from "../../lib/gates/faults.js";
 import { CHECK_NAMES, checkDialogue, checkTurn, clearAnalysisCache, type CheckName, type GateFailure } from "../../lib/gates/index.js";
 
-export const DEFAULT_XPERSONA_DIR = process.env.XPERSONA_DIR ?? "/work/shared/data/xpersona";
+export const DEFAULT_XPERSONA_DIR = process.env.XPERSONA_DIR ?? fileURLToPath(new URL("../../../shared/data/xpersona", import.meta.url));
 
 export const XPERSONA_FILES: ReadonlyArray<{ lang: string; file: string }> = [
   { lang: "en", file: "En_persona_valid.json" },
