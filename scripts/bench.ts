@@ -11,6 +11,7 @@ interface Bench {
 const BENCHES: Readonly<Record<string, Bench>> = {
   gates: { describe: "deterministic gates on XPersona: human rejection, injected-fault recall, throughput", load: () => import("./bench/gates.js") },
   batch: { describe: "worker pool: efficiency at concurrency 1/8/64 with a 200 ms model, orchestration overhead per turn", load: () => import("./bench/batch.js") },
+  fleet: { describe: "fleet on a Redis queue: throughput of 1/2/4 worker processes with a 200 ms model, ratio to ideal", load: () => import("./bench/fleet.js") },
   engine: { describe: "embedded llama.cpp engine on a dialogue: prompt-eval ratio (sequence reuse), tok/s", load: () => import("./bench/engine.js") },
 };
 

@@ -13,6 +13,7 @@ import { resolveLanguage } from "../lib/lang/languages.js";
 import { createChatModel, disposeChatModel, modelLabel } from "../lib/models/factory.js";
 import { loadPromptSet } from "../lib/prompts/loader.js";
 import { loadBuiltinPersonas, loadPersonaFile } from "../lib/records/personas.js";
+import { prepareFleet } from "../lib/fleet/coordinator.js"; // fleet (issue #8)
 import { runBatch, shellCommand } from "../lib/run/batch.js";
 import { planJobs } from "../lib/run/generate.js";
 import { DEFAULT_JACCARD_THRESHOLD } from "../lib/run/near-duplicate.js";
@@ -91,6 +92,11 @@ async function main(argv: string[]): Promise<number> {
     nearDuplicateThreshold: DEFAULT_JACCARD_THRESHOLD,
     plannerVersion: PLANNER_VERSION,
   });
+  // ── fleet (issue #8): --queue: workers write the dialogues, this process enqueues and collects (lib/fleet) ──
+  const fleet = flags.queue
+    ? await prepareFleet({ url: flags.queue, out: flags.out, config, runConfig, limits: { rpm: flags.rpm, tpm: flags.tpm } })
+    : undefined;
+  // ── end fleet ──
   let result: Awaited<ReturnType<typeof runBatch>>;
   try {
     result = await runBatch({
@@ -101,6 +107,7 @@ async function main(argv: string[]): Promise<number> {
       out: flags.out,
       runConfig,
       limits: { rpm: flags.rpm, tpm: flags.tpm },
+      ...(fleet ? { generate: fleet } : {}), // fleet (issue #8)
       price: flags.price ?? null,
       format: flags.format,
       acceptedOnly: flags["accepted-only"],

@@ -43,6 +43,8 @@ Options:
   --format FORMAT       jsonl or parquet: the dataset written next to the --out journal at the end of
                         each session (X.parquet), with a dataset card (X.card.md)           [jsonl]
   --accepted-only       export only accepted dialogues (the journal keeps every record)
+  --queue URL           fleet mode: enqueue the dialogues on this Redis (redis://HOST:PORT[?queue=NAME])
+                        for \`npm run worker\` processes and collect their records into --out (required)
   --quiet               print one line per dialogue instead of the whole dialogue
   -h, --help            show this help
 
@@ -119,6 +121,9 @@ export const GraphFlagsSchema = z.object({
   format: z.enum(["jsonl", "parquet"], { errorMap: () => ({ message: "--format is jsonl or parquet" }) }).default("jsonl"),
   "accepted-only": z.boolean().default(false),
   // ── end large runs ──
+  // ── fleet (issue #8) ──
+  queue: z.string().min(1).optional(),
+  // ── end fleet ──
 });
 export type GraphFlags = z.infer<typeof GraphFlagsSchema>;
 
@@ -148,6 +153,7 @@ const OPTIONS = {
   price: { type: "string" },
   format: { type: "string" },
   "accepted-only": { type: "boolean" },
+  queue: { type: "string" }, // fleet (issue #8)
   help: { type: "boolean", short: "h" },
 } as const;
 

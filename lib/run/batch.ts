@@ -42,6 +42,10 @@ export interface BatchOptions {
   /** install SIGINT / SIGTERM handlers (default true) */
   handleSignals?: boolean;
   progress?: { tty?: boolean; stream?: NodeJS.WriteStream; out?: NodeJS.WriteStream };
+  // ── fleet (issue #8): the dialogues come from workers on a queue (lib/fleet/coordinator.ts) ──
+  /** writes the dialogues in place of generateDialogues (same options and contract) */
+  generate?: (options: GenerateOptions, progress: Progress) => Promise<unknown>;
+  // ── end fleet ──
 }
 
 export interface BatchResult {
@@ -138,7 +142,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
 
   let failure: unknown;
   try {
-    await generateDialogues({
+    const generate = options.generate ?? generateDialogues; // fleet (issue #8)
+    await generate({
       jobs: options.jobs,
       context,
       concurrency: options.concurrency,
@@ -156,7 +161,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
         const text = options.print?.(record);
         if (text) progress.log(text);
       },
-    });
+    }, progress);
   } catch (error) {
     failure = error;
   } finally {

@@ -167,7 +167,7 @@ export class Progress {
   private plain(force = false): void {
     const parts = this.languages.map((l) => `${l.language} ${l.done}/${l.planned} (${l.accepted} accepted, ${l.rejected} rejected, ETA ${this.eta(l)})`);
     const tokens = this.languages.reduce((sum, l) => sum + l.tokens, 0);
-    const body = `${parts.join(" · ")} · ${this.rate().toFixed(1)}/min · ${formatCount(tokens)} tokens`;
+    const body = `${parts.join(" · ")} · ${this.rate().toFixed(1)}/min · ${formatCount(tokens)} tokens${this.note ? ` · ${this.note}` : ""}`;
     this.lastPlain = this.now();
     if (!force && body === this.lastPlainText) return;
     this.lastPlainText = body;

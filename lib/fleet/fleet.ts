@@ -1,0 +1,127 @@
+/**
+ * A fleet of workers on a Redis-backed queue (BullMQ): what the coordinator (`npm run graph -- --queue URL`)
+ * and the workers (`npm run worker -- --queue URL`) share — the connection (bounded: fails within seconds
+ * instead of retrying forever), the queue name, the job data and the job result.
+ *
+ * One queue per Redis (name `personachat` by default, `--queue redis://HOST:PORT?queue=NAME` for another), one
+ * BullMQ job per dialogue with jobId = the dialogue id, so enqueueing twice does nothing. The job carries the
+ * generation settings the coordinator validated and a hash of its run configuration; a coordinator that finds a
+ * job of the same id from another configuration refuses (one line, exit 2) rather than mixing runs.
+ */
+import { hostname } from "node:os";
+import type { ConnectionOptions } from "bullmq";
+import type { DialogueConfig } from "../../graphs/dialogue/configuration.js";
+import type { DialogueRecord } from "../records/schema.js";
+import type { DialogueJob } from "../run/plan.js";
+import { RecordFileError } from "../run/record-file.js";
+
+export const DEFAULT_QUEUE_NAME = "personachat";
+/** completed jobs (their records) stay in Redis this long, so a coordinator killed meanwhile collects them */
+export const KEEP_COMPLETED_SECONDS = 7 * 24 * 3600;
+
+/** The generation settings of a run: what a worker needs besides its own model to write the same record. */
+export type GenerationSettings = Pick<
+  DialogueConfig,
+  "promptVariant" | "turnsMin" | "turnsMax" | "maxTurnRetries" | "maxCritiqueRounds" | "maxStructuredRetries" | "maxTurnChars"
+>;
+
+export function generationSettings(config: DialogueConfig): GenerationSettings {
+  const { promptVariant, turnsMin, turnsMax, maxTurnRetries, maxCritiqueRounds, maxStructuredRetries, maxTurnChars } = config;
+  return { promptVariant, turnsMin, turnsMax, maxTurnRetries, maxCritiqueRounds, maxStructuredRetries, maxTurnChars };
+}
+
+export interface FleetJobData {
+  job: DialogueJob;
+  settings: GenerationSettings;
+  /** contentHash of the coordinator's run configuration */
+  configHash: string;
+  /** the prompt set's hash: a worker running other prompts (another checkout) refuses the job */
+  promptHash: string;
+  /** requests / tokens per minute shared by every worker calling the same provider + base URL */
+  limits: { rpm?: number | undefined; tpm?: number | undefined };
+}
+
+export interface WorkerIdentity {
+  name: string;
+  host: string;
+  pid: number;
+}
+
+export interface FleetJobResult {
+  record: DialogueRecord;
+  worker: WorkerIdentity;
+  duration_ms: number;
+}
+
+export function workerIdentity(name?: string): WorkerIdentity {
+  const host = hostname();
+  return { name: name ?? `${host}:${process.pid}`, host, pid: process.pid };
+}
+
+/** Redis unreachable, or a queue holding another run: one line for the user. */
+export class FleetError extends Error {
+  override name = "FleetError";
+}
+/** The queue holds jobs of another run configuration under the same ids: the user's to fix (exit 2). */
+export class FleetConfigError extends RecordFileError {
+  override name = "FleetConfigError";
+}
+
+export interface QueueTarget {
+  url: string;
+  /** host:port for messages (no password) */
+  where: string;
+  queueName: string;
+  connection: ConnectionOptions;
+}
+
+/**
+ * Parses `redis://[user:password@]HOST[:PORT][/DB][?queue=NAME]` (rediss:// for TLS) into BullMQ connection
+ * options that fail fast: connect timeout `connectTimeoutMs`, at most `maxReconnects` reconnection attempts
+ * (ioredis retries forever by default).
+ */
+export function parseQueueUrl(url: string, options: { connectTimeoutMs?: number; maxReconnects?: number; blocking?: boolean } = {}): QueueTarget {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new FleetConfigError(`--queue ${url}: not a URL (expected redis://HOST:PORT)`);
+  }
+  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") throw new FleetConfigError(`--queue ${url}: expected redis://HOST:PORT`);
+  const db = parsed.pathname.replace(/^\//, "");
+  if (db && !/^\d+$/.test(db)) throw new FleetConfigError(`--queue ${url}: the path is a database number (redis://HOST:PORT/0)`);
+  const queueName = parsed.searchParams.get("queue") || DEFAULT_QUEUE_NAME;
+  if (!/^[\w.-]+$/.test(queueName)) throw new FleetConfigError(`--queue ${url}: queue names are letters, digits, '.', '_' and '-'`);
+  const maxReconnects = options.maxReconnects ?? 3;
+  const connection: ConnectionOptions = {
+    host: parsed.hostname || "127.0.0.1",
+    port: parsed.port ? Number(parsed.port) : 6379,
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(db ? { db: Number(db) } : {}),
+    ...(parsed.protocol === "rediss:" ? { tls: {} } : {}),
+    connectTimeout: options.connectTimeoutMs ?? 3000,
+    // workers' blocking connections need null (BullMQ); elsewhere a command fails after one reconnection
+    maxRetriesPerRequest: options.blocking ? null : 1,
+    retryStrategy: (times: number) => (times > maxReconnects ? null : Math.min(250 * times, 1000)),
+  };
+  return { url, where: `${connection.host}:${connection.port}`, queueName, connection };
+}
+
+/** Rejects after `ms` with a FleetError saying Redis is unreachable. */
+export async function withRedisTimeout<T>(promise: Promise<T>, target: QueueTarget, ms = 5000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new FleetError(`cannot reach Redis at ${target.where} within ${ms / 1000} s (is redis-server running?)`)), ms);
+      }),
+    ]);
+  } catch (error) {
+    if (error instanceof FleetError) throw error;
+    throw new FleetError(`cannot reach Redis at ${target.where}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}

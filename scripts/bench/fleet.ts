@@ -1,0 +1,138 @@
+/**
+ * Fleet benchmark: throughput of 1, 2, 4 worker processes on one queue, against the ideal.
+ *
+ *   npm run bench -- fleet [--latency MS] [--workers 1,2,4] [--concurrency C] [--rounds R]
+ *
+ * Starts its own redis-server (free loopback port, temp dir, no persistence). For each worker count W: W worker
+ * processes (`scripts/worker.ts --scripted-latency MS`, the in-process scripted Spanish model whose every call
+ * takes MS, test/benchmark only) with --concurrency C each; the coordinator's enqueue-and-collect step
+ * (lib/fleet/coordinator.ts, polling every 100 ms) writes W × C × R dialogues into a journal with near-duplicate
+ * review. Every dialogue makes the same number of calls k (measured once in-process), so the ideal throughput is
+ * W × C / (k × latency); `ratio` = achieved / ideal. Worker start-up (module loading) is not timed.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createConnection, createServer } from "node:net";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { resolveConfig } from "../../graphs/dialogue/configuration.js";
+import { fleetGenerator } from "../../lib/fleet/coordinator.js";
+import { generationSettings, parseQueueUrl } from "../../lib/fleet/fleet.js";
+import { loadPromptSet } from "../../lib/prompts/loader.js";
+import { generateDialogues, planJobs } from "../../lib/run/generate.js";
+import { NearDuplicateIndex } from "../../lib/run/near-duplicate.js";
+import { RecordFile } from "../../lib/run/record-file.js";
+import { spanishScriptedModel } from "../../lib/run/spanish-script.js";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const TURNS = 6;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const answersPing = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = createConnection({ host: "127.0.0.1", port }, () => socket.write("PING\r\n"));
+    socket.setTimeout(500, () => (socket.destroy(), resolve(false)));
+    socket.on("data", (data) => (socket.destroy(), resolve(data.toString().startsWith("+PONG"))));
+    socket.on("error", () => resolve(false));
+  });
+
+async function until(what: string, test: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await test())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function startWorker(url: string, latency: number, concurrency: number, name: string): { child: ChildProcess; ready: () => boolean } {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "scripts/worker.ts", "--queue", url, "--scripted-latency", String(latency), "--concurrency", String(concurrency), "--name", name],
+    { cwd: root, env: { ...process.env, LANGSMITH_TRACING: "false" }, detached: true, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr!.on("data", (chunk) => (stderr += chunk));
+  return { child, ready: () => /taking jobs/.test(stderr) };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      latency: { type: "string", default: "200" },
+      workers: { type: "string", default: "1,2,4" },
+      concurrency: { type: "string", default: "4" },
+      rounds: { type: "string", default: "3" },
+    },
+  });
+  const latency = Number(values.latency);
+  const concurrency = Number(values.concurrency);
+  const rounds = Number(values.rounds);
+  const levels = values.workers!.split(",").map(Number);
+  const settings = generationSettings(resolveConfig({ turnsMin: TURNS, turnsMax: TURNS }));
+  const promptHash = loadPromptSet(settings.promptVariant).hash;
+
+  // calls per dialogue, measured once in-process with the same script
+  const probe = spanishScriptedModel(0);
+  await generateDialogues({ jobs: planJobs({ languages: ["es"], n: 1, seed: 1 }), context: { chatModel: probe, ...settings } });
+  const k = probe.calls.length;
+
+  const dir = mkdtempSync(join(tmpdir(), "bench-fleet-"));
+  const port = await freePort();
+  const redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], { stdio: "ignore" });
+  try {
+    await until("redis-server", () => answersPing(port), 10_000);
+    for (const w of levels) {
+      const url = `redis://127.0.0.1:${port}?queue=bench-${w}-${Date.now()}`;
+      const workers = Array.from({ length: w }, (_, i) => startWorker(url, latency, concurrency, `w${i + 1}`));
+      try {
+        await until(`${w} workers ready`, () => workers.every((x) => x.ready()), 120_000);
+        const count = w * concurrency * rounds;
+        const file = RecordFile.open(join(dir, `fleet-${w}.jsonl`)).file;
+        const dedup = new NearDuplicateIndex();
+        let accepted = 0;
+        const generate = fleetGenerator({ target: parseQueueUrl(url), settings, configHash: `bench-${w}`, promptHash, limits: {}, pollMs: 100 });
+        const t0 = performance.now();
+        await generate({
+          jobs: planJobs({ languages: ["es"], n: count, seed: 100 + w }),
+          context: {},
+          file,
+          review: (record) => dedup.review(record),
+          onRecord: (record) => void (record.status === "accepted" && accepted++),
+        });
+        const wallS = (performance.now() - t0) / 1000;
+        await file.closeAsync();
+        const achieved = count / wallS;
+        const ideal = (w * concurrency) / ((k * latency) / 1000);
+        console.log(
+          `workers ${w}: ${(achieved * 60).toFixed(1)} dialogues/min, ideal ${(ideal * 60).toFixed(1)}, ratio ${(achieved / ideal).toFixed(3)}  (${count} dialogues × ${k} calls of ${latency} ms, concurrency ${concurrency} per worker, ${wallS.toFixed(2)} s; ${accepted} accepted)`,
+        );
+      } finally {
+        for (const x of workers) {
+          try {
+            process.kill(-x.child.pid!, "SIGKILL");
+          } catch {
+            // gone
+          }
+        }
+      }
+    }
+  } finally {
+    redis.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(`machine load average ${loadavg().map((x) => x.toFixed(1)).join(" ")} on ${cpus().length} cores`);
+  return 0;
+}
