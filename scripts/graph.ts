@@ -13,7 +13,7 @@ import { resolveLanguage } from "../lib/lang/languages.js";
 import { createChatModel, disposeChatModel, modelLabel } from "../lib/models/factory.js";
 import { loadPromptSet } from "../lib/prompts/loader.js";
 import { loadBuiltinPersonas, loadPersonaFile } from "../lib/records/personas.js";
-import { prepareFleet } from "../lib/fleet/coordinator.js"; // fleet (issue #8)
+import { prepareFleet } from "../lib/fleet/coordinator.js";
 import { runBatch, shellCommand } from "../lib/run/batch.js";
 import { planJobs } from "../lib/run/generate.js";
 import { DEFAULT_JACCARD_THRESHOLD } from "../lib/run/near-duplicate.js";
@@ -36,13 +36,12 @@ function validate(flags: GraphFlags) {
   }
   const personas = flags.personas ? loadPersonaFile(flags.personas) : null;
   loadPromptSet(flags.variant);
-  // ── large runs (issue #6): exports need the journal ──
+  // exports are made from the journal
   if (!flags.out && (flags.format !== "jsonl" || flags["accepted-only"])) {
     throw new UsageError(`--${flags.format !== "jsonl" ? "format" : "accepted-only"} needs --out FILE.jsonl (the journal the export is made from)`);
   }
   const context: DialogueContext = {
     promptVariant: flags.variant,
-    // ── model settings (issue #5: providers) ──
     provider: flags.provider,
     ...(flags.model ? { model: flags.model } : {}),
     ...(flags["base-url"] ? { baseUrl: flags["base-url"] } : {}),
@@ -52,7 +51,6 @@ function validate(flags: GraphFlags) {
     ...(flags["request-timeout"] ? { requestTimeoutSeconds: flags["request-timeout"] } : {}),
     ...(flags["max-attempts"] ? { maxAttempts: flags["max-attempts"] } : {}),
     ...(flags.threads ? { threads: flags.threads } : {}),
-    // ── end model settings ──
     ...(flags.turns ? { turnsMin: flags.turns[0], turnsMax: flags.turns[1] } : {}),
   };
   const jobs = planJobs({ languages, n: flags.n, seed: flags.seed, personas, speechEventId: eventId });
@@ -66,18 +64,16 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const { jobs, context, config, languages, personas, eventId } = validate(flags);
-  // ── models (issue #5): built before any file is touched, so a bad key / URL / path fails first ──
+  // models are built before any file is touched, so a bad key / URL / path fails first;
   // the embedded engine keeps a context sequence per prompt family in flight (speaker A, B, checks) per dialogue
   const sequences = Math.min(16, Math.max(4, 3 * flags.concurrency));
   const chatModel = createChatModel({ ...chatModelSettings(config), seed: flags.seed, sequences });
   const judgeSettings = judgeModelSettings(config);
   const judgeModel = judgeSettings ? createChatModel({ ...judgeSettings, seed: flags.seed, sequences }) : undefined;
-  // ── end models ──
-  // ── tracing (issue #3): only with LANGSMITH_TRACING=true and a key; one trace per dialogue; flushed within seconds ──
+  // tracing: only with LANGSMITH_TRACING=true and a key; one trace per dialogue; flushed within seconds
   const tracing = createTracing();
   const traced = { config, ...modelLabel(chatModel) };
-  // ── end tracing ──
-  // ── large runs (issue #6): run log, near-duplicates, rate limits, progress, summary, exports (lib/run/batch.ts) ──
+  // the run log that a rerun is checked against (lib/run/run-config.ts)
   if (flags.out) mkdirSync(dirname(flags.out), { recursive: true });
   const runConfig = buildRunConfig({
     seed: flags.seed,
@@ -92,11 +88,10 @@ async function main(argv: string[]): Promise<number> {
     nearDuplicateThreshold: DEFAULT_JACCARD_THRESHOLD,
     plannerVersion: PLANNER_VERSION,
   });
-  // ── fleet (issue #8): --queue: workers write the dialogues, this process enqueues and collects (lib/fleet) ──
+  // --queue: workers write the dialogues, this process enqueues and collects them (lib/fleet)
   const fleet = flags.queue
     ? await prepareFleet({ url: flags.queue, out: flags.out, config, runConfig, limits: { rpm: flags.rpm, tpm: flags.tpm } })
     : undefined;
-  // ── end fleet ──
   let result: Awaited<ReturnType<typeof runBatch>>;
   try {
     result = await runBatch({
@@ -107,24 +102,23 @@ async function main(argv: string[]): Promise<number> {
       out: flags.out,
       runConfig,
       limits: { rpm: flags.rpm, tpm: flags.tpm },
-      ...(fleet ? { generate: fleet } : {}), // fleet (issue #8)
+      ...(fleet ? { generate: fleet } : {}),
       price: flags.price ?? null,
       format: flags.format,
       acceptedOnly: flags["accepted-only"],
-      ...(tracing.enabled ? { invokeOptions: (job) => tracing.invokeOptions(dialogueTraceLabels(job, traced)) } : {}), // tracing (issue #3)
+      ...(tracing.enabled ? { invokeOptions: (job) => tracing.invokeOptions(dialogueTraceLabels(job, traced)) } : {}),
       print: (record) => (flags.quiet ? formatDialogue(record, { brief: true }) : `${formatDialogue(record)}\n`),
       command: `npm run graph -- ${shellCommand(argv)}`,
     });
   } finally {
     await disposeChatModel(chatModel);
     await disposeChatModel(judgeModel);
-    await tracing.flush(); // tracing (issue #3): bounded, never throws
+    await tracing.flush(); // bounded, never throws
   }
   const where = flags.out ? ` → ${flags.out}` : "";
   const { accepted, rejected } = result.summary.total;
   console.error(`${accepted + rejected} dialogues: ${accepted} accepted, ${rejected} rejected${where}`);
   return result.status === "interrupted" ? 130 : 0;
-  // ── end large runs ──
 }
 
 runMain("polyglot-personachat", () => main(process.argv.slice(2)));

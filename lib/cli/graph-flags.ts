@@ -107,7 +107,7 @@ export const GraphFlagsSchema = z.object({
   variant: z.string().min(1).default("baseline"),
   concurrency: wholeNumber("--concurrency", 1).default("1"),
   quiet: z.boolean().default(false),
-  // ── large runs (issue #6) ──
+  // large runs
   rpm: wholeNumber("--rpm", 1).optional(),
   tpm: wholeNumber("--tpm", 1).optional(),
   price: z
@@ -120,10 +120,8 @@ export const GraphFlagsSchema = z.object({
     .optional(),
   format: z.enum(["jsonl", "parquet"], { errorMap: () => ({ message: "--format is jsonl or parquet" }) }).default("jsonl"),
   "accepted-only": z.boolean().default(false),
-  // ── end large runs ──
-  // ── fleet (issue #8) ──
+  // fleet
   queue: z.string().min(1).optional(),
-  // ── end fleet ──
 });
 export type GraphFlags = z.infer<typeof GraphFlagsSchema>;
 
@@ -153,7 +151,7 @@ const OPTIONS = {
   price: { type: "string" },
   format: { type: "string" },
   "accepted-only": { type: "boolean" },
-  queue: { type: "string" }, // fleet (issue #8)
+  queue: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 

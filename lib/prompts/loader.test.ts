@@ -84,7 +84,7 @@ describe("prompt loader", () => {
     expect(() => loadPromptSet("judges", dir)).toThrow(/unknown prompt variant "judges"/);
   });
 
-  it("ships the variants of issue #7 with their manifests, and judge prompts beside them", () => {
+  it("ships the evaluation variants with their manifests, and judge prompts beside them", () => {
     expect(listVariants()).toEqual(expect.arrayContaining(["baseline", "no-common-ground", "no-speech-event", "whole-dialogue"]));
     expect(loadPromptSet("no-common-ground").manifest).toMatchObject({ commonGround: false, speechEvent: true, mode: "turn-by-turn" });
     expect(loadPromptSet("no-speech-event").manifest).toMatchObject({ commonGround: true, speechEvent: false, mode: "turn-by-turn" });

@@ -42,10 +42,9 @@ export interface BatchOptions {
   /** install SIGINT / SIGTERM handlers (default true) */
   handleSignals?: boolean;
   progress?: { tty?: boolean; stream?: NodeJS.WriteStream; out?: NodeJS.WriteStream };
-  // ── fleet (issue #8): the dialogues come from workers on a queue (lib/fleet/coordinator.ts) ──
+  // fleet mode: the dialogues come from workers on a queue (lib/fleet/coordinator.ts)
   /** writes the dialogues in place of generateDialogues (same options and contract) */
   generate?: (options: GenerateOptions, progress: Progress) => Promise<unknown>;
-  // ── end fleet ──
 }
 
 export interface BatchResult {
@@ -142,7 +141,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
 
   let failure: unknown;
   try {
-    const generate = options.generate ?? generateDialogues; // fleet (issue #8)
+    const generate = options.generate ?? generateDialogues;
     await generate({
       jobs: options.jobs,
       context,
