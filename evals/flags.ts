@@ -3,6 +3,7 @@ import { z } from "zod";
 import { UsageError } from "../lib/cli/errors.js";
 import { PROVIDERS } from "../lib/models/factory.js";
 import { DEFAULT_RESAMPLES } from "./stats.js";
+import { priceFlag, providerFlag, seedFlag, turnsFlag, wholeNumber } from "../lib/cli/flag-types.js";
 
 /** The flags of `npm run eval`: one table for the parser, one zod schema for their values. */
 
@@ -40,18 +41,6 @@ Options:
   --local               do not use LangSmith even when it is configured
   -h, --help            show this help`;
 
-const wholeNumber = (flag: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
-  z
-    .string()
-    .regex(/^\d+$/, `${flag} takes a whole number`)
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, `${flag} must be between ${min} and ${max}`);
-
-const provider = (flag: string) =>
-  z.string().refine((p): p is (typeof PROVIDERS)[number] => (PROVIDERS as readonly string[]).includes(p), (p) => ({
-    message: `unknown ${flag} "${p}" (one of: ${PROVIDERS.join(", ")})`,
-  }));
-
 const list = (flag: string) =>
   z
     .string()
@@ -65,30 +54,18 @@ export const EvalFlagsSchema = z
     lang: list("--lang").optional(),
     n: wholeNumber("--n", 1, 100000).default("20"),
     out: z.string({ required_error: "--out DIR is required" }).min(1, "--out DIR is required"),
-    seed: z.string().regex(/^-?\d+$/, "--seed takes a whole number").transform(Number).default("1"),
-    provider: provider("--provider").default("llama-cpp"),
+    seed: seedFlag,
+    provider: providerFlag("--provider").default("llama-cpp"),
     model: z.string().min(1).optional(),
     "base-url": z.string().min(1).optional(),
     threads: wholeNumber("--threads", 1, 256).optional(),
-    turns: z
-      .string()
-      .regex(/^\d+-\d+$/, "--turns takes MIN-MAX, for example 8-14")
-      .transform((s) => s.split("-").map(Number) as [number, number])
-      .refine(([min, max]) => min >= 2 && min <= max && max <= 40, "--turns needs 2 <= MIN <= MAX <= 40")
-      .optional(),
+    turns: turnsFlag.optional(),
     concurrency: wholeNumber("--concurrency", 1, 64).default("1"),
     "judge-model": z.string().min(1).optional(),
-    "judge-provider": provider("--judge-provider").optional(),
+    "judge-provider": providerFlag("--judge-provider").optional(),
     "judge-base-url": z.string().min(1).optional(),
     "judge-prompts": z.string().min(1).default("baseline"),
-    price: z
-      .string()
-      .regex(/^\d+(\.\d+)?,\d+(\.\d+)?$/, "--price takes IN,OUT in USD per million tokens, for example 0.15,0.6")
-      .transform((s) => {
-        const [input, output] = s.split(",").map(Number) as [number, number];
-        return { input, output };
-      })
-      .optional(),
+    price: priceFlag.optional(),
     resamples: wholeNumber("--resamples", 100, 100000).default(String(DEFAULT_RESAMPLES)),
     "score-rejected": z.boolean().default(false),
     dataset: z.string().min(1).optional(),

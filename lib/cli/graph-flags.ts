@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { PROVIDERS } from "../models/factory.js";
 import { UsageError } from "./errors.js";
+import { priceFlag, providerFlag, seedFlag, turnsFlag, wholeNumber } from "./flag-types.js";
 
 /** The flags of `npm run graph`: one table for the parser, one zod schema for their values. */
 
@@ -52,13 +52,6 @@ Tracing (optional): LANGSMITH_TRACING=true and LANGSMITH_API_KEY send one LangSm
   (LANGSMITH_ENDPOINT, LANGSMITH_PROJECT [polyglot-personachat]); the record keeps its provenance.trace_id.
   An unreachable endpoint or a bad key costs one warning line, never a result.`;
 
-const wholeNumber = (flag: string, min: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, `${flag} takes a whole number`)
-    .transform(Number)
-    .refine((n) => n >= min, `${flag} must be at least ${min}`);
-
 export const GraphFlagsSchema = z.object({
   lang: z
     .string({ required_error: "--lang is required (for example --lang es)" })
@@ -69,21 +62,11 @@ export const GraphFlagsSchema = z.object({
     .string()
     .refine((path) => path.endsWith(".jsonl"), "--out must name a .jsonl file")
     .optional(),
-  seed: z.string().regex(/^-?\d+$/, "--seed takes a whole number").transform(Number).default("1"),
+  seed: seedFlag,
   model: z.string().min(1).optional(),
-  provider: z
-    .string()
-    .refine((p): p is (typeof PROVIDERS)[number] => (PROVIDERS as readonly string[]).includes(p), (p) => ({
-      message: `unknown --provider "${p}" (one of: ${PROVIDERS.join(", ")})`,
-    }))
-    .default("llama-cpp"),
+  provider: providerFlag("--provider").default("llama-cpp"),
   "base-url": z.string().min(1).optional(),
-  "judge-provider": z
-    .string()
-    .refine((p): p is (typeof PROVIDERS)[number] => (PROVIDERS as readonly string[]).includes(p), (p) => ({
-      message: `unknown --judge-provider "${p}" (one of: ${PROVIDERS.join(", ")})`,
-    }))
-    .optional(),
+  "judge-provider": providerFlag("--judge-provider").optional(),
   "judge-model": z.string().min(1).optional(),
   "judge-base-url": z.string().min(1).optional(),
   threads: wholeNumber("--threads", 1).optional(),
@@ -96,12 +79,7 @@ export const GraphFlagsSchema = z.object({
   "max-attempts": wholeNumber("--max-attempts", 1)
     .refine((n) => n <= 10, "--max-attempts must be at most 10")
     .optional(),
-  turns: z
-    .string()
-    .regex(/^\d+-\d+$/, "--turns takes MIN-MAX, for example 8-14")
-    .transform((s) => s.split("-").map(Number) as [number, number])
-    .refine(([min, max]) => min >= 2 && min <= max && max <= 40, "--turns needs 2 <= MIN <= MAX <= 40")
-    .optional(),
+  turns: turnsFlag.optional(),
   "speech-event": z.string().min(1).optional(),
   personas: z.string().min(1).optional(),
   variant: z.string().min(1).default("baseline"),
@@ -110,14 +88,7 @@ export const GraphFlagsSchema = z.object({
   // large runs
   rpm: wholeNumber("--rpm", 1).optional(),
   tpm: wholeNumber("--tpm", 1).optional(),
-  price: z
-    .string()
-    .regex(/^\d+(\.\d+)?,\d+(\.\d+)?$/, "--price takes IN,OUT in USD per million tokens, for example 0.15,0.60")
-    .transform((s) => {
-      const [input, output] = s.split(",").map(Number) as [number, number];
-      return { input, output };
-    })
-    .optional(),
+  price: priceFlag.optional(),
   format: z.enum(["jsonl", "parquet"], { errorMap: () => ({ message: "--format is jsonl or parquet" }) }).default("jsonl"),
   "accepted-only": z.boolean().default(false),
   // fleet
