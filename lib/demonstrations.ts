@@ -6,9 +6,9 @@
  * Turns alternate speakers, starting with the speaker of `personas[0]` (A),
  * then `personas[1]` (B), A, B, …
  */
-import { readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { cachedByModificationTime, readJsonFile } from "./data-file.js";
 import type { Rng } from "./random.js";
 import { loadSpeechEvents, type SpeechEvent } from "./speech-events.js";
 
@@ -60,19 +60,6 @@ export class DemonstrationError extends Error {
   override name = "DemonstrationError";
 }
 
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
-}
-
-function formatIssues(error: z.ZodError, max = 3): string {
-  const parts = error.issues.slice(0, max).map((issue) => {
-    const where = issue.path.length > 0 ? issue.path.join(".") : "(root)";
-    return `${where}: ${issue.message}`;
-  });
-  const more = error.issues.length > max ? ` (+${error.issues.length - max} more)` : "";
-  return oneLine(parts.join("; ") + more);
-}
-
 /**
  * Read and validate a demonstrations file. When `events` is given, every
  * `speech_event` must be one of their ids. Errors are one-line `DemonstrationError`s.
@@ -81,36 +68,14 @@ export function loadDemonstrations(
   path: string = DEFAULT_DEMONSTRATIONS_PATH,
   events?: readonly SpeechEvent[],
 ): Demonstration[] {
-  // parsed files by path while their modification time stays the same (speakerTurn calls this on every turn)
-  if (events) return readDemonstrations(path, events);
-  const mtimeMs = statSync(path, { throwIfNoEntry: false })?.mtimeMs;
-  const cached = loadedDemonstrations.get(path);
-  if (cached && cached.mtimeMs === mtimeMs) return cached.demos;
-  const demos = readDemonstrations(path);
-  if (mtimeMs !== undefined) loadedDemonstrations.set(path, { mtimeMs, demos });
-  return demos;
+  return events ? readDemonstrations(path, events) : loadCachedDemonstrations(path);
 }
 
-const loadedDemonstrations = new Map<string, { mtimeMs: number; demos: Demonstration[] }>();
+const loadCachedDemonstrations = cachedByModificationTime((path) => readDemonstrations(path));
 
 function readDemonstrations(path: string, events?: readonly SpeechEvent[]): Demonstration[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new DemonstrationError(oneLine(`Cannot read demonstrations file ${path}: ${(err as Error).message}`));
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new DemonstrationError(oneLine(`Demonstrations file ${path} is not valid JSON: ${(err as Error).message}`));
-  }
-  const parsed = DemonstrationsFileSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new DemonstrationError(`Demonstrations file ${path} has the wrong shape: ${formatIssues(parsed.error)}`);
-  }
-  const demos = parsed.data.demonstrations;
+  const parsed = readJsonFile(path, DemonstrationsFileSchema, "demonstrations", (message) => new DemonstrationError(message));
+  const demos = parsed.demonstrations;
   if (events) {
     const ids = new Set(events.map((e) => e.id));
     const unknown = demos.filter((d) => !ids.has(d.speech_event));

@@ -3,9 +3,9 @@
  * e.g. small talk, catching up, making plans. Loaded from data/speech-events.json,
  * chosen per dialogue by weight with a seeded Rng (or forced with an override id).
  */
-import { readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { cachedByModificationTime, readJsonFile } from "./data-file.js";
 import type { Rng } from "./random.js";
 
 export const SPEECH_EVENT_CATEGORIES = ["informal_superficial", "involving", "goal_directed"] as const;
@@ -52,51 +52,14 @@ export class SpeechEventError extends Error {
   override name = "SpeechEventError";
 }
 
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
-}
-
-function formatIssues(error: z.ZodError, max = 3): string {
-  const parts = error.issues.slice(0, max).map((issue) => {
-    const where = issue.path.length > 0 ? issue.path.join(".") : "(root)";
-    return `${where}: ${issue.message}`;
-  });
-  const more = error.issues.length > max ? ` (+${error.issues.length - max} more)` : "";
-  return oneLine(parts.join("; ") + more);
-}
-
-/** Parsed files by path, while their modification time stays the same (nodes call the loader on every step). */
-const loaded = new Map<string, { mtimeMs: number; events: SpeechEvent[] }>();
-
-/** Read and validate a speech-events file. Errors are `SpeechEventError`s with a one-line message naming the file. */
+/** Read and validate a speech-events file (cached while it is unchanged). Errors are one-line `SpeechEventError`s naming the file. */
 export function loadSpeechEvents(path: string = DEFAULT_SPEECH_EVENTS_PATH): SpeechEvent[] {
-  const mtimeMs = statSync(path, { throwIfNoEntry: false })?.mtimeMs;
-  const cached = loaded.get(path);
-  if (cached && cached.mtimeMs === mtimeMs) return cached.events;
-  const events = readSpeechEvents(path);
-  if (mtimeMs !== undefined) loaded.set(path, { mtimeMs, events });
-  return events;
+  return loadCachedSpeechEvents(path);
 }
 
-function readSpeechEvents(path: string): SpeechEvent[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new SpeechEventError(oneLine(`Cannot read speech events file ${path}: ${(err as Error).message}`));
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new SpeechEventError(oneLine(`Speech events file ${path} is not valid JSON: ${(err as Error).message}`));
-  }
-  const parsed = SpeechEventsFileSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new SpeechEventError(`Speech events file ${path} has the wrong shape: ${formatIssues(parsed.error)}`);
-  }
-  return parsed.data.events;
-}
+const loadCachedSpeechEvents = cachedByModificationTime(
+  (path) => readJsonFile(path, SpeechEventsFileSchema, "speech events", (message) => new SpeechEventError(message)).events,
+);
 
 export function speechEventIds(events: readonly SpeechEvent[]): string[] {
   return events.map((e) => e.id);

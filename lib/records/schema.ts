@@ -106,9 +106,10 @@ export const DialogueRecordSchema = z
 export type DialogueRecord = z.infer<typeof DialogueRecordSchema>;
 
 /** One line, for error messages: `path: message; path: message`. */
-export function formatZodError(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
+export function formatZodError(error: z.ZodError, max = 3): string {
+  const shown = error.issues
+    .slice(0, max)
     .map((issue) => `${issue.path.length ? issue.path.join(".") : "(root)"}: ${issue.message}`)
     .join("; ");
+  return error.issues.length > max ? `${shown} (+${error.issues.length - max} more)` : shown;
 }

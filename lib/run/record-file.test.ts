@@ -2,38 +2,12 @@ import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { DialogueRecord } from "../records/schema.js";
+import { makeRecord } from "./fixtures.js";
 import { planJobs } from "./generate.js";
 import { RecordFile, RecordFileError } from "./record-file.js";
 
-function record(id: string): DialogueRecord {
-  return {
-    id,
-    language: "es",
-    source_language: "en",
-    status: "rejected",
-    rejection_reasons: [{ check: "language", detail: "detected en", turn: 0 }],
-    speech_event: { id: "small_talk", name: "Small talk", category: "informal_superficial" },
-    common_ground: "",
-    personas: [
-      { speaker: "A", name: "", sentences: [], source_sentences: ["I ski."] },
-      { speaker: "B", name: "", sentences: [], source_sentences: ["I cook."] },
-    ],
-    turns: [],
-    critique: null,
-    provenance: {
-      provider: "scripted",
-      model: "scripted",
-      prompt_variant: "baseline",
-      prompt_hash: "0123456789ab",
-      seed: 1,
-      attempts: 1,
-      usage: { input_tokens: 1, output_tokens: 1 },
-      created_at: new Date(0).toISOString(),
-      duration_ms: 1,
-    },
-  };
-}
+/** A small valid (rejected) record. */
+const record = (id: string) => makeRecord(id, "es", [], "rejected");
 
 const tempFile = () => join(mkdtempSync(join(tmpdir(), "records-")), "out.jsonl");
 
