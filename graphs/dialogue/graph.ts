@@ -10,7 +10,7 @@ import { selectSpeechEvent } from "../../nodes/select-speech-event/index.js";
 import { speakerTurn } from "../../nodes/speaker-turn/index.js";
 import { writeDialogue } from "../../nodes/write-dialogue/index.js";
 import { type DialogueContext, DialogueContextSchema } from "./configuration.js";
-import { type DialogueInput, DialogueInputSchema, type DialogueState, DialogueStateSchema } from "./state.js";
+import { type DialogueInput, DialogueInputSchema, type DialogueState, DialogueStateAnnotation } from "./state.js";
 import { routeAfterCommonGround, routeAfterCritiqueFor, routeAfterPlan } from "./variant-routing.js";
 
 /** A node that ends the dialogue early when it recorded a rejection. */
@@ -28,7 +28,7 @@ const continueOrReject = (next: string) => (state: DialogueState) => (state.reje
  * finalize with the reasons, so no loop is unbounded. The prompt variant's manifest (variant-routing.ts) may skip
  * writeCommonGround and may have the whole dialogue written in one call, gated by checkDialogue.
  */
-export const builder = new StateGraph({ state: DialogueStateSchema, input: DialogueInputSchema, context: DialogueContextSchema })
+export const builder = new StateGraph({ state: DialogueStateAnnotation, input: DialogueInputSchema, context: DialogueContextSchema })
   .addNode("rewritePersonas", rewritePersonas)
   .addNode("selectSpeechEvent", selectSpeechEvent)
   .addNode("writeCommonGround", writeCommonGround)

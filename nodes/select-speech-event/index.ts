@@ -9,7 +9,7 @@ import { loadSpeechEvents, selectSpeechEvent as pickSpeechEvent } from "../../li
  * and how many turns to aim at (seeded, within the turn budget). Pure: the same seed gives the same plan,
  * which is why finalize may call it too when a dialogue was rejected before reaching this node.
  */
-export function planDialogue(state: Pick<DialogueState, "seed" | "language" | "index" | "speechEventId">, config: DialogueConfig) {
+export function planDialogue(state: Pick<DialogueState, "seed" | "language" | "index"> & { speechEventId?: string }, config: DialogueConfig) {
   const rng = createRng(hashSeed(state.seed, state.language, state.index, "plan"));
   const event = pickSpeechEvent(loadSpeechEvents(), rng, state.speechEventId);
   const targetTurns = rng.int(config.turnsMin, config.turnsMax);
