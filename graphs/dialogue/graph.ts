@@ -9,9 +9,13 @@ import { rewritePersonas } from "../../nodes/rewrite-personas/index.js";
 import { selectSpeechEvent } from "../../nodes/select-speech-event/index.js";
 import { speakerTurn } from "../../nodes/speaker-turn/index.js";
 import { writeDialogue } from "../../nodes/write-dialogue/index.js";
+import { installUntracedRunContext } from "../../lib/tracing/untraced-context.js";
 import { type DialogueContext, DialogueContextSchema } from "./configuration.js";
 import { type DialogueInput, DialogueInputSchema, type DialogueState, DialogueStateAnnotation } from "./state.js";
 import { routeAfterCommonGround, routeAfterCritiqueFor, routeAfterPlan } from "./variant-routing.js";
+
+// untraced runs skip @langchain/core's placeholder RunTree per runnable call (lib/tracing/untraced-context.ts)
+installUntracedRunContext();
 
 /** A node that ends the dialogue early when it recorded a rejection. */
 const continueOrReject = (next: string) => (state: DialogueState) => (state.rejectionReasons.length > 0 ? "reject" : next);
