@@ -61,10 +61,17 @@ export interface ResolvedRuntime {
   judgeModel: BaseChatModel;
 }
 
+/** Resolved configurations by context object: nodes and edges resolve the same run's context on every step. */
+const resolvedByContext = new WeakMap<DialogueContext, DialogueConfig>();
+
+/** The run's configuration: the context's settings over the defaults, validated (a context is not changed once a run has it). */
 export function resolveConfig(context: DialogueContext | undefined): DialogueConfig {
+  const cached = context && resolvedByContext.get(context);
+  if (cached) return cached;
   const { chatModel: _chat, judgeModel: _judge, ...settings } = context ?? {};
   const config = DialogueConfigSchema.parse(settings);
   if (config.turnsMin > config.turnsMax) throw new Error(`turnsMin (${config.turnsMin}) is above turnsMax (${config.turnsMax})`);
+  if (context) resolvedByContext.set(context, config);
   return config;
 }
 
