@@ -89,7 +89,7 @@ export async function runWorker(options: WorkerOptions, signal: AbortSignal): Pr
   const modelsFor = (seed: number) => {
     let entry = models.get(seed);
     if (!entry) {
-      const chat = options.scriptedLatencyMs !== undefined ? spanishScriptedModel(options.scriptedLatencyMs) : createChatModel({ ...options.chat, seed, sequences });
+      const chat = options.scriptedLatencyMs !== undefined ? spanishScriptedModel(options.scriptedLatencyMs, { keepCalls: false }) : createChatModel({ ...options.chat, seed, sequences });
       const judge = options.judge && options.scriptedLatencyMs === undefined ? createChatModel({ ...options.judge, seed, sequences }) : undefined;
       entry = { chat, judge };
       models.set(seed, entry);

@@ -22,11 +22,15 @@ interface ScriptedCallOptions extends BaseChatModelCallOptions {
 }
 
 export class ScriptedChatModel extends BaseChatModel<ScriptedCallOptions> {
+  /** every call, in order (unless constructed with `keepCalls: false`) */
   readonly calls: ScriptedCall[] = [];
+  /** how many calls were made */
+  callCount = 0;
 
   constructor(
     private readonly script: Script,
-    private readonly options: { latencyMs?: number; modelName?: string } = {},
+    /** keepCalls: false keeps no call (long benchmark runs would otherwise hold every prompt) */
+    private readonly options: { latencyMs?: number; modelName?: string; keepCalls?: boolean } = {},
   ) {
     super({});
   }
@@ -46,7 +50,8 @@ export class ScriptedChatModel extends BaseChatModel<ScriptedCallOptions> {
 
   async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"]): Promise<ChatResult> {
     const call: ScriptedCall = { task: options.response_format?.json_schema.name ?? "text", messages };
-    this.calls.push(call);
+    this.callCount++;
+    if (this.options.keepCalls !== false) this.calls.push(call);
     if (this.options.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs));
     const text = await this.script(call, this.calls);
     const input = messages.reduce((sum, m) => sum + String(m.content).length, 0);

@@ -140,7 +140,7 @@ export function spanishScript(): Script {
 }
 
 /** The Spanish script behind an in-process model whose every call takes `latencyMs`. */
-export function spanishScriptedModel(latencyMs = 0): ScriptedChatModel {
-  return new ScriptedChatModel(spanishScript(), { latencyMs });
+export function spanishScriptedModel(latencyMs = 0, options: { keepCalls?: boolean } = {}): ScriptedChatModel {
+  return new ScriptedChatModel(spanishScript(), { latencyMs, ...options });
 }
 

@@ -10,11 +10,15 @@
  *   is N / (c × latency); `efficiency` = achieved / ideal. Target ≥ 0.9 at 64.
  * - `overhead per turn`: the same with a zero-latency model at concurrency 1: wall time (and CPU time) per turn
  *   written. Target ≤ 1 ms.
+ * - `engine floor per turn`: for scale, what LangGraph alone costs here: a StateGraph of the same shape (the same
+ *   steps per dialogue, with a few trivial state keys and nodes that do nothing) run the same way.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
+import "../../graphs/dialogue/graph.js"; // the same runtime set-up as the dialogue graph (lib/tracing/untraced-context.ts)
 import { generateDialogues, planJobs } from "../../lib/run/generate.js";
 import { NearDuplicateIndex } from "../../lib/run/near-duplicate.js";
 import { RecordFile } from "../../lib/run/record-file.js";
@@ -37,7 +41,7 @@ export async function measure(latencyMs: number, concurrency: number, count: num
   const dir = mkdtempSync(join(tmpdir(), "bench-batch-"));
   const file = RecordFile.open(join(dir, "out.jsonl")).file;
   const dedup = new NearDuplicateIndex();
-  const model = spanishScriptedModel(latencyMs);
+  const model = spanishScriptedModel(latencyMs, { keepCalls: false });
   const jobs = planJobs({ languages: ["es"], n: count, seed });
   let turns = 0;
   let accepted = 0;
@@ -58,7 +62,40 @@ export async function measure(latencyMs: number, concurrency: number, count: num
   const cpu = process.cpuUsage(cpu0);
   file.close();
   rmSync(dir, { recursive: true, force: true });
-  return { dialogues: count, turns, calls: model.calls.length, accepted, wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
+  return { dialogues: count, turns, calls: model.callCount, accepted, wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+/**
+ * An empty StateGraph of the dialogue graph's shape: three planning steps, `turns` × (turn, check), critique,
+ * finalize. Returns the wall time per turn over `count` invocations.
+ */
+export async function engineFloor(turns: number, count: number): Promise<number> {
+  const State = Annotation.Root({
+    turns: Annotation<string[]>({ reducer: (_current, update) => update, default: () => [] }),
+    checked: Annotation<boolean>({ reducer: (_current, update) => update, default: () => false }),
+  });
+  const nothing = () => ({});
+  const floor = new StateGraph(State)
+    .addNode("personas", nothing)
+    .addNode("event", nothing)
+    .addNode("commonGround", nothing)
+    .addNode("turn", (state) => ({ turns: [...state.turns, "…"], checked: false }))
+    .addNode("check", () => ({ checked: true }))
+    .addNode("critique", nothing)
+    .addNode("finalize", nothing)
+    .addEdge(START, "personas")
+    .addEdge("personas", "event")
+    .addEdge("event", "commonGround")
+    .addEdge("commonGround", "turn")
+    .addEdge("turn", "check")
+    .addConditionalEdges("check", (state) => (state.turns.length >= turns ? "critique" : "turn"), { turn: "turn", critique: "critique" })
+    .addEdge("critique", "finalize")
+    .addEdge("finalize", END)
+    .compile();
+  for (let i = 0; i < 20; i++) await floor.invoke({});
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) await floor.invoke({}, { recursionLimit: 1000 });
+  return (performance.now() - t0) / (count * turns);
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -91,6 +128,9 @@ export async function run(argv: string[]): Promise<number> {
   const o = await measure(0, 1, Number(values["overhead-dialogues"]), 7);
   console.log(
     `overhead per turn: ${(o.wallMs / o.turns).toFixed(2)} ms  (wall; CPU ${(o.cpuMs / o.turns).toFixed(2)} ms; ${o.turns} turns in ${o.dialogues} dialogues of ${o.calls / o.dialogues} calls, every node of the dialogue counted)`,
+  );
+  console.log(
+    `engine floor per turn: ${(await engineFloor(TURNS, Number(values["overhead-dialogues"]))).toFixed(2)} ms  (for scale: LangGraph alone, an empty graph of the same ${3 + 2 * TURNS + 2} steps per dialogue)`,
   );
   console.log(`machine load average ${loadavg().map((x) => x.toFixed(1)).join(" ")} on ${cpus().length} cores`);
   return 0;
