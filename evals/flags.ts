@@ -1,9 +1,8 @@
-import { parseArgs } from "node:util";
 import { z } from "zod";
 import { UsageError } from "../lib/cli/errors.js";
 import { PROVIDERS } from "../lib/models/factory.js";
 import { DEFAULT_RESAMPLES } from "./stats.js";
-import { priceFlag, providerFlag, seedFlag, turnsFlag, wholeNumber } from "../lib/cli/flag-types.js";
+import { parseFlagValues, priceFlag, providerFlag, seedFlag, turnsFlag, wholeNumber } from "../lib/cli/flag-types.js";
 
 /** The flags of `npm run eval`: one table for the parser, one zod schema for their values. */
 
@@ -115,12 +114,7 @@ const OPTIONS = {
 
 /** The parsed flags, or null for --help. Throws UsageError with one line. */
 export function parseEvalFlags(argv: string[]): EvalFlags | null {
-  let values: Record<string, unknown>;
-  try {
-    ({ values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: OPTIONS }));
-  } catch (error) {
-    throw new UsageError((error as Error).message.split("\n")[0]!);
-  }
+  const values = parseFlagValues(argv, OPTIONS);
   if (values.help) return null;
   const { help: _help, ...rest } = values;
   const parsed = EvalFlagsSchema.safeParse(rest);

@@ -9,6 +9,7 @@ import { dirname } from "node:path";
 import { chatModelSettings, type DialogueContext, judgeModelSettings, resolveConfig } from "../graphs/dialogue/configuration.js";
 import { runMain, UsageError } from "../lib/cli/errors.js";
 import { GRAPH_HELP, type GraphFlags, parseGraphFlags } from "../lib/cli/graph-flags.js";
+import { modelContext } from "../lib/cli/flag-types.js";
 import { resolveLanguage } from "../lib/lang/languages.js";
 import { createChatModel, disposeChatModel, modelLabel } from "../lib/models/factory.js";
 import { loadPromptSet } from "../lib/prompts/loader.js";
@@ -41,16 +42,8 @@ function validate(flags: GraphFlags) {
     throw new UsageError(`--${flags.format !== "jsonl" ? "format" : "accepted-only"} needs --out FILE.jsonl (the journal the export is made from)`);
   }
   const context: DialogueContext = {
+    ...modelContext(flags),
     promptVariant: flags.variant,
-    provider: flags.provider,
-    ...(flags.model ? { model: flags.model } : {}),
-    ...(flags["base-url"] ? { baseUrl: flags["base-url"] } : {}),
-    ...(flags["judge-provider"] ? { judgeProvider: flags["judge-provider"] } : {}),
-    ...(flags["judge-model"] ? { judgeModelName: flags["judge-model"] } : {}),
-    ...(flags["judge-base-url"] ? { judgeBaseUrl: flags["judge-base-url"] } : {}),
-    ...(flags["request-timeout"] ? { requestTimeoutSeconds: flags["request-timeout"] } : {}),
-    ...(flags["max-attempts"] ? { maxAttempts: flags["max-attempts"] } : {}),
-    ...(flags.threads ? { threads: flags.threads } : {}),
     ...(flags.turns ? { turnsMin: flags.turns[0], turnsMax: flags.turns[1] } : {}),
   };
   const jobs = planJobs({ languages, n: flags.n, seed: flags.seed, personas, speechEventId: eventId });

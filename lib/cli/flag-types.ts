@@ -1,5 +1,8 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { z } from "zod";
+import type { DialogueContext } from "../../graphs/dialogue/configuration.js";
 import { PROVIDERS, type ProviderName } from "../models/factory.js";
+import { UsageError } from "./errors.js";
 
 /** zod types of the flags several commands share (graph, eval, worker), with their one-line messages. */
 
@@ -35,3 +38,78 @@ export const priceFlag = z
     const [input, output] = s.split(",").map(Number) as [number, number];
     return { input, output };
   });
+
+/** A duration in seconds (fractions allowed) between min and max. */
+export function secondsFlag(flag: string, min: number, max: number) {
+  return z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, `${flag} takes seconds, for example ${Math.max(min, 30)}`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `${flag} must be between ${min} and ${max} seconds`);
+}
+
+/** Remote providers: how long one attempt may take, and how many attempts a call gets. */
+export const requestTimeoutFlag = secondsFlag("--request-timeout", 1, 3600);
+export const maxAttemptsFlag = wholeNumber("--max-attempts", 1, 10);
+
+/** The model flags `npm run graph` and `npm run worker` share: their parser table and their zod types. */
+export const MODEL_FLAG_OPTIONS = {
+  provider: { type: "string" },
+  model: { type: "string" },
+  "base-url": { type: "string" },
+  "judge-provider": { type: "string" },
+  "judge-model": { type: "string" },
+  "judge-base-url": { type: "string" },
+  threads: { type: "string" },
+  "request-timeout": { type: "string" },
+  "max-attempts": { type: "string" },
+} as const;
+
+export const modelFlagTypes = {
+  provider: providerFlag("--provider").default("llama-cpp"),
+  model: z.string().min(1).optional(),
+  "base-url": z.string().min(1).optional(),
+  "judge-provider": providerFlag("--judge-provider").optional(),
+  "judge-model": z.string().min(1).optional(),
+  "judge-base-url": z.string().min(1).optional(),
+  threads: wholeNumber("--threads", 1, 256).optional(),
+  "request-timeout": requestTimeoutFlag.optional(),
+  "max-attempts": maxAttemptsFlag.optional(),
+};
+
+/** The model flags, parsed. */
+export interface ModelFlags {
+  provider: ProviderName;
+  model?: string | undefined;
+  "base-url"?: string | undefined;
+  "judge-provider"?: ProviderName | undefined;
+  "judge-model"?: string | undefined;
+  "judge-base-url"?: string | undefined;
+  threads?: number | undefined;
+  "request-timeout"?: number | undefined;
+  "max-attempts"?: number | undefined;
+}
+
+/** The model flags as the dialogue graph's context settings (unset flags leave the defaults). */
+export function modelContext(flags: ModelFlags): DialogueContext {
+  return {
+    provider: flags.provider,
+    ...(flags.model !== undefined ? { model: flags.model } : {}),
+    ...(flags["base-url"] !== undefined ? { baseUrl: flags["base-url"] } : {}),
+    ...(flags["judge-provider"] !== undefined ? { judgeProvider: flags["judge-provider"] } : {}),
+    ...(flags["judge-model"] !== undefined ? { judgeModelName: flags["judge-model"] } : {}),
+    ...(flags["judge-base-url"] !== undefined ? { judgeBaseUrl: flags["judge-base-url"] } : {}),
+    ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
+    ...(flags["request-timeout"] !== undefined ? { requestTimeoutSeconds: flags["request-timeout"] } : {}),
+    ...(flags["max-attempts"] !== undefined ? { maxAttempts: flags["max-attempts"] } : {}),
+  };
+}
+
+/** The values of argv under a parseArgs table (no positionals); a mistake becomes a one-line UsageError. */
+export function parseFlagValues(argv: string[], options: NonNullable<ParseArgsConfig["options"]>): Record<string, unknown> {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]!);
+  }
+}

@@ -54,8 +54,8 @@ describe("provider flags", () => {
   it("refuse an unknown provider and out-of-range retry settings with one line", () => {
     expect(usageError(["--lang", "es", "--provider", "gemini"])).toBe('unknown --provider "gemini" (one of: llama-cpp, openai, anthropic, ollama)');
     expect(usageError(["--lang", "es", "--judge-provider", "x"])).toMatch(/unknown --judge-provider "x"/);
-    expect(usageError(["--lang", "es", "--max-attempts", "0"])).toMatch(/--max-attempts must be at least 1/);
-    expect(usageError(["--lang", "es", "--max-attempts", "50"])).toMatch(/--max-attempts must be at most 10/);
+    expect(usageError(["--lang", "es", "--max-attempts", "0"])).toMatch(/--max-attempts must be between 1 and 10/);
+    expect(usageError(["--lang", "es", "--max-attempts", "50"])).toMatch(/--max-attempts must be between 1 and 10/);
     expect(usageError(["--lang", "es", "--request-timeout", "soon"])).toMatch(/--request-timeout takes seconds/);
   });
 

@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { z } from "zod";
 import { UsageError } from "./errors.js";
-import { priceFlag, providerFlag, seedFlag, turnsFlag, wholeNumber } from "./flag-types.js";
+import { MODEL_FLAG_OPTIONS, modelFlagTypes, parseFlagValues, priceFlag, seedFlag, turnsFlag, wholeNumber } from "./flag-types.js";
 
 /** The flags of `npm run graph`: one table for the parser, one zod schema for their values. */
 
@@ -63,22 +62,7 @@ export const GraphFlagsSchema = z.object({
     .refine((path) => path.endsWith(".jsonl"), "--out must name a .jsonl file")
     .optional(),
   seed: seedFlag,
-  model: z.string().min(1).optional(),
-  provider: providerFlag("--provider").default("llama-cpp"),
-  "base-url": z.string().min(1).optional(),
-  "judge-provider": providerFlag("--judge-provider").optional(),
-  "judge-model": z.string().min(1).optional(),
-  "judge-base-url": z.string().min(1).optional(),
-  threads: wholeNumber("--threads", 1).optional(),
-  "request-timeout": z
-    .string()
-    .regex(/^\d+(\.\d+)?$/, "--request-timeout takes seconds, for example 120")
-    .transform(Number)
-    .refine((n) => n >= 1 && n <= 3600, "--request-timeout must be between 1 and 3600 seconds")
-    .optional(),
-  "max-attempts": wholeNumber("--max-attempts", 1)
-    .refine((n) => n <= 10, "--max-attempts must be at most 10")
-    .optional(),
+  ...modelFlagTypes,
   turns: turnsFlag.optional(),
   "speech-event": z.string().min(1).optional(),
   personas: z.string().min(1).optional(),
@@ -101,15 +85,7 @@ const OPTIONS = {
   n: { type: "string" },
   out: { type: "string" },
   seed: { type: "string" },
-  model: { type: "string" },
-  provider: { type: "string" },
-  "base-url": { type: "string" },
-  "judge-provider": { type: "string" },
-  "judge-model": { type: "string" },
-  "judge-base-url": { type: "string" },
-  threads: { type: "string" },
-  "request-timeout": { type: "string" },
-  "max-attempts": { type: "string" },
+  ...MODEL_FLAG_OPTIONS,
   config: { type: "string" },
   turns: { type: "string" },
   "speech-event": { type: "string" },
@@ -166,12 +142,7 @@ export function loadConfigFile(path: string): Record<string, unknown> {
 
 /** The parsed flags, or null when the user asked for --help. Throws UsageError with one line. */
 export function parseGraphFlags(argv: string[]): GraphFlags | null {
-  let values: Record<string, unknown>;
-  try {
-    ({ values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: OPTIONS }));
-  } catch (error) {
-    throw new UsageError((error as Error).message.split("\n")[0]!);
-  }
+  const values = parseFlagValues(argv, OPTIONS);
   if (values.help) return null;
   const { help: _help, config, ...rest } = values;
   // flags on the command line override the file

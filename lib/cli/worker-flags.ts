@@ -1,0 +1,61 @@
+import { z } from "zod";
+import { UsageError } from "./errors.js";
+import { MODEL_FLAG_OPTIONS, modelFlagTypes, parseFlagValues, secondsFlag, wholeNumber } from "./flag-types.js";
+
+/** The flags of `npm run worker`: one table for the parser, one zod schema for their values. */
+
+export const WORKER_HELP = `Usage: npm run worker -- --queue redis://HOST:PORT[/DB][?queue=NAME] [options]
+
+Takes dialogue jobs from a Redis queue filled by \`npm run graph -- … --queue URL\` and writes them with this
+machine's model. Start as many as you like, on any machine that reaches Redis and the model server.
+
+Options:
+  --queue URL           the Redis of the coordinator (rediss:// for TLS; ?queue=NAME for another queue) [required]
+  --concurrency N       dialogues in flight at once in this worker                                      [1]
+  --name NAME           this worker's name in the coordinator's progress                  [hostname:pid]
+  --provider NAME       llama-cpp, openai, anthropic, ollama (as for npm run graph)               [llama-cpp]
+  --model NAME          llama-cpp: a local .gguf file; others: the model's name on the server
+  --base-url URL        server of openai / anthropic / ollama
+  --judge-provider NAME, --judge-model NAME, --judge-base-url URL   the self-critique model
+  --threads N           CPU threads for the embedded engine                              [physical cores]
+  --request-timeout S   remote providers: seconds one attempt may take                              [120]
+  --max-attempts N      remote providers: attempts per call                                           [4]
+  --lock-seconds S      a job's lock; a killed worker's job goes to another worker after about this  [30]
+  --stalled-seconds S   how often workers look for jobs whose lock expired                           [30]
+  -h, --help            show this help
+
+The generation settings (prompt variant, turns, retries, seed) and --rpm/--tpm come with each job from the
+coordinator; the record's provenance names this worker's provider and model.`;
+
+export const WorkerFlagsSchema = z.object({
+  queue: z.string({ required_error: "--queue is required (for example --queue redis://127.0.0.1:6379)" }).min(1),
+  concurrency: wholeNumber("--concurrency", 1, 256).default("1"),
+  name: z.string().min(1).optional(),
+  ...modelFlagTypes,
+  "lock-seconds": secondsFlag("--lock-seconds", 1, 3600).default("30"),
+  "stalled-seconds": secondsFlag("--stalled-seconds", 1, 3600).default("30"),
+  "scripted-latency": wholeNumber("--scripted-latency", 0, 600_000).optional(),
+});
+export type WorkerFlags = z.infer<typeof WorkerFlagsSchema>;
+
+const OPTIONS = {
+  queue: { type: "string" },
+  concurrency: { type: "string" },
+  name: { type: "string" },
+  ...MODEL_FLAG_OPTIONS,
+  "lock-seconds": { type: "string" },
+  "stalled-seconds": { type: "string" },
+  // TEST / BENCHMARK ONLY (not in --help): an in-process scripted Spanish model with this fixed latency in ms
+  "scripted-latency": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** The parsed flags, or null when the user asked for --help. Throws UsageError with one line. */
+export function parseWorkerFlags(argv: string[]): WorkerFlags | null {
+  const values = parseFlagValues(argv, OPTIONS);
+  if (values.help) return null;
+  const { help: _help, ...rest } = values;
+  const parsed = WorkerFlagsSchema.safeParse(rest);
+  if (!parsed.success) throw new UsageError(parsed.error.issues[0]!.message);
+  return parsed.data;
+}
