@@ -10,6 +10,7 @@ import { type DialogueContext, resolveConfig } from "../graphs/dialogue/configur
 import { runMain, UsageError } from "../lib/cli/errors.js";
 import { resolveLanguage } from "../lib/lang/languages.js";
 import { createChatModel, disposeChatModel, modelLabel } from "../lib/models/factory.js";
+import { RetryNotices } from "../lib/models/retry.js";
 import { loadPromptSet } from "../lib/prompts/loader.js";
 import { TRACING_FLAGS, tracingSettings } from "../lib/tracing/index.js";
 import { loadDataset } from "../evals/dialogues.js";
@@ -81,10 +82,11 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const models: BaseChatModel[] = [];
+  const onRetry = new RetryNotices().record; // remote providers: retried calls are told on stderr (throttled)
   try {
     let chatModel: BaseChatModel | undefined;
     if (generate) {
-      chatModel = createChatModel({ provider: flags.provider, model: flags.model, baseUrl: flags["base-url"], threads: flags.threads, seed: flags.seed });
+      chatModel = createChatModel({ provider: flags.provider, model: flags.model, baseUrl: flags["base-url"], threads: flags.threads, seed: flags.seed, onRetry });
       models.push(chatModel);
     }
     let judge: Judge | null = null;
@@ -94,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
       const model =
         reuse && chatModel
           ? chatModel
-          : createChatModel({ provider: judgeProvider, model: flags["judge-model"], baseUrl: flags["judge-base-url"], threads: flags.threads, seed: flags.seed, temperature: 0 });
+          : createChatModel({ provider: judgeProvider, model: flags["judge-model"], baseUrl: flags["judge-base-url"], threads: flags.threads, seed: flags.seed, temperature: 0, onRetry });
       if (model !== chatModel) models.push(model);
       judge = { model, prompts: judgePrompts, label: label(model) };
     }

@@ -41,7 +41,7 @@ function errorLines(stderr: string): string[] {
   return stderr
     .trim()
     .split("\n")
-    .filter((line) => line && !line.startsWith("[progress"));
+    .filter((line) => line && !line.startsWith("[progress") && !line.startsWith("model: ")); // progress and retry notices
 }
 
 function expectOneLineError(result: CliResult, code: number, pattern: RegExp) {
@@ -134,6 +134,8 @@ describe("npm run graph --provider openai (scripted OpenAI-compatible server)", 
     const t0 = Date.now();
     const result = await cli([...base(failing), "--n", "2", "--out", out, "--turns", "6-8", "--max-attempts", "3", "--quiet"]);
     expectOneLineError(result, 1, /^polyglot-personachat: (dialogue es-1-00001 failed: )?server error \(500\) at http:\/\/127\.0\.0\.1:\d+\/v1 \(upstream exploded\); gave up after 3 attempts in \d+\.\d s/);
+    // the retries before it were told as they happened
+    expect(result.stderr).toMatch(/^model: server error \(500\) at http:\/\/127\.0\.0\.1:\d+\/v1 \(upstream exploded\); retrying in \d\.\d s \(attempt 2\)$/m);
     expect(failing.requests).toHaveLength(requestsPerDialogue + 3);
     expect(Date.now() - t0).toBeLessThan(60_000);
     expect(result.stdout).toContain("es-1-00000");

@@ -12,6 +12,7 @@ import { GRAPH_HELP, type GraphFlags, parseGraphFlags } from "../lib/cli/graph-f
 import { modelContext } from "../lib/cli/flag-types.js";
 import { resolveLanguage } from "../lib/lang/languages.js";
 import { createChatModel, disposeChatModel, modelLabel } from "../lib/models/factory.js";
+import { RetryNotices } from "../lib/models/retry.js";
 import { loadPromptSet } from "../lib/prompts/loader.js";
 import { loadBuiltinPersonas, loadPersonaFile } from "../lib/records/personas.js";
 import { prepareFleet } from "../lib/fleet/coordinator.js";
@@ -60,9 +61,11 @@ async function main(argv: string[]): Promise<number> {
   // models are built before any file is touched, so a bad key / URL / path fails first;
   // the embedded engine keeps a context sequence per prompt family in flight (speaker A, B, checks) per dialogue
   const sequences = Math.min(16, Math.max(4, 3 * flags.concurrency));
-  const chatModel = createChatModel({ ...chatModelSettings(config), seed: flags.seed, sequences });
+  // remote providers: each retried call is told (throttled), so a wait on a 429 or a flaky server is not silence
+  const retries = new RetryNotices();
+  const chatModel = createChatModel({ ...chatModelSettings(config), seed: flags.seed, sequences, onRetry: retries.record });
   const judgeSettings = judgeModelSettings(config);
-  const judgeModel = judgeSettings ? createChatModel({ ...judgeSettings, seed: flags.seed, sequences }) : undefined;
+  const judgeModel = judgeSettings ? createChatModel({ ...judgeSettings, seed: flags.seed, sequences, onRetry: retries.record }) : undefined;
   // tracing: only with LANGSMITH_TRACING=true and a key; one trace per dialogue; flushed within seconds
   const tracing = createTracing();
   const traced = { config, ...modelLabel(chatModel) };
@@ -95,6 +98,7 @@ async function main(argv: string[]): Promise<number> {
       out: flags.out,
       runConfig,
       limits: { rpm: flags.rpm, tpm: flags.tpm },
+      retries,
       ...(fleet ? { generate: fleet } : {}),
       price: flags.price ?? null,
       format: flags.format,

@@ -15,6 +15,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { type Job, UnrecoverableError, Worker } from "bullmq";
 import { runDialogue } from "../../graphs/dialogue/graph.js";
 import { createChatModel, disposeChatModel, type ModelSettings } from "../models/factory.js";
+import { RetryNotices } from "../models/retry.js";
 import { loadPromptSet } from "../prompts/loader.js";
 import { limitChatModel, RateLimiter } from "../run/rate-limit.js";
 import { contentHash } from "../run/run-config.js";
@@ -85,12 +86,16 @@ class SharedLimiter extends RateLimiter {
 
 export async function runWorker(options: WorkerOptions, signal: AbortSignal): Promise<number> {
   const sequences = Math.min(16, Math.max(4, 3 * options.concurrency));
+  // remote providers: retried calls go to the worker's log (throttled)
+  const retries = new RetryNotices();
+  retries.showWith(options.log);
+  const onRetry = retries.record;
   const models = new Map<number, { chat: BaseChatModel; judge?: BaseChatModel | undefined }>();
   const modelsFor = (seed: number) => {
     let entry = models.get(seed);
     if (!entry) {
-      const chat = options.scriptedLatencyMs !== undefined ? spanishScriptedModel(options.scriptedLatencyMs, { keepCalls: false }) : createChatModel({ ...options.chat, seed, sequences });
-      const judge = options.judge && options.scriptedLatencyMs === undefined ? createChatModel({ ...options.judge, seed, sequences }) : undefined;
+      const chat = options.scriptedLatencyMs !== undefined ? spanishScriptedModel(options.scriptedLatencyMs, { keepCalls: false }) : createChatModel({ ...options.chat, seed, sequences, onRetry });
+      const judge = options.judge && options.scriptedLatencyMs === undefined ? createChatModel({ ...options.judge, seed, sequences, onRetry }) : undefined;
       entry = { chat, judge };
       models.set(seed, entry);
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { classifyFailure, describeFailure, type Endpoint, ModelCallError, ModelConfigError, retryAfterMs } from "./errors.js";
-import { backoffMs, type Clock, DEFAULT_RETRY_POLICY, withRetries } from "./retry.js";
+import { backoffMs, type Clock, DEFAULT_RETRY_POLICY, RetryNotices, withRetries } from "./retry.js";
 
 const endpoint: Endpoint = { provider: "openai", baseUrl: "http://127.0.0.1:9/v1", model: "m", keyEnv: "OPENAI_API_KEY" };
 
@@ -152,5 +152,30 @@ describe("withRetries", () => {
     const { call } = failing([httpError(500)]);
     await withRetries(call, { endpoint, clock: fakeClock(), onRetry: (e) => events.push(`${e.attempt}:${e.delayMs}:${e.failure.kind}`) });
     expect(events).toEqual(["1:1000:server"]);
+  });
+});
+
+describe("RetryNotices", () => {
+  it("shows the first retry at once, then at most one line per interval with the count and the last reason", async () => {
+    let now = 0;
+    const lines: string[] = [];
+    const notices = new RetryNotices(10_000, () => now);
+    notices.showWith((line) => lines.push(line));
+    const clock = fakeClock();
+    const retryTwice = () => withRetries(failing([httpError(429, { "retry-after": "2" }), httpError(503)]).call, { endpoint, clock, onRetry: notices.record });
+
+    await retryTwice();
+    expect(lines).toEqual(["model: rate limited (429) at http://127.0.0.1:9/v1; retrying in 2.0 s (attempt 2)"]);
+    now = 4_000;
+    await retryTwice();
+    expect(lines).toHaveLength(1); // within the interval: held back
+    notices.flush();
+    expect(lines).toHaveLength(1);
+    now = 10_500;
+    notices.flush();
+    expect(lines[1]).toBe("model: 3 calls retried since the last notice; the last: server error (503) at http://127.0.0.1:9/v1; retrying in 2.0 s (attempt 3)");
+    expect(notices.count).toBe(4);
+    notices.flush(true); // nothing pending: nothing shown
+    expect(lines).toHaveLength(2);
   });
 });

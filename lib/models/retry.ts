@@ -118,3 +118,47 @@ export async function withRetries<T>(call: (attempt: number) => Promise<T>, opti
     }
   }
 }
+
+/**
+ * What a run tells the user about retried calls, so that a wait on a 429 or a flaky server is not silence: the
+ * first retry at once, then at most one line per `everyMs` saying how many calls were retried since and the last
+ * reason. Pass `record` as a model's onRetry; a run (lib/run/batch.ts) routes the lines through its progress
+ * display and calls `flush` on its periodic tick and at the end.
+ */
+export class RetryNotices {
+  /** calls retried in all */
+  count = 0;
+  private pending = 0;
+  private last = "";
+  private shownAt = Number.NEGATIVE_INFINITY;
+  static readonly toStderr = (line: string): void => {
+    process.stderr.write(`${line}\n`);
+  };
+
+  private show: (line: string) => void = RetryNotices.toStderr;
+
+  constructor(
+    private readonly everyMs = 10_000,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  readonly record = (event: RetryEvent): void => {
+    this.count++;
+    this.pending++;
+    this.last = `${event.message}; retrying in ${(event.delayMs / 1000).toFixed(1)} s (attempt ${event.attempt + 1})`;
+    this.flush();
+  };
+
+  /** where the lines go (default: stderr) */
+  showWith(show: (line: string) => void): void {
+    this.show = show;
+  }
+
+  /** shows what is pending, if the last line is older than everyMs (or `force`) */
+  flush(force = false): void {
+    if (this.pending === 0 || (!force && this.now() - this.shownAt < this.everyMs)) return;
+    this.show(this.pending === 1 ? `model: ${this.last}` : `model: ${this.pending} calls retried since the last notice; the last: ${this.last}`);
+    this.pending = 0;
+    this.shownAt = this.now();
+  }
+}

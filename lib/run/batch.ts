@@ -10,6 +10,7 @@
  */
 import { writeFileSync } from "node:fs";
 import type { DialogueContext } from "../../graphs/dialogue/configuration.js";
+import { RetryNotices } from "../models/retry.js";
 import type { DialogueRecord } from "../records/schema.js";
 import { type ExportFormat, renderDatasetCard, writeJsonl, writeParquet } from "./export.js";
 import { DialogueFailedError, type DialogueJob, type GenerateOptions, generateDialogues } from "./generate.js";
@@ -35,6 +36,8 @@ export interface BatchOptions {
   acceptedOnly?: boolean;
   nearDuplicateThreshold?: number;
   invokeOptions?: GenerateOptions["invokeOptions"];
+  /** the models' retry notices (their onRetry): shown through the progress display while the run lasts */
+  retries?: RetryNotices;
   /** what to print on stdout for a finished dialogue (null: nothing) */
   print?: (record: DialogueRecord) => string | null;
   /** the command line that resumes this run (printed on interruption, kept in the dataset card) */
@@ -104,6 +107,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   }
   const progress = new Progress({ languages: options.languages, planned, initial, ...options.progress });
   for (const note of notes) progress.message(note);
+  options.retries?.showWith((line) => progress.message(line));
 
   // rate limits around the injected models (one limiter: one provider per run)
   const limiter = new RateLimiter(options.limits ?? {});
@@ -135,6 +139,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const saveLog = () => runLog?.update(written);
   const logTimer = setInterval(() => {
     saveLog();
+    options.retries?.flush();
     if (limiter.active && limiter.waitedMs > 0) progress.note = `paced by --rpm/--tpm: ${formatDuration(limiter.waitedMs / 1000)} waited`;
   }, 5000);
   logTimer.unref();
@@ -165,6 +170,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     failure = error;
   } finally {
     clearInterval(logTimer);
+    options.retries?.flush(true);
+    options.retries?.showWith(RetryNotices.toStderr);
     if (handleSignals) {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
