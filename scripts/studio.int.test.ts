@@ -93,7 +93,10 @@ describe("npm run studio (langgraphjs dev, offline)", () => {
 
   it("exposes the model, language, speech event and turn budget as settings Studio can set", async () => {
     type Schema = { properties: Record<string, { description?: string; enum?: string[] }> };
-    const schemas = await api<{ input_schema: Schema; context_schema: Schema; config_schema: Schema }>(`/assistants/${assistantId}/schemas`);
+    const schemas = await api<{ input_schema: Schema; output_schema: Schema; context_schema: Schema; config_schema: Schema }>(`/assistants/${assistantId}/schemas`);
+    // output: the whole state the nodes build, typed and described (DialogueStateSchema)
+    expect(Object.keys(schemas.output_schema.properties)).toEqual(expect.arrayContaining(["personas", "speechEvent", "turns", "rejectionReasons", "record"]));
+    expect(schemas.output_schema.properties.turnFeedback!.description).toMatch(/retry/);
     // input: the request only, not the state built along the way
     expect(Object.keys(schemas.input_schema.properties).sort()).toEqual(["index", "language", "seed", "sourcePersonas", "speechEventId"]);
     expect(schemas.input_schema.properties.language!.description).toMatch(/language/i);

@@ -5,6 +5,7 @@ import { SPANISH_ACCEPT, SPANISH_COMMON_GROUND, SPANISH_TURNS } from "../../lib/
 import { DialogueRecordSchema } from "../../lib/records/schema.js";
 import type { DialogueContext } from "./configuration.js";
 import { runDialogue } from "./graph.js";
+import { DialogueStateAnnotation, DialogueStateSchema } from "./state.js";
 
 // Spanish material a scripted "model" answers with; every turn differs, so the repetition gate stays quiet.
 const ENGLISH_TURN = "Sorry, I think I will just answer in English because it is easier for me today, my friend.";
@@ -69,8 +70,16 @@ async function run(model: ScriptedChatModel, context: Partial<DialogueContext> =
     { chatModel: model, turnsMin: 6, turnsMax: 6, ...context },
   );
   const record = DialogueRecordSchema.parse(state.record);
+  // the graph runs on LangGraph channels derived from DialogueStateSchema: what they end with fits the schema
+  DialogueStateSchema.parse(state);
   return { state, record };
 }
+
+describe("dialogue state", () => {
+  it("has one LangGraph channel per key of its zod schema", () => {
+    expect(Object.keys(DialogueStateAnnotation.spec).sort()).toEqual(Object.keys(DialogueStateSchema.shape).sort());
+  });
+});
 
 describe("dialogue graph (scripted model)", () => {
   it("writes an accepted, contract-valid record on the happy path", async () => {

@@ -11,7 +11,7 @@ import { speakerTurn } from "../../nodes/speaker-turn/index.js";
 import { writeDialogue } from "../../nodes/write-dialogue/index.js";
 import { installUntracedRunContext } from "../../lib/tracing/untraced-context.js";
 import { type DialogueContext, DialogueContextSchema } from "./configuration.js";
-import { type DialogueInput, DialogueInputSchema, type DialogueState, DialogueStateAnnotation } from "./state.js";
+import { type DialogueInput, DialogueInputSchema, type DialogueState, DialogueStateAnnotation, DialogueStateSchema } from "./state.js";
 import { routeAfterCommonGround, routeAfterCritiqueFor, routeAfterPlan } from "./variant-routing.js";
 
 // untraced runs skip @langchain/core's placeholder RunTree per runnable call (lib/tracing/untraced-context.ts)
@@ -32,7 +32,7 @@ const continueOrReject = (next: string) => (state: DialogueState) => (state.reje
  * finalize with the reasons, so no loop is unbounded. The prompt variant's manifest (variant-routing.ts) may skip
  * writeCommonGround and may have the whole dialogue written in one call, gated by checkDialogue.
  */
-export const builder = new StateGraph({ state: DialogueStateAnnotation, input: DialogueInputSchema, context: DialogueContextSchema })
+export const builder = new StateGraph({ state: DialogueStateAnnotation, input: DialogueInputSchema, output: DialogueStateSchema, context: DialogueContextSchema })
   .addNode("rewritePersonas", rewritePersonas)
   .addNode("selectSpeechEvent", selectSpeechEvent)
   .addNode("writeCommonGround", writeCommonGround)
