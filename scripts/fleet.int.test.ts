@@ -2,8 +2,10 @@
  * A fleet run for real: a redis-server of its own (free loopback port, temp dir, no persistence), two worker
  * processes on the tiny random-weight GGUF, and the coordinator (`npm run graph -- … --queue`). One worker is
  * killed with SIGKILL mid-run: BullMQ's stalled-job check hands its jobs to the other (locks of 3 s here), and
- * the coordinator still ends with exactly 20 unique records; rerunning it enqueues and adds nothing. Redis
- * unreachable: one line, exit 1, within seconds, no file written. Skipped (with the reason) without redis-server.
+ * the coordinator still ends with exactly 20 unique records; rerunning it enqueues and adds nothing. The
+ * coordinator stopped with Ctrl-C: exit 130 and the resume command, the workers finish the queue meanwhile, and
+ * the same command collects the rest, each record once. Redis unreachable: one line, exit 1, within seconds, no
+ * file written. Skipped (with the reason) without redis-server.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -160,6 +162,39 @@ describe.skipIf(!hasRedis)("fleet (real redis-server, worker processes, tiny GGU
     expect(again.stderr).toMatch(/20 of 20 dialogues already written/);
     expect(again.stderr).toMatch(/0 dialogues enqueued/);
     expect(completeLines(out)).toHaveLength(20);
+  });
+
+  it("the coordinator interrupted with Ctrl-C: exit 130 and the resume command; the same command later collects what the workers finished, each record once", async () => {
+    // a queue of its own, and a worker with the scripted Spanish model (100 ms a call: about 1 s a dialogue)
+    const url = `${queue()}?queue=ctrl-c`;
+    const out = join(dir, "ctrl-c.jsonl");
+    const scripted = start("scripts/worker.ts", ["--queue", url, "--scripted-latency", "100", "--name", "scripted"], dir);
+    workers.push(scripted);
+    await until("the worker to be ready", () => /taking jobs/.test(scripted.output()), 60_000);
+    const args = ["--lang", "es", "--n", "6", "--queue", url, "--model", tinyModel, "--threads", "1", "--out", out, "--quiet"];
+
+    const first = start("scripts/graph.ts", args, dir);
+    await until("the first record", () => completeLines(out).length >= 1, 120_000);
+    kill(first, "SIGINT");
+    const interrupted = await first.done;
+    expect(interrupted.code, interrupted.stderr).toBe(130);
+    expect(interrupted.stderr).toMatch(/^interrupted: \d+ dialogues written in this session; .*resume with the same command: npm run graph -- .*--queue/m);
+    const collected = completeLines(out).length;
+    expect(collected).toBeLessThan(6);
+
+    // the jobs stay queued: the worker finishes them without the coordinator
+    const q = new Queue("ctrl-c", { connection: { host: "127.0.0.1", port } });
+    try {
+      await until("the worker to finish the queue", async () => (await q.getJobCounts("completed")).completed === 6, 60_000);
+    } finally {
+      await q.close();
+    }
+    const resumed = await start("scripts/graph.ts", args, dir).done;
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(new RegExp(`${collected} of 6 dialogues already written; resuming`));
+    const ids = completeLines(out).map((line) => DialogueRecordSchema.parse(JSON.parse(line)).id);
+    expect(ids).toHaveLength(6);
+    expect(new Set(ids).size).toBe(6);
   });
 
   it("Redis unreachable: one line, exit 1, within seconds, nothing written", async () => {
