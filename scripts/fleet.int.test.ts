@@ -7,19 +7,19 @@
  * the same command collects the rest, each record once. Redis unreachable: one line, exit 1, within seconds, no
  * file written. Skipped (with the reason) without redis-server.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, hasRedisServer, type LocalRedis, startLocalRedis, until } from "../lib/fleet/local-redis.js";
 import { writeTinyGguf } from "../lib/models/tiny-gguf.js";
 import { DialogueRecordSchema } from "../lib/records/schema.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const hasRedis = spawnSync("redis-server", ["--version"], { encoding: "utf8" }).status === 0;
+const hasRedis = hasRedisServer;
 if (!hasRedis) console.warn("fleet.int.test: skipped — no redis-server on PATH (apt-get install -y redis-server)");
 
 interface Run {
@@ -53,33 +53,6 @@ const kill = (run: Run | undefined, signal: NodeJS.Signals = "SIGKILL") => {
   }
 };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function until(what: string, test: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await test())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-const answersPing = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = createConnection({ host: "127.0.0.1", port }, () => socket.write("PING\r\n"));
-    socket.setTimeout(500, () => (socket.destroy(), resolve(false)));
-    socket.on("data", (data) => (socket.destroy(), resolve(data.toString().startsWith("+PONG"))));
-    socket.on("error", () => resolve(false));
-  });
-
 function completeLines(path: string): string[] {
   if (!existsSync(path)) return [];
   const text = readFileSync(path, "utf8");
@@ -89,23 +62,20 @@ function completeLines(path: string): string[] {
 describe.skipIf(!hasRedis)("fleet (real redis-server, worker processes, tiny GGUF)", () => {
   const dir = mkdtempSync(join(tmpdir(), "fleet-cli-"));
   const tinyModel = join(dir, "tiny.gguf");
-  let redis: ChildProcess | undefined;
+  let redis: LocalRedis | undefined;
   let port = 0;
   const workers: Run[] = [];
 
   beforeAll(async () => {
     await writeTinyGguf(tinyModel);
-    port = await freePort();
-    redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], {
-      stdio: "ignore",
-    });
-    await until("redis-server to answer PING", () => answersPing(port), 10_000);
+    redis = await startLocalRedis(dir);
+    port = redis.port;
   });
 
   afterAll(async () => {
     for (const worker of workers) kill(worker);
     await Promise.all(workers.map((w) => Promise.race([w.done, new Promise((r) => setTimeout(r, 5000))])));
-    redis?.kill("SIGKILL");
+    redis?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -12,13 +12,13 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { resolveConfig } from "../../graphs/dialogue/configuration.js";
 import { fleetGenerator } from "../../lib/fleet/coordinator.js";
+import { startLocalRedis, until } from "../../lib/fleet/local-redis.js";
 import { generationSettings, parseQueueUrl } from "../../lib/fleet/fleet.js";
 import { loadPromptSet } from "../../lib/prompts/loader.js";
 import { generateDialogues, planJobs } from "../../lib/run/generate.js";
@@ -28,33 +28,6 @@ import { spanishScriptedModel } from "../../lib/run/spanish-script.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const TURNS = 6;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-const answersPing = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = createConnection({ host: "127.0.0.1", port }, () => socket.write("PING\r\n"));
-    socket.setTimeout(500, () => (socket.destroy(), resolve(false)));
-    socket.on("data", (data) => (socket.destroy(), resolve(data.toString().startsWith("+PONG"))));
-    socket.on("error", () => resolve(false));
-  });
-
-async function until(what: string, test: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await test())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 function startWorker(url: string, latency: number, concurrency: number, name: string): { child: ChildProcess; ready: () => boolean } {
   const child = spawn(
@@ -85,15 +58,14 @@ export async function run(argv: string[]): Promise<number> {
   const promptHash = loadPromptSet(settings.promptVariant).hash;
 
   // calls per dialogue, measured once in-process with the same script
-  const probe = spanishScriptedModel(0);
+  const probe = spanishScriptedModel(0, { keepCalls: false });
   await generateDialogues({ jobs: planJobs({ languages: ["es"], n: 1, seed: 1 }), context: { chatModel: probe, ...settings } });
-  const k = probe.calls.length;
+  const k = probe.callCount;
 
   const dir = mkdtempSync(join(tmpdir(), "bench-fleet-"));
-  const port = await freePort();
-  const redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], { stdio: "ignore" });
+  const redis = await startLocalRedis(dir);
+  const port = redis.port;
   try {
-    await until("redis-server", () => answersPing(port), 10_000);
     for (const w of levels) {
       const url = `redis://127.0.0.1:${port}?queue=bench-${w}-${Date.now()}`;
       const workers = Array.from({ length: w }, (_, i) => startWorker(url, latency, concurrency, `w${i + 1}`));
@@ -130,7 +102,7 @@ export async function run(argv: string[]): Promise<number> {
       }
     }
   } finally {
-    redis.kill("SIGKILL");
+    redis.stop();
     rmSync(dir, { recursive: true, force: true });
   }
   console.log(`machine load average ${loadavg().map((x) => x.toFixed(1)).join(" ")} on ${cpus().length} cores`);
