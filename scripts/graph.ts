@@ -15,7 +15,6 @@ import { createChatModel, disposeChatModel, modelLabel } from "../lib/models/fac
 import { RetryNotices } from "../lib/models/retry.js";
 import { loadPromptSet } from "../lib/prompts/loader.js";
 import { loadBuiltinPersonas, loadPersonaFile } from "../lib/records/personas.js";
-import { prepareFleet } from "../lib/fleet/coordinator.js";
 import { runBatch, shellCommand } from "../lib/run/batch.js";
 import { planJobs } from "../lib/run/generate.js";
 import { DEFAULT_JACCARD_THRESHOLD } from "../lib/run/near-duplicate.js";
@@ -85,8 +84,9 @@ async function main(argv: string[]): Promise<number> {
     plannerVersion: PLANNER_VERSION,
   });
   // --queue: workers write the dialogues, this process enqueues and collects them (lib/fleet)
+  // (imported only then: BullMQ takes a while to load)
   const fleet = flags.queue
-    ? await prepareFleet({ url: flags.queue, out: flags.out, config, runConfig, limits: { rpm: flags.rpm, tpm: flags.tpm } })
+    ? await (await import("../lib/fleet/coordinator.js")).prepareFleet({ url: flags.queue, out: flags.out, config, runConfig, limits: { rpm: flags.rpm, tpm: flags.tpm } })
     : undefined;
   let result: Awaited<ReturnType<typeof runBatch>>;
   try {

@@ -19,17 +19,16 @@ import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import type { ChatResult } from "@langchain/core/outputs";
 import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
 import type { UsageMetadata } from "@langchain/core/messages";
-import {
-  getLlama,
+import type {
+  ChatHistoryItem,
+  GbnfJsonSchema,
+  Llama,
   LlamaChat,
-  type ChatHistoryItem,
-  type GbnfJsonSchema,
-  type Llama,
-  type LlamaContext,
-  type LlamaContextSequence,
-  type LlamaGrammar,
-  type LlamaModel,
-  type Token,
+  LlamaContext,
+  LlamaContextSequence,
+  LlamaGrammar,
+  LlamaModel,
+  Token,
 } from "node-llama-cpp";
 import { schemaCacheKey, toGbnfJsonSchema } from "./gbnf-schema.js";
 import { commonPrefixLength, DEFAULT_SIMILARITY_THRESHOLD, pickSequence } from "./sequence-pick.js";
@@ -217,6 +216,9 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
 
   private async doLoad(): Promise<Loaded> {
     const { gpu, threads, modelPath, contextSize, sequences } = this.options;
+    // imported on first use: the binding takes about a second to load, which runs on other providers (and
+    // --help) need not pay
+    const { getLlama, LlamaChat } = await import("node-llama-cpp");
     const llama = await getLlama({ gpu: gpu ? "auto" : false, maxThreads: threads });
     try {
       const model = await llama.loadModel({ modelPath, gpuLayers: gpu ? "auto" : 0 });
