@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import type { z } from "zod";
 import { formatZodError } from "./records/schema.js";
 
@@ -30,17 +30,16 @@ function capitalise(text: string): string {
 }
 
 /**
- * A loader that parses a file once and reuses the result while the file's modification time stays the same
- * (nodes call the data loaders on every step).
+ * A loader that parses each file once per process and reuses the result: nodes call the data loaders on every
+ * step, which should cost neither a read nor a stat (the prompt sets are cached the same way). A load that
+ * throws is not cached.
  */
-export function cachedByModificationTime<T>(load: (path: string) => T): (path: string) => T {
-  const loaded = new Map<string, { mtimeMs: number; value: T }>();
+export function cachedPerPath<T>(load: (path: string) => T): (path: string) => T {
+  const loaded = new Map<string, T>();
   return (path) => {
-    const mtimeMs = statSync(path, { throwIfNoEntry: false })?.mtimeMs;
-    const cached = loaded.get(path);
-    if (cached && cached.mtimeMs === mtimeMs) return cached.value;
+    if (loaded.has(path)) return loaded.get(path)!;
     const value = load(path);
-    if (mtimeMs !== undefined) loaded.set(path, { mtimeMs, value });
+    loaded.set(path, value);
     return value;
   };
 }

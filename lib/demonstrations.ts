@@ -8,7 +8,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { cachedByModificationTime, readJsonFile } from "./data-file.js";
+import { cachedPerPath, readJsonFile } from "./data-file.js";
 import type { Rng } from "./random.js";
 import { loadSpeechEvents, type SpeechEvent } from "./speech-events.js";
 
@@ -71,7 +71,7 @@ export function loadDemonstrations(
   return events ? readDemonstrations(path, events) : loadCachedDemonstrations(path);
 }
 
-const loadCachedDemonstrations = cachedByModificationTime((path) => readDemonstrations(path));
+const loadCachedDemonstrations = cachedPerPath((path) => readDemonstrations(path));
 
 function readDemonstrations(path: string, events?: readonly SpeechEvent[]): Demonstration[] {
   const parsed = readJsonFile(path, DemonstrationsFileSchema, "demonstrations", (message) => new DemonstrationError(message));

@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { cachedByModificationTime, readJsonFile } from "./data-file.js";
+import { cachedPerPath, readJsonFile } from "./data-file.js";
 import type { Rng } from "./random.js";
 
 export const SPEECH_EVENT_CATEGORIES = ["informal_superficial", "involving", "goal_directed"] as const;
@@ -57,7 +57,7 @@ export function loadSpeechEvents(path: string = DEFAULT_SPEECH_EVENTS_PATH): Spe
   return loadCachedSpeechEvents(path);
 }
 
-const loadCachedSpeechEvents = cachedByModificationTime(
+const loadCachedSpeechEvents = cachedPerPath(
   (path) => readJsonFile(path, SpeechEventsFileSchema, "speech events", (message) => new SpeechEventError(message)).events,
 );
 
