@@ -23,24 +23,34 @@ export interface Rng {
 
 const SEPARATOR = "\u001f"; // unit separator: cannot collide with ordinary text parts
 
-/**
- * Stable 32-bit FNV-1a hash of the parts joined with a separator, finished with
- * a murmur3-style avalanche so that similar inputs give well-spread seeds.
- * `hashSeed("a", 1)` differs from `hashSeed("a1")` and from `hashSeed(1, "a")`.
- */
-export function hashSeed(...parts: (string | number)[]): number {
-  const text = parts.map((p) => (typeof p === "number" ? `#${p}` : `s${p}`)).join(SEPARATOR);
+/** 32-bit FNV-1a hash of a string. */
+export function fnv1a(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
+  return h >>> 0;
+}
+
+/** murmur3's 32-bit finaliser: an avalanche, so that close inputs give well-spread outputs. */
+export function fmix32(x: number): number {
+  let h = x >>> 0;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
+}
+
+/**
+ * Stable 32-bit FNV-1a hash of the parts joined with a separator, finished with
+ * a murmur3-style avalanche so that similar inputs give well-spread seeds.
+ * `hashSeed("a", 1)` differs from `hashSeed("a1")` and from `hashSeed(1, "a")`.
+ */
+export function hashSeed(...parts: (string | number)[]): number {
+  return fmix32(fnv1a(parts.map((p) => (typeof p === "number" ? `#${p}` : `s${p}`)).join(SEPARATOR)));
 }
 
 /** A seeded generator (mulberry32). The seed is coerced to an unsigned 32-bit integer. */

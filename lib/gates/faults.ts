@@ -3,6 +3,7 @@
  * Each fault names the check that must catch it.
  */
 
+import { createRng } from "../random.js";
 import type { CheckName, Turn } from "./types.js";
 
 export type FaultType = "foreign" | "placeholder" | "speaker_label" | "ai_disclaimer" | "repeat" | "empty";
@@ -18,16 +19,10 @@ export const RIGHT_CHECK: Readonly<Record<FaultType, CheckName>> = {
   empty: "empty",
 };
 
-/** Small seeded PRNG (mulberry32), so runs are reproducible. */
+/** Seeded draws in [0, 1) (lib/random.ts's generator), so runs are reproducible. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const generator = createRng(seed);
+  return () => generator.next();
 }
 
 export function pick<T>(r: () => number, xs: readonly T[]): T {

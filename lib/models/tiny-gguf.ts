@@ -3,6 +3,7 @@
 // engine without downloading any weights: 2 layers, n_embd 64, 4 heads, ~560-token SPM vocab
 // (byte fallback + ChatML control tokens + a few hundred ASCII pieces), F32 tensors, < 1 MB.
 import { writeFile } from "node:fs/promises";
+import { createRng } from "../random.js";
 
 const N_EMBD = 64;
 const N_HEAD = 4;
@@ -27,18 +28,6 @@ type KV =
 export const TINY_CHATML_TEMPLATE =
   "{{ bos_token }}{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}" +
   "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
-
-/** Deterministic PRNG (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Token ids that matter to callers/tests. `</s>` (2) exists but the EOS is `<|im_end|>`, as in Qwen. */
 export const TINY_TOKENS = { unk: 0, bos: 1, endOfSentence: 2, imStart: 259, imEnd: 260, eos: 260 } as const;
@@ -117,7 +106,8 @@ function writeKV(out: ByteSink, key: string, kv: KV): void {
 
 /** Builds the GGUF bytes in memory (exported for tests). */
 export function buildTinyGguf(opts: { seed?: number; contextLength?: number } = {}): Buffer {
-  const rand = mulberry32(opts.seed ?? 42);
+  const generator = createRng(opts.seed ?? 42);
+  const rand = () => generator.next();
   const { tokens, scores, types } = buildVocab();
   const nVocab = tokens.length;
 

@@ -18,6 +18,7 @@
  * run was interrupted does not change the decisions. (With --concurrency above 1, which of two near-copies is
  * written first, and so kept, follows completion order.)
  */
+import { fmix32, fnv1a } from "../random.js";
 import type { DialogueRecord } from "../records/schema.js";
 
 export const NEAR_DUPLICATE_CHECK = "near_duplicate";
@@ -48,25 +49,6 @@ export function words(text: string, language: string): string[] {
     if (segment.isWordLike) out.push(segment.segment);
   }
   return out;
-}
-
-function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-function fmix32(x: number): number {
-  let h = x >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 const SEEDS = Uint32Array.from({ length: PERMUTATIONS }, (_, i) => fmix32(Math.imul(i + 1, 0x9e3779b9) ^ 0x5bd1e995));

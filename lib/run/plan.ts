@@ -16,7 +16,7 @@
  *   language evenly.
  */
 import { dialogueIdFor } from "../../nodes/rewrite-personas/index.js";
-import { createRng, hashSeed } from "../random.js";
+import { createRng, fmix32, hashSeed } from "../random.js";
 import type { PersonaPool } from "../records/personas.js";
 import type { SpeechEvent } from "../speech-events.js";
 
@@ -76,16 +76,6 @@ export function planSpeechEvents(events: readonly SpeechEvent[], n: number, seed
     rank,
   ).map((i) => events[i]!.id);
 }
-
-const fmix32 = (x: number): number => {
-  let h = x >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-};
 
 /**
  * A keyed pseudo-random permutation of [0, size): a balanced Feistel network on the smallest even power of two

@@ -22,6 +22,7 @@ import { clearDetectionCache } from "../../lib/lang/detect.js";
 import { parseXPersona, type DialogueRecord } from "../../lib/gates/datasets.js";
 import { FAULTS, RIGHT_CHECK, inject, rng, type FaultType } from "../../lib/gates/faults.js";
 import { CHECK_NAMES, checkDialogue, checkTurn, clearAnalysisCache, type CheckName, type GateFailure } from "../../lib/gates/index.js";
+import { fnv1a } from "../../lib/random.js";
 
 export const DEFAULT_XPERSONA_DIR = process.env.XPERSONA_DIR ?? fileURLToPath(new URL("../../../shared/data/xpersona", import.meta.url));
 
@@ -93,7 +94,7 @@ export function measureFaults(corpora: readonly Corpus[], trials = 3, seed = 1, 
   const rows: FaultRow[] = [];
   for (const { lang, dialogues } of corpora) {
     for (const fault of FAULTS) {
-      const r = rng(seed * 1_000_003 + hash(`${lang}/${fault}`));
+      const r = rng(seed * 1_000_003 + fnv1a(`${lang}/${fault}`));
       const row: FaultRow = { lang, fault, injected: 0, caught: 0, otherCheck: 0, misses: [] };
       for (let t = 0; t < trials; t++) {
         for (const d of dialogues) {
@@ -160,12 +161,6 @@ export function measureThroughput(corpora: readonly Corpus[], rounds = 5): Throu
     seconds += bestWall;
   }
   return { turns, seconds, cpuSeconds, turnsPerSecond: turns / seconds, turnsPerCpuSecond: turns / cpuSeconds, perLanguage };
-}
-
-function hash(s: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return h >>> 0;
 }
 
 const pct = (n: number, d: number) => (d === 0 ? "—" : `${((100 * n) / d).toFixed(2)}%`);
