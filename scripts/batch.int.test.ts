@@ -3,48 +3,20 @@
  * resumes (no duplicate, no loss, no torn line); Ctrl-C stops gracefully and says how to resume; a different
  * configuration against the same file is refused; --format parquet writes a file a Parquet reader loads.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { appendFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from "hyparquet";
 import { beforeAll, describe, expect, it } from "vitest";
 import { writeTinyGguf } from "../lib/models/tiny-gguf.js";
 import { DialogueRecordSchema } from "../lib/records/schema.js";
+import { completeLines, startScript } from "../lib/testing/processes.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "batch-cli-"));
 const tinyModel = join(dir, "tiny.gguf");
 
-interface Run {
-  child: ChildProcess;
-  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
-}
-
-/** The CLI as one node process (tsx as a loader, no wrapper process), in its own process group. */
-function start(args: string[]): Run {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/graph.ts", ...args], {
-    cwd: root,
-    env: { ...process.env, LANGSMITH_TRACING: "false", POLYGLOT_MODELS_DIR: join(dir, "empty-cache") },
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.on("data", (chunk) => (stdout += chunk));
-  child.stderr!.on("data", (chunk) => (stderr += chunk));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-  return { child, done };
-}
-
-function completeLines(path: string): string[] {
-  if (!existsSync(path)) return [];
-  const text = readFileSync(path, "utf8");
-  return text.slice(0, text.lastIndexOf("\n") + 1).split("\n").filter(Boolean);
-}
+/** The CLI as one node process, in its own process group, with an empty model cache. */
+const start = (args: string[]) => startScript("scripts/graph.ts", args, { POLYGLOT_MODELS_DIR: join(dir, "empty-cache") });
 
 async function waitForLines(path: string, count: number, timeoutMs = 180_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

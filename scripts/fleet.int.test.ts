@@ -7,45 +7,23 @@
  * the same command collects the rest, each record once. Redis unreachable: one line, exit 1, within seconds, no
  * file written. Skipped (with the reason) without redis-server.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, hasRedisServer, type LocalRedis, startLocalRedis, until } from "../lib/fleet/local-redis.js";
+import { hasRedisServer, type LocalRedis, startLocalRedis, until } from "../lib/fleet/local-redis.js";
+import { freePort } from "../lib/testing/ports.js";
+import { completeLines, type ScriptRun, startScript } from "../lib/testing/processes.js";
 import { writeTinyGguf } from "../lib/models/tiny-gguf.js";
 import { DialogueRecordSchema } from "../lib/records/schema.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const hasRedis = hasRedisServer;
 if (!hasRedis) console.warn("fleet.int.test: skipped — no redis-server on PATH (apt-get install -y redis-server)");
 
-interface Run {
-  child: ChildProcess;
-  output: () => string;
-  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
-}
+const start = (script: string, args: string[], dir: string) => startScript(script, args, { POLYGLOT_MODELS_DIR: join(dir, "empty-cache") });
 
-function start(script: string, args: string[], dir: string): Run {
-  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
-    cwd: root,
-    env: { ...process.env, LANGSMITH_TRACING: "false", POLYGLOT_MODELS_DIR: join(dir, "empty-cache") },
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.on("data", (chunk) => (stdout += chunk));
-  child.stderr!.on("data", (chunk) => (stderr += chunk));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-  return { child, output: () => stderr, done };
-}
-
-const kill = (run: Run | undefined, signal: NodeJS.Signals = "SIGKILL") => {
+const kill = (run: ScriptRun | undefined, signal: NodeJS.Signals = "SIGKILL") => {
   try {
     if (run?.child.pid && run.child.exitCode === null && run.child.signalCode === null) process.kill(-run.child.pid, signal);
   } catch {
@@ -53,18 +31,12 @@ const kill = (run: Run | undefined, signal: NodeJS.Signals = "SIGKILL") => {
   }
 };
 
-function completeLines(path: string): string[] {
-  if (!existsSync(path)) return [];
-  const text = readFileSync(path, "utf8");
-  return text.slice(0, text.lastIndexOf("\n") + 1).split("\n").filter(Boolean);
-}
-
 describe.skipIf(!hasRedis)("fleet (real redis-server, worker processes, tiny GGUF)", () => {
   const dir = mkdtempSync(join(tmpdir(), "fleet-cli-"));
   const tinyModel = join(dir, "tiny.gguf");
   let redis: LocalRedis | undefined;
   let port = 0;
-  const workers: Run[] = [];
+  const workers: ScriptRun[] = [];
 
   beforeAll(async () => {
     await writeTinyGguf(tinyModel);

@@ -4,9 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { closedPort, type FakeReply, type FakeRequest, type FakeServer, messagesOf, startFakeLlmServer, taskOf } from "../lib/models/testing/fake-llm-server.js";
+import { type FakeReply, type FakeRequest, type FakeServer, messagesOf, startFakeLlmServer, taskOf } from "../lib/models/testing/fake-llm-server.js";
 import { createSpanishScript } from "../lib/models/testing/spanish-script.js";
 import { DialogueRecordSchema } from "../lib/records/schema.js";
+import { freePort } from "../lib/testing/ports.js";
 
 // `npm run graph` end to end against a scripted OpenAI-compatible server on 127.0.0.1 that answers every
 // structured call with well-formed Spanish JSON — and against one that fails in each of the ways a server fails.
@@ -111,7 +112,7 @@ describe("npm run graph --provider openai (scripted OpenAI-compatible server)", 
   });
 
   it("an unreachable server fails at once, exit 2 (flag and settings mistakes: graph-flags.test.ts, factory.test.ts)", async () => {
-    const port = await closedPort();
+    const port = await freePort(); // nothing listens there
     expectOneLineError(
       await cli(["--provider", "openai", "--base-url", `http://127.0.0.1:${port}/v1`, "--model", "m", "--lang", "es"]),
       2,

@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closedPort } from "../lib/models/testing/fake-llm-server.js";
 import { writeTinyGguf } from "../lib/models/tiny-gguf.js";
+import { freePort } from "../lib/testing/ports.js";
 
 // `npm run model:pull` with no network (as on this machine and CI) and against a local server that speaks the
 // Hugging Face resolve URLs (HEAD with x-linked-etag / x-linked-size, GET with Range), never the real Hub.
@@ -93,7 +93,7 @@ describe("npm run model:pull", () => {
     const dns = await pull([], { HF_ENDPOINT: "https://huggingface.invalid/" });
     expect(dns.code).toBe(1);
     oneLine(dns, /^model:pull: offline: cannot reach https:\/\/huggingface\.invalid \((ENOTFOUND|EAI_AGAIN)\); model:pull needs the network/);
-    const port = await closedPort();
+    const port = await freePort(); // nothing listens there
     const refused = await pull(["hf:tiny/repo/tiny.gguf", "--timeout", "5"], { HF_ENDPOINT: `http://127.0.0.1:${port}/` });
     expect(refused.code).toBe(1);
     oneLine(refused, /^model:pull: offline: cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);

@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeTinyGguf } from "../lib/models/tiny-gguf.js";
 import { type DialogueRecord, DialogueRecordSchema } from "../lib/records/schema.js";
+import { freePort } from "../lib/testing/ports.js";
 
 // `npm run studio` for real: the pinned `langgraphjs dev` on a free port, offline, in its own process group.
 
@@ -14,12 +14,10 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const tsx = join(root, "node_modules", ".bin", "tsx");
 const tinyModel = join(mkdtempSync(join(tmpdir(), "studio-int-")), "tiny.gguf");
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port === 2024 ? freePort() : port;
+/** A free port other than 2024, the dev server's default (which may be taken here). */
+async function studioPort(): Promise<number> {
+  const port = await freePort();
+  return port === 2024 ? studioPort() : port;
 }
 
 /** The parent's env without anything LangSmith / LangChain. */
@@ -50,7 +48,7 @@ describe("npm run studio (langgraphjs dev, offline)", () => {
 
   beforeAll(async () => {
     await writeTinyGguf(tinyModel);
-    const port = await freePort();
+    const port = await studioPort();
     base = `http://127.0.0.1:${port}`;
     child = spawn(tsx, ["scripts/studio.ts", "--port", String(port)], { cwd: root, env: cleanEnv(), detached: true, stdio: ["ignore", "pipe", "pipe"] });
     child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));

@@ -3,22 +3,11 @@
  * benchmark; and the small waits they share.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
+import { freePort } from "../testing/ports.js";
 
 /** Whether `redis-server` is on PATH (CI installs it; tests that need it skip with the reason without it). */
 export const hasRedisServer = spawnSync("redis-server", ["--version"], { encoding: "utf8" }).status === 0;
-
-/** A loopback port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Polls `test` every 100 ms until it holds; throws after `timeoutMs`, naming `what` it waited for. */
 export async function until(what: string, test: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {

@@ -4,7 +4,8 @@ import { z } from "zod";
 import { ModelCallError, ModelConfigError } from "./errors.js";
 import { createChatModel, modelLabel } from "./factory.js";
 import { invokeStructured } from "./structured.js";
-import { closedPort, type FakeScript, type FakeServer, startFakeLlmServer, type WireFormat } from "./testing/fake-llm-server.js";
+import { type FakeScript, type FakeServer, startFakeLlmServer, type WireFormat } from "./testing/fake-llm-server.js";
+import { freePort } from "../testing/ports.js";
 
 // The remote providers against local HTTP servers that speak each wire format (127.0.0.1, random port): what
 // structured output looks like on the wire, and the failure policy — one line, no retry storm.
@@ -104,7 +105,7 @@ describe("OpenAI-compatible server (chat completions)", () => {
   });
 
   it("a refused connection or an unknown host fails at once: cannot reach", async () => {
-    const port = await closedPort();
+    const port = await freePort(); // nothing listens there
     const refused = await failure(ask(model("openai", `http://127.0.0.1:${port}/v1`)));
     expect(refused.error).toBeInstanceOf(ModelConfigError);
     expect(refused.error.message).toBe(`cannot reach http://127.0.0.1:${port}/v1 (ECONNREFUSED): is the server running? check --base-url`);

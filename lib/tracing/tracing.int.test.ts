@@ -6,7 +6,8 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeTinyGguf } from "../models/tiny-gguf.js";
 import { type DialogueRecord, DialogueRecordSchema } from "../records/schema.js";
-import { type CapturedRun, closedPort, type FakeLangSmithServer, startFakeLangSmith } from "./fake-langsmith.js";
+import { type CapturedRun, type FakeLangSmithServer, startFakeLangSmith } from "./fake-langsmith.js";
+import { freePort } from "../testing/ports.js";
 
 // `npm run graph` as a child process on the real engine (tiny random-weight GGUF), its traces caught by a fake
 // LangSmith on 127.0.0.1, or sent to a closed port.
@@ -129,7 +130,7 @@ describe("tracing of `npm run graph` (real engine, tiny GGUF)", () => {
 
   it("with a closed port: same record, at most one warning line, and no more than a few seconds longer", async () => {
     const plain = await graphCli("plain", {});
-    const port = await closedPort();
+    const port = await freePort(); // nothing listens there
     const offline = await graphCli("offline", { LANGSMITH_TRACING: "true", LANGSMITH_API_KEY: "test", LANGSMITH_ENDPOINT: `http://127.0.0.1:${port}` });
     console.log(
       `wall time: tracing off ${plain.ms} ms (${plain.afterLastRecordMs} ms after the last dialogue), ` +
