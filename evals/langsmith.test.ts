@@ -19,6 +19,7 @@ import {
 } from "./langsmith.js";
 import { metricTable, scoreDialogue } from "./metrics.js";
 import { evalJobs } from "./run.js";
+import { makeRecord } from "../lib/run/fixtures.js";
 
 // The LangSmith pieces that can be checked offline. evaluate() itself runs only against a real LangSmith.
 
@@ -56,25 +57,18 @@ class FakeClient implements DatasetClient {
   }
 }
 
-const record = (status: "accepted" | "rejected", texts: string[]): DialogueRecord => ({
-  id: "es-1-00000",
-  language: "es",
-  source_language: "en",
-  status,
-  rejection_reasons: status === "rejected" ? [{ check: "language", detail: "x" }] : [],
-  speech_event: { id: "small_talk", name: "Small talk", category: "informal_superficial" },
-  common_ground: "",
-  personas: [
-    { speaker: "A", name: "Lucía", sentences: ["Trabajo de enfermera."], source_sentences: ["I am a nurse."] },
-    { speaker: "B", name: "Marta", sentences: ["Leo novelas."], source_sentences: ["I read."] },
-  ],
-  turns: texts.map((text, i) => ({ speaker: i % 2 === 0 ? "A" : "B", text })),
-  critique: null,
-  provenance: {
-    provider: "scripted", model: "scripted", prompt_variant: "baseline", prompt_hash: "h", seed: 1, attempts: 3,
-    usage: { input_tokens: 100, output_tokens: 50 }, created_at: new Date(0).toISOString(), duration_ms: 1,
-  },
-});
+/** A record with Spanish personas, 3 attempts and 150 tokens (lib/run's fixture otherwise). */
+const record = (status: "accepted" | "rejected", texts: string[]): DialogueRecord => {
+  const base = makeRecord("es-1-00000", "es", texts, status);
+  return {
+    ...base,
+    personas: [
+      { speaker: "A", name: "Lucía", sentences: ["Trabajo de enfermera."], source_sentences: ["I am a nurse."] },
+      { speaker: "B", name: "Marta", sentences: ["Leo novelas."], source_sentences: ["I read."] },
+    ],
+    provenance: { ...base.provenance, prompt_hash: "h", attempts: 3, usage: { input_tokens: 100, output_tokens: 50 }, duration_ms: 1 },
+  };
+};
 
 describe("LangSmith experiments (offline pieces)", () => {
   it("is on only with tracing and a key", () => {

@@ -1,7 +1,7 @@
 import type { BaseMessage } from "@langchain/core/messages";
 import { describe, expect, it } from "vitest";
 import { ScriptedChatModel, type ScriptedCall } from "../../lib/models/scripted.js";
-import { SPANISH_ACCEPT, SPANISH_COMMON_GROUND, SPANISH_TURNS } from "../../lib/models/testing/spanish-script.js";
+import { ENGLISH_SOURCE_PERSONAS, SPANISH_ACCEPT, SPANISH_COMMON_GROUND, SPANISH_TURNS, spanishPersona } from "../../lib/models/testing/spanish-script.js";
 import { DialogueRecordSchema } from "../../lib/records/schema.js";
 import type { DialogueContext } from "./configuration.js";
 import { runDialogue } from "./graph.js";
@@ -9,22 +9,8 @@ import { DialogueStateAnnotation, DialogueStateSchema } from "./state.js";
 
 // Spanish material a scripted "model" answers with; every turn differs, so the repetition gate stays quiet.
 const ENGLISH_TURN = "Sorry, I think I will just answer in English because it is easier for me today, my friend.";
-const PERSONA = (name: string) =>
-  JSON.stringify({
-    name,
-    sentences: [
-      "Trabajo de enfermera en un hospital de Valencia.",
-      "Los domingos hago paella para toda mi familia.",
-      "Tengo un perro que se llama Trufa.",
-      "Me encanta bailar salsa con mis amigas.",
-    ],
-  });
 const COMMON_GROUND = JSON.stringify(SPANISH_COMMON_GROUND);
 const ACCEPT = JSON.stringify(SPANISH_ACCEPT);
-const SOURCE_PERSONAS = [
-  ["I am a nurse.", "I cook for my family on Sundays.", "I have a dog.", "I love dancing."],
-  ["I work in a bookshop.", "I read mysteries.", "I am learning pottery.", "I take the bus everywhere."],
-];
 
 interface ScriptOptions {
   turn?: (index: number, attempt: number, call: ScriptedCall) => string;
@@ -40,7 +26,7 @@ function scriptedModel(options: ScriptOptions = {}) {
   return new ScriptedChatModel((call) => {
     switch (call.task) {
       case "persona":
-        return options.persona?.(personaCalls++) ?? PERSONA(personaCalls++ % 2 === 0 ? "Lucía" : "Marta");
+        return options.persona?.(personaCalls++) ?? spanishPersona(personaCalls++ % 2 === 0 ? "Lucía" : "Marta");
       case "common_ground":
         return COMMON_GROUND;
       case "turn": {
@@ -66,7 +52,7 @@ function dialogueLength(messages: BaseMessage[]): number {
 
 async function run(model: ScriptedChatModel, context: Partial<DialogueContext> = {}, input: Record<string, unknown> = {}) {
   const state = await runDialogue(
-    { language: "es", seed: 7, index: 0, sourcePersonas: SOURCE_PERSONAS, speechEventId: "catching_up", ...input },
+    { language: "es", seed: 7, index: 0, sourcePersonas: ENGLISH_SOURCE_PERSONAS, speechEventId: "catching_up", ...input },
     { chatModel: model, turnsMin: 6, turnsMax: 6, ...context },
   );
   const record = DialogueRecordSchema.parse(state.record);
@@ -90,7 +76,7 @@ describe("dialogue graph (scripted model)", () => {
     expect(record.id).toBe("es-7-00000");
     expect(record.turns.map((t) => t.speaker)).toEqual(["A", "B", "A", "B", "A", "B"]);
     expect(record.turns.map((t) => t.text)).toEqual(SPANISH_TURNS.slice(0, 6));
-    expect(record.personas.map((p) => p.source_sentences)).toEqual(SOURCE_PERSONAS);
+    expect(record.personas.map((p) => p.source_sentences)).toEqual(ENGLISH_SOURCE_PERSONAS);
     expect(record.personas.map((p) => p.name)).toEqual(["Lucía", "Marta"]);
     expect(record.speech_event.id).toBe("catching_up");
     expect(record.common_ground).toContain("amigas desde el instituto");
@@ -149,7 +135,7 @@ describe("dialogue graph (scripted model)", () => {
 
   it("treats malformed structured output as a failed attempt, not a crash", async () => {
     const model = scriptedModel({
-      persona: (attempt) => (attempt === 0 ? "Sure! Here is the persona you asked for." : PERSONA(attempt === 1 ? "Lucía" : "Marta")),
+      persona: (attempt) => (attempt === 0 ? "Sure! Here is the persona you asked for." : spanishPersona(attempt === 1 ? "Lucía" : "Marta")),
       turn: (index, attempt) =>
         index === 3 && attempt === 0
           ? '{"utterance": "Vale", "ends_conversation": "maybe"}'
@@ -169,7 +155,7 @@ describe("dialogue graph (scripted model)", () => {
     expect(record.rejection_reasons[0]!.check).toBe("structured_output");
     expect(record.rejection_reasons[0]!.detail).toMatch(/^persona A: not valid JSON/);
     expect(record.turns).toEqual([]);
-    expect(record.personas.map((p) => p.source_sentences)).toEqual(SOURCE_PERSONAS);
+    expect(record.personas.map((p) => p.source_sentences)).toEqual(ENGLISH_SOURCE_PERSONAS);
     expect(model.callsFor("persona")).toHaveLength(2);
   });
 

@@ -6,6 +6,7 @@
  */
 import type { BaseMessage } from "@langchain/core/messages";
 import { ScriptedChatModel, type Script, type ScriptedCall } from "../models/scripted.js";
+import { SPANISH_ACCEPT } from "../models/testing/spanish-script.js";
 import { hashSeed } from "../random.js";
 
 // Turns are composed of three Spanish clauses, so that dialogues differ (near-duplicate review passes most) and
@@ -83,7 +84,7 @@ const COMMON_GROUND = JSON.stringify({
   setting: "Es domingo por la noche y se escriben por WhatsApp después de un fin de semana largo.",
   shared_knowledge: "Los dos saben que uno de ellos ha empezado a trabajar de noche en el hospital este mes.",
 });
-const ACCEPT = JSON.stringify({ persona_faithfulness: 4, speech_event_fit: 4, naturalness: 5, verdict: "accept", offending_turns: [], feedback: "" });
+const ACCEPT = JSON.stringify(SPANISH_ACCEPT);
 
 /** The utterance a speaker just received: the last human message, without the notes after a blank line. */
 function lastUtterance(messages: BaseMessage[]): string | null {

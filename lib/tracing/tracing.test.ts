@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../../graphs/dialogue/configuration.js";
 import { ScriptedChatModel } from "../models/scripted.js";
+import { ENGLISH_SOURCE_PERSONAS, SPANISH_ACCEPT, SPANISH_COMMON_GROUND, SPANISH_TURNS, spanishPersona } from "../models/testing/spanish-script.js";
 import { DialogueRecordSchema, type DialogueRecord } from "../records/schema.js";
 import { type DialogueJob, generateDialogues, planJobs } from "../run/generate.js";
 import { type CapturedRun, fakeLangSmith } from "./fake-langsmith.js";
@@ -8,32 +9,9 @@ import { createTracing, DEFAULT_ENDPOINT, DEFAULT_PROJECT, dialogueTraceLabels, 
 import { TracingTransport } from "./transport.js";
 
 // Spanish material for a scripted "model" that plays a well-behaved crowdworker (no engine, no network).
-const TURNS = [
-  "¡Hola! ¿Qué tal el fin de semana? Yo fui a la sierra con mis primos.",
-  "Pues bastante tranquilo, la verdad. Me quedé en casa leyendo una novela de misterio.",
-  "¡Qué envidia! Hace siglos que no leo nada. ¿Cuál era la novela?",
-  "Una de Dolores Redondo, la de Baztán. Me tiene enganchadísima, no puedo parar.",
-];
-const PERSONA = (name: string) =>
-  JSON.stringify({
-    name,
-    sentences: [
-      "Trabajo de enfermera en un hospital de Valencia.",
-      "Los domingos hago paella para toda mi familia.",
-      "Tengo un perro que se llama Trufa.",
-      "Me encanta bailar salsa con mis amigas.",
-    ],
-  });
-const COMMON_GROUND = JSON.stringify({
-  relationship: "Lucía y Marta son amigas desde el instituto y viven en el mismo barrio de Valencia.",
-  setting: "Es domingo por la noche y se escriben por WhatsApp después de un fin de semana largo.",
-  shared_knowledge: "Las dos saben que Marta ha empezado a trabajar de noche en el hospital este mes.",
-});
-const ACCEPT = JSON.stringify({ persona_faithfulness: 4, speech_event_fit: 4, naturalness: 5, verdict: "accept", offending_turns: [], feedback: "" });
-const SOURCE_PERSONAS: [string[], string[]] = [
-  ["I am a nurse.", "I cook for my family on Sundays.", "I have a dog.", "I love dancing."],
-  ["I work in a bookshop.", "I read mysteries.", "I am learning pottery.", "I take the bus everywhere."],
-];
+const TURNS = SPANISH_TURNS.slice(0, 4);
+const COMMON_GROUND = JSON.stringify(SPANISH_COMMON_GROUND);
+const ACCEPT = JSON.stringify(SPANISH_ACCEPT);
 
 function crowdworker() {
   let personas = 0;
@@ -42,7 +20,7 @@ function crowdworker() {
     (call) => {
       switch (call.task) {
         case "persona":
-          return PERSONA(personas++ % 2 === 0 ? "Lucía" : "Marta");
+          return spanishPersona(personas++ % 2 === 0 ? "Lucía" : "Marta");
         case "common_ground":
           return COMMON_GROUND;
         case "turn":
@@ -60,7 +38,7 @@ function crowdworker() {
 const TRACING_ENV = { LANGSMITH_TRACING: "true", LANGSMITH_API_KEY: "test", LANGSMITH_ENDPOINT: "http://langsmith.test" };
 const context = { turnsMin: 4, turnsMax: 4 };
 const config = resolveConfig(context);
-const jobs: DialogueJob[] = planJobs({ languages: ["es"], n: 2, seed: 7 }).map((job) => ({ ...job, sourcePersonas: SOURCE_PERSONAS }));
+const jobs: DialogueJob[] = planJobs({ languages: ["es"], n: 2, seed: 7 }).map((job) => ({ ...job, sourcePersonas: ENGLISH_SOURCE_PERSONAS }));
 
 /** The jobs' records, with the tracing's invoke options when given. */
 async function generate(tracing?: ReturnType<typeof createTracing>): Promise<DialogueRecord[]> {

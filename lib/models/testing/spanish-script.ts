@@ -32,6 +32,17 @@ const PERSONA_SENTENCES = [
   "Mi abuela me enseñó a hacer croquetas.",
 ];
 
+/** The persona answer of a speaker called `name`: the first four sentences, as the model returns them. */
+export function spanishPersona(name: string): string {
+  return JSON.stringify({ name, sentences: PERSONA_SENTENCES.slice(0, 4) });
+}
+
+/** Two English source personas the Spanish ones above could have been rewritten from. */
+export const ENGLISH_SOURCE_PERSONAS: [string[], string[]] = [
+  ["I am a nurse.", "I cook for my family on Sundays.", "I have a dog.", "I love dancing."],
+  ["I work in a bookshop.", "I read mysteries.", "I am learning pottery.", "I take the bus everywhere."],
+];
+
 export const SPANISH_COMMON_GROUND = {
   relationship: "Lucía y Marta son amigas desde el instituto y viven en el mismo barrio de Valencia.",
   setting: "Es domingo por la noche y se escriben por WhatsApp después de un fin de semana largo.",
