@@ -6,7 +6,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { planPull, pullModel } from "../lib/models/pull.js";
 import { writeTinyGguf } from "../lib/models/tiny-gguf.js";
 import { freePort } from "../lib/testing/ports.js";
 
@@ -128,5 +129,54 @@ describe("npm run model:pull", () => {
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split("\n").at(-1)).toMatch(/^model:pull: checksum mismatch for .*bad\.gguf: expected sha256 0{64}, got [0-9a-f]{64}; the file was removed/);
     expect(existsSync(join(dir, "cache", "bad.gguf"))).toBe(false);
+  });
+});
+
+// The CI failure this guards against: ipull (node-llama-cpp's downloader) writes its resume record past the file's
+// end and cuts it off when the download ends, without waiting for that write; on a loaded machine the write landed
+// after the cut, and the download failed its checksum. Here the same order is forced: ipull's own writer, with its
+// record write held back until its truncate is done (and its close waiting for that write, as a file handle does).
+describe("pullModel when ipull's last resume record lands after its truncate", () => {
+  interface Writer {
+    _fileWriteFinished: boolean;
+    saveMedataAfterFile(data: unknown): Promise<void>;
+    ftruncate(size?: number): Promise<void>;
+  }
+  let proto: Writer;
+  let original: Pick<Writer, "saveMedataAfterFile" | "ftruncate">;
+  afterEach(() => Object.assign(proto, original));
+
+  it("cuts the record off, and the file passes its checksum", async () => {
+    const writerModule = new URL(
+      "./download/download-engine/streams/download-engine-write-stream/download-engine-write-stream-nodejs.js",
+      import.meta.resolve("ipull"),
+    );
+    proto = ((await import(writerModule.href)) as { default: { prototype: Writer } }).default.prototype;
+    original = { saveMedataAfterFile: proto.saveMedataAfterFile, ftruncate: proto.ftruncate };
+    let truncated!: () => void;
+    const afterTruncate = new Promise<void>((resolve) => (truncated = resolve));
+    let lateRecord: Promise<void> = Promise.resolve();
+    let lateRecords = 0;
+    proto.saveMedataAfterFile = function (this: Writer, data: unknown) {
+      if (this._fileWriteFinished) return original.saveMedataAfterFile.call(this, data);
+      lateRecord = afterTruncate.then(async () => {
+        this._fileWriteFinished = false;
+        await original.saveMedataAfterFile.call(this, data);
+        this._fileWriteFinished = true;
+        lateRecords++;
+      });
+      return lateRecord;
+    };
+    proto.ftruncate = async function (this: Writer, size?: number) {
+      await original.ftruncate.call(this, size);
+      truncated();
+      await lateRecord;
+    };
+
+    const plan = planPull("hf:tiny/repo/tiny.gguf", { HF_ENDPOINT: hub, POLYGLOT_MODELS_DIR: join(dir, "race") });
+    const result = await pullModel(plan);
+    expect(lateRecords).toBeGreaterThan(0);
+    expect(result.verified).toBe("sha256");
+    expect(readFileSync(result.path).equals(gguf)).toBe(true);
   });
 });

@@ -3,7 +3,7 @@
 // next to the download so an interrupted pull resumes where it stopped), then checks the file's SHA-256 against
 // the one Hugging Face publishes for LFS files (the `x-linked-etag` header of the file's resolve URL).
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readSync, rmSync, statSync, truncateSync } from "node:fs";
 import { createModelDownloader } from "node-llama-cpp";
 import { DEFAULT_MODEL, modelCacheDir } from "./default-model.js";
 
@@ -99,6 +99,33 @@ export function sha256File(path: string): Promise<string> {
   });
 }
 
+/**
+ * ipull (node-llama-cpp's downloader) keeps its resume record as JSON past the file's last byte, and cuts it off
+ * when the download ends. But it does not wait for its last record write before that cut (ipull 3.9.5:
+ * `void this._saveProgress()`), so on a loaded machine the write can land after it. The file then ends with a few
+ * dozen bytes of JSON, and its checksum fails. When everything past the published size is such a record, this cuts
+ * it off (and returns true). It cuts nothing else, and the checksum is checked afterwards all the same.
+ */
+export function dropTrailingResumeRecord(path: string, size: number): boolean {
+  const surplus = statSync(path).size - size;
+  if (surplus <= 0 || surplus > 64 * 1024) return false;
+  const bytes = Buffer.alloc(surplus);
+  const fd = openSync(path, "r");
+  try {
+    readSync(fd, bytes, 0, surplus, size);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    const record: unknown = JSON.parse(bytes.toString("utf8"));
+    if (typeof record !== "object" || record === null || Array.isArray(record)) return false;
+  } catch {
+    return false;
+  }
+  truncateSync(path, size);
+  return true;
+}
+
 export interface PullProgress {
   downloadedSize: number;
   totalSize: number;
@@ -142,6 +169,7 @@ export async function pullModel(
     if (code) throw new PullError(`the download broke off (${code}); run the same command again to resume`);
     throw new PullError(`download failed: ${(error as Error).message.split("\n")[0]}`);
   }
+  if (remote.size) dropTrailingResumeRecord(path, remote.size);
   if (remote.sha256) {
     const actual = await sha256File(path);
     if (actual !== remote.sha256) {
