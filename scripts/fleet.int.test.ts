@@ -4,8 +4,10 @@
  * killed with SIGKILL mid-run: BullMQ's stalled-job check hands its jobs to the other (locks of 3 s here), and
  * the coordinator still ends with exactly 20 unique records; rerunning it enqueues and adds nothing. The
  * coordinator stopped with Ctrl-C: exit 130 and the resume command, the workers finish the queue meanwhile, and
- * the same command collects the rest, each record once. Redis unreachable: one line, exit 1, within seconds, no
- * file written. Skipped (with the reason) without redis-server.
+ * the same command collects the rest, each record once. Redis dying mid-run: the coordinator and the worker each
+ * stop with one line, the records collected stay, and with Redis back (empty) the same commands finish the run,
+ * each record once. Redis unreachable: one line, exit 1, within seconds, no file written. Skipped (with the
+ * reason) without redis-server.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -137,6 +139,55 @@ describe.skipIf(!hasRedis)("fleet (real redis-server, worker processes, tiny GGU
     const ids = completeLines(out).map((line) => DialogueRecordSchema.parse(JSON.parse(line)).id);
     expect(ids).toHaveLength(6);
     expect(new Set(ids).size).toBe(6);
+  });
+
+  it("Redis dying mid-run: coordinator and worker stop with one line each, nothing collected is lost; with Redis back the same commands finish the run", async () => {
+    const own = await startLocalRedis(dir);
+    const url = `redis://127.0.0.1:${own.port}`;
+    const out = join(dir, "redis-dies.jsonl");
+    const workerArgs = ["--queue", url, "--scripted-latency", "100", "--concurrency", "2", "--name", "scripted"];
+    const args = ["--lang", "es", "--n", "8", "--queue", url, "--model", tinyModel, "--threads", "1", "--out", out, "--quiet"];
+    let restarted: LocalRedis | undefined;
+    const first = start("scripts/worker.ts", workerArgs, dir);
+    workers.push(first);
+    let coordinatorRun: ScriptRun | undefined;
+    try {
+      await until("the worker to be ready", () => /taking jobs/.test(first.output()), 60_000);
+      coordinatorRun = start("scripts/graph.ts", args, dir);
+      await until("two records", () => completeLines(out).length >= 2, 120_000);
+      own.stop();
+
+      const coordinator = await coordinatorRun.done;
+      expect(coordinator.code, coordinator.stderr).toBe(1);
+      const lastLine = coordinator.stderr.trim().split("\n").at(-1)!;
+      expect(lastLine).toMatch(/^polyglot-personachat: lost the connection to Redis at 127\.0\.0\.1:\d+ \(it stopped answering\); \d+ dialogues are in .*resume with the same command: npm run graph -- /);
+      const collected = completeLines(out).map((line) => DialogueRecordSchema.parse(JSON.parse(line)).id);
+      expect(collected.length).toBeGreaterThanOrEqual(2);
+      expect(collected.length).toBeLessThan(8);
+
+      // the worker gives up once its reconnection attempts are spent (about 20 s), with one line
+      const worker = await first.done;
+      expect(worker.code, worker.stderr).toBe(1);
+      expect(worker.stderr.trim().split("\n").at(-1)).toMatch(/^polyglot-personachat worker: lost the connection to Redis at 127\.0\.0\.1:\d+ and could not reconnect; stopping/);
+      expect(worker.stderr).not.toMatch(/^\s+at /m);
+
+      // Redis back on the same port, empty (no persistence): the same two commands finish the run
+      restarted = await startLocalRedis(dir, own.port);
+      const second = start("scripts/worker.ts", workerArgs, dir);
+      workers.push(second);
+      const resumed = await start("scripts/graph.ts", args, dir).done;
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(resumed.stderr).toMatch(new RegExp(`${collected.length} of 8 dialogues already written; resuming`));
+      expect(resumed.stderr).toMatch(new RegExp(`${8 - collected.length} dialogues enqueued`));
+      const ids = completeLines(out).map((line) => DialogueRecordSchema.parse(JSON.parse(line)).id);
+      expect(ids).toHaveLength(8);
+      expect(new Set(ids).size).toBe(8);
+      expect(ids.slice(0, collected.length)).toEqual(collected);
+    } finally {
+      kill(coordinatorRun);
+      own.stop();
+      restarted?.stop();
+    }
   });
 
   it("Redis unreachable: one line, exit 1, within seconds, nothing written", async () => {

@@ -2,7 +2,8 @@
  * `npm run worker -- --queue redis://HOST:PORT [--concurrency N] [provider/model flags]`: a fleet worker
  * (lib/fleet/worker.ts). Runs until SIGINT / SIGTERM (jobs in flight finish; a second signal abandons them, and
  * BullMQ hands them to another worker once their lock expires). A user's mistake: one line, exit 2; Redis
- * unreachable (within a few seconds) or a model failure: one line, exit 1.
+ * unreachable (within a few seconds), lost for good mid-run (after about 20 s of reconnecting) or a model
+ * failure: one line, exit 1.
  */
 import { chatModelSettings, judgeModelSettings, resolveConfig } from "../graphs/dialogue/configuration.js";
 import { runMain } from "../lib/cli/errors.js";

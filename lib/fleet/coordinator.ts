@@ -23,6 +23,7 @@ import {
   type GenerationSettings,
   generationSettings,
   KEEP_COMPLETED_SECONDS,
+  lostRedis,
   parseQueueUrl,
   type QueueTarget,
   withRedisTimeout,
@@ -189,6 +190,9 @@ export function fleetGenerator(options: CoordinatorOptions) {
       if (stats.size) progress?.message(`per worker (this session): ${stats.line()}`);
       if (failure) throw new DialogueFailedError(failure.job, failure.cause, written.length);
       return { written, skipped: run.jobs.length - pending.length, abandoned: 0 };
+    } catch (error) {
+      // the records collected so far are in the journal: the run's error says how many, and how to resume
+      throw lostRedis(error, target) ?? error;
     } finally {
       await queue.close().catch(() => undefined);
     }

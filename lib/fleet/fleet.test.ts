@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { WorkerStats } from "./coordinator.js";
-import { DEFAULT_QUEUE_NAME, FleetConfigError, parseQueueUrl } from "./fleet.js";
+import { DEFAULT_QUEUE_NAME, FleetConfigError, FleetError, lostRedis, parseQueueUrl } from "./fleet.js";
 
 describe("parseQueueUrl", () => {
   it("reads host, port, db, password and the queue name, with bounded retries", () => {
@@ -22,6 +22,28 @@ describe("parseQueueUrl", () => {
     expect(() => parseQueueUrl("nonsense")).toThrow(/not a URL/);
     expect(() => parseQueueUrl("redis://h:1/x")).toThrow(/database number/);
     expect(() => parseQueueUrl("redis://h:1?queue=a:b")).toThrow(/queue names/);
+  });
+});
+
+describe("lostRedis", () => {
+  const target = parseQueueUrl("redis://10.0.0.5:6380");
+  const named = (name: string, message: string) => Object.assign(new Error(message), { name });
+  it("names the lost server in one line for the ways ioredis reports Redis gone", () => {
+    for (const error of [
+      named("MaxRetriesPerRequestError", 'Reached the max retries per request limit (which is 1). Refer to "maxRetriesPerRequest" option for details.'),
+      new Error("Connection is closed."),
+      Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }),
+    ]) {
+      const lost = lostRedis(error, target);
+      expect(lost).toBeInstanceOf(FleetError);
+      expect(lost?.message).toBe("lost the connection to Redis at 10.0.0.5:6380 (it stopped answering)");
+      expect(lost?.cause).toBe(error);
+    }
+  });
+  it("leaves every other error alone", () => {
+    expect(lostRedis(new Error("job es-1-00003 returned the record of es-1-00004 (bug)"), target)).toBeUndefined();
+    expect(lostRedis(Object.assign(new Error("no such file"), { code: "ENOENT" }), target)).toBeUndefined();
+    expect(lostRedis(undefined, target)).toBeUndefined();
   });
 });
 

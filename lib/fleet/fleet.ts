@@ -108,6 +108,18 @@ export function parseQueueUrl(url: string, options: { connectTimeoutMs?: number;
   return { url, where: `${connection.host}:${connection.port}`, queueName, connection };
 }
 
+const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT"]);
+
+/**
+ * Redis gone mid-run, as one line: ioredis gives up on a command (MaxRetriesPerRequestError), or on the connection
+ * ("Connection is closed."), or the socket fails. Undefined for any other error.
+ */
+export function lostRedis(error: unknown, target: QueueTarget): FleetError | undefined {
+  const { name, message, code } = (error ?? {}) as { name?: unknown; message?: unknown; code?: unknown };
+  const gone = name === "MaxRetriesPerRequestError" || message === "Connection is closed." || (typeof code === "string" && CONNECTION_CODES.has(code));
+  return gone ? new FleetError(`lost the connection to Redis at ${target.where} (it stopped answering)`, { cause: error }) : undefined;
+}
+
 /** Rejects after `ms` with a FleetError saying Redis is unreachable. */
 export async function withRedisTimeout<T>(promise: Promise<T>, target: QueueTarget, ms = 5000): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -32,9 +32,9 @@ export interface LocalRedis {
   stop(): void;
 }
 
-/** Starts redis-server and waits (up to 10 s) until it answers PING. */
-export async function startLocalRedis(dir: string): Promise<LocalRedis> {
-  const port = await freePort();
+/** Starts redis-server (on `port`, or a free one) and waits (up to 10 s) until it answers PING. */
+export async function startLocalRedis(dir: string, port?: number): Promise<LocalRedis> {
+  port ??= await freePort();
   const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], {
     stdio: "ignore",
   });

@@ -6,6 +6,8 @@
  * Faults: a worker killed mid-dialogue stops renewing its job's lock; after `lockDurationMs` BullMQ's stalled-job
  * check (every `stalledIntervalMs`, on any live worker) moves the job back to waiting and another worker takes it.
  * A job refused because this checkout's prompts differ from the coordinator's fails at once (UnrecoverableError).
+ * Redis gone: ioredis reconnects (the worker's script allows 20 attempts, about 20 s), then the worker stops with
+ * one line (a FleetError, exit 1) instead of waiting forever.
  *
  * Rate limits: the coordinator's --rpm / --tpm travel with each job and are enforced per request across the
  * fleet by a shared fixed-window counter in Redis keyed by the provider + base URL this worker calls
@@ -20,7 +22,7 @@ import { loadPromptSet } from "../prompts/loader.js";
 import { limitChatModel } from "../run/rate-limit.js";
 import { contentHash } from "../run/run-config.js";
 import { spanishScriptedModel } from "../run/spanish-script.js";
-import { type FleetJobData, type FleetJobResult, type QueueTarget, type WorkerIdentity, withRedisTimeout } from "./fleet.js";
+import { FleetError, type FleetJobData, type FleetJobResult, type QueueTarget, type WorkerIdentity, withRedisTimeout } from "./fleet.js";
 import { type RedisLike, SharedLimiter } from "./shared-limiter.js";
 
 export interface WorkerOptions {
@@ -35,6 +37,8 @@ export interface WorkerOptions {
   scriptedLatencyMs?: number | undefined;
   log: (line: string) => void;
 }
+
+const noop = () => undefined;
 
 export async function runWorker(options: WorkerOptions, signal: AbortSignal): Promise<number> {
   const sequences = Math.min(16, Math.max(4, 3 * options.concurrency));
@@ -106,35 +110,48 @@ export async function runWorker(options: WorkerOptions, signal: AbortSignal): Pr
   });
   worker.on("completed", (job) => options.log(`${job.id} done by ${options.identity.name} (${job.returnvalue.record.status})`));
   worker.on("failed", (job, error) => options.log(`${job?.id ?? "?"} failed on ${options.identity.name}: ${error.message.split("\n")[0]}`));
-  try {
-    const client = await withRedisTimeout(worker.waitUntilReady(), options.target);
-    redis = client as unknown as RedisLike;
-  } catch (error) {
-    await worker.close(true).catch(() => undefined);
+  const disposeModels = async () => {
     for (const entry of models.values()) {
       await disposeChatModel(entry.chat);
       await disposeChatModel(entry.judge);
     }
+  };
+  let client: Awaited<ReturnType<typeof worker.waitUntilReady>>;
+  try {
+    client = await withRedisTimeout(worker.waitUntilReady(), options.target);
+    redis = client as unknown as RedisLike;
+  } catch (error) {
+    await worker.close(true).catch(() => undefined);
+    await disposeModels();
     throw error;
   }
+  // Redis gone for good (ioredis ends the connection once its reconnection attempts are spent): stop with one
+  // line rather than wait for a queue that is not coming back. Jobs in flight go back to the queue with Redis.
+  let lost: FleetError | undefined;
+  const redisGone = new Promise<void>((resolve) =>
+    client.once("end", () => {
+      lost = new FleetError(`lost the connection to Redis at ${options.target.where} and could not reconnect; stopping — start the worker again once Redis is back`);
+      resolve();
+    }),
+  );
   options.log(
     `worker ${options.identity.name}: taking jobs from queue "${options.target.queueName}" at ${options.target.where} (concurrency ${options.concurrency}, lock ${options.lockDurationMs / 1000} s)`,
   );
   const running = worker.run();
-  await new Promise<void>((resolve) => {
+  const aborted = new Promise<void>((resolve) => {
     if (signal.aborted) return resolve();
     signal.addEventListener("abort", () => resolve(), { once: true });
-    running.then(
-      () => resolve(),
-      () => resolve(),
-    );
   });
+  await Promise.race([aborted, redisGone, running.then(noop, noop)]);
+  if (lost) {
+    // nothing to hand back without Redis: close without waiting for jobs in flight (bounded, as it cannot reach it)
+    await Promise.race([worker.close(true).catch(noop), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+    await disposeModels();
+    throw lost;
+  }
   options.log(`worker ${options.identity.name}: stopping (jobs in flight finish; signal again to abandon them)`);
   await worker.close();
-  await running.catch(() => undefined);
-  for (const entry of models.values()) {
-    await disposeChatModel(entry.chat);
-    await disposeChatModel(entry.judge);
-  }
+  await running.catch(noop);
+  await disposeModels();
   return 0;
 }
