@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { UsageError } from "../lib/cli/errors.js";
-import { PROVIDERS } from "../lib/models/factory.js";
+import { PROVIDERS } from "../lib/models/errors.js";
 import { DEFAULT_RESAMPLES } from "./stats.js";
 import { parseFlagValues, priceFlag, providerFlag, seedFlag, turnsFlag, wholeNumber } from "../lib/cli/flag-types.js";
 

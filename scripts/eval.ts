@@ -4,141 +4,18 @@
  * report.html, results.json (and records/<variant>.jsonl) into --out. See evals/flags.ts for the flags.
  * A user's mistake ends with one line on stderr and exit code 2; a failure of a model, exit code 1.
  */
-import { existsSync, statSync } from "node:fs";
-import { Client } from "langsmith";
-import { type DialogueContext, resolveConfig } from "../graphs/dialogue/configuration.js";
-import { runMain, UsageError } from "../lib/cli/errors.js";
-import { resolveLanguage } from "../lib/lang/languages.js";
-import { createChatModel, disposeChatModel, modelLabel } from "../lib/models/factory.js";
-import { RetryNotices } from "../lib/models/retry.js";
-import { loadPromptSet } from "../lib/prompts/loader.js";
-import { TRACING_FLAGS, tracingSettings } from "../lib/tracing/index.js";
-import { loadDataset } from "../evals/dialogues.js";
-import { datasetFormat, EVAL_HELP, type EvalFlags, parseEvalFlags } from "../evals/flags.js";
-import { type Judge, loadJudgePrompts } from "../evals/judges.js";
-import { langsmithConfigured } from "../evals/langsmith.js";
-import { runDatasetEval, runGenerateEval } from "../evals/run.js";
-import type { EvalResults } from "../evals/report.js";
-import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-
-function languages(tags: readonly string[]): string[] {
-  return tags.map((tag) => {
-    const resolved = resolveLanguage(tag);
-    if (!resolved.ok) throw new UsageError(resolved.message);
-    return resolved.lang.tag;
-  });
-}
-
-function checkOut(out: string): void {
-  if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out ${out} exists and is not a folder`);
-}
-
-function label(model: BaseChatModel): string {
-  const l = modelLabel(model);
-  return `${l.provider}:${l.model}`;
-}
-
-function summary(results: EvalResults): string {
-  const lines = results.groups.map(
-    (g) =>
-      `${g.variant} × ${g.language}: ${g.counts.dialogues} dialogues, ${g.counts.accepted} accepted` +
-      ["distinct_1", "distinct_2", "language_fidelity"]
-        .map((k) => (g.metrics[k]?.value != null ? `, ${k} ${g.metrics[k]!.value!.toFixed(3)}` : ""))
-        .join(""),
-  );
-  return [...lines, ...results.notes.map((n) => `note: ${n}`)].join("\n");
-}
+import { runMain } from "../lib/cli/errors.js";
+import { EVAL_HELP, parseEvalFlags } from "../evals/flags.js";
 
 async function main(argv: string[]): Promise<number> {
-  const flags: EvalFlags | null = parseEvalFlags(argv);
+  const flags = parseEvalFlags(argv);
   if (!flags) {
     console.log(EVAL_HELP);
     return 0;
   }
-  checkOut(flags.out);
-  const judgePrompts = loadJudgePrompts(flags["judge-prompts"]);
-  const command = `npm run eval -- ${argv.join(" ")}`;
-  const log = (line: string) => console.error(line);
-  const common = { out: flags.out, command, seed: flags.seed, resamples: flags.resamples, price: flags.price, scoreRejected: flags["score-rejected"], log };
-
-  // everything a user can get wrong is checked before a model loads
-  let generate: { langs: string[]; variants: string[]; context: DialogueContext } | null = null;
-  let dataset: ReturnType<typeof loadDataset> | null = null;
-  if (flags.dataset) {
-    const format = datasetFormat(flags);
-    const lang = flags.lang ? languages(flags.lang)[0] : undefined;
-    dataset = loadDataset(flags.dataset, format, lang);
-    if (dataset.length === 0) throw new UsageError(`${flags.dataset} holds no dialogue`);
-    for (const d of dataset) if (!resolveLanguage(d.language).ok) throw new UsageError(`${flags.dataset}: dialogue ${d.id} has an unknown language "${d.language}"`);
-  } else {
-    const variants = flags.variants ?? ["baseline"];
-    for (const v of variants) loadPromptSet(v);
-    // the chat model is injected; the context carries the dialogue settings
-    const context: DialogueContext = {
-      ...(flags.turns ? { turnsMin: flags.turns[0], turnsMax: flags.turns[1] } : {}),
-    };
-    resolveConfig(context);
-    generate = { langs: languages(flags.lang!), variants, context };
-  }
-
-  const models: BaseChatModel[] = [];
-  const onRetry = new RetryNotices().record; // remote providers: retried calls are told on stderr (throttled)
-  try {
-    let chatModel: BaseChatModel | undefined;
-    if (generate) {
-      chatModel = createChatModel({ provider: flags.provider, model: flags.model, baseUrl: flags["base-url"], threads: flags.threads, seed: flags.seed, onRetry });
-      models.push(chatModel);
-    }
-    let judge: Judge | null = null;
-    if (flags["judge-model"]) {
-      const judgeProvider = flags["judge-provider"] ?? flags.provider;
-      const reuse = chatModel && judgeProvider === flags.provider && flags["judge-model"] === flags.model && !flags["judge-base-url"];
-      const model =
-        reuse && chatModel
-          ? chatModel
-          : createChatModel({ provider: judgeProvider, model: flags["judge-model"], baseUrl: flags["judge-base-url"], threads: flags.threads, seed: flags.seed, temperature: 0, onRetry });
-      if (model !== chatModel) models.push(model);
-      judge = { model, prompts: judgePrompts, label: label(model) };
-    }
-
-    // LangSmith experiments: generation runs only, when configured and not --local. Anything else traces nothing
-    // (LangChain's own env-driven tracer would otherwise send the runs with its default client).
-    const settings = tracingSettings(process.env);
-    if (!settings.enabled && settings.problem) log(`eval: ${settings.problem}; no LangSmith experiments, the report is local`);
-    const useLangSmith = generate !== null && !flags.local && langsmithConfigured();
-    if (!useLangSmith) for (const name of TRACING_FLAGS) if (process.env[name] !== undefined) process.env[name] = "false";
-    const client = useLangSmith && settings.enabled ? new Client({ apiUrl: settings.endpoint, apiKey: settings.apiKey }) : null;
-    if (client) log("LangSmith configured: each variant runs as an experiment (--local to skip)");
-
-    let results: EvalResults;
-    if (generate) {
-      results = await runGenerateEval({
-        ...common,
-        judge,
-        variants: generate.variants,
-        languages: generate.langs,
-        n: flags.n,
-        chatModel: chatModel!,
-        modelLabel: label(chatModel!),
-        context: generate.context,
-        concurrency: flags.concurrency,
-        langsmith: client,
-      });
-    } else {
-      results = await runDatasetEval({
-        ...common,
-        judge,
-        dialogues: dataset!,
-        dataset: { path: flags.dataset!, format: datasetFormat(flags) },
-        variants: flags.variants,
-      });
-    }
-    console.log(summary(results));
-    console.log(`→ ${flags.out}/report.md, report.html, results.json`);
-  } finally {
-    for (const model of models) await disposeChatModel(model);
-  }
-  return 0;
+  // the graph, the judges, LangSmith and the model code take seconds to load: only once the flags are read
+  const { runEvalCommand } = await import("../evals/command.js");
+  return runEvalCommand(flags, argv);
 }
 
 runMain("eval", () => main(process.argv.slice(2)));

@@ -4,51 +4,8 @@
  * finished (rerunning the same command resumes). A user's mistake ends with one line on stderr and exit
  * code 2; a failure of the model, exit code 1.
  */
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import { chatModelSettings, type DialogueContext, judgeModelSettings, resolveConfig } from "../graphs/dialogue/configuration.js";
-import { runMain, UsageError } from "../lib/cli/errors.js";
-import { GRAPH_HELP, type GraphFlags, parseGraphFlags } from "../lib/cli/graph-flags.js";
-import { modelContext } from "../lib/cli/flag-types.js";
-import { resolveLanguage } from "../lib/lang/languages.js";
-import { createChatModel, disposeChatModel, modelLabel } from "../lib/models/factory.js";
-import { RetryNotices } from "../lib/models/retry.js";
-import { loadPromptSet } from "../lib/prompts/loader.js";
-import { loadBuiltinPersonas, loadPersonaFile } from "../lib/records/personas.js";
-import { runBatch, shellCommand } from "../lib/run/batch.js";
-import { planJobs } from "../lib/run/generate.js";
-import { DEFAULT_JACCARD_THRESHOLD } from "../lib/run/near-duplicate.js";
-import { PLANNER_VERSION } from "../lib/run/plan.js";
-import { buildRunConfig, dataHashes } from "../lib/run/run-config.js";
-import { loadSpeechEvents, speechEventIds } from "../lib/speech-events.js";
-import { createTracing, dialogueTraceLabels } from "../lib/tracing/index.js";
-import { formatDialogue } from "./format.js";
-
-/** Everything a user can get wrong, checked before any model loads. */
-function validate(flags: GraphFlags) {
-  const languages = flags.lang.map((tag) => {
-    const resolved = resolveLanguage(tag);
-    if (!resolved.ok) throw new UsageError(resolved.message);
-    return resolved.lang.tag;
-  });
-  const eventId = flags["speech-event"];
-  if (eventId && !speechEventIds(loadSpeechEvents()).includes(eventId)) {
-    throw new UsageError(`unknown speech event "${eventId}" (see the ids in data/speech-events.json)`);
-  }
-  const personas = flags.personas ? loadPersonaFile(flags.personas) : null;
-  loadPromptSet(flags.variant);
-  // exports are made from the journal
-  if (!flags.out && (flags.format !== "jsonl" || flags["accepted-only"])) {
-    throw new UsageError(`--${flags.format !== "jsonl" ? "format" : "accepted-only"} needs --out FILE.jsonl (the journal the export is made from)`);
-  }
-  const context: DialogueContext = {
-    ...modelContext(flags),
-    promptVariant: flags.variant,
-    ...(flags.turns ? { turnsMin: flags.turns[0], turnsMax: flags.turns[1] } : {}),
-  };
-  const jobs = planJobs({ languages, n: flags.n, seed: flags.seed, personas, speechEventId: eventId });
-  return { jobs, context, config: resolveConfig(context), languages, personas, eventId };
-}
+import { runMain } from "../lib/cli/errors.js";
+import { GRAPH_HELP, parseGraphFlags } from "../lib/cli/graph-flags.js";
 
 async function main(argv: string[]): Promise<number> {
   const flags = parseGraphFlags(argv);
@@ -56,66 +13,9 @@ async function main(argv: string[]): Promise<number> {
     console.log(GRAPH_HELP);
     return 0;
   }
-  const { jobs, context, config, languages, personas, eventId } = validate(flags);
-  // models are built before any file is touched, so a bad key / URL / path fails first;
-  // the embedded engine keeps a context sequence per prompt family in flight (speaker A, B, checks) per dialogue
-  const sequences = Math.min(16, Math.max(4, 3 * flags.concurrency));
-  // remote providers: each retried call is told (throttled), so a wait on a 429 or a flaky server is not silence
-  const retries = new RetryNotices();
-  const chatModel = createChatModel({ ...chatModelSettings(config), seed: flags.seed, sequences, onRetry: retries.record });
-  const judgeSettings = judgeModelSettings(config);
-  const judgeModel = judgeSettings ? createChatModel({ ...judgeSettings, seed: flags.seed, sequences, onRetry: retries.record }) : undefined;
-  // tracing: only with LANGSMITH_TRACING=true and a key; one trace per dialogue; flushed within seconds
-  const tracing = createTracing();
-  const traced = { config, ...modelLabel(chatModel) };
-  // the run log that a rerun is checked against (lib/run/run-config.ts)
-  if (flags.out) mkdirSync(dirname(flags.out), { recursive: true });
-  const runConfig = buildRunConfig({
-    seed: flags.seed,
-    settings: config,
-    promptHash: loadPromptSet(config.promptVariant).hash,
-    chatModel,
-    judgeModel,
-    personasSource: flags.personas ?? "built-in",
-    personas: personas ?? loadBuiltinPersonas(),
-    speechEventOverride: eventId,
-    ...dataHashes(),
-    nearDuplicateThreshold: DEFAULT_JACCARD_THRESHOLD,
-    plannerVersion: PLANNER_VERSION,
-  });
-  // --queue: workers write the dialogues, this process enqueues and collects them (lib/fleet)
-  // (imported only then: BullMQ takes a while to load)
-  const fleet = flags.queue
-    ? await (await import("../lib/fleet/coordinator.js")).prepareFleet({ url: flags.queue, out: flags.out, config, runConfig, limits: { rpm: flags.rpm, tpm: flags.tpm } })
-    : undefined;
-  let result: Awaited<ReturnType<typeof runBatch>>;
-  try {
-    result = await runBatch({
-      jobs,
-      languages,
-      context: { ...context, chatModel, ...(judgeModel ? { judgeModel } : {}) },
-      concurrency: flags.concurrency,
-      out: flags.out,
-      runConfig,
-      limits: { rpm: flags.rpm, tpm: flags.tpm },
-      retries,
-      ...(fleet ? { generate: fleet } : {}),
-      price: flags.price ?? null,
-      format: flags.format,
-      acceptedOnly: flags["accepted-only"],
-      ...(tracing.enabled ? { invokeOptions: (job) => tracing.invokeOptions(dialogueTraceLabels(job, traced)) } : {}),
-      print: (record) => (flags.quiet ? formatDialogue(record, { brief: true }) : `${formatDialogue(record)}\n`),
-      command: `npm run graph -- ${shellCommand(argv)}`,
-    });
-  } finally {
-    await disposeChatModel(chatModel);
-    await disposeChatModel(judgeModel);
-    await tracing.flush(); // bounded, never throws
-  }
-  const where = flags.out ? ` → ${flags.out}` : "";
-  const { accepted, rejected } = result.summary.total;
-  console.error(`${accepted + rejected} dialogues: ${accepted} accepted, ${rejected} rejected${where}`);
-  return result.status === "interrupted" ? 130 : 0;
+  // the graph, the language detector's tables and the model code take seconds to load: only once the flags are read
+  const { runGraphCommand } = await import("../lib/cli/graph-command.js");
+  return runGraphCommand(flags, argv);
 }
 
 runMain("polyglot-personachat", () => main(process.argv.slice(2)));

@@ -5,12 +5,10 @@
  * unreachable (within a few seconds), lost for good mid-run (after about 20 s of reconnecting) or a model
  * failure: one line, exit 1.
  */
-import { chatModelSettings, judgeModelSettings, resolveConfig } from "../graphs/dialogue/configuration.js";
 import { runMain } from "../lib/cli/errors.js";
 import { modelContext } from "../lib/cli/flag-types.js";
 import { parseWorkerFlags, WORKER_HELP } from "../lib/cli/worker-flags.js";
 import { parseQueueUrl, workerIdentity } from "../lib/fleet/fleet.js";
-import { runWorker } from "../lib/fleet/worker.js";
 
 async function main(argv: string[]): Promise<number> {
   const flags = parseWorkerFlags(argv);
@@ -18,8 +16,13 @@ async function main(argv: string[]): Promise<number> {
     console.log(WORKER_HELP);
     return 0;
   }
-  const config = resolveConfig(modelContext(flags));
   const target = parseQueueUrl(flags.queue, { blocking: true, maxReconnects: 20 });
+  // the graph, BullMQ and the model code take seconds to load: only once the flags are read
+  const [{ chatModelSettings, judgeModelSettings, resolveConfig }, { runWorker }] = await Promise.all([
+    import("../graphs/dialogue/configuration.js"),
+    import("../lib/fleet/worker.js"),
+  ]);
+  const config = resolveConfig(modelContext(flags));
   const stop = new AbortController();
   let signals = 0;
   const onSignal = () => {

@@ -1,3 +1,5 @@
+import { loadProviders, PROVIDERS } from "../../lib/models/factory.js";
+
 /**
  * The dialogue graph as LangGraph's dev server (`npm run studio`, langgraph.json) loads it.
  *
@@ -24,5 +26,8 @@ export function withoutServerPreload(execArgv: readonly string[]): string[] {
 }
 
 process.execArgv = withoutServerPreload(process.execArgv);
+
+// Studio picks the provider per run (the context's provider field): every provider's SDK is loaded up front
+await loadProviders(...PROVIDERS);
 
 export { graph } from "./graph.js";

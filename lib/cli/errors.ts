@@ -1,5 +1,5 @@
 import { PersonaFileError } from "../records/personas.js";
-import { ModelConfigError } from "../models/factory.js";
+import { ModelConfigError } from "../models/errors.js";
 import { PromptError } from "../prompts/loader.js";
 import { RecordFileError } from "../run/record-file.js";
 

@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { z } from "zod";
 import type { DialogueContext } from "../../graphs/dialogue/configuration.js";
-import { PROVIDERS, type ProviderName } from "../models/factory.js";
+import { PROVIDERS, type ProviderName } from "../models/errors.js";
 import { UsageError } from "./errors.js";
 
 /** zod types of the flags several commands share (graph, eval, worker), with their one-line messages. */

@@ -24,6 +24,17 @@ function usageError(argv: string[]): string {
   throw new Error("expected a UsageError");
 }
 
+describe("--lang", () => {
+  it("resolves each code to its canonical tag", () => {
+    expect(parseGraphFlags(["--lang", "es, pt-br,zh-hans"])?.lang).toEqual(["es", "pt-BR", "zh-Hans"]);
+  });
+  it("refuses an unknown code, or none, with one line", () => {
+    expect(usageError(["--lang", "es,zz-bad"])).toMatch(/^unknown language code "zz-bad" \(/);
+    expect(usageError(["--lang", " , "])).toBe("--lang needs at least one language code");
+    expect(usageError(["--n", "2"])).toBe("--lang is required (for example --lang es)");
+  });
+});
+
 describe("provider flags", () => {
   it("default to the embedded engine", () => {
     expect(parseGraphFlags(["--lang", "es"])).toMatchObject({ provider: "llama-cpp" });

@@ -16,7 +16,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { type Job, UnrecoverableError, Worker } from "bullmq";
 import { runDialogue } from "../../graphs/dialogue/graph.js";
-import { createChatModel, disposeChatModel, type ModelSettings } from "../models/factory.js";
+import { createChatModel, disposeChatModel, loadProviders, type ModelSettings } from "../models/factory.js";
 import { RetryNotices } from "../models/retry.js";
 import { loadPromptSet } from "../prompts/loader.js";
 import { limitChatModel } from "../run/rate-limit.js";
@@ -42,6 +42,7 @@ const noop = () => undefined;
 
 export async function runWorker(options: WorkerOptions, signal: AbortSignal): Promise<number> {
   const sequences = Math.min(16, Math.max(4, 3 * options.concurrency));
+  await loadProviders(options.chat.provider, options.judge?.provider);
   // remote providers: retried calls go to the worker's log (throttled)
   const retries = new RetryNotices();
   retries.showWith(options.log);

@@ -10,6 +10,8 @@
 
 export type ProviderName = "llama-cpp" | "openai" | "anthropic" | "ollama";
 
+export const PROVIDERS = ["llama-cpp", "openai", "anthropic", "ollama"] as const satisfies readonly ProviderName[];
+
 /** A user-facing configuration problem (model file missing, bad key, unknown model, unreachable server, …). */
 export class ModelConfigError extends Error {
   override name = "ModelConfigError";

@@ -1,7 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { chatModelSettings, judgeModelSettings, resolveConfig } from "../../graphs/dialogue/configuration.js";
 import { AnthropicChat, OllamaChat, OpenAICompatibleChat, resolveEndpoint } from "./remote.js";
-import { createChatModel, getChatModel, ModelConfigError, modelLabel } from "./factory.js";
+import { createChatModel, getChatModel, loadProviders, ModelConfigError, modelLabel } from "./factory.js";
 import { ChatLlamaCppEngine } from "./llama-cpp.js";
 
 function configError(run: () => unknown): string {
@@ -14,7 +14,18 @@ function configError(run: () => unknown): string {
   throw new Error("expected a ModelConfigError");
 }
 
+beforeAll(() => loadProviders("openai"));
+
 describe("createChatModel", () => {
+  it("asks for the remote SDKs to be loaded first, and loads nothing for the embedded engine", async () => {
+    vi.resetModules();
+    const fresh = await import("./factory.js");
+    await fresh.loadProviders("llama-cpp", undefined);
+    expect(() => fresh.createChatModel({ provider: "ollama", model: "m" }, {})).toThrow(/await loadProviders\("ollama"\) first/);
+    await fresh.loadProviders("llama-cpp", "ollama");
+    expect(fresh.modelLabel(fresh.createChatModel({ provider: "ollama", model: "m" }, {}))).toEqual({ provider: "ollama", model: "m" });
+  });
+
   it("builds each provider's model, labelled for the record's provenance", () => {
     const env = { OPENAI_API_KEY: "k", ANTHROPIC_API_KEY: "k" };
     const openai = createChatModel({ provider: "openai", model: "gpt-x", baseUrl: "http://127.0.0.1:8000/v1" }, env);

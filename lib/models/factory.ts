@@ -2,7 +2,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { resolveModelPath } from "./default-model.js";
 import { ModelConfigError, type ProviderName } from "./errors.js";
 import { ChatLlamaCppEngine } from "./llama-cpp.js";
-import { createRemoteChatModel } from "./remote.js";
+import type * as RemoteModule from "./remote.js";
 import type { RetryOptions } from "./retry.js";
 import { defaultThreads } from "./threads.js";
 
@@ -13,9 +13,8 @@ import { defaultThreads } from "./threads.js";
  */
 
 export { ModelConfigError } from "./errors.js";
-export type { ProviderName } from "./errors.js";
+export { PROVIDERS, type ProviderName } from "./errors.js";
 
-export const PROVIDERS = ["llama-cpp", "openai", "anthropic", "ollama"] as const satisfies readonly ProviderName[];
 
 export interface ModelSettings {
   provider: ProviderName;
@@ -36,9 +35,21 @@ export interface ModelSettings {
   onRetry?: RetryOptions["onRetry"];
 }
 
+let remote: typeof RemoteModule | undefined;
+
+/**
+ * Loads what a provider needs before its models are built: the remote providers' SDKs (@langchain/openai,
+ * anthropic and ollama together take over a second to import), which the embedded engine never needs.
+ * node-llama-cpp itself loads later still, with the first model file (ChatLlamaCppEngine).
+ */
+export async function loadProviders(...providers: (ProviderName | undefined)[]): Promise<void> {
+  if (providers.some((provider) => provider !== undefined && provider !== "llama-cpp")) remote ??= await import("./remote.js");
+}
+
 export function createChatModel(settings: ModelSettings, env: NodeJS.ProcessEnv = process.env): BaseChatModel {
   if (settings.provider !== "llama-cpp") {
-    return createRemoteChatModel(
+    if (!remote) throw new Error(`createChatModel: await loadProviders("${settings.provider}") first (bug)`);
+    return remote.createRemoteChatModel(
       {
         provider: settings.provider,
         model: settings.model ?? "",

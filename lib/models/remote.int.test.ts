@@ -1,8 +1,8 @@
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ModelCallError, ModelConfigError } from "./errors.js";
-import { createChatModel, modelLabel } from "./factory.js";
+import { createChatModel, loadProviders, modelLabel } from "./factory.js";
 import { invokeStructured } from "./structured.js";
 import { type FakeScript, type FakeServer, startFakeLlmServer, type WireFormat } from "./testing/fake-llm-server.js";
 import { freePort } from "../testing/ports.js";
@@ -15,6 +15,8 @@ const messages = [new SystemMessage("Eres Lucía."), new HumanMessage("¡Hola!")
 const GOOD = JSON.stringify({ utterance: "¡Hola! ¿Qué tal?", ends_conversation: false });
 const env = { OPENAI_API_KEY: "sk-test", ANTHROPIC_API_KEY: "sk-ant-test" } as NodeJS.ProcessEnv;
 const fast = { maxAttempts: 4 };
+
+beforeAll(() => loadProviders("openai", "anthropic", "ollama"));
 
 let servers: FakeServer[] = [];
 afterEach(async () => {

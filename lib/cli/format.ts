@@ -1,4 +1,4 @@
-import type { DialogueRecord } from "../lib/records/schema.js";
+import type { DialogueRecord } from "../records/schema.js";
 
 /** A record as a person reads it in a terminal; `brief` gives one line. */
 export function formatDialogue(record: DialogueRecord, options: { brief?: boolean } = {}): string {
