@@ -15,7 +15,6 @@ import { defaultThreads } from "./threads.js";
 export { ModelConfigError } from "./errors.js";
 export { PROVIDERS, type ProviderName } from "./errors.js";
 
-
 export interface ModelSettings {
   provider: ProviderName;
   /** llama-cpp: a path to a .gguf file (empty: the default model in the cache); others: the model's name */
