@@ -20,14 +20,6 @@ import { runDatasetEval, runGenerateEval } from "./run.js";
 import type { EvalResults } from "./report.js";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 
-function languages(tags: readonly string[]): string[] {
-  return tags.map((tag) => {
-    const resolved = resolveLanguage(tag);
-    if (!resolved.ok) throw new UsageError(resolved.message);
-    return resolved.lang.tag;
-  });
-}
-
 function checkOut(out: string): void {
   if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out ${out} exists and is not a folder`);
 }
@@ -61,7 +53,7 @@ export async function runEvalCommand(flags: EvalFlags, argv: readonly string[]):
   let dataset: ReturnType<typeof loadDataset> | null = null;
   if (flags.dataset) {
     const format = datasetFormat(flags);
-    const lang = flags.lang ? languages(flags.lang)[0] : undefined;
+    const lang = flags.lang?.[0]; // resolved by the flags' schema
     dataset = loadDataset(flags.dataset, format, lang);
     if (dataset.length === 0) throw new UsageError(`${flags.dataset} holds no dialogue`);
     for (const d of dataset) if (!resolveLanguage(d.language).ok) throw new UsageError(`${flags.dataset}: dialogue ${d.id} has an unknown language "${d.language}"`);
@@ -73,7 +65,7 @@ export async function runEvalCommand(flags: EvalFlags, argv: readonly string[]):
       ...(flags.turns ? { turnsMin: flags.turns[0], turnsMax: flags.turns[1] } : {}),
     };
     resolveConfig(context);
-    generate = { langs: languages(flags.lang!), variants, context };
+    generate = { langs: flags.lang!, variants, context };
   }
 
   const models: BaseChatModel[] = [];

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { UsageError } from "../lib/cli/errors.js";
 import { PROVIDERS } from "../lib/models/errors.js";
 import { DEFAULT_RESAMPLES } from "./stats.js";
-import { parseFlagValues, priceFlag, providerFlag, seedFlag, turnsFlag, wholeNumber } from "../lib/cli/flag-types.js";
+import { languageCodesFlag, parseFlagValues, priceFlag, providerFlag, seedFlag, turnsFlag, wholeNumber } from "../lib/cli/flag-types.js";
 
 /** The flags of `npm run eval`: one table for the parser, one zod schema for their values. */
 
@@ -50,7 +50,7 @@ const list = (flag: string) =>
 export const EvalFlagsSchema = z
   .object({
     variants: list("--variants").optional(),
-    lang: list("--lang").optional(),
+    lang: languageCodesFlag().optional(),
     n: wholeNumber("--n", 1, 100000).default("20"),
     out: z.string({ required_error: "--out DIR is required" }).min(1, "--out DIR is required"),
     seed: seedFlag,

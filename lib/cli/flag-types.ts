@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { z } from "zod";
 import type { DialogueContext } from "../../graphs/dialogue/configuration.js";
+import { resolveLanguage } from "../lang/languages.js";
 import { PROVIDERS, type ProviderName } from "../models/errors.js";
 import { UsageError } from "./errors.js";
 
@@ -103,6 +104,26 @@ export function modelContext(flags: ModelFlags): DialogueContext {
     ...(flags["request-timeout"] !== undefined ? { requestTimeoutSeconds: flags["request-timeout"] } : {}),
     ...(flags["max-attempts"] !== undefined ? { maxAttempts: flags["max-attempts"] } : {}),
   };
+}
+
+/**
+ * --lang CODES: comma-separated BCP-47 codes, each resolved to its canonical tag (pt-br → pt-BR) or refused with
+ * the resolver's one line; the same language twice is refused too.
+ */
+export function languageCodesFlag(requiredError?: string) {
+  return z
+    .string(requiredError ? { required_error: requiredError } : {})
+    .transform((s) => s.split(",").map((tag) => tag.trim()).filter(Boolean))
+    .refine((tags) => tags.length > 0, "--lang needs at least one language code")
+    .transform((tags, ctx) =>
+      tags.map((tag) => {
+        const resolved = resolveLanguage(tag);
+        if (resolved.ok) return resolved.lang.tag;
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: resolved.message });
+        return z.NEVER;
+      }),
+    )
+    .refine((tags) => new Set(tags).size === tags.length, "--lang lists a language twice");
 }
 
 /** The values of argv under a parseArgs table (no positionals); a mistake becomes a one-line UsageError. */

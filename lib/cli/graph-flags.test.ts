@@ -31,6 +31,7 @@ describe("--lang", () => {
   it("refuses an unknown code, or none, with one line", () => {
     expect(usageError(["--lang", "es,zz-bad"])).toMatch(/^unknown language code "zz-bad" \(/);
     expect(usageError(["--lang", " , "])).toBe("--lang needs at least one language code");
+    expect(usageError(["--lang", "es,fr,ES"])).toBe("--lang lists a language twice");
     expect(usageError(["--n", "2"])).toBe("--lang is required (for example --lang es)");
   });
 });

@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { resolveLanguage } from "../lang/languages.js";
 import { UsageError } from "./errors.js";
-import { MODEL_FLAG_OPTIONS, modelFlagTypes, parseFlagValues, priceFlag, seedFlag, turnsFlag, wholeNumber } from "./flag-types.js";
+import { languageCodesFlag, MODEL_FLAG_OPTIONS, modelFlagTypes, parseFlagValues, priceFlag, seedFlag, turnsFlag, wholeNumber } from "./flag-types.js";
 
 /** The flags of `npm run graph`: one table for the parser, one zod schema for their values. */
 
@@ -53,19 +52,7 @@ Tracing (optional): LANGSMITH_TRACING=true and LANGSMITH_API_KEY send one LangSm
   An unreachable endpoint or a bad key costs one warning line, never a result.`;
 
 export const GraphFlagsSchema = z.object({
-  lang: z
-    .string({ required_error: "--lang is required (for example --lang es)" })
-    .transform((s) => s.split(",").map((tag) => tag.trim()).filter(Boolean))
-    .refine((tags) => tags.length > 0, "--lang needs at least one language code")
-    // each code resolved to its canonical tag (pt-br → pt-BR), or refused with the resolver's message
-    .transform((tags, ctx) =>
-      tags.map((tag) => {
-        const resolved = resolveLanguage(tag);
-        if (resolved.ok) return resolved.lang.tag;
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: resolved.message });
-        return z.NEVER;
-      }),
-    ),
+  lang: languageCodesFlag("--lang is required (for example --lang es)"),
   n: wholeNumber("--n", 1).default("1"),
   out: z
     .string()
