@@ -4,9 +4,10 @@
  * killed with SIGKILL mid-run: BullMQ's stalled-job check hands its jobs to the other (locks of 3 s here), and
  * the coordinator still ends with exactly 20 unique records; rerunning it enqueues and adds nothing. The
  * coordinator stopped with Ctrl-C: exit 130 and the resume command, the workers finish the queue meanwhile, and
- * the same command collects the rest, each record once. Redis dying mid-run: the coordinator and the worker each
- * stop with one line, the records collected stay, and with Redis back (empty) the same commands finish the run,
- * each record once. Redis unreachable: one line, exit 1, within seconds, no file written. Skipped (with the
+ * the same command collects the rest, each record once. Redis restarted mid-run (empty): coordinator and worker
+ * ride it out and the run ends with each record once. Redis gone for good: after about 20 s the coordinator and
+ * the worker each stop with one line, the records collected stay, and with Redis back the same commands finish
+ * the run, each record once. Redis unreachable: one line, exit 1, within seconds, no file written. Skipped (with the
  * reason) without redis-server.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -141,7 +142,40 @@ describe.skipIf(!hasRedis)("fleet (real redis-server, worker processes, tiny GGU
     expect(new Set(ids).size).toBe(6);
   });
 
-  it("Redis dying mid-run: coordinator and worker stop with one line each, nothing collected is lost; with Redis back the same commands finish the run", async () => {
+  it("Redis restarted mid-run, empty: coordinator and worker ride it out, and the run ends with each record once", async () => {
+    const own = await startLocalRedis(dir);
+    const url = `redis://127.0.0.1:${own.port}`;
+    const out = join(dir, "redis-restart.jsonl");
+    let restarted: LocalRedis | undefined;
+    const scripted = start("scripts/worker.ts", ["--queue", url, "--scripted-latency", "100", "--concurrency", "2", "--name", "scripted"], dir);
+    workers.push(scripted);
+    let coordinatorRun: ScriptRun | undefined;
+    try {
+      await until("the worker to be ready", () => /taking jobs/.test(scripted.output()), 60_000);
+      coordinatorRun = start("scripts/graph.ts", ["--lang", "es", "--n", "8", "--queue", url, "--model", tinyModel, "--threads", "1", "--out", out, "--quiet"], dir);
+      await until("two records", () => completeLines(out).length >= 2, 120_000);
+      own.stop();
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      restarted = await startLocalRedis(dir, own.port);
+
+      const coordinator = await coordinatorRun.done;
+      expect(coordinator.code, coordinator.stderr).toBe(0);
+      expect(coordinator.stderr).toMatch(/lost the connection to Redis at 127\.0\.0\.1:\d+ \(it stopped answering\); trying again for up to 20 s/);
+      expect(coordinator.stderr).toMatch(/Redis at 127\.0\.0\.1:\d+ is back after \d+ s/);
+      const ids = completeLines(out).map((line) => DialogueRecordSchema.parse(JSON.parse(line)).id);
+      expect(ids).toHaveLength(8);
+      expect(new Set(ids).size).toBe(8);
+      // the worker reconnected and is still serving
+      expect(scripted.child.exitCode).toBeNull();
+    } finally {
+      kill(coordinatorRun);
+      kill(scripted);
+      own.stop();
+      restarted?.stop();
+    }
+  });
+
+  it("Redis gone for good: after about 20 s coordinator and worker stop with one line each, nothing collected is lost; with Redis back the same commands finish the run", async () => {
     const own = await startLocalRedis(dir);
     const url = `redis://127.0.0.1:${own.port}`;
     const out = join(dir, "redis-dies.jsonl");
@@ -159,13 +193,14 @@ describe.skipIf(!hasRedis)("fleet (real redis-server, worker processes, tiny GGU
 
       const coordinator = await coordinatorRun.done;
       expect(coordinator.code, coordinator.stderr).toBe(1);
+      expect(coordinator.stderr).toMatch(/trying again for up to 20 s/);
       const lastLine = coordinator.stderr.trim().split("\n").at(-1)!;
       expect(lastLine).toMatch(/^polyglot-personachat: lost the connection to Redis at 127\.0\.0\.1:\d+ \(it stopped answering\); \d+ dialogues are in .*resume with the same command: npm run graph -- /);
       const collected = completeLines(out).map((line) => DialogueRecordSchema.parse(JSON.parse(line)).id);
       expect(collected.length).toBeGreaterThanOrEqual(2);
       expect(collected.length).toBeLessThan(8);
 
-      // the worker gives up once its reconnection attempts are spent (about 20 s), with one line
+      // the worker too gives up after about 20 s, with one line
       const worker = await first.done;
       expect(worker.code, worker.stderr).toBe(1);
       expect(worker.stderr.trim().split("\n").at(-1)).toMatch(/^polyglot-personachat worker: lost the connection to Redis at 127\.0\.0\.1:\d+ and could not reconnect; stopping/);

@@ -7,6 +7,7 @@
  *
  * Collection polls the outstanding jobs (getJob in chunks) every `pollMs`: simple, survives a coordinator
  * restart without any event replay, and costs one round trip per chunk of 200 outstanding jobs.
+ * Redis lost mid-collection: the coordinator reopens the queue for up to `redisGraceMs`, then stops with one line.
  */
 import { type Job, Queue } from "bullmq";
 import type { DialogueConfig } from "../../graphs/dialogue/configuration.js";
@@ -18,6 +19,7 @@ import type { Progress } from "../run/progress.js";
 import { contentHash, type RunConfig } from "../run/run-config.js";
 import {
   FleetConfigError,
+  FleetError,
   type FleetJobData,
   type FleetJobResult,
   type GenerationSettings,
@@ -38,6 +40,8 @@ export interface CoordinatorOptions {
   /** attempts per job (a worker's model failure is retried on any worker with backoff) */
   attempts?: number;
   pollMs?: number;
+  /** how long collection waits for a lost Redis to come back before it stops (default 20 s, as a worker) */
+  redisGraceMs?: number;
 }
 
 const CHUNK = 200;
@@ -108,7 +112,8 @@ export function fleetGenerator(options: CoordinatorOptions) {
     const { target } = options;
     const attempts = options.attempts ?? 3;
     const pollMs = options.pollMs ?? 500;
-    const queue = await openQueue(target, attempts);
+    const redisGraceMs = options.redisGraceMs ?? 20_000;
+    let queue = await openQueue(target, attempts);
     const stats = new WorkerStats();
     const sessionStart = Date.now();
     const written: DialogueRecord[] = [];
@@ -157,7 +162,7 @@ export function fleetGenerator(options: CoordinatorOptions) {
 
       const stopped = () => run.signal?.aborted || run.abortSignal?.aborted;
       let failure: DialogueFailedError | undefined;
-      while (outstanding.size > 0 && !stopped() && !failure) {
+      const collectOnce = async () => {
         const ids = [...outstanding.keys()];
         for (let i = 0; i < ids.length && !stopped() && !failure; i += CHUNK) {
           const chunk = ids.slice(i, i + CHUNK);
@@ -184,6 +189,26 @@ export function fleetGenerator(options: CoordinatorOptions) {
           const counts = await queue.getJobCounts("active");
           progress.inFlight = counts.active ?? 0;
           if (stats.size) progress.note = `workers: ${stats.line()}`;
+        }
+      };
+      // Redis lost mid-run: reconnect for up to redisGraceMs (a restart, a network blip), then stop with one line.
+      // Back empty, it is refilled: an outstanding job Redis no longer holds is enqueued again (collectOnce).
+      let lostSince: number | undefined;
+      while (outstanding.size > 0 && !stopped() && !failure) {
+        try {
+          await collectOnce();
+          if (lostSince !== undefined) progress?.message(`Redis at ${target.where} is back after ${((Date.now() - lostSince) / 1000).toFixed(0)} s`);
+          lostSince = undefined;
+        } catch (error) {
+          const lost = lostRedis(error, target) ?? (error instanceof FleetError ? error : undefined);
+          if (!lost) throw error;
+          if (lostSince === undefined) progress?.message(`${lost.message}; trying again for up to ${redisGraceMs / 1000} s`);
+          lostSince ??= Date.now();
+          if (Date.now() - lostSince >= redisGraceMs) throw lost;
+          await queue.close().catch(() => undefined);
+          await pause(1000, run.signal);
+          queue = await openQueue(target, attempts).catch(() => queue); // still down: the next round says so
+          continue;
         }
         if (outstanding.size > 0 && !failure) await pause(pollMs, run.signal);
       }
