@@ -1,8 +1,7 @@
 import { z } from "zod";
-import { UsageError } from "../lib/cli/errors.js";
 import { PROVIDERS } from "../lib/models/errors.js";
 import { DEFAULT_RESAMPLES } from "./stats.js";
-import { languageCodesFlag, parseFlagValues, priceFlag, providerFlag, seedFlag, turnsFlag, wholeNumber } from "../lib/cli/flag-types.js";
+import { languageCodesFlag, parseCommandFlags, priceFlag, providerFlag, seedFlag, turnsFlag, wholeNumber } from "../lib/cli/flag-types.js";
 
 /** The flags of `npm run eval`: one table for the parser, one zod schema for their values. */
 
@@ -114,12 +113,7 @@ const OPTIONS = {
 
 /** The parsed flags, or null for --help. Throws UsageError with one line. */
 export function parseEvalFlags(argv: string[]): EvalFlags | null {
-  const values = parseFlagValues(argv, OPTIONS);
-  if (values.help) return null;
-  const { help: _help, ...rest } = values;
-  const parsed = EvalFlagsSchema.safeParse(rest);
-  if (!parsed.success) throw new UsageError(parsed.error.issues[0]!.message);
-  return parsed.data;
+  return parseCommandFlags(argv, OPTIONS, EvalFlagsSchema);
 }
 
 /** The dataset format: the flag, else the file's extension. */

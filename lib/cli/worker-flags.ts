@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { UsageError } from "./errors.js";
-import { MODEL_FLAG_OPTIONS, modelFlagTypes, parseFlagValues, secondsFlag, wholeNumber } from "./flag-types.js";
+import { MODEL_FLAG_OPTIONS, modelFlagTypes, parseCommandFlags, secondsFlag, wholeNumber } from "./flag-types.js";
 
 /** The flags of `npm run worker`: one table for the parser, one zod schema for their values. */
 
@@ -52,10 +51,5 @@ const OPTIONS = {
 
 /** The parsed flags, or null when the user asked for --help. Throws UsageError with one line. */
 export function parseWorkerFlags(argv: string[]): WorkerFlags | null {
-  const values = parseFlagValues(argv, OPTIONS);
-  if (values.help) return null;
-  const { help: _help, ...rest } = values;
-  const parsed = WorkerFlagsSchema.safeParse(rest);
-  if (!parsed.success) throw new UsageError(parsed.error.issues[0]!.message);
-  return parsed.data;
+  return parseCommandFlags(argv, OPTIONS, WorkerFlagsSchema);
 }
