@@ -1,43 +1,19 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeTinyGguf } from "../lib/models/tiny-gguf.js";
 import { type DialogueRecord, DialogueRecordSchema } from "../lib/records/schema.js";
-import { freePort } from "../lib/testing/ports.js";
+import { type StudioServer, startStudio } from "../lib/testing/studio-server.js";
 
 // `npm run studio` for real: the pinned `langgraphjs dev` on a free port, offline, in its own process group.
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const tsx = join(root, "node_modules", ".bin", "tsx");
-const tinyModel = join(mkdtempSync(join(tmpdir(), "studio-int-")), "tiny.gguf");
-
-/** A free port other than 2024, the dev server's default (which may be taken here). */
-async function studioPort(): Promise<number> {
-  const port = await freePort();
-  return port === 2024 ? studioPort() : port;
-}
-
-/** The parent's env without anything LangSmith / LangChain. */
-function cleanEnv(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !/^(LANGSMITH_|LANGCHAIN_)/.test(e[0])));
-}
-
-const groupAlive = (pid: number) => {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+const tinyDir = mkdtempSync(join(tmpdir(), "studio-int-"));
+const tinyModel = join(tinyDir, "tiny.gguf");
 
 describe("npm run studio (langgraphjs dev, offline)", () => {
-  let child: ChildProcess;
+  let studio: StudioServer;
   let base: string;
-  let output = "";
   let assistantId: string;
 
   async function api<T>(path: string, init?: RequestInit, timeoutMs = 30_000): Promise<T> {
@@ -48,32 +24,17 @@ describe("npm run studio (langgraphjs dev, offline)", () => {
 
   beforeAll(async () => {
     await writeTinyGguf(tinyModel);
-    const port = await studioPort();
-    base = `http://127.0.0.1:${port}`;
-    child = spawn(tsx, ["scripts/studio.ts", "--port", String(port)], { cwd: root, env: cleanEnv(), detached: true, stdio: ["ignore", "pipe", "pipe"] });
-    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const until = Date.now() + 90_000;
-    for (;;) {
-      const ok = await fetch(`${base}/ok`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false);
-      if (ok) break;
-      if (child.exitCode !== null || Date.now() > until) throw new Error(`the dev server did not come up on ${base}:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    // the operator allows the folder of the tiny model (lib/security/caller-policy.ts)
+    studio = await startStudio({ POLYGLOT_ALLOWED_MODELS: tinyDir });
+    base = studio.base;
   }, 120_000);
 
   afterAll(async () => {
-    if (!child?.pid) return;
-    // the whole group: studio.ts, the CLI, its tsx watcher and the server
-    if (groupAlive(child.pid)) process.kill(-child.pid, "SIGTERM");
-    const until = Date.now() + 10_000;
-    while (groupAlive(child.pid) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 100));
-    if (groupAlive(child.pid)) process.kill(-child.pid, "SIGKILL");
-    expect(groupAlive(child.pid)).toBe(false);
+    if (studio) expect(await studio.stop()).toBe(true);
   }, 20_000);
 
   it("says how to open it in LangGraph Studio", () => {
-    expect(output).toContain(`https://smith.langchain.com/studio/?baseUrl=${base}`);
+    expect(studio.output()).toContain(`https://smith.langchain.com/studio/?baseUrl=${base}`);
   });
 
   it("lists the graph \"dialogue\", with its nodes", async () => {
@@ -120,6 +81,6 @@ describe("npm run studio (langgraphjs dev, offline)", () => {
     expect(record).toMatchObject({ id: "fr-3-00000", language: "fr", speech_event: { id: "making_plans" } });
     expect(record.provenance).toMatchObject({ provider: "llama-cpp", model: "tiny.gguf" });
     // the engine loaded its prebuilt binary in the server (graphs/dialogue/studio.ts), no compiling
-    expect(output).not.toMatch(/building from source/);
+    expect(studio.output()).not.toMatch(/building from source/);
   }, 180_000);
 });
