@@ -15,6 +15,7 @@ import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import type { ChatResult } from "@langchain/core/outputs";
 import { ChatOllama, type ChatOllamaCallOptions } from "@langchain/ollama";
 import { ChatOpenAICompletions, type ChatOpenAICompletionsCallOptions, type OpenAIClient } from "@langchain/openai";
+import { redactUrlCredentials } from "../security/redact.js";
 import { type Endpoint, ModelConfigError } from "./errors.js";
 import { DEFAULT_RETRY_POLICY, type RetryOptions, type RetryPolicy, withRetries } from "./retry.js";
 import type { JsonSchemaResponseFormat } from "./structured.js";
@@ -57,9 +58,15 @@ export function resolveEndpoint(settings: Pick<RemoteSettings, "provider" | "mod
   try {
     url = new URL(raw);
   } catch {
-    throw new ModelConfigError(`--base-url must be an http(s) URL, got "${raw}"`);
+    throw new ModelConfigError(`--base-url must be an http(s) URL, got "${redactUrlCredentials(raw)}"`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new ModelConfigError(`--base-url must be an http(s) URL, got "${raw}"`);
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new ModelConfigError(`--base-url must be an http(s) URL, got "${redactUrlCredentials(raw)}"`);
+  // fetch refuses URLs with credentials; a key goes in the provider's variable (OPENAI_API_KEY, …), never in a URL
+  if (url.username || url.password) {
+    throw new ModelConfigError(
+      `--base-url ${redactUrlCredentials(raw)}: credentials in the URL are not sent (and would end up in logs); put the key in ${defaults.keyEnv ?? "the server's configuration"} instead`,
+    );
+  }
   return {
     provider: settings.provider,
     baseUrl: raw.replace(/\/+$/, ""),
