@@ -2,6 +2,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FakeServer } from "../lib/models/testing/fake-llm-server.js";
+import { startSpanishLlmServer } from "../lib/models/testing/spanish-script.js";
 import { writeTinyGguf } from "../lib/models/tiny-gguf.js";
 import { type DialogueRecord, DialogueRecordSchema } from "../lib/records/schema.js";
 import { type StudioServer, startStudio } from "../lib/testing/studio-server.js";
@@ -15,6 +17,7 @@ describe("npm run studio (langgraphjs dev, offline)", () => {
   let studio: StudioServer;
   let base: string;
   let assistantId: string;
+  let llm: FakeServer;
 
   async function api<T>(path: string, init?: RequestInit, timeoutMs = 30_000): Promise<T> {
     const response = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(timeoutMs) });
@@ -24,12 +27,15 @@ describe("npm run studio (langgraphjs dev, offline)", () => {
 
   beforeAll(async () => {
     await writeTinyGguf(tinyModel);
-    // the operator allows the folder of the tiny model (lib/security/caller-policy.ts)
-    studio = await startStudio({ POLYGLOT_ALLOWED_MODELS: tinyDir });
+    // a local OpenAI-compatible stand-in that answers every structured call with valid Spanish JSON
+    llm = await startSpanishLlmServer();
+    // the operator allows the folder of the tiny model and the stand-in (lib/security/caller-policy.ts)
+    studio = await startStudio({ POLYGLOT_ALLOWED_MODELS: tinyDir, POLYGLOT_ALLOWED_BASE_URLS: llm.baseUrl, OPENAI_API_KEY: "sk-test" });
     base = studio.base;
   }, 120_000);
 
   afterAll(async () => {
+    await llm?.close();
     if (studio) expect(await studio.stop()).toBe(true);
   }, 20_000);
 
@@ -83,4 +89,27 @@ describe("npm run studio (langgraphjs dev, offline)", () => {
     // the engine loaded its prebuilt binary in the server (graphs/dialogue/studio.ts), no compiling
     expect(studio.output()).not.toMatch(/building from source/);
   }, 180_000);
+
+  it("runs a whole default-length dialogue (14 turns) on a thread, as Studio does, to an accepted record", async () => {
+    const json = { "content-type": "application/json" };
+    const thread = await api<{ thread_id: string }>("/threads", { method: "POST", headers: json, body: JSON.stringify({}) });
+    const state = await api<{ record?: DialogueRecord | null; turns?: unknown[] }>(`/threads/${thread.thread_id}/runs/wait`, {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({
+        assistant_id: "dialogue",
+        input: { language: "es", seed: 1, speechEventId: "catching_up" },
+        context: { provider: "openai", baseUrl: llm.baseUrl, model: "m", turnsMin: 14, turnsMax: 14 },
+      }),
+    }, 240_000);
+    expect(JSON.stringify(state)).not.toMatch(/GraphRecursionError|Recursion limit/);
+    const record = DialogueRecordSchema.parse(state.record);
+    expect(record.rejection_reasons).toEqual([]);
+    expect(record.status).toBe("accepted");
+    expect(record.turns).toHaveLength(14);
+    expect(record.provenance).toMatchObject({ provider: "openai", model: "m" });
+    // the thread keeps the final state: what Studio shows after the run
+    const saved = await api<{ values: { record?: DialogueRecord | null } }>(`/threads/${thread.thread_id}/state`);
+    expect(DialogueRecordSchema.parse(saved.values.record).id).toBe(record.id);
+  }, 300_000);
 });

@@ -90,6 +90,20 @@ function requestedSchema(options: { response_format?: unknown }): { name: string
   return { name: format.json_schema.name, schema };
 }
 
+/**
+ * The call option of a per-call output budget (`model.withConfig({ maxTokens })`, as the whole-dialogue path asks for
+ * a longer answer than a turn), the same option the embedded engine takes. The providers' own classes read their
+ * output limit only from the constructor; each subclass below puts a call's budget in its request instead.
+ */
+export interface OutputBudgetCallOption {
+  maxTokens?: number;
+}
+
+function callBudget(options: unknown): number | undefined {
+  const maxTokens = (options as OutputBudgetCallOption | undefined)?.maxTokens;
+  return typeof maxTokens === "number" && Number.isInteger(maxTokens) && maxTokens > 0 ? maxTokens : undefined;
+}
+
 interface Resilience {
   endpoint: Endpoint;
   policy: RetryPolicy;
@@ -107,7 +121,7 @@ function retryOptions(resilience: Resilience, signal: AbortSignal | undefined): 
 
 // ── OpenAI-compatible ─────────────────────────────────────────────────────────────────────────────────────────────
 
-interface OpenAICompatibleCallOptions extends ChatOpenAICompletionsCallOptions {}
+interface OpenAICompatibleCallOptions extends ChatOpenAICompletionsCallOptions, OutputBudgetCallOption {}
 
 /**
  * The Chat Completions client of @langchain/openai (never the Responses API, which OpenAI-compatible servers lack),
@@ -137,6 +151,15 @@ export class OpenAICompatibleChat extends ChatOpenAICompletions<OpenAICompatible
     return this.client.chat.completions.create(request, clientOptions) as unknown as Promise<never>;
   }
 
+  override invocationParams(options?: this["ParsedCallOptions"], extra?: { streaming?: boolean }) {
+    const params = super.invocationParams(options, extra);
+    const budget = callBudget(options);
+    if (budget === undefined) return params;
+    return params.max_completion_tokens !== undefined && params.max_completion_tokens !== null
+      ? { ...params, max_completion_tokens: budget }
+      : { ...params, max_tokens: budget };
+  }
+
   override async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"], runManager?: CallbackManagerForLLMRun): Promise<ChatResult> {
     const schema = requestedSchema(options);
     const callOptions = schema
@@ -148,7 +171,7 @@ export class OpenAICompatibleChat extends ChatOpenAICompletions<OpenAICompatible
 
 // ── Anthropic ─────────────────────────────────────────────────────────────────────────────────────────────────────
 
-interface AnthropicChatCallOptions extends ChatAnthropicCallOptions {
+interface AnthropicChatCallOptions extends ChatAnthropicCallOptions, OutputBudgetCallOption {
   response_format?: JsonSchemaResponseFormat;
 }
 
@@ -188,6 +211,12 @@ export class AnthropicChat extends ChatAnthropicMessages<AnthropicChatCallOption
     this.resilience = resilience;
   }
 
+  override invocationParams(options?: this["ParsedCallOptions"]) {
+    const params = super.invocationParams(options);
+    const budget = callBudget(options);
+    return budget === undefined ? params : { ...params, max_tokens: budget };
+  }
+
   override async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"], runManager?: CallbackManagerForLLMRun): Promise<ChatResult> {
     const schema = requestedSchema(options);
     const { response_format: _format, ...rest } = options;
@@ -208,7 +237,7 @@ export class AnthropicChat extends ChatAnthropicMessages<AnthropicChatCallOption
 
 // ── Ollama ────────────────────────────────────────────────────────────────────────────────────────────────────────
 
-interface OllamaChatCallOptions extends ChatOllamaCallOptions {
+interface OllamaChatCallOptions extends ChatOllamaCallOptions, OutputBudgetCallOption {
   response_format?: JsonSchemaResponseFormat;
 }
 
@@ -231,6 +260,12 @@ export class OllamaChat extends ChatOllama {
   constructor(fields: ConstructorParameters<typeof ChatOllama>[0] & object, resilience: Resilience) {
     super({ ...fields, disableStreaming: true });
     this.resilience = resilience;
+  }
+
+  override invocationParams(options?: this["ParsedCallOptions"]) {
+    const params = super.invocationParams(options);
+    const budget = callBudget(options);
+    return budget === undefined ? params : { ...params, options: { ...params.options, num_predict: budget } };
   }
 
   override async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"], runManager?: CallbackManagerForLLMRun): Promise<ChatResult> {
