@@ -50,7 +50,7 @@ const WORD_LABEL = new RegExp(`${START}(?:(?:${alt(STANDALONE)})(?:${ID})?|(?:${
 /** "A:", "B:" — upper case only, so that ordinary sentences are not caught; "Aさん：", "B씨:" */
 const LETTER_LABEL = new RegExp(`${START}[A-Z](?:\\s*(?:さん|様|氏|君|씨|님))?(?:\\s*\\([^()\\n]{1,30}\\))?${CLOSE}(?!\\d)`, "u");
 /** A CJK / Hangul noun with an identifier: "参加者2：", "話し手B：", "참여자 1:" */
-const CJK_ID_LABEL = new RegExp(`${START}[\\p{Script=Han}\\p{Script=Katakana}\\p{Script=Hangul}ー]{1,6}\\s*(?:\\d{1,2}|[A-Z])(?:\\s*(?:さん|様|氏|씨|님))?${CLOSE}(?!\\d)`, "u");
+const CJK_ID_LABEL = new RegExp(`${START}[\\p{Script=Han}\\p{Script=Katakana}\\p{Script=Hangul}ー]{1,6}\\s*(?:\\d{1,2}|[A-Z])(?:\\s*(?:さん|様|氏|씨|님))?${CLOSE}(?!\\d{2})`, "u");
 /**
  * One capitalised word alone before a colon at the start of a line: a role or a name ("Friend: …", "Mike: …").
  * A capitalised interjection used the same way ("Honestly: …") fails too; lower-case ("honestly: …") passes.
