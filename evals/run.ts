@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
+import { writeFileSafely } from "../lib/security/safe-write.js";
 import { join } from "node:path";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { Client } from "langsmith";
@@ -97,9 +98,9 @@ export class Scorer {
 
 function writeOutputs(out: string, results: EvalResults): void {
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(join(out, "report.md"), renderMarkdown(results));
-  writeFileSync(join(out, "report.html"), renderHtml(results));
+  writeFileSafely(join(out, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSafely(join(out, "report.md"), renderMarkdown(results));
+  writeFileSafely(join(out, "report.html"), renderHtml(results));
 }
 
 function finish(

@@ -1,3 +1,4 @@
+import { CONTROL_CHARACTER } from "../gates/structure.js";
 import type { DialogueRecord } from "../records/schema.js";
 
 /** A record as a person reads it in a terminal; `brief` gives one line. */
@@ -9,7 +10,7 @@ export function formatDialogue(record: DialogueRecord, options: { brief?: boolea
           .map((r) => `${r.check}${r.turn !== undefined ? ` (turn ${r.turn})` : ""}: ${r.detail}`)
           .join("; ")}`;
   const head = `${record.id} · ${record.language} · ${record.speech_event.name} · ${record.turns.length} turns · ${status}`;
-  if (options.brief) return head;
+  if (options.brief) return printable(head);
   const names = new Map(record.personas.map((p) => [p.speaker, p.name || p.speaker]));
   const width = Math.max(...[...names.values()].map((n) => n.length));
   const lines = [`── ${head}`];
@@ -28,7 +29,14 @@ export function formatDialogue(record: DialogueRecord, options: { brief?: boolea
     const where = [failed.stage.replace("_", " "), failed.speaker ? `speaker ${failed.speaker}` : "", failed.turn !== undefined ? `turn ${failed.turn}` : ""].filter(Boolean);
     lines.push("", `Failed attempt (${where.join(", ")}), as the model wrote it:`, ...(failed.text.trim() ? failed.text.trim().split("\n").map((line) => `  ${line}`) : ["  (empty answer)"]));
   }
-  return lines.join("\n");
+  return printable(lines.join("\n"));
+}
+
+const CONTROL = new RegExp(CONTROL_CHARACTER.source, "g");
+
+/** Model text as the terminal may show it: control characters (escape sequences) as visible \uXXXX, never raw. */
+export function printable(text: string): string {
+  return text.replace(CONTROL, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, "0")}`);
 }
 
 /** Shell-quotes a command line for copy and paste. */

@@ -73,4 +73,18 @@ describe("format", () => {
     expect(fails("format", "en", "I like dogs 😊", { allowEmoji: false })).toBe(true);
     expect(fails("format", "en", "haha 😂😂😂😂😂😂", { allowEmoji: true })).toBe(false);
   });
+  it.each([
+    "Sure!\u001b]52;c;ZWNobyBwd25lZA==\u0007 see you", // OSC 52: a clipboard write
+    "hola \u001b[2J amigo",
+    "a\rb",
+    "bell\u0007",
+    "c1 \u009b31m",
+  ])("control characters other than newline and tab: %j", (text) => {
+    expect(fails("format", "en", text)).toBe(true);
+    const turns: Turn[] = [{ speaker: "A", text }];
+    expect(checkTurn(turns, 0, { lang: "en" }).find((f) => f.check === "format")?.detail).toMatch(/^control character U\+00[0-9A-F]{2}$/);
+  });
+  it("newline and tab are not control characters here", () => {
+    expect(fails("format", "en", "Hola, ¿qué tal?\tBien.")).toBe(false);
+  });
 });

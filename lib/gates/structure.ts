@@ -67,8 +67,13 @@ const FENCE = /```/;
 const TABLE_ROW = /^[ \t]*\|.*\|[ \t]*$/gm;
 const QUOTE_PAIRS: Readonly<Record<string, string>> = { '"': '"', "“": "”", "”": "”", "«": "»", "„": "“", "「": "」", "『": "』", "'": "'" };
 
+/** C0 / C1 control characters other than newline and tab: terminal escape sequences (ESC, OSC 52 clipboard writes, …) */
+export const CONTROL_CHARACTER = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/;
+
 export function checkFormat(a: TextAnalysis, allowEmoji: boolean | undefined): string | undefined {
   const text = a.text;
+  const control = CONTROL_CHARACTER.exec(text);
+  if (control) return `control character U+${control[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
   if (text.includes("#") && HEADING.test(text)) return "markdown heading";
   if ((text.includes("**") || text.includes("__")) && BOLD.test(text)) return "markdown bold";
   if (text.includes("```") && FENCE.test(text)) return "markdown code block";

@@ -8,7 +8,7 @@
  *   Either way the summary and exports are written, and the command to resume (the same one) is printed.
  *   SIGKILL at any moment: records on disk are whole lines; rerunning the same command continues.
  */
-import { writeFileSync } from "node:fs";
+import { writeFileSafely } from "../security/safe-write.js";
 import type { DialogueContext } from "../../graphs/dialogue/configuration.js";
 import { RetryNotices } from "../models/retry.js";
 import type { DialogueRecord } from "../records/schema.js";
@@ -210,7 +210,7 @@ function writeOutputs(options: BatchOptions, summary: RunSummary): string[] {
   const out = options.out!;
   const files: string[] = [];
   const summaryPath = siblingPath(out, "summary.json");
-  writeFileSync(summaryPath, `${JSON.stringify({ ...summary, config: options.runConfig }, null, 2)}\n`);
+  writeFileSafely(summaryPath, `${JSON.stringify({ ...summary, config: options.runConfig }, null, 2)}\n`);
   files.push(summaryPath);
   files.push(
     ...writeDataset({

@@ -13,7 +13,8 @@
  *   then the run's configuration and figures). Not `README.md`, which could overwrite a project's own readme
  *   when --out is in a repository root: rename it to README.md in the dataset's repository.
  */
-import { renameSync, writeFileSync } from "node:fs";
+import { renameSync } from "node:fs";
+import { temporaryName, writeFileSafely } from "../security/safe-write.js";
 import { basename } from "node:path";
 import { parquetWriteFile } from "hyparquet-writer";
 import type { DialogueRecord } from "../records/schema.js";
@@ -116,7 +117,8 @@ function parquetRow(record: DialogueRecord): Record<string, unknown> {
 
 export function writeParquet(records: readonly DialogueRecord[], path: string): void {
   const rows = records.map(parquetRow);
-  const tmp = `${path}.tmp-${process.pid}`;
+  // an unpredictable name next to the target, renamed over it (a symlink there is replaced, not followed)
+  const tmp = temporaryName(path);
   parquetWriteFile({
     filename: tmp,
     columnData: COLUMNS.map((column) => ({ name: column.element.name, data: rows.map((row) => row[column.element.name]) })),
@@ -128,11 +130,7 @@ export function writeParquet(records: readonly DialogueRecord[], path: string): 
 }
 
 /** Writes whole (to a temporary name, then renamed), so a reader never sees half a file. */
-function writeWhole(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-}
+const writeWhole = writeFileSafely;
 
 export function writeJsonl(records: readonly unknown[], path: string): void {
   writeWhole(path, records.map((r) => `${JSON.stringify(r)}\n`).join(""));

@@ -9,6 +9,7 @@
  * planner version. Not in it: --n, --lang, --concurrency, --rpm/--tpm, --price, --format and the other export
  * options — growing --n or adding a language resumes the same run.
  */
+import { temporaryName } from "../security/safe-write.js";
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync } from "node:fs";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
@@ -136,8 +137,9 @@ export function diffConfigs(stored: RunConfig, current: RunConfig): string[] {
 }
 
 function writeAtomically(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, "w");
+  // exclusive, under an unpredictable name: a symlink planted at the temporary name is never followed
+  const tmp = temporaryName(path);
+  const fd = openSync(tmp, "wx", 0o644);
   try {
     writeSync(fd, text);
     fsyncSync(fd);
