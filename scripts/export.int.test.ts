@@ -3,38 +3,21 @@
  * the PersonaChat export read back by `npm run audit` and `npm run eval -- --dataset … --format xpersona` as child
  * processes: the same dialogues come back.
  */
-import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { runGenerateEval } from "../evals/run.js";
 import { scriptedWriter } from "../evals/scripted-models.js";
 import { readRecords } from "../lib/run/record-file.js";
 import { fineTuningProblems } from "../lib/testing/fine-tuning.js";
+import { startScript } from "../lib/testing/processes.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const tsx = join(root, "node_modules", ".bin", "tsx");
 const dir = mkdtempSync(join(tmpdir(), "export-cli-"));
 const records = join(dir, "eval", "records", "baseline.jsonl");
 
-async function run(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(tsx, [script, ...args], {
-      cwd: root,
-      env: { ...process.env, LANGSMITH_TRACING: "false", LANGCHAIN_TRACING_V2: "false" },
-      timeout: 230_000,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
+const run = (script: string, args: string[]) => startScript(script, args, { LANGCHAIN_TRACING_V2: "false" }).done;
 
 beforeAll(async () => {
   await runGenerateEval({
