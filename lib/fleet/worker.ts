@@ -19,7 +19,7 @@ import { runDialogue } from "../../graphs/dialogue/graph.js";
 import { createChatModel, disposeChatModel, loadProviders, type ModelSettings } from "../models/factory.js";
 import { RetryNotices } from "../models/retry.js";
 import { loadPromptSet } from "../prompts/loader.js";
-import { jobView } from "../run/rate-limit.js";
+import { limitChatModel } from "../run/rate-limit.js";
 import { contentHash } from "../run/run-config.js";
 import { spanishScriptedModel } from "../run/spanish-script.js";
 import { FleetError, type FleetJobData, parseFleetJobData, type FleetJobResult, type QueueTarget, type WorkerIdentity, withRedisTimeout } from "./fleet.js";
@@ -47,15 +47,23 @@ export async function runWorker(options: WorkerOptions, signal: AbortSignal): Pr
   const retries = new RetryNotices();
   retries.showWith(options.log);
   const onRetry = retries.record;
-  // one model (and judge) for every job, whatever its run: a bad model path / key fails here, before the worker
-  // takes any job. Each job sees it through a view (jobView) that passes the run's seed with every call and goes
-  // through the run's own rate limits, so nothing of one run stays on the model for the next.
-  const chat: BaseChatModel =
-    options.scriptedLatencyMs !== undefined ? spanishScriptedModel(options.scriptedLatencyMs, { keepCalls: false }) : createChatModel({ ...options.chat, sequences, onRetry });
-  const judge = options.judge && options.scriptedLatencyMs === undefined ? createChatModel({ ...options.judge, sequences, onRetry }) : undefined;
+  const models = new Map<number, { chat: BaseChatModel; judge?: BaseChatModel | undefined }>();
+  const modelsFor = (seed: number) => {
+    let entry = models.get(seed);
+    if (!entry) {
+      const chat = options.scriptedLatencyMs !== undefined ? spanishScriptedModel(options.scriptedLatencyMs, { keepCalls: false }) : createChatModel({ ...options.chat, seed, sequences, onRetry });
+      const judge = options.judge && options.scriptedLatencyMs === undefined ? createChatModel({ ...options.judge, seed, sequences, onRetry }) : undefined;
+      entry = { chat, judge };
+      models.set(seed, entry);
+    }
+    return entry;
+  };
+  // a bad model path / key fails here, before the worker takes any job
+  modelsFor(1);
 
   const limiterKey = `personachat-rate:${contentHash([options.chat.provider, options.chat.baseUrl ?? ""])}`;
   let redis: RedisLike | undefined;
+  const limited = new WeakSet<BaseChatModel>();
 
   const processor = async (job: Job<FleetJobData, FleetJobResult>): Promise<FleetJobResult> => {
     const started = Date.now();
@@ -68,8 +76,16 @@ export async function runWorker(options: WorkerOptions, signal: AbortSignal): Pr
     if (prompts.hash !== data.promptHash) {
       throw new UnrecoverableError(`worker ${options.identity.name}: prompt set "${data.settings.promptVariant}" differs from the coordinator's (hash ${prompts.hash} ≠ ${data.promptHash}): run the same checkout`);
     }
-    const limiter = (data.limits.rpm || data.limits.tpm) && redis ? new SharedLimiter(redis, limiterKey, data.limits) : undefined;
-    const perCall = { seed: data.job.seed };
+    const { chat, judge } = modelsFor(data.job.seed);
+    if ((data.limits.rpm || data.limits.tpm) && redis) {
+      const limiter = new SharedLimiter(redis, limiterKey, data.limits);
+      for (const model of [chat, judge]) {
+        if (model && !limited.has(model)) {
+          limitChatModel(model, limiter);
+          limited.add(model);
+        }
+      }
+    }
     const input = {
       language: data.job.language,
       seed: data.job.seed,
@@ -77,11 +93,7 @@ export async function runWorker(options: WorkerOptions, signal: AbortSignal): Pr
       ...(data.job.sourcePersonas ? { sourcePersonas: data.job.sourcePersonas } : {}),
       ...(data.job.speechEventId ? { speechEventId: data.job.speechEventId } : {}),
     };
-    const state = await runDialogue(input, {
-      ...data.settings,
-      chatModel: jobView(chat, perCall, limiter),
-      ...(judge ? { judgeModel: jobView(judge, perCall, limiter) } : {}),
-    });
+    const state = await runDialogue(input, { ...data.settings, chatModel: chat, ...(judge ? { judgeModel: judge } : {}) });
     if (!state.record) throw new Error(`dialogue ${data.job.id} ended without a record`);
     return { record: state.record, worker: options.identity, duration_ms: Date.now() - started };
   };
@@ -104,8 +116,10 @@ export async function runWorker(options: WorkerOptions, signal: AbortSignal): Pr
   worker.on("completed", (job) => options.log(`${job.id} done by ${options.identity.name} (${job.returnvalue.record.status})`));
   worker.on("failed", (job, error) => options.log(`${job?.id ?? "?"} failed on ${options.identity.name}: ${error.message.split("\n")[0]}`));
   const disposeModels = async () => {
-    await disposeChatModel(chat);
-    await disposeChatModel(judge);
+    for (const entry of models.values()) {
+      await disposeChatModel(entry.chat);
+      await disposeChatModel(entry.judge);
+    }
   };
   let client: Awaited<ReturnType<typeof worker.waitUntilReady>>;
   try {
