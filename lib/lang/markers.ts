@@ -199,15 +199,34 @@ export function exclusiveFunctionWords(words: readonly string[], lang: string, e
 }
 
 /**
- * The listed language (other than the targets) with the most function words in `words` that no target
- * language has, and those words (distinct). Ties go to the language listed first.
+ * The listed language (other than the targets) with the most distinct function words in `words` that no
+ * target language has, when it has at least `min` of them and the text has no function word of a target that
+ * this language lacks; undefined otherwise. One pass over the words.
  */
-export function strongestForeignFunctionWords(words: readonly string[], target: readonly string[]): { lang: string; words: string[] } {
-  let best = { lang: "", words: [] as string[] };
-  for (const lang of common.keys()) {
-    if (target.includes(lang)) continue;
-    const found = [...new Set(exclusiveFunctionWords(words, lang, target))];
-    if (found.length > best.words.length) best = { lang, words: found };
+export function foreignFunctionWordEvidence(words: readonly string[], target: readonly string[], min: number): { lang: string; words: string[] } | undefined {
+  let found: Map<string, Set<string>> | undefined;
+  let targetOwners: Set<string>[] | undefined;
+  for (const word of words) {
+    for (const f of forms(word)) {
+      const o = owners.get(f);
+      if (!o) continue;
+      if (target.some((t) => o.has(t))) (targetOwners ??= []).push(o);
+      else {
+        found ??= new Map();
+        for (const l of o) {
+          let set = found.get(l);
+          if (!set) found.set(l, (set = new Set()));
+          set.add(f);
+        }
+      }
+      break;
+    }
   }
-  return best;
+  if (!found) return undefined;
+  let best = "";
+  let bestWords: Set<string> | undefined;
+  for (const [l, set] of found) if (set.size > (bestWords?.size ?? 0)) { best = l; bestWords = set; }
+  if (!bestWords || bestWords.size < min) return undefined;
+  if (targetOwners?.some((o) => !o.has(best))) return undefined;
+  return { lang: best, words: [...bestWords] };
 }
