@@ -39,7 +39,7 @@ const GLUE: Readonly<Record<string, string>> = {
 /** Articles, prepositions, conjunctions and other frequent words: shared across related languages, so not evidence. */
 const COMMON: Readonly<Record<string, string>> = {
   en: "the a an and of in on to for with at by from so but or as if just like too yes no oh all go get got very really also then than out up about",
-  fr: "de la le les un une des du et à au aux en pour par sur avec dans mais ou si très aussi bien non",
+  fr: "de la le les un une des du et à au aux en pour par sur avec dans mais ou si très aussi bien non a y",
   es: "de la el los las un una y a en por para con sin sobre pero o si no muy bien",
   it: "di da a in con su per tra fra il lo la i gli le un una e o ma se no del della",
   pt: "de do da dos das em no na a o os as um uma e ou mas se para por com",
@@ -207,19 +207,23 @@ export function foreignFunctionWordEvidence(words: readonly string[], target: re
   let found: Map<string, Set<string>> | undefined;
   let targetOwners: Set<string>[] | undefined;
   for (const word of words) {
+    // every form of the word counts for the target ("a-t-il": "il"); the first listed form for other languages
+    let foreign: string | undefined;
+    let own = false;
     for (const f of forms(word)) {
       const o = owners.get(f);
       if (!o) continue;
-      if (target.some((t) => o.has(t))) (targetOwners ??= []).push(o);
-      else {
-        found ??= new Map();
-        for (const l of o) {
-          let set = found.get(l);
-          if (!set) found.set(l, (set = new Set()));
-          set.add(f);
-        }
-      }
-      break;
+      if (target.some((t) => o.has(t))) {
+        (targetOwners ??= []).push(o);
+        own = true;
+      } else foreign ??= f;
+    }
+    if (own || foreign === undefined) continue;
+    found ??= new Map();
+    for (const l of owners.get(foreign)!) {
+      let set = found.get(l);
+      if (!set) found.set(l, (set = new Set()));
+      set.add(foreign);
     }
   }
   if (!found) return undefined;
