@@ -16,7 +16,7 @@ import type { ChatResult } from "@langchain/core/outputs";
 import { ChatOllama, type ChatOllamaCallOptions } from "@langchain/ollama";
 import { ChatOpenAICompletions, type ChatOpenAICompletionsCallOptions, type OpenAIClient } from "@langchain/openai";
 import { redactUrlCredentials } from "../security/redact.js";
-import { type Endpoint, ModelConfigError } from "./errors.js";
+import { configuredBaseUrl, type Endpoint, ModelConfigError, PROVIDER_DEFAULTS } from "./errors.js";
 import { DEFAULT_RETRY_POLICY, type RetryOptions, type RetryPolicy, withRetries } from "./retry.js";
 import type { JsonSchemaResponseFormat } from "./structured.js";
 
@@ -36,16 +36,23 @@ export interface RemoteSettings {
   timeoutMs?: number | undefined;
   retry?: Partial<RetryPolicy> | undefined;
   onRetry?: RetryOptions["onRetry"];
+  /**
+   * Send the provider's key (OPENAI_API_KEY, ANTHROPIC_API_KEY) only when the model lives at the host the key was
+   * configured for (the provider's base-URL variable, else its public API). Set for models a Studio / API caller
+   * asked for: a key never follows a URL someone else chose.
+   */
+  keyOnlyToConfiguredHost?: boolean | undefined;
+}
+
+/** The key of `keyEnv`, unless it must not go to `baseUrl` (another host than the one it was configured for). */
+function keyFor(settings: RemoteSettings, endpoint: Endpoint, env: NodeJS.ProcessEnv): string | undefined {
+  const key = endpoint.keyEnv ? env[endpoint.keyEnv]?.trim() : undefined;
+  if (!key || !settings.keyOnlyToConfiguredHost) return key;
+  return new URL(endpoint.baseUrl).origin === new URL(configuredBaseUrl(settings.provider, env)).origin ? key : undefined;
 }
 
 export const DEFAULT_TIMEOUT_MS = 120_000;
 export const DEFAULT_REMOTE_MAX_TOKENS = 2048;
-
-const PROVIDER_DEFAULTS: Record<RemoteProvider, { baseUrl: string; baseUrlEnv: string; keyEnv?: string }> = {
-  openai: { baseUrl: "https://api.openai.com/v1", baseUrlEnv: "OPENAI_BASE_URL", keyEnv: "OPENAI_API_KEY" },
-  anthropic: { baseUrl: "https://api.anthropic.com", baseUrlEnv: "ANTHROPIC_BASE_URL", keyEnv: "ANTHROPIC_API_KEY" },
-  ollama: { baseUrl: "http://127.0.0.1:11434", baseUrlEnv: "OLLAMA_BASE_URL" },
-};
 
 /** Where the model lives: the flag, else the provider's env variable, else its public default; checked as an http(s) URL. */
 export function resolveEndpoint(settings: Pick<RemoteSettings, "provider" | "model" | "baseUrl">, env: NodeJS.ProcessEnv = process.env): Endpoint {
@@ -281,7 +288,7 @@ export function createRemoteChatModel(settings: RemoteSettings, env: NodeJS.Proc
   switch (settings.provider) {
     case "openai": {
       const official = new URL(endpoint.baseUrl).hostname === "api.openai.com";
-      const key = env.OPENAI_API_KEY?.trim();
+      const key = keyFor(settings, endpoint, env);
       if (!key && official) {
         throw new ModelConfigError(`OPENAI_API_KEY is not set (needed for ${endpoint.baseUrl}; for a local OpenAI-compatible server pass --base-url)`);
       }
@@ -300,7 +307,7 @@ export function createRemoteChatModel(settings: RemoteSettings, env: NodeJS.Proc
       );
     }
     case "anthropic": {
-      const key = env.ANTHROPIC_API_KEY?.trim();
+      const key = keyFor(settings, endpoint, env);
       if (!key) throw new ModelConfigError(`ANTHROPIC_API_KEY is not set (needed for ${endpoint.baseUrl})`);
       return new AnthropicChat(
         { model: settings.model, apiKey: key, anthropicApiUrl: endpoint.baseUrl, clientOptions: { timeout }, maxTokens, ...temperature },
