@@ -78,6 +78,8 @@ export const ProvenanceSchema = z.object({
   created_at: z.string().datetime(),
   duration_ms: z.number().nonnegative(),
   trace_id: z.string().optional(),
+  /** hash of the run's configuration (lib/run/run-config.ts configHash): checks a journal without its run log */
+  run_config: z.string().optional(),
 });
 export type Provenance = z.infer<typeof ProvenanceSchema>;
 
