@@ -178,6 +178,8 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
   private loading: Promise<Loaded> | undefined;
   private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
   private tick = 0;
+  /** llama.cpp's latest log lines (warnings and errors), shown when a model fails to load */
+  private readonly engineLog: string[] = [];
   private counters: EngineStats = ChatLlamaCppEngine.zeroStats(0);
 
   private static zeroStats(sequences: number): EngineStats {
@@ -255,13 +257,24 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
     const { gpu, threads, modelPath, contextSize, sequences } = this.options;
     // imported on first use: the binding takes about a second to load, which runs on other providers (and
     // --help) need not pay
-    const { getLlama, LlamaChat } = await import("node-llama-cpp");
+    const { getLlama, LlamaChat, LlamaLogLevel } = await import("node-llama-cpp");
     checkGgufFile(modelPath);
     let llama: Llama;
     try {
       // never a build from source at run time (node-llama-cpp's default falls back to cloning and compiling
       // llama.cpp into node_modules when its binary test fails — as it does when a Ctrl-C kills the test child)
-      llama = await getLlama({ gpu: gpu ? "auto" : false, maxThreads: threads, build: "never", progressLogs: false });
+      // llama.cpp's log lines are kept, not printed: the last ones explain a model that fails to load
+      llama = await getLlama({
+        gpu: gpu ? "auto" : false,
+        maxThreads: threads,
+        build: "never",
+        progressLogs: false,
+        logLevel: LlamaLogLevel.warn,
+        logger: (_level, message) => {
+          this.engineLog.push(message.trim());
+          if (this.engineLog.length > 20) this.engineLog.shift();
+        },
+      });
     } catch (err) {
       throw new Error(`llama.cpp's prebuilt binary for this machine did not load (${oneLine(err)}); it is never built from source at run time`);
     }
@@ -270,7 +283,11 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
       try {
         model = await llama.loadModel({ modelPath, gpuLayers: gpu ? "auto" : 0 });
       } catch (err) {
-        throw new ModelConfigError(`${modelPath} is not a usable GGUF model (${oneLine(err)})`);
+        // the first specific complaint (a header that does not parse, tensor data beyond the end of the file…)
+        const why =
+          this.engineLog.find((line) => /gguf_init|tensor|failed to read|invalid|corrupt|bounds/i.test(line)) ??
+          this.engineLog.find((line) => /error loading model:/.test(line));
+        throw new ModelConfigError(`${modelPath} is not a usable GGUF model (${oneLine(err)}${why ? `: ${oneLine(why.replace(/^.*error loading model:\s*/, ""))}` : ""})`);
       }
       const context = await model.createContext({ contextSize, threads, sequences });
       const slots: Slot[] = [];
