@@ -10,7 +10,7 @@ import { UsageError } from "./errors.js";
 import type { GraphFlags } from "./graph-flags.js";
 import { modelContext } from "./flag-types.js";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { createChatModel, disposeChatModel, loadProviders, modelLabel } from "../models/factory.js";
+import { createChatModel, createJudgeModel, disposeChatModel, loadProviders, modelLabel } from "../models/factory.js";
 import { RetryNotices } from "../models/retry.js";
 import { loadPromptSet } from "../prompts/loader.js";
 import { loadBuiltinPersonas, loadPersonaFile } from "../records/personas.js";
@@ -21,6 +21,7 @@ import { PLANNER_VERSION } from "../run/plan.js";
 import { buildRunConfig, dataHashes } from "../run/run-config.js";
 import { loadSpeechEvents, speechEventIds } from "../speech-events.js";
 import { createTracing, dialogueTraceLabels } from "../tracing/index.js";
+import { redactSecrets } from "../security/redact.js";
 import { formatDialogue } from "./format.js";
 
 /** Everything a user can get wrong, checked before any model loads. */
@@ -117,7 +118,7 @@ export async function runGraphCommand(flags: GraphFlags, argv: readonly string[]
   const judgeSettings = judgeModelSettings(config);
   await loadProviders(config.provider, judgeSettings?.provider);
   const chatModel = createChatModel({ ...chatModelSettings(config), seed: flags.seed, sequences, onRetry: retries.record });
-  const judgeModel = judgeSettings ? createChatModel({ ...judgeSettings, seed: flags.seed, sequences, onRetry: retries.record }) : undefined;
+  const judgeModel = judgeSettings ? createJudgeModel({ ...judgeSettings, seed: flags.seed, sequences, onRetry: retries.record }) : undefined;
   if (!(await startEngines([chatModel, judgeModel]))) {
     console.error("interrupted while the engine was starting: nothing was written");
     return 130;
@@ -163,7 +164,8 @@ export async function runGraphCommand(flags: GraphFlags, argv: readonly string[]
       acceptedOnly: flags["accepted-only"],
       ...(tracing.enabled ? { invokeOptions: (job) => tracing.invokeOptions(dialogueTraceLabels(job, traced)) } : {}),
       print: (record) => (flags.quiet ? formatDialogue(record, { brief: true }) : `${formatDialogue(record)}\n`),
-      command: `npm run graph -- ${shellCommand(argv)}`,
+      // recorded in the dataset card and printed on interruption: without passwords and tokens
+      command: redactSecrets(`npm run graph -- ${shellCommand(argv)}`),
     });
   } finally {
     await disposeChatModel(chatModel);

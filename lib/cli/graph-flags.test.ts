@@ -123,3 +123,12 @@ describe("values a user can get subtly wrong", () => {
     expect(usageError(["--lang", "es", "--n", "100000000000000000000"])).toMatch(/^--n must be at most 100000/);
   });
 });
+
+describe("--queue", () => {
+  it("comes from POLYGLOT_QUEUE_URL when neither the command line nor --config names one", () => {
+    const env = { POLYGLOT_QUEUE_URL: "redis://:pw@10.0.0.2:6379" };
+    expect(parseGraphFlags(["--lang", "es"], env)?.queue).toBe("redis://:pw@10.0.0.2:6379");
+    expect(parseGraphFlags(["--lang", "es", "--queue", "redis://h:1"], env)?.queue).toBe("redis://h:1");
+    expect(parseGraphFlags(["--lang", "es"], {})?.queue).toBeUndefined();
+  });
+});

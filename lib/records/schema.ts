@@ -77,11 +77,27 @@ export const ProvenanceSchema = z.object({
   usage: UsageSchema,
   created_at: z.string().datetime(),
   duration_ms: z.number().nonnegative(),
+  /** the embedded engine's CPU threads (llama-cpp only: its output depends on them) */
+  threads: z.number().int().positive().optional(),
   trace_id: z.string().optional(),
   /** hash of the run's configuration (lib/run/run-config.ts configHash): checks a journal without its run log */
   run_config: z.string().optional(),
 });
 export type Provenance = z.infer<typeof ProvenanceSchema>;
+
+/**
+ * What the model wrote in the attempt that made a dialogue fail, as it wrote it (its raw answer, or the turn as the
+ * gates saw it): on rejected records only, so a user can read what failed next to the reasons. The rest of a
+ * rejected record is the text as last written: the personas, common ground, turns and critique that were kept.
+ */
+export const FailedAttemptSchema = z.object({
+  /** the call that failed: a persona rewrite, the common ground, one turn, a whole-dialogue draft, the critique */
+  stage: z.enum(["persona", "common_ground", "turn", "dialogue", "critique"]),
+  speaker: SpeakerSchema.optional(),
+  turn: z.number().int().nonnegative().optional(),
+  text: z.string(),
+});
+export type FailedAttempt = z.infer<typeof FailedAttemptSchema>;
 
 export const DialogueRecordSchema = z
   .object({
@@ -96,10 +112,15 @@ export const DialogueRecordSchema = z
     turns: z.array(TurnSchema),
     critique: CritiqueSchema.nullable(),
     provenance: ProvenanceSchema,
+    /** rejected records: the failing attempt's text (absent from accepted records and from older files) */
+    failed_attempt: FailedAttemptSchema.optional(),
   })
   .superRefine((record, ctx) => {
     if (record.status === "accepted" && record.rejection_reasons.length > 0) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: "an accepted record has no rejection reasons", path: ["rejection_reasons"] });
+    }
+    if (record.status === "accepted" && record.failed_attempt) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: "an accepted record has no failed attempt", path: ["failed_attempt"] });
     }
     if (record.status === "rejected" && record.rejection_reasons.length === 0) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: "a rejected record says why", path: ["rejection_reasons"] });
