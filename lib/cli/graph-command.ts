@@ -8,7 +8,7 @@ import { dirname, resolve } from "node:path";
 import { chatModelSettings, type DialogueContext, judgeModelSettings, resolveConfig } from "../../graphs/dialogue/configuration.js";
 import { UsageError } from "./errors.js";
 import type { GraphFlags } from "./graph-flags.js";
-import { modelContext } from "./flag-types.js";
+import { exportOptions, modelContext } from "./flag-types.js";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { createChatModel, createJudgeModel, disposeChatModel, loadProviders, modelLabel } from "../models/factory.js";
 import { RetryNotices } from "../models/retry.js";
@@ -34,8 +34,10 @@ function validate(flags: GraphFlags) {
   const personas = flags.personas ? loadPersonaFile(flags.personas) : null;
   loadPromptSet(flags.variant);
   // exports are made from the journal
-  if (!flags.out && (flags.format !== "jsonl" || flags["accepted-only"])) {
-    throw new UsageError(`--${flags.format !== "jsonl" ? "format" : "accepted-only"} needs --out FILE.jsonl (the journal the export is made from)`);
+  const exports = exportOptions(flags);
+  if (!flags.out) {
+    const flag = flags.format.join(",") !== "jsonl" ? "format" : (["accepted-only", "include-rejected", "common-ground", "splits"] as const).find((f) => flags[f]);
+    if (flag) throw new UsageError(`--${flag} needs --out FILE.jsonl (the journal the export is made from)`);
   }
   const context: DialogueContext = {
     ...modelContext(flags),
@@ -44,7 +46,7 @@ function validate(flags: GraphFlags) {
   };
   if (flags.out) checkOutPath(flags.out);
   const jobs = planJobs({ languages, n: flags.n, seed: flags.seed, personas, speechEventId: eventId });
-  return { jobs, context, config: resolveConfig(context), languages, personas, eventId };
+  return { jobs, context, config: resolveConfig(context), languages, personas, eventId, exports };
 }
 
 /**
@@ -109,7 +111,7 @@ async function startEngines(models: (BaseChatModel | undefined)[]): Promise<bool
 
 /** `npm run graph` once its flags are read: checks them against the data, builds the models, runs the batch. */
 export async function runGraphCommand(flags: GraphFlags, argv: readonly string[]): Promise<number> {
-  const { jobs, context, config, languages, personas, eventId } = validate(flags);
+  const { jobs, context, config, languages, personas, eventId, exports } = validate(flags);
   // models are built before any file is touched, so a bad key / URL / path fails first;
   // the embedded engine keeps a context sequence per prompt family in flight (speaker A, B, checks) per dialogue
   const sequences = Math.min(16, Math.max(4, 3 * flags.concurrency));
@@ -160,8 +162,7 @@ export async function runGraphCommand(flags: GraphFlags, argv: readonly string[]
       retries,
       ...(fleet ? { generate: fleet } : {}),
       price: flags.price ?? null,
-      format: flags.format,
-      acceptedOnly: flags["accepted-only"],
+      ...exports,
       ...(tracing.enabled ? { invokeOptions: (job) => tracing.invokeOptions(dialogueTraceLabels(job, traced)) } : {}),
       print: (record) => (flags.quiet ? formatDialogue(record, { brief: true }) : `${formatDialogue(record)}\n`),
       // recorded in the dataset card and printed on interruption: without passwords and tokens
