@@ -33,6 +33,7 @@ import type {
 import { schemaCacheKey, toGbnfJsonSchema } from "./gbnf-schema.js";
 import { commonPrefixLength, DEFAULT_SIMILARITY_THRESHOLD, pickSequence } from "./sequence-pick.js";
 import { defaultThreads } from "./threads.js";
+import { callSeed } from "../random.js";
 
 export const LlamaCppOptionsSchema = z.object({
   modelPath: z.string().min(1, "modelPath is required"),
@@ -305,7 +306,7 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
       // the prompt prefix already in this sequence's KV cache is not evaluated again
       const cached = Math.min(prompt.length, commonPrefixLength(sequence.contextTokens, prompt));
       const meter = sequence.tokenMeter.getState();
-      const seed = options.seed ?? this.options.seed;
+      const seed = callSeed(options.seed ?? this.options.seed, history);
       const res = await chat.generateResponse(history, {
         maxTokens: options.maxTokens ?? this.options.maxTokens,
         temperature: options.temperature ?? this.options.temperature,
