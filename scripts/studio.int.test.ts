@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FakeServer, messagesOf, startFakeLlmServer, taskOf } from "../lib/models/testing/fake-llm-server.js";
+import { createSpanishScript } from "../lib/models/testing/spanish-script.js";
 import { writeTinyGguf } from "../lib/models/tiny-gguf.js";
 import { type DialogueRecord, DialogueRecordSchema } from "../lib/records/schema.js";
 import { freePort } from "../lib/testing/ports.js";
@@ -39,6 +41,7 @@ describe("npm run studio (langgraphjs dev, offline)", () => {
   let base: string;
   let output = "";
   let assistantId: string;
+  let llm: FakeServer;
 
   async function api<T>(path: string, init?: RequestInit, timeoutMs = 30_000): Promise<T> {
     const response = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(timeoutMs) });
@@ -48,9 +51,15 @@ describe("npm run studio (langgraphjs dev, offline)", () => {
 
   beforeAll(async () => {
     await writeTinyGguf(tinyModel);
+    // a local OpenAI-compatible stand-in that answers every structured call with valid Spanish JSON
+    const script = createSpanishScript();
+    llm = await startFakeLlmServer("openai", (request) => {
+      const schema = (request.body.response_format as { json_schema?: { schema?: unknown } } | undefined)?.json_schema?.schema;
+      return { text: script(taskOf(request), messagesOf(request), schema) };
+    });
     const port = await studioPort();
     base = `http://127.0.0.1:${port}`;
-    child = spawn(tsx, ["scripts/studio.ts", "--port", String(port)], { cwd: root, env: cleanEnv(), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    child = spawn(tsx, ["scripts/studio.ts", "--port", String(port)], { cwd: root, env: { ...cleanEnv(), OPENAI_API_KEY: "sk-test" }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
     const until = Date.now() + 90_000;
@@ -63,6 +72,7 @@ describe("npm run studio (langgraphjs dev, offline)", () => {
   }, 120_000);
 
   afterAll(async () => {
+    await llm?.close();
     if (!child?.pid) return;
     // the whole group: studio.ts, the CLI, its tsx watcher and the server
     if (groupAlive(child.pid)) process.kill(-child.pid, "SIGTERM");
@@ -122,4 +132,27 @@ describe("npm run studio (langgraphjs dev, offline)", () => {
     // the engine loaded its prebuilt binary in the server (graphs/dialogue/studio.ts), no compiling
     expect(output).not.toMatch(/building from source/);
   }, 180_000);
+
+  it("runs a whole default-length dialogue (14 turns) on a thread, as Studio does, to an accepted record", async () => {
+    const json = { "content-type": "application/json" };
+    const thread = await api<{ thread_id: string }>("/threads", { method: "POST", headers: json, body: JSON.stringify({}) });
+    const state = await api<{ record?: DialogueRecord | null; turns?: unknown[] }>(`/threads/${thread.thread_id}/runs/wait`, {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({
+        assistant_id: "dialogue",
+        input: { language: "es", seed: 1, speechEventId: "catching_up" },
+        context: { provider: "openai", baseUrl: llm.baseUrl, model: "m", turnsMin: 14, turnsMax: 14 },
+      }),
+    }, 240_000);
+    expect(JSON.stringify(state)).not.toMatch(/GraphRecursionError|Recursion limit/);
+    const record = DialogueRecordSchema.parse(state.record);
+    expect(record.rejection_reasons).toEqual([]);
+    expect(record.status).toBe("accepted");
+    expect(record.turns).toHaveLength(14);
+    expect(record.provenance).toMatchObject({ provider: "openai", model: "m" });
+    // the thread keeps the final state: what Studio shows after the run
+    const saved = await api<{ values: { record?: DialogueRecord | null } }>(`/threads/${thread.thread_id}/state`);
+    expect(DialogueRecordSchema.parse(saved.values.record).id).toBe(record.id);
+  }, 300_000);
 });

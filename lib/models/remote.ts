@@ -15,6 +15,7 @@ import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import type { ChatResult } from "@langchain/core/outputs";
 import { ChatOllama, type ChatOllamaCallOptions } from "@langchain/ollama";
 import { ChatOpenAICompletions, type ChatOpenAICompletionsCallOptions, type OpenAIClient } from "@langchain/openai";
+import { redactUrlCredentials } from "../security/redact.js";
 import { type Endpoint, ModelConfigError } from "./errors.js";
 import { DEFAULT_RETRY_POLICY, type RetryOptions, type RetryPolicy, withRetries } from "./retry.js";
 import type { JsonSchemaResponseFormat } from "./structured.js";
@@ -57,9 +58,15 @@ export function resolveEndpoint(settings: Pick<RemoteSettings, "provider" | "mod
   try {
     url = new URL(raw);
   } catch {
-    throw new ModelConfigError(`--base-url must be an http(s) URL, got "${raw}"`);
+    throw new ModelConfigError(`--base-url must be an http(s) URL, got "${redactUrlCredentials(raw)}"`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new ModelConfigError(`--base-url must be an http(s) URL, got "${raw}"`);
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new ModelConfigError(`--base-url must be an http(s) URL, got "${redactUrlCredentials(raw)}"`);
+  // fetch refuses URLs with credentials; a key goes in the provider's variable (OPENAI_API_KEY, …), never in a URL
+  if (url.username || url.password) {
+    throw new ModelConfigError(
+      `--base-url ${redactUrlCredentials(raw)}: credentials in the URL are not sent (and would end up in logs); put the key in ${defaults.keyEnv ?? "the server's configuration"} instead`,
+    );
+  }
   return {
     provider: settings.provider,
     baseUrl: raw.replace(/\/+$/, ""),
@@ -74,6 +81,20 @@ function requestedSchema(options: { response_format?: unknown }): { name: string
   if (!format || format.type !== "json_schema" || !("json_schema" in format)) return undefined;
   const { $schema: _tag, ...schema } = format.json_schema.schema;
   return { name: format.json_schema.name, schema };
+}
+
+/**
+ * The call option of a per-call output budget (`model.withConfig({ maxTokens })`, as the whole-dialogue path asks for
+ * a longer answer than a turn), the same option the embedded engine takes. The providers' own classes read their
+ * output limit only from the constructor; each subclass below puts a call's budget in its request instead.
+ */
+export interface OutputBudgetCallOption {
+  maxTokens?: number;
+}
+
+function callBudget(options: unknown): number | undefined {
+  const maxTokens = (options as OutputBudgetCallOption | undefined)?.maxTokens;
+  return typeof maxTokens === "number" && Number.isInteger(maxTokens) && maxTokens > 0 ? maxTokens : undefined;
 }
 
 interface Resilience {
@@ -93,7 +114,7 @@ function retryOptions(resilience: Resilience, signal: AbortSignal | undefined): 
 
 // ── OpenAI-compatible ─────────────────────────────────────────────────────────────────────────────────────────────
 
-interface OpenAICompatibleCallOptions extends ChatOpenAICompletionsCallOptions {}
+interface OpenAICompatibleCallOptions extends ChatOpenAICompletionsCallOptions, OutputBudgetCallOption {}
 
 /**
  * The Chat Completions client of @langchain/openai (never the Responses API, which OpenAI-compatible servers lack),
@@ -123,6 +144,15 @@ export class OpenAICompatibleChat extends ChatOpenAICompletions<OpenAICompatible
     return this.client.chat.completions.create(request, clientOptions) as unknown as Promise<never>;
   }
 
+  override invocationParams(options?: this["ParsedCallOptions"], extra?: { streaming?: boolean }) {
+    const params = super.invocationParams(options, extra);
+    const budget = callBudget(options);
+    if (budget === undefined) return params;
+    return params.max_completion_tokens !== undefined && params.max_completion_tokens !== null
+      ? { ...params, max_completion_tokens: budget }
+      : { ...params, max_tokens: budget };
+  }
+
   override async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"], runManager?: CallbackManagerForLLMRun): Promise<ChatResult> {
     const schema = requestedSchema(options);
     const callOptions = schema
@@ -134,7 +164,7 @@ export class OpenAICompatibleChat extends ChatOpenAICompletions<OpenAICompatible
 
 // ── Anthropic ─────────────────────────────────────────────────────────────────────────────────────────────────────
 
-interface AnthropicChatCallOptions extends ChatAnthropicCallOptions {
+interface AnthropicChatCallOptions extends ChatAnthropicCallOptions, OutputBudgetCallOption {
   response_format?: JsonSchemaResponseFormat;
 }
 
@@ -174,6 +204,12 @@ export class AnthropicChat extends ChatAnthropicMessages<AnthropicChatCallOption
     this.resilience = resilience;
   }
 
+  override invocationParams(options?: this["ParsedCallOptions"]) {
+    const params = super.invocationParams(options);
+    const budget = callBudget(options);
+    return budget === undefined ? params : { ...params, max_tokens: budget };
+  }
+
   override async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"], runManager?: CallbackManagerForLLMRun): Promise<ChatResult> {
     const schema = requestedSchema(options);
     const { response_format: _format, ...rest } = options;
@@ -194,7 +230,7 @@ export class AnthropicChat extends ChatAnthropicMessages<AnthropicChatCallOption
 
 // ── Ollama ────────────────────────────────────────────────────────────────────────────────────────────────────────
 
-interface OllamaChatCallOptions extends ChatOllamaCallOptions {
+interface OllamaChatCallOptions extends ChatOllamaCallOptions, OutputBudgetCallOption {
   response_format?: JsonSchemaResponseFormat;
 }
 
@@ -217,6 +253,12 @@ export class OllamaChat extends ChatOllama {
   constructor(fields: ConstructorParameters<typeof ChatOllama>[0] & object, resilience: Resilience) {
     super({ ...fields, disableStreaming: true });
     this.resilience = resilience;
+  }
+
+  override invocationParams(options?: this["ParsedCallOptions"]) {
+    const params = super.invocationParams(options);
+    const budget = callBudget(options);
+    return budget === undefined ? params : { ...params, options: { ...params.options, num_predict: budget } };
   }
 
   override async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"], runManager?: CallbackManagerForLLMRun): Promise<ChatResult> {
