@@ -115,7 +115,13 @@ export async function runDialogue(
   } catch (error) {
     if (!(error instanceof GraphRecursionError) || !last) throw error;
     const reason = { check: "step_budget", detail: `the dialogue ran out of its ${recursionLimit} graph steps before it ended` };
-    const state = { ...last, candidate: null, rejectionReasons: [...last.rejectionReasons, reason] };
+    const inFlight = last.candidate;
+    const state = {
+      ...last,
+      candidate: null,
+      rejectionReasons: [...last.rejectionReasons, reason],
+      ...(inFlight ? { failedAttempt: { stage: "turn" as const, speaker: inFlight.speaker, turn: last.turns.length, text: inFlight.raw ?? inFlight.text } } : {}),
+    };
     return { ...state, ...(await finalize(state, { context } as Runtime<DialogueContext>)) };
   } finally {
     unlink();
