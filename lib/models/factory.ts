@@ -32,6 +32,8 @@ export interface ModelSettings {
   /** remote providers: attempts in all, the first included */
   maxAttempts?: number | undefined;
   onRetry?: RetryOptions["onRetry"];
+  /** remote providers: one-line notices about the whole run (a server refusing json_schema); default: stderr */
+  onNotice?: ((line: string) => void) | undefined;
 }
 
 let remote: typeof RemoteModule | undefined;
@@ -58,6 +60,7 @@ export function createChatModel(settings: ModelSettings, env: NodeJS.ProcessEnv 
         timeoutMs: settings.timeoutMs,
         ...(settings.maxAttempts !== undefined ? { retry: { maxAttempts: settings.maxAttempts } } : {}),
         onRetry: settings.onRetry,
+        onNotice: settings.onNotice,
       },
       env,
     );
