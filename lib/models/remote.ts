@@ -18,7 +18,7 @@ import { ChatOllama, type ChatOllamaCallOptions } from "@langchain/ollama";
 import { ChatOpenAICompletions, type ChatOpenAICompletionsCallOptions, type OpenAIClient } from "@langchain/openai";
 import { callSeed } from "../random.js";
 import { redactUrlCredentials } from "../security/redact.js";
-import { type Endpoint, ModelCallError, ModelConfigError } from "./errors.js";
+import { configuredBaseUrl, type Endpoint, ModelCallError, ModelConfigError, PROVIDER_DEFAULTS } from "./errors.js";
 import { DEFAULT_RETRY_POLICY, type RetryOptions, type RetryPolicy, withRetries } from "./retry.js";
 import type { JsonSchemaResponseFormat } from "./structured.js";
 
@@ -40,16 +40,23 @@ export interface RemoteSettings {
   onRetry?: RetryOptions["onRetry"];
   /** one-line notices about the run as a whole (a server that refuses json_schema); default: stderr */
   onNotice?: ((line: string) => void) | undefined;
+  /**
+   * Send the provider's key (OPENAI_API_KEY, ANTHROPIC_API_KEY) only when the model lives at the host the key was
+   * configured for (the provider's base-URL variable, else its public API). Set for models a Studio / API caller
+   * asked for: a key never follows a URL someone else chose.
+   */
+  keyOnlyToConfiguredHost?: boolean | undefined;
+}
+
+/** The key of `keyEnv`, unless it must not go to `baseUrl` (another host than the one it was configured for). */
+function keyFor(settings: RemoteSettings, endpoint: Endpoint, env: NodeJS.ProcessEnv): string | undefined {
+  const key = endpoint.keyEnv ? env[endpoint.keyEnv]?.trim() : undefined;
+  if (!key || !settings.keyOnlyToConfiguredHost) return key;
+  return new URL(endpoint.baseUrl).origin === new URL(configuredBaseUrl(settings.provider, env)).origin ? key : undefined;
 }
 
 export const DEFAULT_TIMEOUT_MS = 120_000;
 export const DEFAULT_REMOTE_MAX_TOKENS = 2048;
-
-const PROVIDER_DEFAULTS: Record<RemoteProvider, { baseUrl: string; baseUrlEnv: string; keyEnv?: string }> = {
-  openai: { baseUrl: "https://api.openai.com/v1", baseUrlEnv: "OPENAI_BASE_URL", keyEnv: "OPENAI_API_KEY" },
-  anthropic: { baseUrl: "https://api.anthropic.com", baseUrlEnv: "ANTHROPIC_BASE_URL", keyEnv: "ANTHROPIC_API_KEY" },
-  ollama: { baseUrl: "http://127.0.0.1:11434", baseUrlEnv: "OLLAMA_BASE_URL" },
-};
 
 /** Where the model lives: the flag, else the provider's env variable, else its public default; checked as an http(s) URL. */
 export function resolveEndpoint(settings: Pick<RemoteSettings, "provider" | "model" | "baseUrl">, env: NodeJS.ProcessEnv = process.env): Endpoint {
@@ -406,7 +413,7 @@ export function createRemoteChatModel(settings: RemoteSettings, env: NodeJS.Proc
   switch (settings.provider) {
     case "openai": {
       const official = new URL(endpoint.baseUrl).hostname === "api.openai.com";
-      const key = env.OPENAI_API_KEY?.trim();
+      const key = keyFor(settings, endpoint, env);
       if (!key && official) {
         throw new ModelConfigError(`OPENAI_API_KEY is not set (needed for ${endpoint.baseUrl}; for a local OpenAI-compatible server pass --base-url)`);
       }
@@ -425,7 +432,7 @@ export function createRemoteChatModel(settings: RemoteSettings, env: NodeJS.Proc
       );
     }
     case "anthropic": {
-      const key = env.ANTHROPIC_API_KEY?.trim();
+      const key = keyFor(settings, endpoint, env);
       if (!key) throw new ModelConfigError(`ANTHROPIC_API_KEY is not set (needed for ${endpoint.baseUrl})`);
       return new AnthropicChat(
         { model: settings.model, apiKey: key, anthropicApiUrl: endpoint.baseUrl, clientOptions: { timeout }, maxTokens, ...temperature },
