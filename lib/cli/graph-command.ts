@@ -9,7 +9,7 @@ import { chatModelSettings, type DialogueContext, judgeModelSettings, resolveCon
 import { UsageError } from "./errors.js";
 import type { GraphFlags } from "./graph-flags.js";
 import { modelContext } from "./flag-types.js";
-import { createChatModel, disposeChatModel, loadProviders, modelLabel } from "../models/factory.js";
+import { createChatModel, createJudgeModel, disposeChatModel, loadProviders, modelLabel } from "../models/factory.js";
 import { RetryNotices } from "../models/retry.js";
 import { loadPromptSet } from "../prompts/loader.js";
 import { loadBuiltinPersonas, loadPersonaFile } from "../records/personas.js";
@@ -56,7 +56,7 @@ export async function runGraphCommand(flags: GraphFlags, argv: readonly string[]
   const judgeSettings = judgeModelSettings(config);
   await loadProviders(config.provider, judgeSettings?.provider);
   const chatModel = createChatModel({ ...chatModelSettings(config), seed: flags.seed, sequences, onRetry: retries.record });
-  const judgeModel = judgeSettings ? createChatModel({ ...judgeSettings, seed: flags.seed, sequences, onRetry: retries.record }) : undefined;
+  const judgeModel = judgeSettings ? createJudgeModel({ ...judgeSettings, seed: flags.seed, sequences, onRetry: retries.record }) : undefined;
   // tracing: only with LANGSMITH_TRACING=true and a key; one trace per dialogue; flushed within seconds
   const tracing = createTracing();
   const traced = { config, ...modelLabel(chatModel) };
