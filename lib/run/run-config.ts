@@ -158,6 +158,21 @@ function refusal(out: string, differences: string[]): RunConfigError {
  * The run log of an output file: checks the configuration against what the file holds (refusing a different
  * one), and keeps the sessions' wall time. Written atomically (temporary file, fsync, rename).
  */
+/** The run log of `out` (`X.run.json`), or null when there is none; a damaged one is a RunConfigError. */
+export function readRunFile(out: string): RunFile | null {
+  const path = runFilePath(out);
+  if (!existsSync(path)) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new RunConfigError(`${path} is not JSON (${(error as Error).message.split("\n")[0]}): move it away to start a new run log`);
+  }
+  const parsed = RunFileSchema.safeParse(json);
+  if (!parsed.success) throw new RunConfigError(`${path} is not a polyglot-personachat run log: move it away to start a new one`);
+  return parsed.data;
+}
+
 export class RunLog {
   private readonly session: Session;
   private readonly startedAt = Date.now();
@@ -177,18 +192,11 @@ export class RunLog {
   static open(out: string, config: RunConfig, records: readonly DialogueRecord[]): RunLog {
     const path = runFilePath(out);
     let file: RunFile;
-    if (existsSync(path)) {
-      let json: unknown;
-      try {
-        json = JSON.parse(readFileSync(path, "utf8"));
-      } catch (error) {
-        throw new RunConfigError(`${path} is not JSON (${(error as Error).message.split("\n")[0]}): move it away to start a new run log`);
-      }
-      const parsed = RunFileSchema.safeParse(json);
-      if (!parsed.success) throw new RunConfigError(`${path} is not a polyglot-personachat run log: move it away to start a new one`);
-      const differences = diffConfigs(parsed.data.config, config);
+    const stored = readRunFile(out);
+    if (stored) {
+      const differences = diffConfigs(stored.config, config);
       if (differences.length > 0) throw refusal(out, differences);
-      file = parsed.data;
+      file = stored;
     } else {
       const first = records[0];
       if (first) {
