@@ -1,4 +1,5 @@
 import { PersonaFileError } from "../records/personas.js";
+import { DownloadInterruptedError } from "../models/auto-pull.js";
 import { ModelConfigError } from "../models/errors.js";
 import { PromptError } from "../prompts/loader.js";
 import { RecordFileError } from "../run/record-file.js";
@@ -33,8 +34,8 @@ export function firstLine(error: unknown): string {
 }
 
 /**
- * Runs a command's main: exit code it returns, or one line on stderr and exit 2 for a user's mistake,
- * exit 1 for anything else (the stack only with DEBUG set).
+ * Runs a command's main: exit code it returns, or one line on stderr and exit 2 for a user's mistake, 130 for a
+ * first-run model download stopped with Ctrl-C, exit 1 for anything else (the stack only with DEBUG set).
  */
 export function runMain(program: string, main: () => Promise<number>): void {
   main().then(
@@ -43,7 +44,7 @@ export function runMain(program: string, main: () => Promise<number>): void {
       const hint = error instanceof UsageError ? " (see --help)" : "";
       console.error(`${program}: ${firstLine(error)}${hint}`);
       if (process.env.DEBUG && error instanceof Error) console.error(error.stack);
-      process.exit(isUserError(error) ? 2 : 1);
+      process.exit(error instanceof DownloadInterruptedError ? 130 : isUserError(error) ? 2 : 1);
     },
   );
 }
