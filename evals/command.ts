@@ -14,6 +14,7 @@ import { RetryNotices } from "../lib/models/retry.js";
 import { loadPromptSet } from "../lib/prompts/loader.js";
 import { TRACING_FLAGS, tracingSettings } from "../lib/tracing/index.js";
 import { loadDataset } from "./dialogues.js";
+import { humanSummaryLine, readReviews } from "./human.js";
 import { datasetFormat, type EvalFlags } from "./flags.js";
 import { type Judge, loadJudgePrompts } from "./judges.js";
 import { langsmithConfigured } from "./langsmith.js";
@@ -38,7 +39,8 @@ function summary(results: EvalResults): string {
         .map((k) => (g.metrics[k]?.value != null ? `, ${k} ${g.metrics[k]!.value!.toFixed(3)}` : ""))
         .join(""),
   );
-  return [...lines, ...results.notes.map((n) => `note: ${n}`)].join("\n");
+  const human = results.human ? [humanSummaryLine(results.human).replace(/`/g, "")] : [];
+  return [...lines, ...human, ...results.notes.map((n) => `note: ${n}`)].join("\n");
 }
 
 /** `npm run eval` once its flags are read (scripts/eval.ts). */
@@ -52,6 +54,7 @@ export async function runEvalCommand(flags: EvalFlags, argv: readonly string[]):
   // everything a user can get wrong is checked before a model loads
   let generate: { langs: string[]; variants: string[]; context: DialogueContext } | null = null;
   let dataset: ReturnType<typeof loadDataset> | null = null;
+  const reviews = flags.reviews ? { source: flags.reviews, ratings: await readReviews(flags.reviews) } : undefined;
   if (flags.dataset) {
     const format = datasetFormat(flags);
     const lang = flags.lang?.[0]; // resolved by the flags' schema
@@ -124,6 +127,7 @@ export async function runEvalCommand(flags: EvalFlags, argv: readonly string[]):
         dialogues: dataset!,
         dataset: { path: flags.dataset!, format: datasetFormat(flags) },
         variants: flags.variants,
+        reviews,
       });
     }
     console.log(summary(results));

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { z } from "zod";
 import { UsageError } from "../lib/cli/errors.js";
-import type { DialogueRecord, Usage } from "../lib/records/schema.js";
+import type { Critique, DialogueRecord, Usage } from "../lib/records/schema.js";
 import { readRecords } from "../lib/run/record-file.js";
 
 /**
@@ -28,6 +28,8 @@ export interface EvalDialogue {
   usage: Usage | null;
   /** the prompt hash the record names; null for other datasets */
   promptHash: string | null;
+  /** the record's self-critique (compared with human ratings); absent for other datasets */
+  critique?: Critique | null;
 }
 
 export function fromRecord(record: DialogueRecord): EvalDialogue {
@@ -47,6 +49,7 @@ export function fromRecord(record: DialogueRecord): EvalDialogue {
     speechEvent: record.speech_event,
     usage: record.provenance.usage,
     promptHash: record.provenance.prompt_hash || null,
+    critique: record.critique,
   };
 }
 

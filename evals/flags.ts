@@ -37,6 +37,8 @@ Options:
   --score-rejected      also score rejected dialogues that have turns
   --dataset FILE        score this file instead of generating
   --format F            jsonl (our records) or xpersona (XPersona JSON)        [by extension: .jsonl/.json]
+  --reviews FILE        with --dataset: native speakers' ratings from npm run review (its .sqlite, or
+                        its --export .jsonl): human scores, their agreement, judge–human agreement
   --local               do not use LangSmith even when it is configured
   -h, --help            show this help`;
 
@@ -70,6 +72,7 @@ export const EvalFlagsSchema = z
     "score-rejected": z.boolean().default(false),
     dataset: z.string().min(1).optional(),
     format: z.enum(["jsonl", "xpersona"], { errorMap: () => ({ message: "--format is jsonl or xpersona" }) }).optional(),
+    reviews: z.string().min(1, "--reviews needs a file").optional(),
     local: z.boolean().default(false),
   })
   .superRefine((f, ctx) => {
@@ -84,6 +87,7 @@ export const EvalFlagsSchema = z
       if (f.format) fail("--format goes with --dataset");
       if (!f.lang) fail("--lang is required to generate (for example --lang es), or give --dataset FILE");
     }
+    if (f.reviews && !f.dataset) fail("--reviews goes with --dataset (the file the annotators rated)");
     if ((f["judge-provider"] || f["judge-base-url"]) && !f["judge-model"]) fail("--judge-provider/--judge-base-url need --judge-model");
   });
 export type EvalFlags = z.infer<typeof EvalFlagsSchema>;
@@ -110,6 +114,7 @@ const OPTIONS = {
   "score-rejected": { type: "boolean" },
   dataset: { type: "string" },
   format: { type: "string" },
+  reviews: { type: "string" },
   local: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;

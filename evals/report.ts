@@ -2,6 +2,7 @@ import type { VariantManifest } from "../lib/prompts/loader.js";
 import type { Usage } from "../lib/records/schema.js";
 import type { Comparison, GroupResult, MetricEstimate } from "./aggregate.js";
 import type { DialogueFigures, Metric, MetricUnit } from "./metrics.js";
+import { type HumanResults, humanSummaryLine, humanTables } from "./human.js";
 
 /** The eval's outputs: results.json (everything), report.md, report.html (inline SVG charts, no external asset). */
 
@@ -42,6 +43,8 @@ export interface EvalResults {
   comparisons: Comparison[];
   notes: string[];
   dialogues: DialogueFigures[];
+  /** native speakers' ratings, when the eval was given --reviews */
+  human?: HumanResults;
 }
 
 // ── formatting ──────────────────────────────────────────────────────────────────────────────────────
@@ -151,6 +154,14 @@ export function renderMarkdown(results: EvalResults): string {
     for (const note of results.notes) out.push(`- ${note}`);
     out.push("");
   }
+  if (results.human) {
+    out.push("## Human evaluation", "", cell(humanSummaryLine(results.human)), "");
+    for (const table of humanTables(results.human)) {
+      out.push(`### ${table.title}`, "", `| ${table.head.map(cell).join(" | ")} |`, `|${table.head.map(() => "---").join("|")}|`);
+      for (const row of table.rows) out.push(`| ${row.map(cell).join(" | ")} |`);
+      out.push("");
+    }
+  }
   const metrics = results.metrics;
   for (const language of meta.languages) {
     out.push(`## ${language}`, "");
@@ -178,6 +189,13 @@ export function renderMarkdown(results: EvalResults): string {
   for (const m of metrics) out.push(`- **${m.label}** (\`${m.key}\`, ${m.kind}${m.better === undefined ? "" : m.better ? ", higher is better" : ", lower is better"}): ${m.definition}`);
   out.push("", ...methodSection(meta), "");
   return out.join("\n");
+}
+
+function humanHtml(human: HumanResults): string {
+  const tables = humanTables(human)
+    .map((t) => `<h3>${esc(t.title)}</h3><table><tr>${t.head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr>${t.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`).join("")}</table>`)
+    .join("\n");
+  return `<h2 id="human">Human evaluation</h2><p>${esc(humanSummaryLine(human))}</p>\n${tables}`;
 }
 
 // ── HTML ────────────────────────────────────────────────────────────────────────────────────────────
@@ -298,6 +316,7 @@ td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;font-size:13px;verti
 ${results.notes.length ? `<h2>Notes</h2><ul class="notes">${results.notes.map((n) => `<li>${esc(n)}</li>`).join("")}</ul>` : ""}
 <h2>Charts</h2><p>${legend} — bars: value; whiskers: ${Math.round(meta.level * 100)} % interval.</p>
 ${[...sections].map(([name, cards]) => `<h3>${esc(name)}</h3><div class="cards">${cards.join("")}</div>`).join("\n")}
+${results.human ? humanHtml(results.human) : ""}
 <h2>Tables</h2>
 ${meta.languages.map(table).join("\n")}
 <h2>Method</h2><ul>${method}</ul>

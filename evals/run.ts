@@ -16,6 +16,7 @@ import { datasetExamples, evalDatasetName, readExamples, runExperiment, syncData
 import { metricTable, type Scored, scoreDialogue } from "./metrics.js";
 import { type EvalMeta, type EvalResults, pairNotes, renderHtml, renderMarkdown, reportNotes, type VariantInfo } from "./report.js";
 import { DEFAULT_LEVEL } from "./stats.js";
+import { type HumanRating, humanResults, type HumanResults } from "./human.js";
 
 /**
  * One eval run: generate with each variant (or read a dataset), score every dialogue (deterministic figures, then
@@ -51,6 +52,8 @@ export interface DatasetOptions extends CommonOptions {
   dialogues: EvalDialogue[];
   dataset: { path: string; format: "jsonl" | "xpersona" };
   variants?: string[] | undefined;
+  /** native speakers' ratings (npm run review) to report beside the automatic figures */
+  reviews?: { source: string; ratings: HumanRating[] } | undefined;
 }
 
 export function variantInfo(name: string, prompts: PromptSet | null): VariantInfo {
@@ -99,7 +102,13 @@ function writeOutputs(out: string, results: EvalResults): void {
   writeFileSync(join(out, "report.html"), renderHtml(results));
 }
 
-function finish(items: Scored[], scorer: Scorer, meta: Omit<EvalMeta, "judge_usage" | "judge_calls" | "level" | "created_at">, options: CommonOptions): EvalResults {
+function finish(
+  items: Scored[],
+  scorer: Scorer,
+  meta: Omit<EvalMeta, "judge_usage" | "judge_calls" | "level" | "created_at">,
+  options: CommonOptions,
+  human?: HumanResults,
+): EvalResults {
   const metrics = metricTable(options.price);
   const { groups, comparisons } = summarize(items, {
     variants: meta.variants.map((v) => v.name),
@@ -117,6 +126,7 @@ function finish(items: Scored[], scorer: Scorer, meta: Omit<EvalMeta, "judge_usa
     comparisons,
     notes: [...reportNotes(full, groups), ...pairNotes(comparisons)],
     dialogues: items.map((i) => i.figures),
+    ...(human ? { human } : {}),
   };
   writeOutputs(options.out, results);
   return results;
@@ -267,5 +277,8 @@ export async function runDatasetEval(options: DatasetOptions): Promise<EvalResul
       langsmith: { enabled: false },
     },
     options,
+    options.reviews
+      ? humanResults(options.reviews.ratings, chosen, items.map((i) => i.figures), { source: options.reviews.source, seed: options.seed, resamples: options.resamples })
+      : undefined,
   );
 }

@@ -1,44 +1,23 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FakeServer } from "../lib/models/testing/fake-llm-server.js";
+import { startSpanishLlmServer } from "../lib/models/testing/spanish-script.js";
 import { writeTinyGguf } from "../lib/models/tiny-gguf.js";
 import { type DialogueRecord, DialogueRecordSchema } from "../lib/records/schema.js";
-import { freePort } from "../lib/testing/ports.js";
+import { type StudioServer, startStudio } from "../lib/testing/studio-server.js";
 
 // `npm run studio` for real: the pinned `langgraphjs dev` on a free port, offline, in its own process group.
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const tsx = join(root, "node_modules", ".bin", "tsx");
-const tinyModel = join(mkdtempSync(join(tmpdir(), "studio-int-")), "tiny.gguf");
-
-/** A free port other than 2024, the dev server's default (which may be taken here). */
-async function studioPort(): Promise<number> {
-  const port = await freePort();
-  return port === 2024 ? studioPort() : port;
-}
-
-/** The parent's env without anything LangSmith / LangChain. */
-function cleanEnv(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !/^(LANGSMITH_|LANGCHAIN_)/.test(e[0])));
-}
-
-const groupAlive = (pid: number) => {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+const tinyDir = mkdtempSync(join(tmpdir(), "studio-int-"));
+const tinyModel = join(tinyDir, "tiny.gguf");
 
 describe("npm run studio (langgraphjs dev, offline)", () => {
-  let child: ChildProcess;
+  let studio: StudioServer;
   let base: string;
-  let output = "";
   let assistantId: string;
+  let llm: FakeServer;
 
   async function api<T>(path: string, init?: RequestInit, timeoutMs = 30_000): Promise<T> {
     const response = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(timeoutMs) });
@@ -48,32 +27,20 @@ describe("npm run studio (langgraphjs dev, offline)", () => {
 
   beforeAll(async () => {
     await writeTinyGguf(tinyModel);
-    const port = await studioPort();
-    base = `http://127.0.0.1:${port}`;
-    child = spawn(tsx, ["scripts/studio.ts", "--port", String(port)], { cwd: root, env: cleanEnv(), detached: true, stdio: ["ignore", "pipe", "pipe"] });
-    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const until = Date.now() + 90_000;
-    for (;;) {
-      const ok = await fetch(`${base}/ok`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false);
-      if (ok) break;
-      if (child.exitCode !== null || Date.now() > until) throw new Error(`the dev server did not come up on ${base}:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    // a local OpenAI-compatible stand-in that answers every structured call with valid Spanish JSON
+    llm = await startSpanishLlmServer();
+    // the operator allows the folder of the tiny model and the stand-in (lib/security/caller-policy.ts)
+    studio = await startStudio({ POLYGLOT_ALLOWED_MODELS: tinyDir, POLYGLOT_ALLOWED_BASE_URLS: llm.baseUrl, OPENAI_API_KEY: "sk-test" });
+    base = studio.base;
   }, 120_000);
 
   afterAll(async () => {
-    if (!child?.pid) return;
-    // the whole group: studio.ts, the CLI, its tsx watcher and the server
-    if (groupAlive(child.pid)) process.kill(-child.pid, "SIGTERM");
-    const until = Date.now() + 10_000;
-    while (groupAlive(child.pid) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 100));
-    if (groupAlive(child.pid)) process.kill(-child.pid, "SIGKILL");
-    expect(groupAlive(child.pid)).toBe(false);
+    await llm?.close();
+    if (studio) expect(await studio.stop()).toBe(true);
   }, 20_000);
 
   it("says how to open it in LangGraph Studio", () => {
-    expect(output).toContain(`https://smith.langchain.com/studio/?baseUrl=${base}`);
+    expect(studio.output()).toContain(`https://smith.langchain.com/studio/?baseUrl=${base}`);
   });
 
   it("lists the graph \"dialogue\", with its nodes", async () => {
@@ -120,6 +87,29 @@ describe("npm run studio (langgraphjs dev, offline)", () => {
     expect(record).toMatchObject({ id: "fr-3-00000", language: "fr", speech_event: { id: "making_plans" } });
     expect(record.provenance).toMatchObject({ provider: "llama-cpp", model: "tiny.gguf" });
     // the engine loaded its prebuilt binary in the server (graphs/dialogue/studio.ts), no compiling
-    expect(output).not.toMatch(/building from source/);
+    expect(studio.output()).not.toMatch(/building from source/);
   }, 180_000);
+
+  it("runs a whole default-length dialogue (14 turns) on a thread, as Studio does, to an accepted record", async () => {
+    const json = { "content-type": "application/json" };
+    const thread = await api<{ thread_id: string }>("/threads", { method: "POST", headers: json, body: JSON.stringify({}) });
+    const state = await api<{ record?: DialogueRecord | null; turns?: unknown[] }>(`/threads/${thread.thread_id}/runs/wait`, {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({
+        assistant_id: "dialogue",
+        input: { language: "es", seed: 1, speechEventId: "catching_up" },
+        context: { provider: "openai", baseUrl: llm.baseUrl, model: "m", turnsMin: 14, turnsMax: 14 },
+      }),
+    }, 240_000);
+    expect(JSON.stringify(state)).not.toMatch(/GraphRecursionError|Recursion limit/);
+    const record = DialogueRecordSchema.parse(state.record);
+    expect(record.rejection_reasons).toEqual([]);
+    expect(record.status).toBe("accepted");
+    expect(record.turns).toHaveLength(14);
+    expect(record.provenance).toMatchObject({ provider: "openai", model: "m" });
+    // the thread keeps the final state: what Studio shows after the run
+    const saved = await api<{ values: { record?: DialogueRecord | null } }>(`/threads/${thread.thread_id}/state`);
+    expect(DialogueRecordSchema.parse(saved.values.record).id).toBe(record.id);
+  }, 300_000);
 });

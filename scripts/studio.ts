@@ -1,6 +1,7 @@
 /**
  * `npm run studio [-- --port N]` (or STUDIO_PORT=N): serves the dialogue graph with the pinned LangGraph CLI
- * (`langgraphjs dev`), on this machine only, analytics off, and says how to open it in LangGraph Studio. The
+ * (`langgraphjs dev`), on this machine only (another --host needs --allow-remote, and says so), analytics off,
+ * and says how to open it in LangGraph Studio. The
  * server needs no network; Studio's form comes from the graph's schemas: the input (language, seed, speech
  * event, …) and the context (model / provider, turn budget, retries, prompt variant).
  */
@@ -22,7 +23,14 @@ const FlagsSchema = z.object({
     .refine((p) => p > 0 && p < 65536, "--port must be 1-65535")
     .default(process.env.STUDIO_PORT || "2024"),
   host: z.string().min(1).default("127.0.0.1"),
+  "allow-remote": z.boolean().default(false),
 });
+
+/** 127.0.0.0/8, ::1, localhost: the addresses only this machine reaches. */
+function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return bare === "localhost" || bare === "::1" || /^127(\.\d{1,3}){3}$/.test(bare);
+}
 
 function fail(message: string): never {
   console.error(`polyglot-personachat studio: ${message}`);
@@ -31,13 +39,17 @@ function fail(message: string): never {
 
 let values: Record<string, unknown>;
 try {
-  ({ values } = parseArgs({ args: process.argv.slice(2), strict: true, options: { port: { type: "string" }, host: { type: "string" } } }));
+  ({ values } = parseArgs({ args: process.argv.slice(2), strict: true, options: { port: { type: "string" }, host: { type: "string" }, "allow-remote": { type: "boolean" } } }));
 } catch (error) {
   fail((error as Error).message.split("\n")[0]!);
 }
 const parsed = FlagsSchema.safeParse(values);
 if (!parsed.success) fail(parsed.error.issues[0]!.message);
-const { port, host } = parsed.data;
+const { port, host, "allow-remote": allowRemote } = parsed.data;
+// the dev server has no authentication: anyone who reaches it runs dialogues with this machine's models
+if (!isLoopback(host) && !allowRemote) {
+  fail(`--host ${host} would let anyone on the network run the graph with this machine's models (the dev server has no authentication); add --allow-remote to do it anyway`);
+}
 
 // langgraph.json names an env file; the dev server wants it to exist
 if (!existsSync(join(root, ".env"))) writeFileSync(join(root, ".env"), "");
@@ -54,6 +66,9 @@ const cliPackage = createRequire(import.meta.url).resolve("@langchain/langgraph-
 const cli = join(dirname(cliPackage), "dist", "cli", "cli.mjs");
 const base = `http://${host}:${port}`;
 console.log(`LangGraph dev server on ${base} (graph "dialogue"; health check: ${base}/ok)`);
+if (!isLoopback(host)) {
+  console.log(`WARNING: --allow-remote: listening on ${host}, reachable from other machines, with no authentication; callers get only the servers and model files you allow (POLYGLOT_ALLOWED_BASE_URLS, POLYGLOT_ALLOWED_MODELS)`);
+}
 console.log(`Open it in LangGraph Studio: https://smith.langchain.com/studio/?baseUrl=${base}`);
 console.log(`  Manage Assistants / configuration: model (GGUF path), provider, turnsMin/turnsMax, promptVariant, retries`);
 console.log(`  Input: language (es, fr, pt-BR, …), seed, speechEventId; Ctrl-C stops the server`);

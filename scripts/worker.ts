@@ -9,6 +9,7 @@ import { runMain } from "../lib/cli/errors.js";
 import { modelContext } from "../lib/cli/flag-types.js";
 import { parseWorkerFlags, WORKER_HELP } from "../lib/cli/worker-flags.js";
 import { parseQueueUrl, workerIdentity } from "../lib/fleet/fleet.js";
+import { redactSecrets } from "../lib/security/redact.js";
 
 async function main(argv: string[]): Promise<number> {
   const flags = parseWorkerFlags(argv);
@@ -48,7 +49,8 @@ async function main(argv: string[]): Promise<number> {
       lockDurationMs: flags["lock-seconds"] * 1000,
       stalledIntervalMs: flags["stalled-seconds"] * 1000,
       scriptedLatencyMs: flags["scripted-latency"],
-      log: (line) => console.error(line),
+      // job failures and Redis errors can carry URLs: printed without their passwords
+      log: (line) => console.error(redactSecrets(line)),
     },
     stop.signal,
   );

@@ -2,6 +2,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import type { Runtime } from "@langchain/langgraph";
 import { z } from "zod";
 import { getChatModel, type ModelSettings, PROVIDERS } from "../../lib/models/factory.js";
+import { checkCallerModelSettings } from "../../lib/security/caller-policy.js";
 
 /**
  * The run-time settings of the dialogue graph, with their defaults in one place.
@@ -18,11 +19,11 @@ export const DialogueConfigSchema = z.object({
   model: z
     .string()
     .optional()
-    .describe("llama-cpp: path to a GGUF file (empty: the default model in the cache); others: the model's name on the server"),
+    .describe("llama-cpp: path to a GGUF file the operator allows (POLYGLOT_ALLOWED_MODELS; empty: the default model); others: the model's name on the server"),
   baseUrl: z
     .string()
     .optional()
-    .describe("Server base URL for openai / anthropic / ollama (e.g. http://127.0.0.1:8000/v1); empty: the provider's default"),
+    .describe("Server base URL for openai / anthropic / ollama, one the operator allows (POLYGLOT_ALLOWED_BASE_URLS); empty: the configured server"),
   threads: z.number().int().min(1).max(256).optional().describe("CPU threads for the embedded engine (default: the physical cores)"),
   judgeProvider: z.enum(PROVIDERS).optional().describe("Provider of the self-critique model; empty: the chat model judges"),
   judgeModelName: z.string().optional().describe("The self-critique model (path or name, as for model)"),
@@ -103,10 +104,19 @@ export function judgeModelSettings(config: DialogueConfig): ModelSettings | null
   return same ? null : judge;
 }
 
+/**
+ * A model nobody injected (LangGraph Studio, the API): its settings come from whoever called the server, so only
+ * what the operator allows is built (lib/security/caller-policy.ts), and keys go only to their configured host.
+ */
+function callerModel(settings: ModelSettings, what: "model" | "judge"): BaseChatModel {
+  checkCallerModelSettings(settings, what);
+  return getChatModel({ ...settings, keyOnlyToConfiguredHost: true });
+}
+
 export function resolveRuntime(runtime: Runtime<DialogueContext> | undefined): ResolvedRuntime {
   const config = resolveConfig(runtime?.context);
-  const chatModel = runtime?.context?.chatModel ?? getChatModel(chatModelSettings(config));
+  const chatModel = runtime?.context?.chatModel ?? callerModel(chatModelSettings(config), "model");
   const judgeSettings = judgeModelSettings(config);
-  const judgeModel = runtime?.context?.judgeModel ?? (judgeSettings ? getChatModel(judgeSettings) : chatModel);
+  const judgeModel = runtime?.context?.judgeModel ?? (judgeSettings ? callerModel(judgeSettings, "judge") : chatModel);
   return { config, chatModel, judgeModel };
 }

@@ -1,5 +1,5 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
-import { END, START, StateGraph } from "@langchain/langgraph";
+import { END, GraphRecursionError, type Runtime, START, StateGraph } from "@langchain/langgraph";
 import { checkDialogue, routeAfterDialogueCheck } from "../../nodes/check-dialogue/index.js";
 import { checkTurn, routeAfterCheck } from "../../nodes/check-turn/index.js";
 import { writeCommonGround } from "../../nodes/write-common-ground/index.js";
@@ -10,7 +10,8 @@ import { selectSpeechEvent } from "../../nodes/select-speech-event/index.js";
 import { speakerTurn } from "../../nodes/speaker-turn/index.js";
 import { writeDialogue } from "../../nodes/write-dialogue/index.js";
 import { installUntracedRunContext } from "../../lib/tracing/untraced-context.js";
-import { type DialogueContext, DialogueContextSchema } from "./configuration.js";
+import { type DialogueContext, DialogueContextSchema, resolveConfig } from "./configuration.js";
+import { MAX_STEP_BUDGET, stepBudget } from "./step-budget.js";
 import { type DialogueInput, DialogueInputSchema, type DialogueState, DialogueStateAnnotation, DialogueStateSchema } from "./state.js";
 import { routeAfterCommonGround, routeAfterCritiqueFor, routeAfterPlan } from "./variant-routing.js";
 
@@ -63,26 +64,68 @@ export const builder = new StateGraph({ state: DialogueStateAnnotation, input: D
   })
   .addEdge("finalize", END);
 
-export const graph = builder.compile();
+/** Compiled with the step budget of the largest settings as its recursion limit: LangGraph's dev server (Studio) runs
+ * this graph as it is, and no setting the context schema accepts can reach it (step-budget.ts). */
+export const graph = builder.compile().withConfig({ recursionLimit: MAX_STEP_BUDGET });
 graph.name = "polyglot-personachat";
 
 type GraphContext = NonNullable<Parameters<typeof graph.invoke>[1]>["context"];
 
-/** Per-run invoke options: cancellation, and tracing (tracer callbacks, a runId that is the trace id, labels). */
-export type DialogueRunOptions = Pick<RunnableConfig, "signal" | "runId" | "runName" | "tags" | "metadata" | "callbacks">;
+/** Per-run invoke options: cancellation, tracing (tracer callbacks, a runId that is the trace id, labels), and a
+ * lower step budget than the settings' (tests of what happens when a run exceeds its budget). */
+export type DialogueRunOptions = Pick<RunnableConfig, "signal" | "runId" | "runName" | "tags" | "metadata" | "callbacks" | "recursionLimit">;
 
 /**
- * Runs one dialogue. LangGraph types the context as every key of its schema present; ours are all optional
- * (resolveConfig fills the defaults) and the injected models sit beside them, hence the one cast here.
+ * A signal of this dialogue's own that follows `shared`, unlinked when the dialogue ends. LangGraph adds an abort
+ * listener to the signal a run is given and never removes it (combineAbortSignals in Pregel.stream): on a signal
+ * shared by a whole batch that is one listener per dialogue, and Node's MaxListenersExceededWarning after ten.
+ */
+function ownSignal(shared: AbortSignal | undefined): { signal?: AbortSignal; unlink: () => void } {
+  if (!shared) return { unlink: () => {} };
+  const controller = new AbortController();
+  const forward = () => controller.abort(shared.reason);
+  if (shared.aborted) forward();
+  else shared.addEventListener("abort", forward, { once: true });
+  return { signal: controller.signal, unlink: () => shared.removeEventListener("abort", forward) };
+}
+
+/**
+ * Runs one dialogue within its step budget (step-budget.ts, from its settings). LangGraph types the context as every
+ * key of its schema present; ours are all optional (resolveConfig fills the defaults) and the injected models sit
+ * beside them, hence the one cast here. A run that exceeds its budget anyway ends as a rejected record (check
+ * "step_budget") holding what it had written, never as a GraphRecursionError that would stop a batch.
  */
 export async function runDialogue(
   input: DialogueInput,
   context: DialogueContext,
   options: DialogueRunOptions = {},
 ): Promise<DialogueState> {
-  return graph.invoke(input, {
-    context: context as GraphContext,
-    recursionLimit: 1000,
-    ...options,
-  });
+  const recursionLimit = options.recursionLimit ?? stepBudget(resolveConfig(context));
+  const { signal, unlink } = ownSignal(options.signal);
+  let last: DialogueState | undefined;
+  try {
+    const stream = await graph.stream(input, {
+      context: context as GraphContext,
+      ...options,
+      recursionLimit,
+      streamMode: "values",
+      ...(signal ? { signal } : {}),
+    });
+    for await (const values of stream) last = values as DialogueState;
+  } catch (error) {
+    if (!(error instanceof GraphRecursionError) || !last) throw error;
+    const reason = { check: "step_budget", detail: `the dialogue ran out of its ${recursionLimit} graph steps before it ended` };
+    const inFlight = last.candidate;
+    const state = {
+      ...last,
+      candidate: null,
+      rejectionReasons: [...last.rejectionReasons, reason],
+      ...(inFlight ? { failedAttempt: { stage: "turn" as const, speaker: inFlight.speaker, turn: last.turns.length, text: inFlight.raw ?? inFlight.text } } : {}),
+    };
+    return { ...state, ...(await finalize(state, { context } as Runtime<DialogueContext>)) };
+  } finally {
+    unlink();
+  }
+  if (!last) throw new Error("the dialogue graph ended without a state");
+  return last;
 }

@@ -3,6 +3,7 @@ import { z } from "zod";
 import {
   CritiqueSchema,
   DialogueRecordSchema,
+  FailedAttemptSchema,
   PersonaSchema,
   RejectionReasonSchema,
   SpeakerSchema,
@@ -20,6 +21,8 @@ export const CandidateTurnSchema = z.object({
   endsConversation: z.boolean(),
   /** set when the model's output could not be parsed: the attempt failed before any check */
   outputError: z.string().optional(),
+  /** the model's answer as it came, when it could not be parsed */
+  raw: z.string().optional(),
 });
 export type CandidateTurn = z.infer<typeof CandidateTurnSchema>;
 
@@ -55,6 +58,7 @@ export const DialogueStateSchema = z.object({
   critiqueRounds: z.number().int(),
   repairFeedback: z.string().nullable().describe("The last failed critique's feedback, shown to the speakers who repair the dialogue"),
   rejectionReasons: z.array(RejectionReasonSchema),
+  failedAttempt: FailedAttemptSchema.nullable().describe("What the model wrote in the attempt that made the dialogue fail"),
   attempts: z.number().int(),
   usage: UsageSchema,
   promptHash: z.string(),
@@ -83,6 +87,7 @@ const STATE_DEFAULTS: { [K in keyof DialogueState]?: () => DialogueState[K] } = 
   critiqueRounds: () => 0,
   repairFeedback: () => null,
   rejectionReasons: () => [],
+  failedAttempt: () => null,
   attempts: () => 0,
   usage: () => ({ ...ZERO_USAGE }),
   promptHash: () => "",

@@ -3,6 +3,7 @@ import { DownloadInterruptedError } from "../models/auto-pull.js";
 import { ModelConfigError } from "../models/errors.js";
 import { PromptError } from "../prompts/loader.js";
 import { RecordFileError } from "../run/record-file.js";
+import { redactSecrets } from "../security/redact.js";
 
 /** A mistake in how the command was called: one line on stderr, exit code 2. */
 export class UsageError extends Error {
@@ -42,8 +43,9 @@ export function runMain(program: string, main: () => Promise<number>): void {
     (code) => process.exit(code),
     (error: unknown) => {
       const hint = error instanceof UsageError ? " (see --help)" : "";
-      console.error(`${program}: ${firstLine(error)}${hint}`);
-      if (process.env.DEBUG && error instanceof Error) console.error(error.stack);
+      // a URL's password or a key in an error (a refused --base-url, a Redis error) is not printed
+      console.error(redactSecrets(`${program}: ${firstLine(error)}${hint}`));
+      if (process.env.DEBUG && error instanceof Error) console.error(redactSecrets(error.stack ?? ""));
       process.exit(error instanceof DownloadInterruptedError ? 130 : isUserError(error) ? 2 : 1);
     },
   );

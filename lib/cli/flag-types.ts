@@ -141,13 +141,19 @@ export function parseFlagValues(argv: string[], options: NonNullable<ParseArgsCo
 
 /**
  * A command's flags: node's parseArgs (unknown flags refused), then the command's zod schema. Null when the user
- * asked for --help; otherwise the parsed flags, or a UsageError with the first problem in one line.
+ * asked for --help; otherwise the parsed flags, or a UsageError with the first problem in one line. `defaults`
+ * (values from the environment) apply where the command line says nothing.
  */
-export function parseCommandFlags<S extends z.ZodTypeAny>(argv: string[], options: NonNullable<ParseArgsConfig["options"]>, schema: S): z.infer<S> | null {
+export function parseCommandFlags<S extends z.ZodTypeAny>(
+  argv: string[],
+  options: NonNullable<ParseArgsConfig["options"]>,
+  schema: S,
+  defaults: Record<string, unknown> = {},
+): z.infer<S> | null {
   const values = parseFlagValues(argv, options);
   if (values.help) return null;
   const { help: _help, ...rest } = values;
-  const parsed = schema.safeParse(rest);
+  const parsed = schema.safeParse({ ...defaults, ...rest });
   if (!parsed.success) throw new UsageError(parsed.error.issues[0]!.message);
   return parsed.data;
 }

@@ -14,7 +14,7 @@ export function formatDialogue(record: DialogueRecord, options: { brief?: boolea
   const width = Math.max(...[...names.values()].map((n) => n.length));
   const lines = [`── ${head}`];
   for (const persona of record.personas) {
-    lines.push(`${persona.speaker} ${names.get(persona.speaker)}: ${persona.sentences.join(" ") || "(not rewritten)"}`);
+    lines.push(`${persona.speaker} ${names.get(persona.speaker)}: ${persona.sentences.join(" ") || "(not written)"}`);
   }
   if (record.common_ground) lines.push(`Common ground: ${record.common_ground}`);
   lines.push("");
@@ -22,6 +22,11 @@ export function formatDialogue(record: DialogueRecord, options: { brief?: boolea
   if (record.critique) {
     const c = record.critique;
     lines.push("", `Critique: persona ${c.persona_faithfulness}/5 · speech event ${c.speech_event_fit}/5 · naturalness ${c.naturalness}/5 · ${c.verdict}${c.feedback ? ` — ${c.feedback}` : ""}`);
+  }
+  const failed = record.failed_attempt;
+  if (failed) {
+    const where = [failed.stage.replace("_", " "), failed.speaker ? `speaker ${failed.speaker}` : "", failed.turn !== undefined ? `turn ${failed.turn}` : ""].filter(Boolean);
+    lines.push("", `Failed attempt (${where.join(", ")}), as the model wrote it:`, ...(failed.text.trim() ? failed.text.trim().split("\n").map((line) => `  ${line}`) : ["  (empty answer)"]));
   }
   return lines.join("\n");
 }

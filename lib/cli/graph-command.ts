@@ -21,6 +21,7 @@ import { PLANNER_VERSION } from "../run/plan.js";
 import { buildRunConfig, dataHashes } from "../run/run-config.js";
 import { loadSpeechEvents, speechEventIds } from "../speech-events.js";
 import { createTracing, dialogueTraceLabels } from "../tracing/index.js";
+import { redactSecrets } from "../security/redact.js";
 import { formatDialogue } from "./format.js";
 
 /** Everything a user can get wrong, checked before any model loads. */
@@ -99,7 +100,8 @@ export async function runGraphCommand(flags: GraphFlags, argv: readonly string[]
       acceptedOnly: flags["accepted-only"],
       ...(tracing.enabled ? { invokeOptions: (job) => tracing.invokeOptions(dialogueTraceLabels(job, traced)) } : {}),
       print: (record) => (flags.quiet ? formatDialogue(record, { brief: true }) : `${formatDialogue(record)}\n`),
-      command: `npm run graph -- ${shellCommand(argv)}`,
+      // recorded in the dataset card and printed on interruption: without passwords and tokens
+      command: redactSecrets(`npm run graph -- ${shellCommand(argv)}`),
     });
   } finally {
     await disposeChatModel(chatModel);

@@ -101,3 +101,12 @@ describe("--config FILE.json", () => {
     expect(usageError(["--config", configFile("badtype.json", { lang: "es", quiet: "yes" })])).toMatch(/^--config .*badtype\.json: "quiet": /);
   });
 });
+
+describe("--queue", () => {
+  it("comes from POLYGLOT_QUEUE_URL when neither the command line nor --config names one", () => {
+    const env = { POLYGLOT_QUEUE_URL: "redis://:pw@10.0.0.2:6379" };
+    expect(parseGraphFlags(["--lang", "es"], env)?.queue).toBe("redis://:pw@10.0.0.2:6379");
+    expect(parseGraphFlags(["--lang", "es", "--queue", "redis://h:1"], env)?.queue).toBe("redis://h:1");
+    expect(parseGraphFlags(["--lang", "es"], {})?.queue).toBeUndefined();
+  });
+});

@@ -45,7 +45,8 @@ Options:
                         each session (X.parquet), with a dataset card (X.card.md)           [jsonl]
   --accepted-only       export only accepted dialogues (the journal keeps every record)
   --queue URL           fleet mode: enqueue the dialogues on this Redis (redis://HOST:PORT[?queue=NAME])
-                        for \`npm run worker\` processes and collect their records into --out (required)
+                        for \`npm run worker\` processes and collect their records into --out (required);
+                        or set POLYGLOT_QUEUE_URL (keeps a Redis password out of \`ps\` and the shell history)
   --quiet               print one line per dialogue instead of the whole dialogue
   -h, --help            show this help
 
@@ -140,13 +141,14 @@ export function loadConfigFile(path: string): Record<string, unknown> {
 }
 
 /** The parsed flags, or null when the user asked for --help. Throws UsageError with one line. */
-export function parseGraphFlags(argv: string[]): GraphFlags | null {
+export function parseGraphFlags(argv: string[], env: NodeJS.ProcessEnv = process.env): GraphFlags | null {
   const values = parseFlagValues(argv, OPTIONS);
   if (values.help) return null;
   const { help: _help, config, ...rest } = values;
   // flags on the command line override the file
   const fromFile = typeof config === "string" ? loadConfigFile(config) : {};
-  const parsed = GraphFlagsSchema.safeParse({ ...fromFile, ...rest });
+  const queueFromEnv = env.POLYGLOT_QUEUE_URL ? { queue: env.POLYGLOT_QUEUE_URL } : {};
+  const parsed = GraphFlagsSchema.safeParse({ ...queueFromEnv, ...fromFile, ...rest });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0] ?? "");

@@ -16,6 +16,13 @@ function usageError(argv: string[]): string {
 const QUEUE = ["--queue", "redis://127.0.0.1:6379"];
 
 describe("worker flags", () => {
+  it("takes the queue from POLYGLOT_QUEUE_URL when --queue is absent; the flag wins", () => {
+    const env = { POLYGLOT_QUEUE_URL: "redis://:pw@10.0.0.2:6379" };
+    expect(parseWorkerFlags([], env)?.queue).toBe("redis://:pw@10.0.0.2:6379");
+    expect(parseWorkerFlags(QUEUE, env)?.queue).toBe("redis://127.0.0.1:6379");
+    expect(() => parseWorkerFlags([], {})).toThrow(/--queue is required .*POLYGLOT_QUEUE_URL/);
+  });
+
   it("default: one dialogue at a time, the embedded engine, 30 s locks", () => {
     expect(parseWorkerFlags(QUEUE)).toMatchObject({ concurrency: 1, provider: "llama-cpp", "lock-seconds": 30, "stalled-seconds": 30 });
   });

@@ -10,6 +10,7 @@ machine's model. Start as many as you like, on any machine that reaches Redis an
 
 Options:
   --queue URL           the Redis of the coordinator (rediss:// for TLS; ?queue=NAME for another queue) [required]
+                        or set POLYGLOT_QUEUE_URL (keeps a Redis password out of \`ps\` and the shell history)
   --concurrency N       dialogues in flight at once in this worker                                      [1]
   --name NAME           this worker's name in the coordinator's progress                  [hostname:pid]
   --provider NAME       llama-cpp, openai, anthropic, ollama (as for npm run graph)               [llama-cpp]
@@ -28,7 +29,7 @@ The generation settings (prompt variant, turns, retries, seed) and --rpm/--tpm c
 coordinator; the record's provenance names this worker's provider and model.`;
 
 export const WorkerFlagsSchema = z.object({
-  queue: z.string({ required_error: "--queue is required (for example --queue redis://127.0.0.1:6379)" }).min(1),
+  queue: z.string({ required_error: "--queue is required (for example --queue redis://127.0.0.1:6379), or POLYGLOT_QUEUE_URL" }).min(1),
   concurrency: wholeNumber("--concurrency", 1, 256).default("1"),
   name: z.string().min(1).optional(),
   ...modelFlagTypes,
@@ -51,6 +52,6 @@ const OPTIONS = {
 } as const;
 
 /** The parsed flags, or null when the user asked for --help. Throws UsageError with one line. */
-export function parseWorkerFlags(argv: string[]): WorkerFlags | null {
-  return parseCommandFlags(argv, OPTIONS, WorkerFlagsSchema);
+export function parseWorkerFlags(argv: string[], env: NodeJS.ProcessEnv = process.env): WorkerFlags | null {
+  return parseCommandFlags(argv, OPTIONS, WorkerFlagsSchema, env.POLYGLOT_QUEUE_URL ? { queue: env.POLYGLOT_QUEUE_URL } : {});
 }

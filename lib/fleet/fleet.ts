@@ -10,10 +10,12 @@
  */
 import { hostname } from "node:os";
 import type { ConnectionOptions } from "bullmq";
-import type { DialogueConfig } from "../../graphs/dialogue/configuration.js";
+import { z } from "zod";
+import { type DialogueConfig, DialogueConfigSchema } from "../../graphs/dialogue/configuration.js";
 import type { DialogueRecord } from "../records/schema.js";
 import type { DialogueJob } from "../run/plan.js";
 import { RecordFileError } from "../run/record-file.js";
+import { redactUrlCredentials } from "../security/redact.js";
 
 export const DEFAULT_QUEUE_NAME = "personachat";
 /** completed jobs (their records) stay in Redis this long, so a coordinator killed meanwhile collects them */
@@ -30,15 +32,63 @@ export function generationSettings(config: DialogueConfig): GenerationSettings {
   return { promptVariant, turnsMin, turnsMax, maxTurnRetries, maxCritiqueRounds, maxStructuredRetries, maxTurnChars };
 }
 
+/**
+ * A job as a worker reads it from Redis, which anyone who can write to it controls: strict (an unknown key is
+ * refused, not ignored), and nothing in it names a model, a URL, a file or a judge — the worker uses the ones it
+ * was started with. The generation settings have the same bounds as the graph's configuration.
+ */
+export const GenerationSettingsSchema = DialogueConfigSchema.pick({
+  promptVariant: true,
+  turnsMin: true,
+  turnsMax: true,
+  maxTurnRetries: true,
+  maxCritiqueRounds: true,
+  maxStructuredRetries: true,
+  maxTurnChars: true,
+})
+  .required()
+  .strict();
+
+const DialogueJobSchema = z
+  .object({
+    id: z.string().regex(/^[\w.-]{1,120}$/, "a dialogue id is letters, digits, '.', '_' and '-'"),
+    language: z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "a language tag"),
+    index: z.number().int().min(0),
+    seed: z.number().int(),
+    sourcePersonas: z.tuple([z.array(z.string().max(1000)).max(20), z.array(z.string().max(1000)).max(20)]).optional(),
+    speechEventId: z.string().regex(/^[\w-]{1,80}$/).optional(),
+  })
+  .strict();
+
+export const FleetJobDataSchema = z
+  .object({
+    job: DialogueJobSchema,
+    settings: GenerationSettingsSchema,
+    /** contentHash of the coordinator's run configuration */
+    configHash: z.string().min(1).max(128),
+    /** the prompt set's hash: a worker running other prompts (another checkout) refuses the job */
+    promptHash: z.string().min(1).max(128),
+    /** requests / tokens per minute shared by every worker calling the same provider + base URL */
+    limits: z.object({ rpm: z.number().int().min(1).optional(), tpm: z.number().int().min(1).optional() }).strict(),
+  })
+  .strict();
+
 export interface FleetJobData {
   job: DialogueJob;
   settings: GenerationSettings;
-  /** contentHash of the coordinator's run configuration */
   configHash: string;
-  /** the prompt set's hash: a worker running other prompts (another checkout) refuses the job */
   promptHash: string;
-  /** requests / tokens per minute shared by every worker calling the same provider + base URL */
   limits: { rpm?: number | undefined; tpm?: number | undefined };
+}
+
+/** A job's data checked against FleetJobDataSchema: the data, or the first problem in one line (for the refusal). */
+export function parseFleetJobData(data: unknown): { ok: true; data: FleetJobData } | { ok: false; reason: string } {
+  const parsed = FleetJobDataSchema.safeParse(data);
+  if (parsed.success) return { ok: true, data: parsed.data };
+  const issue = parsed.error.issues[0]!;
+  const where = issue.path.join(".") || "(job)";
+  const what = issue.code === "unrecognized_keys" ? `unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}` : issue.message;
+  return { ok: false, reason: `${where}: ${what}` };
 }
 
 export interface WorkerIdentity {
@@ -68,6 +118,7 @@ export class FleetConfigError extends RecordFileError {
 }
 
 export interface QueueTarget {
+  /** the URL as given, its password replaced by *** (for messages; the connection holds the password) */
   url: string;
   /** host:port for messages (no password) */
   where: string;
@@ -81,17 +132,19 @@ export interface QueueTarget {
  * (ioredis retries forever by default).
  */
 export function parseQueueUrl(url: string, options: { connectTimeoutMs?: number; maxReconnects?: number; blocking?: boolean } = {}): QueueTarget {
+  // messages name the URL without its password
+  const shown = redactUrlCredentials(url);
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new FleetConfigError(`--queue ${url}: not a URL (expected redis://HOST:PORT)`);
+    throw new FleetConfigError(`--queue ${shown}: not a URL (expected redis://HOST:PORT)`);
   }
-  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") throw new FleetConfigError(`--queue ${url}: expected redis://HOST:PORT`);
+  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") throw new FleetConfigError(`--queue ${shown}: expected redis://HOST:PORT`);
   const db = parsed.pathname.replace(/^\//, "");
-  if (db && !/^\d+$/.test(db)) throw new FleetConfigError(`--queue ${url}: the path is a database number (redis://HOST:PORT/0)`);
+  if (db && !/^\d+$/.test(db)) throw new FleetConfigError(`--queue ${shown}: the path is a database number (redis://HOST:PORT/0)`);
   const queueName = parsed.searchParams.get("queue") || DEFAULT_QUEUE_NAME;
-  if (!/^[\w.-]+$/.test(queueName)) throw new FleetConfigError(`--queue ${url}: queue names are letters, digits, '.', '_' and '-'`);
+  if (!/^[\w.-]+$/.test(queueName)) throw new FleetConfigError(`--queue ${shown}: queue names are letters, digits, '.', '_' and '-'`);
   const maxReconnects = options.maxReconnects ?? 3;
   const connection: ConnectionOptions = {
     host: parsed.hostname || "127.0.0.1",
@@ -105,7 +158,7 @@ export function parseQueueUrl(url: string, options: { connectTimeoutMs?: number;
     maxRetriesPerRequest: options.blocking ? null : 1,
     retryStrategy: (times: number) => (times > maxReconnects ? null : Math.min(250 * times, 1000)),
   };
-  return { url, where: `${connection.host}:${connection.port}`, queueName, connection };
+  return { url: shown, where: `${connection.host}:${connection.port}`, queueName, connection };
 }
 
 const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT"]);

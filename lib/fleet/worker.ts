@@ -22,7 +22,7 @@ import { loadPromptSet } from "../prompts/loader.js";
 import { limitChatModel } from "../run/rate-limit.js";
 import { contentHash } from "../run/run-config.js";
 import { spanishScriptedModel } from "../run/spanish-script.js";
-import { FleetError, type FleetJobData, type FleetJobResult, type QueueTarget, type WorkerIdentity, withRedisTimeout } from "./fleet.js";
+import { FleetError, type FleetJobData, parseFleetJobData, type FleetJobResult, type QueueTarget, type WorkerIdentity, withRedisTimeout } from "./fleet.js";
 import { type RedisLike, SharedLimiter } from "./shared-limiter.js";
 
 export interface WorkerOptions {
@@ -67,7 +67,11 @@ export async function runWorker(options: WorkerOptions, signal: AbortSignal): Pr
 
   const processor = async (job: Job<FleetJobData, FleetJobResult>): Promise<FleetJobResult> => {
     const started = Date.now();
-    const data = job.data;
+    // Redis is not trusted: a job that is not exactly a job of ours (an extra key such as a judge, a model or a
+    // URL; a setting out of bounds) is refused for good, and nothing of it reaches the graph
+    const checked = parseFleetJobData(job.data);
+    if (!checked.ok) throw new UnrecoverableError(`worker ${options.identity.name}: refused job ${job.id}: ${checked.reason} (a worker uses only the model it was started with)`);
+    const data = checked.data;
     const prompts = loadPromptSet(data.settings.promptVariant);
     if (prompts.hash !== data.promptHash) {
       throw new UnrecoverableError(`worker ${options.identity.name}: prompt set "${data.settings.promptVariant}" differs from the coordinator's (hash ${prompts.hash} ≠ ${data.promptHash}): run the same checkout`);

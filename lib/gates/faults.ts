@@ -1,23 +1,90 @@
 /**
  * Fault injection for the gates benchmark: realistic generation failures, written in the dialogue's language.
  * Each fault names the check that must catch it.
+ *
+ * Two sets of templates: the ones below were written alongside the gates' patterns; the `held_out_*` faults
+ * draw from data/gate-faults.json, written apart from the patterns after forms real models produce
+ * (`{{user}}`, `<|im_start|>`, `[Your Name]`, "Note:", "(Translation: …)", "Claro, aquí tienes" …).
  */
 
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
 import { createRng } from "../random.js";
 import type { CheckName, Turn } from "./types.js";
 
-export type FaultType = "foreign" | "placeholder" | "speaker_label" | "ai_disclaimer" | "repeat" | "empty";
+export type FaultType =
+  | "foreign"
+  | "placeholder"
+  | "speaker_label"
+  | "ai_disclaimer"
+  | "held_out_placeholder"
+  | "held_out_speaker_label"
+  | "held_out_ai_disclaimer"
+  | "repeat"
+  | "empty";
 
-export const FAULTS: readonly FaultType[] = ["foreign", "placeholder", "speaker_label", "ai_disclaimer", "repeat", "empty"];
+export const FAULTS: readonly FaultType[] = [
+  "foreign",
+  "placeholder",
+  "speaker_label",
+  "ai_disclaimer",
+  "held_out_placeholder",
+  "held_out_speaker_label",
+  "held_out_ai_disclaimer",
+  "repeat",
+  "empty",
+];
 
 export const RIGHT_CHECK: Readonly<Record<FaultType, CheckName>> = {
   foreign: "language",
   placeholder: "placeholder",
   speaker_label: "speaker_label",
   ai_disclaimer: "meta_text",
+  held_out_placeholder: "placeholder",
+  held_out_speaker_label: "speaker_label",
+  held_out_ai_disclaimer: "meta_text",
   repeat: "repetition",
   empty: "empty",
 };
+
+const TemplatesByLang = z.record(z.string(), z.array(z.string().min(1)).min(1));
+
+/** data/gate-faults.json: per fault kind, per language ("any": every language) templates; `$TURN` = the turn. */
+export const HeldOutTemplatesSchema = z.object({
+  about: z.string().optional(),
+  placeholder: TemplatesByLang,
+  speaker_label: TemplatesByLang,
+  ai_disclaimer: TemplatesByLang,
+});
+export type HeldOutTemplates = z.infer<typeof HeldOutTemplatesSchema>;
+
+export const DEFAULT_HELD_OUT_TEMPLATES = fileURLToPath(new URL("../../data/gate-faults.json", import.meta.url));
+
+/** Reads and validates the held-out templates; a bad file is a one-line Error naming it. */
+export function loadHeldOutTemplates(path = DEFAULT_HELD_OUT_TEMPLATES): HeldOutTemplates {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw new Error(`fault templates ${path}: ${(e as Error).message}`);
+  }
+  const parsed = HeldOutTemplatesSchema.safeParse(json);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw new Error(`fault templates ${path}: ${i.path.join(".") || "(root)"}: ${i.message}`);
+  }
+  return parsed.data;
+}
+
+const TURN = "$TURN";
+
+/** Applies a held-out template: `$TURN` is replaced by the turn; otherwise the template replaces the turn or is joined to it. */
+function applyTemplate(template: string, turn: string, lang: string, r: () => number, prefix: boolean): string {
+  if (template.includes(TURN)) return template.split(TURN).join(turn);
+  if (prefix) return `${template}${turn}`;
+  return r() < 0.5 ? template : joinSentence(lang, turn, template);
+}
 
 /** Seeded draws in [0, 1) (lib/random.ts's generator), so runs are reproducible. */
 export function rng(seed: number): () => number {
@@ -127,6 +194,8 @@ function joinSentence(lang: string, a: string, b: string): string {
 export interface ForeignPool {
   /** turns of other languages' dialogues, keyed by language */
   byLang: ReadonlyMap<string, readonly string[]>;
+  /** templates of the held_out_* faults (loadHeldOutTemplates) */
+  heldOut?: HeldOutTemplates;
 }
 
 export function inject(
@@ -168,6 +237,17 @@ export function inject(
     case "ai_disclaimer": {
       const d = pick(r, DISCLAIMERS[k]!);
       turn.text = r() < 0.5 ? d : joinSentence(lang, d, turn.text);
+      break;
+    }
+    case "held_out_placeholder":
+    case "held_out_speaker_label":
+    case "held_out_ai_disclaimer": {
+      if (!foreign.heldOut) throw new Error(`fault ${fault} needs the held-out templates (loadHeldOutTemplates)`);
+      const kind = fault === "held_out_placeholder" ? "placeholder" : fault === "held_out_speaker_label" ? "speaker_label" : "ai_disclaimer";
+      const table = foreign.heldOut[kind];
+      const own = table[lang] ?? table[k] ?? [];
+      const t = pick(r, [...(table["any"] ?? []), ...own]);
+      turn.text = applyTemplate(t, turn.text, lang, r, kind === "speaker_label");
       break;
     }
     case "repeat": {

@@ -150,3 +150,57 @@ describe("code_switching", () => {
     expect(cs("fr", "I work in an office near the train station, what about you?")).toBe(false);
   });
 });
+
+// Evidence rules (issue 19): sentences written for these tests, not taken from XPersona.
+describe("language: evidence of the target counts against a foreign verdict", () => {
+  it.each([
+    // a function word of the target that the detected language does not share, around names / loanwords
+    ["id", "golden retriever dan siberian husky"],
+    ["it", "adoro minecraft e fortnite"],
+    // target morphology: a content word the detector gives to the target on its own (me-, di- prefixes)
+    ["id", "menonton stranger things streaming"],
+    ["id", "ditonton stranger things online"],
+    // a list of names: what is left without them is not another language
+    ["it", "Bon Jovi, The Cure, Iron Maiden, Pearl Jam e Oasis"],
+  ])("%s accepts %s", (lang, text) => {
+    expect(language(lang, text)).toBe(false);
+  });
+
+  it.each([
+    ["id", "hello hello hello hello hello"],
+    ["fr", "yes yes yes yes yes yes"],
+    ["id", "bonjour bonjour bonjour bonjour"],
+  ])("a repeated interjection is not evidence of any language: %s %s", (lang, text) => {
+    expect(language(lang, text)).toBe(false);
+  });
+
+  it("still rejects a foreign sentence that carries its own function words next to the target's loanwords", () => {
+    expect(language("id", "I watched it yesterday and it was great")).toBe(true);
+    expect(language("it", "Je regarde la série tous les soirs")).toBe(true);
+  });
+});
+
+describe("language: function words of another language and none of the target", () => {
+  it.each([
+    ["en", "Dove abiti? Io abito in california.", "it"], // the detector is unsure (it 0.76 vs en 0.65)
+    ["en", "Tu vis en ohio? Moi aussi.", "fr"],
+    ["fr", "Ciao, come stai oggi?", "it"],
+    ["id", "Ciao, come stai oggi?", "it"],
+  ])("%s rejects %s", (lang, text, other) => {
+    const [f] = failuresOf("language", lang, text);
+    // named by the detector when it agrees, else by the function words
+    expect(f?.detail).toMatch(new RegExp(`^(?:function words of ${other} \\(|detected ${other} )`));
+  });
+
+  it("says which function words when the detector is unsure", () => {
+    expect(failuresOf("language", "en", "Dove abiti? Io abito in california.")[0]?.detail).toBe("function words of it (dove, io) and none of en, expected en");
+  });
+
+  it.each([
+    ["en", "dove soap is great"], // one Italian-looking word, English glue
+    ["en", "come on over sometime"],
+    ["es", "Io non lo so, e tu?"], // Spanish ≈ Italian relatives are not judged by function words
+  ])("%s accepts %s", (lang, text) => {
+    expect(failuresOf("language", lang, text).some((f) => f.detail.startsWith("function words"))).toBe(false);
+  });
+});

@@ -21,8 +21,8 @@
  * reject them.
  */
 
-import { scoreOf, type Detection } from "../lang/detect.js";
-import { anyForeignGlue, foreignGlue, lexicalAnchor, lexicallyTarget, ownGlue } from "../lang/markers.js";
+import { detect, scoreOf, type Detection } from "../lang/detect.js";
+import { anyForeignGlue, exclusiveFunctionWords, foreignGlue, lexicalAnchor, lexicallyTarget, ownGlue, strongestForeignFunctionWords } from "../lang/markers.js";
 import { SCRIPT_NAMES, UNSPACED, type ScriptCode, type TextProfile, type Token } from "../lang/scripts.js";
 import { analyze, type TextAnalysis } from "./analysis.js";
 import type { Target } from "./target.js";
@@ -44,6 +44,10 @@ export const LANGUAGE_THRESHOLDS = {
   /** a Latin-script turn in a non-Latin target is judged from this size */
   latinMinWords: 3,
   latinMinLetters: 10,
+  /** a turn with no function word of the target and this many distinct ones of another language is foreign */
+  foreignFunctionWords: 2,
+  /** a content word this long, given to the target by the detector on its own, is morphological evidence */
+  morphologyMinLetters: 5,
   /** targets the detector does not know: another language must win clearly on a longer text */
   unknownMinWords: 5,
   unknownMinLetters: 25,
@@ -98,13 +102,20 @@ function splitScripts(p: TextProfile, target: Target): ScriptSplit {
   return { letters: p.letters, expected, latinForeign, otherForeign, ...(dominantOther ? { dominantOther } : {}), kana, han };
 }
 
-/** Words and letters written in the target's scripts (interjections such as lol, haha, ok left out). */
+/**
+ * Words and letters written in the target's scripts (interjections such as lol, haha, ok left out; a word
+ * repeated in the turn counts once: "hey hey hey hey" is one word, not evidence of a language).
+ */
 function targetSize(tokens: readonly Token[], target: Target): { words: number; letters: number; unspaced: number } {
   let words = 0;
   let letters = 0;
   let unspaced = 0;
+  const seen = new Set<string>();
   for (const t of tokens) {
     if (target.expected.size > 0 && !target.expected.has(t.script)) continue;
+    const key = t.text.toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
     if (UNSPACED.has(t.script)) unspaced += t.letters;
     else { words++; letters += t.letters; }
   }
@@ -308,6 +319,14 @@ export function checkLanguage(turns: readonly Turn[], index: number, a: TextAnal
 
   // shared script: the detector decides, never on a short turn
   if (isShort(a, target)) return undefined;
+  if (target.info.detectable) {
+    const f = foreignFunctionWords(a, target, turns, index);
+    if (f) {
+      // name the detector's verdict when it agrees
+      const v = contradicts(a.detection(), target, sp.expected, T.ratio, a.text);
+      return v?.language === f.lang ? verdictText(v, target) : f.detail;
+    }
+  }
   // built on target glue with no foreign glue: passes whatever the detector says (see anchoredInTarget)
   if (lexicalAnchor(a.words.map((t) => t.text), targetCodes(target))) return undefined;
   if (target.info.detectable && segmentsAgree(a, target)) return undefined;
@@ -320,8 +339,67 @@ export function checkLanguage(turns: readonly Turn[], index: number, a: TextAnal
     return `detected ${v.language} (${fmt(v.score)}) with confidence; ${target.info.base} is not in the detector`;
   }
   const v = contradicts(d, target, sp.expected, T.ratio, a.text);
-  if (!v || anchoredInTarget(a.words, v.language, target) || contextExplains(p.tokens, turns, index)) return undefined;
+  if (!v) return undefined;
+  if (anchoredInTarget(a.words, v.language, target) || contextExplains(p.tokens, turns, index)) return undefined;
+  if (targetEvidence(a.words, target, v.language)) return undefined;
+  if (namesAndRepeatsOnly(a, target)) return undefined;
   return verdictText(v, target);
+}
+
+/**
+ * Evidence of the target against a verdict for `lang`, when `lang` has no function word in the turn (so what
+ * it saw are names, titles, loanwords): a function word of the target that `lang` does not share ("golden
+ * retriever dan husky"), or a content word the detector gives to the target on its own — its morphology
+ * ("disebut live action roleplaying").
+ */
+function targetEvidence(tokens: readonly Token[], target: Target, lang: string): boolean {
+  const words = tokens.map((t) => t.text);
+  const codes = targetCodes(target);
+  if (exclusiveFunctionWords(words, lang, codes).length > 0) return false;
+  if (codes.some((c) => exclusiveFunctionWords(words, c, [lang]).length > 0)) return true;
+  for (const t of tokens) {
+    if (t.letters < T.morphologyMinLetters || t.capitalized) continue;
+    if (codes.some((c) => exclusiveFunctionWords([t.text], c, []).length > 0)) continue;
+    if (target.accept.has(detect(t.text.toLowerCase()).language)) return true;
+  }
+  return false;
+}
+
+/**
+ * Without the names (capitalised words after the first word of a sentence) and the repeats, is anything left
+ * that the detector gives to another language? "Saya suka Bon Jovi, Guns N' Roses, Metallica!", "Halo halo
+ * halo halo halo".
+ */
+function namesAndRepeatsOnly(a: TextAnalysis, target: Target): boolean {
+  const kept: Token[] = [];
+  const seen = new Set<string>();
+  for (const seg of a.segments) {
+    seg.words.forEach((t, i) => {
+      const key = t.text.toLowerCase();
+      if ((i > 0 && t.capitalized) || seen.has(key)) return;
+      seen.add(key);
+      kept.push(t);
+    });
+  }
+  if (kept.length === a.words.length) return false;
+  const size = targetSize(kept, target);
+  if (size.words < T.minWords || size.letters < T.minLetters) return true;
+  const d = detect(kept.map((t) => t.text).join(" "));
+  return !contradicts(d, target, size.letters, T.ratio, kept.map((t) => t.text).join(" "));
+}
+
+/**
+ * The detector is unsure or even picks the target, yet the turn has no function word of the target and
+ * several of another language ("Dove vivi? Io vivo in California." in English): another language.
+ */
+function foreignFunctionWords(a: TextAnalysis, target: Target, turns: readonly Turn[], index: number): { lang: string; detail: string } | undefined {
+  const words = a.words.map((t) => t.text);
+  const codes = targetCodes(target);
+  const f = strongestForeignFunctionWords(words, codes);
+  if (f.words.length < T.foreignFunctionWords || target.siblings.has(f.lang)) return undefined;
+  if (codes.some((c) => exclusiveFunctionWords(words, c, [f.lang]).length > 0)) return undefined;
+  if (contextExplains(a.profile.tokens, turns, index)) return undefined;
+  return { lang: f.lang, detail: `function words of ${f.lang} (${f.words.slice(0, 4).join(", ")}) and none of ${target.info.base}, expected ${target.info.base}` };
 }
 
 // ---------------------------------------------------------------------------------------------------------

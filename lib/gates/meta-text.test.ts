@@ -50,6 +50,22 @@ describe("meta_text: notes and stage directions", () => {
   });
 });
 
+describe("meta_text: general forms", () => {
+  it.each([
+    ["id", "Oke, ini balasannya: saya juga suka berenang."],
+    ["fr", "D'accord, voilà ma réplique : j'adore nager."],
+    ["en", "Okay, the following is my reply: i swim too."],
+    ["ja", "承知しました。以下が応答です：私も泳ぎます。"],
+    ["zh", "好的，如下是我的回答：我也喜欢游泳。"],
+    ["ko", "네, 아래는 제 응답이에요: 저도 수영 좋아해요."],
+    ["it", "Nel ruolo di assistente virtuale non posso nuotare."],
+    ["ko", "챗봇이라서 수영은 못 해요."],
+    ["ko", "나는 인공지능이니까 잠을 안 자."],
+  ])("%s: %s", (lang, text) => {
+    expect(meta(lang, text)).toBe(true);
+  });
+});
+
 describe("meta_text: what must pass", () => {
   it.each([
     ["en", "As an AI researcher, I spend my days training models."],
@@ -70,6 +86,9 @@ describe("meta_text: what must pass", () => {
     ["zh", "我在一家人工智能公司工作。"],
     ["zh", "我是程序员。"],
     ["ko", "저는 AI 개발자예요."],
+    ["id", "ini rumah saya: kecil tapi nyaman."],
+    ["en", "here is the thing: i never liked the dialogue in that movie"],
+    ["ja", "以下の通り、私は猫が好きです。"],
   ])("%s: %s", (lang, text) => {
     expect(meta(lang, text)).toBe(false);
   });

@@ -24,9 +24,9 @@ const AFTER = String.raw`(?=\s*(?:[,.;:!?،。，！？、…—–]|$)|\s+(?:i|
 
 const AI_EN = String.raw`(?:ai|a\.i\.|artificial intelligence)(?:\s+(?:language\s+)?model|\s+assistant|\s+chatbot|\s+system|\s+program)?`;
 const AI_FR = String.raw`(?:ia|i\.a\.|intelligence artificielle|assistant(?:e)? (?:virtuel(?:le)?|ia|numérique)|chatbot|programme informatique)`;
-const AI_ES = String.raw`(?:ia|i\.a\.|inteligencia artificial|asistente (?:virtual|de ia)|chatbot|programa informático)`;
-const AI_PT = String.raw`(?:ia|i\.a\.|inteligência artificial|assistente virtual|chatbot|programa de computador)`;
-const AI_IT = String.raw`(?:ia|i\.a\.|intelligenza artificiale|assistente virtuale|chatbot|programma informatico)`;
+const AI_ES = String.raw`(?:ia|i\.a\.|inteligencia artificial|asistente (?:virtual|de ia|ia|ai)|chatbot|programa informático)`;
+const AI_PT = String.raw`(?:ia|i\.a\.|inteligência artificial|assistente (?:virtual|de ia|ia|ai)|chatbot|programa de computador)`;
+const AI_IT = String.raw`(?:ia|i\.a\.|intelligenza artificiale|assistente (?:virtuale|ia|ai|digitale)|chatbot|programma informatico)`;
 const AI_DE = String.raw`(?:ki|künstliche intelligenz|ki-assistent(?:in)?|chatbot|computerprogramm)`;
 /** "AI" / "artificial intelligence", optionally followed by "language model" / "assistant" …, or "(large) language model" */
 const AI_ZH = String.raw`(?:(?:ai|人工智能|人工智慧)(?:语言模型|語言模型|助手|助理|模型|程序|程式|机器人|機器人)?|(?:大型)?(?:语言模型|語言模型)|虚拟助手|虛擬助理|聊天机器人|聊天機器人)`;
@@ -55,7 +55,7 @@ const PATTERNS: RegExp[] = [
   new RegExp(`${B}sou (?:apenas |só |somente |simplesmente )?(?:uma? )?(?:${AI_PT}${AFTER}|modelo de (?:linguagem|idioma))`, "u"),
   new RegExp(`${B}não tenho (?:experiências pessoais|corpo(?: físico)?|opiniões pessoais)`, "u"),
   // ---- Italian
-  new RegExp(`${B}(?:come|in quanto|essendo) (?:una? |un['’])?(?:${AI_IT}${AFTER}|modello (?:di linguaggio|linguistico))`, "u"),
+  new RegExp(`${B}(?:come|in quanto|essendo|in qualità di|nel ruolo di) (?:una? |un['’])?(?:${AI_IT}${AFTER}|modello (?:di linguaggio|linguistico))`, "u"),
   new RegExp(`${B}sono (?:solo |soltanto |semplicemente |solamente )?(?:una? |un['’])?(?:${AI_IT}${AFTER}|modello (?:di linguaggio|linguistico))`, "u"),
   new RegExp(`${B}non ho (?:esperienze personali|un corpo(?: fisico)?|opinioni personali)`, "u"),
   // ---- German / Dutch
@@ -75,7 +75,9 @@ const PATTERNS: RegExp[] = [
   new RegExp(`我(?:只|只不过|只不過|仅仅|僅僅)?是(?:一[个個名款种種位])?(?:${AI_ZH}|程序|程式)(?=[,，。.!！;；\\s]|$|所以|因此|因而|而且|没有|沒有|无法|無法|不能|并|並|而已)`, "u"),
   // ---- Korean
   new RegExp(`${AI_KO}(?:으로서|로서|으로써|로써)`, "u"),
-  new RegExp(`(?:저는|나는|전|난) (?:그냥 |단지 |한낱 )?(?:${AI_KO}|프로그램)(?:이기 때문에|이라서|라서|이므로|입니다|이에요|예요|이야|야|일 뿐)`, "u"),
+  new RegExp(`(?:저는|나는|전|난) (?:그냥 |단지 |한낱 )?(?:${AI_KO}|프로그램)(?:이기 때문에|기 때문에|이라서|라서|이라|라|이므로|므로|이니까|니까|입니다|이에요|예요|이야|야|일 뿐|이고|고)(?![가-힣])`, "u"),
+  // "AI라서 …" ("being an AI, …") needs no subject
+  new RegExp(`${AI_KO}(?:이기 때문에|이라서|라서|이므로|이니까)(?![가-힣])`, "u"),
   // ---- Russian / Ukrainian / Polish / Turkish / Vietnamese / Nordic / Czech / Greek
   new RegExp(`${B}(?:как|будучи) (?:ии|искусственный интеллект|языковая модель|модель ии|ai|виртуальный ассистент|чат-бот)${AFTER}`, "u"),
   new RegExp(`${B}я (?:—|-|–)?\\s*(?:всего лишь |просто |лишь )?(?:ии|искусственный интеллект|языковая модель|чат-бот|виртуальный ассистент)${AFTER}`, "u"),
@@ -113,7 +115,7 @@ const TASK_WORDS =
   "diálogo|conversación|respuesta|responde|continúa|personaje|usuario|" +
   "réplique|réponse|répond|continue|personnage|utilisateur|" +
   "conversazione|risposta|risponde|continua|personaggio|utente|" +
-  "percakapan|giliran|menjawab|jawaban|tanggapan|melanjutkan|pengguna|" +
+  "percakapan|giliran|menjawab|jawaban|balasan|tanggapan|melanjutkan|pengguna|" +
   "conversa|resposta|continua|personagem|usuário|" +
   "gespräch|antwort|antwortet|fortsetzung|" +
   "对话|對話|回复|回覆|继续|繼續|对话结束|角色|用户|用戶|" +
@@ -138,6 +140,17 @@ const PREAMBLES: RegExp[] = [
   /^\W*(?:はい|もちろん|承知しました)?[!,.、。！\s]*(?:以下は|こちらは|次の)[^、。\n]{0,12}(?:会話|対話|返答|返信|翻訳|応答|続き)/u,
   /^\W*(?:네|물론|알겠습니다)?[!,.。！\s]*(?:다음은|여기)[^,.\n]{0,12}(?:대화|응답|답변|번역|답장)/u,
 ];
+
+/**
+ * Any language: a short lead-in before a colon that presents the output ("here / this / below / following" +
+ * a task word: "Tentu, ini jawabannya:", "Ok, voilà ma réponse :", "물론이죠, 다음은 답변입니다:").
+ */
+const PRESENT_WORDS =
+  "here|below|following|this is|aquí|voici|voilà|ecco|berikut|ini|aqui|hier|folgend|" +
+  "以下|下面|如下|这是|這是|次の|こちら|これが|다음|여기|아래";
+const LEAD_IN = /^([^:\n：]{1,60})[:：]/u;
+const PRESENT_RE = new RegExp(`(?<![\\p{L}])(?:${PRESENT_WORDS})|以下|下面|如下|次の|こちら|다음|여기|아래`, "u");
+const TASK_LEAD_RE = new RegExp(`(?<![\\p{L}])(?:${TASK_WORDS})(?:nya)?(?![a-z])|对话|對話|回复|回覆|回答|会話|対話|返答|返信|応答|回答|대화|응답|답변|답장`, "u");
 
 /** Cheap pre-filters: a text none of whose hints occur cannot match the pattern group. */
 const AI_HINT = new RegExp(
@@ -167,6 +180,8 @@ export function checkMetaText(a: TextAnalysis): string | undefined {
       if (m) return `preamble about the task ${quote(a, m)}`;
     }
   }
+  const lead = t.includes(":") || t.includes("：") ? LEAD_IN.exec(t) : null;
+  if (lead && PRESENT_RE.test(lead[1]!) && TASK_LEAD_RE.test(lead[1]!)) return `preamble about the task ${quote(a, lead)}`;
   if (t.includes("(") || t.includes("[") || t.includes("*")) {
     for (const b of t.matchAll(BRACKETED)) {
       if (TASK_RE.test(b[1] ?? "")) return `stage direction about the task ${JSON.stringify(clip(b[0]))}`;

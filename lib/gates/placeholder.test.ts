@@ -27,6 +27,16 @@ describe("placeholder", () => {
     expect(ph(lang, text)).toBe(true);
   });
 
+  // masked names written against CJK / Hangul text with Latin X / O runs
+  it.each([
+    ["zh", "我的同事XX昨天辞职了。"],
+    ["zh", "我在XXX公司上班。"],
+    ["ko", "제 친구 OO이는 요리사예요."],
+    ["ja", "XXX社で働いています。"],
+  ])("masked name %s: %s", (lang, text) => {
+    expect(ph(lang, text)).toBe(true);
+  });
+
   it("quotes the slot", () => {
     expect(failuresOf("placeholder", "en", "Nice to meet you, [User 2's name]!")[0]?.detail).toBe('template slot "[User 2\'s name]"');
   });
@@ -42,6 +52,9 @@ describe("placeholder", () => {
     ["ja", "好きな食べ物は？（笑）"],
     ["zh", "我叫李明，很高兴认识你！"],
     ["fr", "Je m'appelle Anna (enfin, Annie pour les amis)."],
+    ["en", "Love you, xxx"],
+    ["en", "OOO until Monday, sorry"],
+    ["zh", "我喜欢看X战警系列电影"],
   ])("not a slot: %s: %s", (lang, text) => {
     expect(ph(lang, text)).toBe(false);
   });

@@ -58,6 +58,16 @@ const RULES: Rule[] = [
   { re: /[【〔〖]([^【】〔〕〖〗\n]{1,20})[】〕〗]/g, accept: (m) => CJK_SLOT_RE.test(m[1] ?? "") },
   // Japanese/Chinese blanks: ○○さん, 〇〇, ××, XX先生
   { re: /[○〇◯●□◇△×]{2,}|(?<![A-Za-z])(?:XX|xx|ＸＸ)(?=さん|様|君|ちゃん|先生|氏|市|县|縣|省|公司|大学|大學)/g, accept: () => true },
+  // a masked name written against CJK / Hangul text: 我叫XXX，저는 OOO이라고, 김OO 씨 (Latin X/O runs used as blanks)
+  {
+    re: /(?<![A-Za-z])(?:X{2,}|x{3,}|O{2,}|o{3,})(?![A-Za-z])/g,
+    accept: (m) => {
+      const text = m.input ?? "";
+      const i = m.index ?? 0;
+      const near = text.slice(Math.max(0, i - 2), i) + text.slice(i + m[0].length, i + m[0].length + 2);
+      return /[\p{Script=Han}\p{Script=Hangul}\p{Script=Hiragana}\p{Script=Katakana}]/u.test(near);
+    },
+  },
   // (your name), (insert city), (nombre) — only with a slot word, short
   {
     re: /\(([^()\n]{1,40})\)/g,
@@ -72,7 +82,7 @@ const RULES: Rule[] = [
 
 export function checkPlaceholder(a: TextAnalysis): string | undefined {
   const text = a.nfkc;
-  if (!/[{[<_【〔〖○〇◯●□◇△×(Xx＿]/.test(text)) return undefined;
+  if (!/[{[<_【〔〖○〇◯●□◇△×(XxOo＿]/.test(text)) return undefined;
   for (const rule of RULES) {
     rule.re.lastIndex = 0;
     for (const m of text.matchAll(rule.re)) {

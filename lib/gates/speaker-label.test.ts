@@ -27,6 +27,23 @@ describe("speaker_label", () => {
     expect(label(lang, text)).toBe(true);
   });
 
+  // general forms (chat-template tokens, instruction headers, macros, a lone role word, CJK noun + id)
+  it.each([
+    ["en", "<|assistant|>\nsure, i walk my dog every morning"],
+    ["en", "i love pasta too <|im_end|>"],
+    ["en", "[INST] tell me about your job [/INST] I fix bikes."],
+    ["en", "### Answer:\nI grew up on a farm."],
+    ["en", "{{user}}: do you like the beach?"],
+    ["en", "Neighbor: I grow tomatoes every summer."],
+    ["fr", "Voisine : je cultive des tomates."],
+    ["ja", "回答者1：私は毎朝走ります。"],
+    ["ja", "Bさん：そうですね。"],
+    ["ko", "응답자 B: 저는 매일 달려요."],
+    ["zh", "发言者2：我每天早上跑步。"],
+  ])("general form %s: %s", (lang, text) => {
+    expect(label(lang, text)).toBe(true);
+  });
+
   it("uses the dialogue's own speaker names", () => {
     const turns = [
       { speaker: "Ana", text: "Hola, ¿cómo estás?" },
@@ -44,6 +61,10 @@ describe("speaker_label", () => {
     ["es", "La persona que conocí: muy simpática."],
     ["ja", "時間は10：30です。"],
     ["zh", "我的爱好：看书和跑步。"],
+    ["en", "Update: I finally got the job!"],
+    ["en", "the ratio was 3:2 in the end"],
+    ["en", "honestly: it was the best trip ever"],
+    ["ja", "東京都：晴れ"],
   ])("not a label: %s: %s", (lang, text) => {
     expect(label(lang, text)).toBe(false);
   });

@@ -10,6 +10,10 @@ import type { TextAnalysis } from "./analysis.js";
 const STANDALONE = [
   // en
   "user", "speaker", "assistant", "chatbot", "bot", "human", "ai", "interlocutor", "partner", "model", "narrator",
+  // section headers of instruction templates ("### Response:", "Answer:")
+  "response", "answer", "reply", "instruction", "output", "input",
+  // character-card macros ("{{char}}:", "{{user}}:")
+  "char",
   // es / pt / it / fr / de / nl
   "usuario", "usuaria", "hablante", "asistente", "interlocutora", "usuário", "usuária", "utilizador", "utilizadora", "falante",
   "utente", "parlante", "interlocutore", "interlocutrice", "assistente", "utilisateur", "utilisatrice", "locuteur", "locutrice",
@@ -36,15 +40,26 @@ const NEEDS_ID = [
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const alt = (xs: readonly string[]) => [...new Set(xs)].sort((a, b) => b.length - a.length).map(escape).join("|");
 
-const START = String.raw`(?:^|\n)[\s>*_\-"'“‘「『(\[•·]*`;
+const START = String.raw`(?:^|\n)[\s>*_\-"'“‘「『(\[•·#{]*`;
 const ID = String.raw`\s*(?:#|no\.?|n°|nº|nr\.?)?\s*(?:\d{1,2}|[a-z](?![\p{L}])|[一二三四五六七八九十甲乙丙丁])`;
 const SAYS = String.raw`(?:\s*(?:说|說|曰|says|said|dice|dit|disse|sagt|berkata))?`;
-const CLOSE = String.raw`[\s*_)\]」』"'”’]*:`;
+const CLOSE = String.raw`[\s*_)\]」』"'”’}]*:`;
 const END = String.raw`(?:\s*\([^()\n]{1,30}\))?${SAYS}${CLOSE}`;
 
 const WORD_LABEL = new RegExp(`${START}(?:(?:${alt(STANDALONE)})(?:${ID})?|(?:${alt(NEEDS_ID)})${ID}|[psu]\\d{1,2})${END}`, "iu");
-/** "A:", "B:" — upper case only, so that ordinary sentences are not caught */
-const LETTER_LABEL = new RegExp(`${START}[A-Z](?:\\s*\\([^()\\n]{1,30}\\))?${CLOSE}(?!\\d)`, "u");
+/** "A:", "B:" — upper case only, so that ordinary sentences are not caught; "Aさん：", "B씨:" */
+const LETTER_LABEL = new RegExp(`${START}[A-Z](?:\\s*(?:さん|様|氏|君|씨|님))?(?:\\s*\\([^()\\n]{1,30}\\))?${CLOSE}(?!\\d)`, "u");
+/** A CJK / Hangul noun with an identifier: "参加者2：", "話し手B：", "참여자 1:" */
+const CJK_ID_LABEL = new RegExp(`${START}[\\p{Script=Han}\\p{Script=Katakana}\\p{Script=Hangul}ー]{1,6}\\s*(?:\\d{1,2}|[A-Z])(?:\\s*(?:さん|様|氏|씨|님))?${CLOSE}(?!\\d{2})`, "u");
+/**
+ * One capitalised word alone before a colon at the start of a line: a role or a name ("Friend: …", "Mike: …").
+ * A capitalised interjection used the same way ("Honestly: …") fails too; lower-case ("honestly: …") passes.
+ */
+const ROLE_WORD_LABEL = new RegExp(`${START}\\p{Lu}\\p{Ll}{1,14}${CLOSE}[ \\t]+(?=[\\p{L}\\p{N}])`, "u");
+/** Chat-template control tokens: "<|im_start|>assistant", "<|user|>", "[INST]", "<s>" */
+const TEMPLATE_TOKEN = /<\|[^|<>\n]{1,30}\|>|\[\/?INST\]|<\/?s>|<<\/?SYS>>/u;
+/** Words that open a note rather than name a speaker ("Note: …" is meta_text's business) */
+const NOT_ROLE = new Set(["note", "nota", "remarque", "catatan", "edit", "ps", "update", "translation", "traduction", "traduzione", "terjemahan", "hint", "tip", "warning"]);
 
 const nameCache = new Map<string, RegExp | null>();
 
@@ -62,9 +77,20 @@ function namesLabel(names: readonly string[]): RegExp | null {
 
 export function checkSpeakerLabel(a: TextAnalysis, speakerNames: readonly string[]): string | undefined {
   const text = a.nfkc;
+  if (text.includes("<") || text.includes("[")) {
+    const t = TEMPLATE_TOKEN.exec(text);
+    if (t) return `chat-template token ${JSON.stringify(t[0])}`;
+  }
   if (!text.includes(":")) return undefined;
-  const m = WORD_LABEL.exec(text) ?? LETTER_LABEL.exec(text) ?? namesLabel(speakerNames)?.exec(text);
+  const m = WORD_LABEL.exec(text) ?? LETTER_LABEL.exec(text) ?? CJK_ID_LABEL.exec(text) ?? namesLabel(speakerNames)?.exec(text) ?? roleWord(text);
   if (!m) return undefined;
   const label = m[0].replace(/^\s+/, "").trim();
   return `speaker label ${JSON.stringify(label.length > 30 ? `${label.slice(0, 29)}…` : label)}${m.index > 0 && text.slice(0, m.index).trim() ? " at the start of a line" : " at the start"}`;
+}
+
+function roleWord(text: string): RegExpExecArray | null {
+  const m = ROLE_WORD_LABEL.exec(text);
+  if (!m) return null;
+  const word = m[0].replace(/[^\p{L}]/gu, "").toLowerCase();
+  return NOT_ROLE.has(word) ? null : m;
 }

@@ -177,3 +177,37 @@ export function ownGlue(words: readonly string[], lang: string, other?: string):
 export function hasGlue(lang: string): boolean {
   return glue.has(lang);
 }
+
+/**
+ * Function words (glue or common words) of `lang` among `words` that are not function words of any of the
+ * `exclude` languages: "dan", "ya" are Indonesian evidence against an English verdict; "in", "a" are shared by
+ * English and Italian and evidence of neither.
+ */
+export function exclusiveFunctionWords(words: readonly string[], lang: string, exclude: readonly string[]): string[] {
+  const own = common.get(lang);
+  if (!own) return [];
+  const found: string[] = [];
+  for (const word of words) {
+    for (const f of forms(word)) {
+      if (!own.has(f)) continue;
+      if (exclude.some((l) => common.get(l)?.has(f))) break;
+      found.push(f);
+      break;
+    }
+  }
+  return found;
+}
+
+/**
+ * The listed language (other than the targets) with the most function words in `words` that no target
+ * language has, and those words (distinct). Ties go to the language listed first.
+ */
+export function strongestForeignFunctionWords(words: readonly string[], target: readonly string[]): { lang: string; words: string[] } {
+  let best = { lang: "", words: [] as string[] };
+  for (const lang of common.keys()) {
+    if (target.includes(lang)) continue;
+    const found = [...new Set(exclusiveFunctionWords(words, lang, target))];
+    if (found.length > best.words.length) best = { lang, words: found };
+  }
+  return best;
+}

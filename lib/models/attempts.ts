@@ -11,7 +11,7 @@ import { invokeStructured, type StructuredResult } from "./structured.js";
  */
 export type AttemptsResult<T> =
   | { ok: true; value: T; attempts: number; usage: Usage }
-  | { ok: false; reason: string; check: string; attempts: number; usage: Usage };
+  | { ok: false; reason: string; check: string; attempts: number; usage: Usage; raw: string; value?: T };
 
 export interface AttemptsOptions<S extends z.ZodTypeAny> {
   model: BaseChatModel;
@@ -29,9 +29,13 @@ export async function attemptStructured<S extends z.ZodTypeAny>(options: Attempt
   let feedback: string | null = null;
   let reason = "";
   let check = "structured_output";
+  let raw = "";
+  let value: z.infer<S> | undefined;
   for (let attempt = 1; ; attempt++) {
     const result: StructuredResult<z.infer<S>> = await invokeStructured(options.model, options.schema, options.messages(feedback), { name: options.name });
     usage = addUsage(usage, result.usage);
+    raw = result.raw;
+    value = result.ok ? result.value : undefined;
     if (result.ok) {
       const problem: { check: string; detail: string } | null = options.validate?.(result.value) ?? null;
       if (!problem) return { ok: true, value: result.value, attempts: attempt, usage };
@@ -41,7 +45,7 @@ export async function attemptStructured<S extends z.ZodTypeAny>(options: Attempt
       check = "structured_output";
       reason = result.reason;
     }
-    if (attempt > options.maxRetries) return { ok: false, reason, check, attempts: attempt, usage };
+    if (attempt > options.maxRetries) return { ok: false, reason, check, attempts: attempt, usage, raw, ...(value !== undefined ? { value } : {}) };
     feedback = reason;
   }
 }

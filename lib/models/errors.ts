@@ -29,6 +29,19 @@ export class ModelCallError extends Error {
   }
 }
 
+/** Each remote provider's public API, the variable that moves it, and the variable of its key. */
+export const PROVIDER_DEFAULTS: Record<Exclude<ProviderName, "llama-cpp">, { baseUrl: string; baseUrlEnv: string; keyEnv?: string }> = {
+  openai: { baseUrl: "https://api.openai.com/v1", baseUrlEnv: "OPENAI_BASE_URL", keyEnv: "OPENAI_API_KEY" },
+  anthropic: { baseUrl: "https://api.anthropic.com", baseUrlEnv: "ANTHROPIC_BASE_URL", keyEnv: "ANTHROPIC_API_KEY" },
+  ollama: { baseUrl: "http://127.0.0.1:11434", baseUrlEnv: "OLLAMA_BASE_URL" },
+};
+
+/** The base URL the operator configured for a provider: its variable (OPENAI_BASE_URL, …), else its public API. */
+export function configuredBaseUrl(provider: Exclude<ProviderName, "llama-cpp">, env: NodeJS.ProcessEnv = process.env): string {
+  const defaults = PROVIDER_DEFAULTS[provider];
+  return (env[defaults.baseUrlEnv]?.trim() || defaults.baseUrl).replace(/\/+$/, "");
+}
+
 /** Where a remote model lives, for the one-line messages. */
 export interface Endpoint {
   provider: Exclude<ProviderName, "llama-cpp">;

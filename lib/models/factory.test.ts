@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { chatModelSettings, judgeModelSettings, resolveConfig } from "../../graphs/dialogue/configuration.js";
 import { AnthropicChat, OllamaChat, OpenAICompatibleChat, resolveEndpoint } from "./remote.js";
-import { createChatModel, getChatModel, loadProviders, ModelConfigError, modelLabel } from "./factory.js";
+import { cachedModelCount, createChatModel, getChatModel, loadProviders, ModelConfigError, modelLabel } from "./factory.js";
 import { ChatLlamaCppEngine } from "./llama-cpp.js";
 
 function configError(run: () => unknown): string {
@@ -67,6 +67,21 @@ describe("createChatModel", () => {
   });
 });
 
+describe("keys of models a caller chose (keyOnlyToConfiguredHost)", () => {
+  const env = { OPENAI_API_KEY: "sk-configured-key", OPENAI_BASE_URL: "http://vllm.internal:8000/v1" };
+  const keyOf = (baseUrl: string | undefined, keyOnlyToConfiguredHost: boolean) =>
+    (createChatModel({ provider: "openai", model: "m", baseUrl, keyOnlyToConfiguredHost }, env) as unknown as { apiKey?: string }).apiKey;
+
+  it("go to the host they were configured for, and to no other", () => {
+    expect(keyOf(undefined, true)).toBe("sk-configured-key");
+    expect(keyOf("http://vllm.internal:8000/v1/", true)).toBe("sk-configured-key");
+    expect(keyOf("http://listener.example:8000/v1", true)).toBe("not-needed");
+    expect(keyOf("http://vllm.internal:9999/v1", true)).toBe("not-needed");
+    // the operator's own command line (the CLI) names its server: the key goes there
+    expect(keyOf("http://listener.example:8000/v1", false)).toBe("sk-configured-key");
+  });
+});
+
 describe("context settings (Studio form, config file) → model settings", () => {
   it("carry provider, model, base URL and request settings", () => {
     const config = resolveConfig({ provider: "openai", model: "m", baseUrl: "http://127.0.0.1:1/v1", requestTimeoutSeconds: 30, maxAttempts: 2 });
@@ -87,5 +102,17 @@ describe("context settings (Studio form, config file) → model settings", () =>
     const settings = { provider: "ollama" as const, model: "reuse-me" };
     expect(getChatModel(settings)).toBe(getChatModel({ ...settings }));
     expect(getChatModel(settings)).not.toBe(getChatModel({ ...settings, baseUrl: "http://other:11434" }));
+  });
+
+  it("keeps at most POLYGLOT_MAX_MODELS instances, evicting the least recently used", () => {
+    const env = { POLYGLOT_MAX_MODELS: "2" };
+    const model = (name: string) => getChatModel({ provider: "ollama", model: name }, env);
+    const a = model("lru-a");
+    const b = model("lru-b");
+    expect(model("lru-a")).toBe(a); // a is now the most recently used
+    model("lru-c"); // evicts b
+    expect(cachedModelCount()).toBe(2);
+    expect(model("lru-a")).toBe(a);
+    expect(model("lru-b")).not.toBe(b);
   });
 });

@@ -34,6 +34,8 @@ export interface ModelSettings {
   /** remote providers: attempts in all, the first included */
   maxAttempts?: number | undefined;
   onRetry?: RetryOptions["onRetry"];
+  /** remote providers: send the key only to the host it was configured for (models a Studio / API caller chose) */
+  keyOnlyToConfiguredHost?: boolean | undefined;
 }
 
 let remote: typeof RemoteModule | undefined;
@@ -60,6 +62,7 @@ export function createChatModel(settings: ModelSettings, env: NodeJS.ProcessEnv 
         timeoutMs: settings.timeoutMs,
         ...(settings.maxAttempts !== undefined ? { retry: { maxAttempts: settings.maxAttempts } } : {}),
         onRetry: settings.onRetry,
+        keyOnlyToConfiguredHost: settings.keyOnlyToConfiguredHost,
       },
       env,
     );
@@ -85,9 +88,22 @@ export function needsDefaultModel(...settings: (Pick<ModelSettings, "provider" |
   return settings.some((s) => s?.provider === "llama-cpp" && !s.model);
 }
 
+/** Models kept by getChatModel at once, unless POLYGLOT_MAX_MODELS says otherwise (each embedded one holds its weights). */
+export const DEFAULT_MAX_MODELS = 2;
+
+/** getChatModel's instances, least recently used first (a Map keeps insertion order; a hit moves to the end). */
 const instances = new Map<string, BaseChatModel>();
 
-export function getChatModel(settings: ModelSettings): BaseChatModel {
+function maxModels(env: NodeJS.ProcessEnv): number {
+  const value = Number(env.POLYGLOT_MAX_MODELS);
+  return Number.isInteger(value) && value >= 1 ? value : DEFAULT_MAX_MODELS;
+}
+
+/**
+ * One instance per model configuration, reused; at most POLYGLOT_MAX_MODELS (default 2) at once: a new one evicts
+ * the least recently used, whose engine is freed (a caller varying `threads` or `model` cannot pile up engines).
+ */
+export function getChatModel(settings: ModelSettings, env: NodeJS.ProcessEnv = process.env): BaseChatModel {
   const key = JSON.stringify([
     settings.provider,
     settings.model ?? "",
@@ -98,12 +114,28 @@ export function getChatModel(settings: ModelSettings): BaseChatModel {
     settings.seed ?? null,
     settings.timeoutMs ?? null,
     settings.maxAttempts ?? null,
+    settings.keyOnlyToConfiguredHost ?? false,
   ]);
   const cached = instances.get(key);
-  if (cached) return cached;
-  const model = createChatModel(settings);
+  if (cached) {
+    instances.delete(key);
+    instances.set(key, cached);
+    return cached;
+  }
+  const model = createChatModel(settings, env);
   instances.set(key, model);
+  for (const [oldKey, old] of instances) {
+    if (instances.size <= maxModels(env)) break;
+    instances.delete(oldKey);
+    // freed once its calls in flight end; a run still holding it reloads it on its next call
+    void disposeChatModel(old).catch(() => undefined);
+  }
   return model;
+}
+
+/** How many models getChatModel holds (for tests). */
+export function cachedModelCount(): number {
+  return instances.size;
 }
 
 /** Frees what a model holds (the embedded engine's model and context); a no-op for remote models. */

@@ -219,3 +219,21 @@ describe("Ollama /api/chat", () => {
     expect(busy.requests).toHaveLength(2);
   });
 });
+
+describe("a call's own output budget (withConfig({ maxTokens }), as the whole-dialogue draft asks for)", () => {
+  const limitOf: Record<WireFormat, (body: Record<string, unknown>) => unknown> = {
+    openai: (body) => body.max_tokens,
+    anthropic: (body) => body.max_tokens,
+    ollama: (body) => (body.options as { num_predict?: unknown } | undefined)?.num_predict,
+  };
+  for (const format of ["openai", "anthropic", "ollama"] as const) {
+    it(`reaches ${format}'s request; other calls keep the model's default`, async () => {
+      const server = await serve(format, () => ({ text: GOOD }));
+      const chat = model(format, server.baseUrl);
+      const budgeted = chat.withConfig({ maxTokens: 3100 } as Record<string, unknown>) as unknown as typeof chat;
+      await invokeStructured(budgeted, Turn, messages, { name: "turn" });
+      await ask(chat);
+      expect(server.requests.map((request) => limitOf[format](request.body))).toEqual([3100, 2048]);
+    });
+  }
+});

@@ -15,7 +15,8 @@ import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import type { ChatResult } from "@langchain/core/outputs";
 import { ChatOllama, type ChatOllamaCallOptions } from "@langchain/ollama";
 import { ChatOpenAICompletions, type ChatOpenAICompletionsCallOptions, type OpenAIClient } from "@langchain/openai";
-import { type Endpoint, ModelConfigError } from "./errors.js";
+import { redactUrlCredentials } from "../security/redact.js";
+import { configuredBaseUrl, type Endpoint, ModelConfigError, PROVIDER_DEFAULTS } from "./errors.js";
 import { DEFAULT_RETRY_POLICY, type RetryOptions, type RetryPolicy, withRetries } from "./retry.js";
 import type { JsonSchemaResponseFormat } from "./structured.js";
 
@@ -35,16 +36,23 @@ export interface RemoteSettings {
   timeoutMs?: number | undefined;
   retry?: Partial<RetryPolicy> | undefined;
   onRetry?: RetryOptions["onRetry"];
+  /**
+   * Send the provider's key (OPENAI_API_KEY, ANTHROPIC_API_KEY) only when the model lives at the host the key was
+   * configured for (the provider's base-URL variable, else its public API). Set for models a Studio / API caller
+   * asked for: a key never follows a URL someone else chose.
+   */
+  keyOnlyToConfiguredHost?: boolean | undefined;
+}
+
+/** The key of `keyEnv`, unless it must not go to `baseUrl` (another host than the one it was configured for). */
+function keyFor(settings: RemoteSettings, endpoint: Endpoint, env: NodeJS.ProcessEnv): string | undefined {
+  const key = endpoint.keyEnv ? env[endpoint.keyEnv]?.trim() : undefined;
+  if (!key || !settings.keyOnlyToConfiguredHost) return key;
+  return new URL(endpoint.baseUrl).origin === new URL(configuredBaseUrl(settings.provider, env)).origin ? key : undefined;
 }
 
 export const DEFAULT_TIMEOUT_MS = 120_000;
 export const DEFAULT_REMOTE_MAX_TOKENS = 2048;
-
-const PROVIDER_DEFAULTS: Record<RemoteProvider, { baseUrl: string; baseUrlEnv: string; keyEnv?: string }> = {
-  openai: { baseUrl: "https://api.openai.com/v1", baseUrlEnv: "OPENAI_BASE_URL", keyEnv: "OPENAI_API_KEY" },
-  anthropic: { baseUrl: "https://api.anthropic.com", baseUrlEnv: "ANTHROPIC_BASE_URL", keyEnv: "ANTHROPIC_API_KEY" },
-  ollama: { baseUrl: "http://127.0.0.1:11434", baseUrlEnv: "OLLAMA_BASE_URL" },
-};
 
 /** Where the model lives: the flag, else the provider's env variable, else its public default; checked as an http(s) URL. */
 export function resolveEndpoint(settings: Pick<RemoteSettings, "provider" | "model" | "baseUrl">, env: NodeJS.ProcessEnv = process.env): Endpoint {
@@ -57,9 +65,15 @@ export function resolveEndpoint(settings: Pick<RemoteSettings, "provider" | "mod
   try {
     url = new URL(raw);
   } catch {
-    throw new ModelConfigError(`--base-url must be an http(s) URL, got "${raw}"`);
+    throw new ModelConfigError(`--base-url must be an http(s) URL, got "${redactUrlCredentials(raw)}"`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new ModelConfigError(`--base-url must be an http(s) URL, got "${raw}"`);
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new ModelConfigError(`--base-url must be an http(s) URL, got "${redactUrlCredentials(raw)}"`);
+  // fetch refuses URLs with credentials; a key goes in the provider's variable (OPENAI_API_KEY, …), never in a URL
+  if (url.username || url.password) {
+    throw new ModelConfigError(
+      `--base-url ${redactUrlCredentials(raw)}: credentials in the URL are not sent (and would end up in logs); put the key in ${defaults.keyEnv ?? "the server's configuration"} instead`,
+    );
+  }
   return {
     provider: settings.provider,
     baseUrl: raw.replace(/\/+$/, ""),
@@ -74,6 +88,20 @@ function requestedSchema(options: { response_format?: unknown }): { name: string
   if (!format || format.type !== "json_schema" || !("json_schema" in format)) return undefined;
   const { $schema: _tag, ...schema } = format.json_schema.schema;
   return { name: format.json_schema.name, schema };
+}
+
+/**
+ * The call option of a per-call output budget (`model.withConfig({ maxTokens })`, as the whole-dialogue path asks for
+ * a longer answer than a turn), the same option the embedded engine takes. The providers' own classes read their
+ * output limit only from the constructor; each subclass below puts a call's budget in its request instead.
+ */
+export interface OutputBudgetCallOption {
+  maxTokens?: number;
+}
+
+function callBudget(options: unknown): number | undefined {
+  const maxTokens = (options as OutputBudgetCallOption | undefined)?.maxTokens;
+  return typeof maxTokens === "number" && Number.isInteger(maxTokens) && maxTokens > 0 ? maxTokens : undefined;
 }
 
 interface Resilience {
@@ -93,7 +121,7 @@ function retryOptions(resilience: Resilience, signal: AbortSignal | undefined): 
 
 // ── OpenAI-compatible ─────────────────────────────────────────────────────────────────────────────────────────────
 
-interface OpenAICompatibleCallOptions extends ChatOpenAICompletionsCallOptions {}
+interface OpenAICompatibleCallOptions extends ChatOpenAICompletionsCallOptions, OutputBudgetCallOption {}
 
 /**
  * The Chat Completions client of @langchain/openai (never the Responses API, which OpenAI-compatible servers lack),
@@ -123,6 +151,15 @@ export class OpenAICompatibleChat extends ChatOpenAICompletions<OpenAICompatible
     return this.client.chat.completions.create(request, clientOptions) as unknown as Promise<never>;
   }
 
+  override invocationParams(options?: this["ParsedCallOptions"], extra?: { streaming?: boolean }) {
+    const params = super.invocationParams(options, extra);
+    const budget = callBudget(options);
+    if (budget === undefined) return params;
+    return params.max_completion_tokens !== undefined && params.max_completion_tokens !== null
+      ? { ...params, max_completion_tokens: budget }
+      : { ...params, max_tokens: budget };
+  }
+
   override async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"], runManager?: CallbackManagerForLLMRun): Promise<ChatResult> {
     const schema = requestedSchema(options);
     const callOptions = schema
@@ -134,7 +171,7 @@ export class OpenAICompatibleChat extends ChatOpenAICompletions<OpenAICompatible
 
 // ── Anthropic ─────────────────────────────────────────────────────────────────────────────────────────────────────
 
-interface AnthropicChatCallOptions extends ChatAnthropicCallOptions {
+interface AnthropicChatCallOptions extends ChatAnthropicCallOptions, OutputBudgetCallOption {
   response_format?: JsonSchemaResponseFormat;
 }
 
@@ -174,6 +211,12 @@ export class AnthropicChat extends ChatAnthropicMessages<AnthropicChatCallOption
     this.resilience = resilience;
   }
 
+  override invocationParams(options?: this["ParsedCallOptions"]) {
+    const params = super.invocationParams(options);
+    const budget = callBudget(options);
+    return budget === undefined ? params : { ...params, max_tokens: budget };
+  }
+
   override async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"], runManager?: CallbackManagerForLLMRun): Promise<ChatResult> {
     const schema = requestedSchema(options);
     const { response_format: _format, ...rest } = options;
@@ -194,7 +237,7 @@ export class AnthropicChat extends ChatAnthropicMessages<AnthropicChatCallOption
 
 // ── Ollama ────────────────────────────────────────────────────────────────────────────────────────────────────────
 
-interface OllamaChatCallOptions extends ChatOllamaCallOptions {
+interface OllamaChatCallOptions extends ChatOllamaCallOptions, OutputBudgetCallOption {
   response_format?: JsonSchemaResponseFormat;
 }
 
@@ -219,6 +262,12 @@ export class OllamaChat extends ChatOllama {
     this.resilience = resilience;
   }
 
+  override invocationParams(options?: this["ParsedCallOptions"]) {
+    const params = super.invocationParams(options);
+    const budget = callBudget(options);
+    return budget === undefined ? params : { ...params, options: { ...params.options, num_predict: budget } };
+  }
+
   override async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"], runManager?: CallbackManagerForLLMRun): Promise<ChatResult> {
     const schema = requestedSchema(options as OllamaChatCallOptions);
     const { response_format: _format, ...rest } = options as OllamaChatCallOptions;
@@ -239,7 +288,7 @@ export function createRemoteChatModel(settings: RemoteSettings, env: NodeJS.Proc
   switch (settings.provider) {
     case "openai": {
       const official = new URL(endpoint.baseUrl).hostname === "api.openai.com";
-      const key = env.OPENAI_API_KEY?.trim();
+      const key = keyFor(settings, endpoint, env);
       if (!key && official) {
         throw new ModelConfigError(`OPENAI_API_KEY is not set (needed for ${endpoint.baseUrl}; for a local OpenAI-compatible server pass --base-url)`);
       }
@@ -258,7 +307,7 @@ export function createRemoteChatModel(settings: RemoteSettings, env: NodeJS.Proc
       );
     }
     case "anthropic": {
-      const key = env.ANTHROPIC_API_KEY?.trim();
+      const key = keyFor(settings, endpoint, env);
       if (!key) throw new ModelConfigError(`ANTHROPIC_API_KEY is not set (needed for ${endpoint.baseUrl})`);
       return new AnthropicChat(
         { model: settings.model, apiKey: key, anthropicApiUrl: endpoint.baseUrl, clientOptions: { timeout }, maxTokens, ...temperature },

@@ -81,6 +81,20 @@ export const ProvenanceSchema = z.object({
 });
 export type Provenance = z.infer<typeof ProvenanceSchema>;
 
+/**
+ * What the model wrote in the attempt that made a dialogue fail, as it wrote it (its raw answer, or the turn as the
+ * gates saw it): on rejected records only, so a user can read what failed next to the reasons. The rest of a
+ * rejected record is the text as last written: the personas, common ground, turns and critique that were kept.
+ */
+export const FailedAttemptSchema = z.object({
+  /** the call that failed: a persona rewrite, the common ground, one turn, a whole-dialogue draft, the critique */
+  stage: z.enum(["persona", "common_ground", "turn", "dialogue", "critique"]),
+  speaker: SpeakerSchema.optional(),
+  turn: z.number().int().nonnegative().optional(),
+  text: z.string(),
+});
+export type FailedAttempt = z.infer<typeof FailedAttemptSchema>;
+
 export const DialogueRecordSchema = z
   .object({
     id: z.string().min(1),
@@ -94,10 +108,15 @@ export const DialogueRecordSchema = z
     turns: z.array(TurnSchema),
     critique: CritiqueSchema.nullable(),
     provenance: ProvenanceSchema,
+    /** rejected records: the failing attempt's text (absent from accepted records and from older files) */
+    failed_attempt: FailedAttemptSchema.optional(),
   })
   .superRefine((record, ctx) => {
     if (record.status === "accepted" && record.rejection_reasons.length > 0) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: "an accepted record has no rejection reasons", path: ["rejection_reasons"] });
+    }
+    if (record.status === "accepted" && record.failed_attempt) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: "an accepted record has no failed attempt", path: ["failed_attempt"] });
     }
     if (record.status === "rejected" && record.rejection_reasons.length === 0) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: "a rejected record says why", path: ["rejection_reasons"] });

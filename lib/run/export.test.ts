@@ -17,7 +17,9 @@ function records() {
   accepted.provenance.trace_id = "0190a8c4-0000-7000-8000-000000000000";
   const rejected = makeRecord("fr-1-00000", "fr", ["Bonjour"], "rejected");
   rejected.rejection_reasons = [{ check: "language", detail: "detected en", turn: 0 }, { check: "near_duplicate", detail: "similar to x" }];
+  rejected.failed_attempt = { stage: "turn", speaker: "B", turn: 1, text: "I'd rather answer in English." };
   const empty = makeRecord("zh-1-00000", "zh", [], "rejected");
+  empty.failed_attempt = { stage: "persona", text: "{\"name\": \"" };
   empty.provenance.usage = { input_tokens: 5_000_000_000, output_tokens: 0 };
   return [accepted, rejected, empty];
 }
@@ -50,6 +52,9 @@ describe("Parquet export", () => {
       { check: "near_duplicate", detail: "similar to x", turn: null },
     ]);
     expect(r!.critique ?? null).toBeNull();
+    expect(a!.failed_attempt ?? null).toBeNull();
+    expect(r!.failed_attempt).toEqual({ stage: "turn", speaker: "B", turn: 1, text: "I'd rather answer in English." });
+    expect(e!.failed_attempt).toEqual({ stage: "persona", speaker: null, turn: null, text: "{\"name\": \"" });
     expect(e!.turns).toEqual([]);
     expect(Number(e!.provenance.usage.input_tokens)).toBe(5_000_000_000);
   });

@@ -73,6 +73,7 @@ const COLUMNS: Node[] = [
     leaf("duration_ms", "DOUBLE"),
     str("trace_id"),
   ]),
+  struct("failed_attempt", [str("stage"), str("speaker"), leaf("turn", "INT32"), str("text")]),
 ];
 
 function flattenSchema(nodes: Node[]): SchemaElement[] {
@@ -100,6 +101,9 @@ function parquetRow(record: DialogueRecord): Record<string, unknown> {
       created_at: new Date(p.created_at),
       trace_id: p.trace_id ?? null,
     },
+    failed_attempt: record.failed_attempt
+      ? { stage: record.failed_attempt.stage, speaker: record.failed_attempt.speaker ?? null, turn: record.failed_attempt.turn ?? null, text: record.failed_attempt.text }
+      : null,
   };
 }
 
@@ -218,7 +222,8 @@ export function renderDatasetCard(input: CardInput): string {
     "`id`, `language`, `source_language`, `status` (accepted / rejected), `rejection_reasons` [{check, detail, turn}],",
     "`speech_event` {id, name, category}, `common_ground`, `personas` [{speaker, name, sentences, source_sentences}],",
     "`turns` [{speaker, text}], `critique` {persona_faithfulness, speech_event_fit, naturalness, verdict, offending_turns,",
-    "feedback}, `provenance` {provider, model, prompt_variant, prompt_hash, seed, attempts, usage, created_at, duration_ms, trace_id}.",
+    "feedback}, `provenance` {provider, model, prompt_variant, prompt_hash, seed, attempts, usage, created_at, duration_ms, trace_id},",
+    "`failed_attempt` {stage, speaker, turn, text} (rejected dialogues: what the model wrote in the attempt that failed).",
     "",
     "## Limitations",
     "",

@@ -2,7 +2,7 @@ import { RunnableLambda } from "@langchain/core/runnables";
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import { getContextVariable, setContextVariable } from "@langchain/core/context";
 import { Annotation, END, getConfig, START, StateGraph } from "@langchain/langgraph";
-import { RunTree } from "langsmith";
+import { Client, RunTree } from "langsmith";
 import { describe, expect, it } from "vitest";
 import { fakeLangSmith } from "./fake-langsmith.js";
 import { createTracing } from "./index.js";
@@ -64,5 +64,19 @@ describe("untraced run context", () => {
     const innerRun = runs.find((run) => run.name === "inner");
     expect(outerRun).toBeDefined();
     expect(innerRun?.parent_run_id).toBe(outerRun?.id);
+  });
+
+  it("traced by a langsmith traceable: a runnable called with no callbacks inside its run tree is its child", async () => {
+    installUntracedRunContext();
+    const fake = fakeLangSmith({ apiKey: "test" });
+    const client = new Client({ apiUrl: "http://langsmith.test", apiKey: "test", fetchImplementation: fake.fetch as typeof fetch, autoBatchTracing: false });
+    const parent = new RunTree({ name: "traceable", tracingEnabled: true, client, project_name: "p" });
+    const inner = RunnableLambda.from(() => store()).withConfig({ runName: "inner" });
+    const seen = await AsyncLocalStorageProviderSingleton.getInstance().run(parent, () => inner.invoke(null));
+    expect(seen).toBeInstanceOf(RunTree);
+    expect((seen as RunTree).parent_run_id).toBe(parent.id);
+    // the context of a call with no callbacks at all (the cheap check's case) is still the traced run's tree
+    const direct = AsyncLocalStorageProviderSingleton.getInstance().run(parent, () => AsyncLocalStorageProviderSingleton.runWithConfig({ tags: [] }, store));
+    expect(direct).toBeInstanceOf(RunTree);
   });
 });

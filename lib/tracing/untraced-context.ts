@@ -31,8 +31,15 @@ interface Provider {
   getInstance(): { getStore(): unknown; run(store: unknown, callback: () => unknown): unknown };
 }
 
-/** Whether the config's callbacks include a LangSmith tracer with a parent run (the case the original handles). */
-function hasTracer(config: RunnableConfig | undefined): boolean {
+/**
+ * Whether the config's callbacks include a LangSmith tracer with a parent run (the case the original handles).
+ * `_configureSync` gives its manager a parent run only from a CallbackManager among the callbacks or from the id
+ * of the run tree in the async context; with neither there is none, and the answer is no without building a
+ * manager (which reads five environment variables: most of this check's cost, ~110 times a dialogue).
+ */
+function hasTracer(config: RunnableConfig | undefined, store: { id?: unknown } | undefined): boolean {
+  const callbacks = config?.callbacks;
+  if ((callbacks === undefined || Array.isArray(callbacks)) && store?.id === undefined) return false;
   const manager = CallbackManager._configureSync(config?.callbacks, undefined, config?.tags, undefined, config?.metadata);
   return manager !== undefined && manager.getParentRunId() !== undefined && manager.handlers.some((handler) => handler.name === "langchain_tracer");
 }
@@ -45,9 +52,9 @@ export function installUntracedRunContext(): boolean {
   if (typeof original !== "function" || original.length !== 3 || typeof provider.getInstance !== "function") return false;
   const bound = original.bind(provider) as RunWithConfig;
   const runWithConfig: Provider["runWithConfig"] = (config, callback, avoidCreatingRootRunTree) => {
-    if (avoidCreatingRootRunTree || hasTracer(config)) return bound(config, callback, avoidCreatingRootRunTree);
     const storage = provider.getInstance();
-    const previous = storage.getStore() as Record<symbol, unknown> | undefined;
+    const previous = storage.getStore() as (Record<symbol, unknown> & { id?: unknown }) | undefined;
+    if (avoidCreatingRootRunTree || hasTracer(config, previous)) return bound(config, callback, avoidCreatingRootRunTree);
     const store: Record<PropertyKey, unknown> = { extra: { [CHILD_CONFIG_KEY]: config } };
     if (previous?.[CONTEXT_VARIABLES_KEY] !== undefined) store[CONTEXT_VARIABLES_KEY] = previous[CONTEXT_VARIABLES_KEY];
     return storage.run(store, callback);

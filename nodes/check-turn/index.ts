@@ -38,7 +38,12 @@ export async function checkTurn(state: DialogueState, runtime: Runtime<DialogueC
     detail: `${failure.detail} (after ${state.turnRetries + 1} attempts)`,
     turn: index,
   }));
-  return { candidate: null, turnFeedback: null, rejectionReasons: [...state.rejectionReasons, ...reasons] };
+  return {
+    candidate: null,
+    turnFeedback: null,
+    rejectionReasons: [...state.rejectionReasons, ...reasons],
+    failedAttempt: { stage: "turn", speaker: candidate.speaker, turn: index, text: candidate.raw ?? candidate.text },
+  };
 }
 
 /** Where the dialogue goes after a checked turn. */

@@ -50,7 +50,11 @@ export async function critiqueDialogue(state: DialogueState, runtime: Runtime<Di
   });
   const spent = { usage: addUsage(state.usage, result.usage), attempts: state.attempts + result.attempts };
   if (!result.ok) {
-    return { ...spent, rejectionReasons: [...state.rejectionReasons, { check: result.check, detail: `critique: ${result.reason}` }] };
+    return {
+      ...spent,
+      rejectionReasons: [...state.rejectionReasons, { check: result.check, detail: `critique: ${result.reason}` }],
+      failedAttempt: { stage: "critique", text: result.raw },
+    };
   }
   const verdict = result.value;
   if (critiquePasses(verdict)) return { ...spent, critique: verdict, repairFeedback: null };

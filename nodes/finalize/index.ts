@@ -34,6 +34,7 @@ export async function finalize(state: DialogueState, runtime: Runtime<DialogueCo
     personas,
     turns: state.turns,
     critique: state.critique,
+    ...(rejected && state.failedAttempt ? { failed_attempt: state.failedAttempt } : {}),
     provenance: {
       provider: label.provider,
       model: label.model,

@@ -7,7 +7,7 @@ import { attemptStructured } from "../../lib/models/attempts.js";
 import { fillSlots, loadPromptSet } from "../../lib/prompts/loader.js";
 import { createRng, hashSeed } from "../../lib/random.js";
 import { loadBuiltinPersonas, pickPersonaPair } from "../../lib/records/personas.js";
-import { addUsage, type Persona, type RejectionReason, SPEAKERS } from "../../lib/records/schema.js";
+import { addUsage, type FailedAttempt, type Persona, type RejectionReason, SPEAKERS } from "../../lib/records/schema.js";
 import { bulletList, checkProse, languageOf, languageSlots } from "../shared.js";
 
 /** What the model returns for one persona: as many sentences as the English source has. */
@@ -40,6 +40,7 @@ export async function rewritePersonas(state: DialogueState, runtime: Runtime<Dia
   let attempts = state.attempts;
   const personas: Persona[] = [];
   const rejectionReasons: RejectionReason[] = [];
+  let failedAttempt: FailedAttempt | null = null;
   for (const [i, speaker] of SPEAKERS.entries()) {
     const sourceSentences = source[i]!;
     const slots = { ...languageSlots(lang), sentence_count: sourceSentences.length, source_persona: bulletList(sourceSentences) };
@@ -63,6 +64,9 @@ export async function rewritePersonas(state: DialogueState, runtime: Runtime<Dia
     attempts += result.attempts;
     if (!result.ok) {
       rejectionReasons.push({ check: result.check, detail: `persona ${speaker}: ${result.reason}` });
+      failedAttempt = { stage: "persona", speaker, text: result.raw };
+      // a persona that parsed but failed a gate is kept as written, for the reader of the rejected record
+      if (result.value) personas.push({ speaker, name: result.value.name, sentences: result.value.sentences, source_sentences: sourceSentences });
       break;
     }
     personas.push({ speaker, name: result.value.name, sentences: result.value.sentences, source_sentences: sourceSentences });
@@ -74,6 +78,7 @@ export async function rewritePersonas(state: DialogueState, runtime: Runtime<Dia
     sourcePersonas: source,
     personas,
     rejectionReasons: [...state.rejectionReasons, ...rejectionReasons],
+    ...(failedAttempt ? { failedAttempt } : {}),
     usage,
     attempts,
     promptHash: prompts.hash,

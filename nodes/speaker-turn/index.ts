@@ -107,6 +107,6 @@ export async function speakerTurn(state: DialogueState, runtime: Runtime<Dialogu
     attempts: state.attempts + 1,
     candidate: result.ok
       ? { speaker, text: result.value.utterance.trim(), endsConversation: result.value.ends_conversation }
-      : { speaker, text: "", endsConversation: false, outputError: result.reason },
+      : { speaker, text: "", endsConversation: false, outputError: result.reason, raw: result.raw },
   };
 }

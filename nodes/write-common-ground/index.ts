@@ -38,7 +38,12 @@ export async function writeCommonGround(state: DialogueState, runtime: Runtime<D
   });
   const spent = { usage: addUsage(state.usage, result.usage), attempts: state.attempts + result.attempts };
   if (!result.ok) {
-    return { ...spent, rejectionReasons: [...state.rejectionReasons, { check: result.check, detail: `common ground: ${result.reason}` }] };
+    return {
+      ...spent,
+      rejectionReasons: [...state.rejectionReasons, { check: result.check, detail: `common ground: ${result.reason}` }],
+      failedAttempt: { stage: "common_ground", text: result.raw },
+      ...(result.value ? { commonGround: commonGroundParagraph(result.value) } : {}),
+    };
   }
   return { ...spent, commonGround: commonGroundParagraph(result.value) };
 }

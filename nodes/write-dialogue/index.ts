@@ -71,7 +71,11 @@ export async function writeDialogue(state: DialogueState, runtime: Runtime<Dialo
   });
   const spent = { usage: addUsage(state.usage, result.usage), attempts: state.attempts + result.attempts };
   if (!result.ok) {
-    return { ...spent, rejectionReasons: [...state.rejectionReasons, { check: result.check, detail: `whole dialogue: ${result.reason}` }] };
+    return {
+      ...spent,
+      rejectionReasons: [...state.rejectionReasons, { check: result.check, detail: `whole dialogue: ${result.reason}` }],
+      failedAttempt: { stage: "dialogue", text: result.raw },
+    };
   }
   return {
     ...spent,

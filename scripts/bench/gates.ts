@@ -5,13 +5,17 @@
  *   (b) per language and injected fault type, % caught by the right check (target ≥ 98 %);
  *   (c) throughput in turns/second on one core (target ≥ 20,000).
  *
- *   npm run bench -- gates [--data DIR] [--trials N] [--seed S] [--rounds N] [--json] [--show N]
+ *   npm run bench -- gates [--data DIR] [--half a|b|both] [--trials N] [--seed S] [--rounds N] [--json] [--show N]
  *
- * --trials: injections per dialogue and fault (default 3); --rounds: timed passes per language (default 5);
- * --show N: print up to N rejected human turns and N missed faults per row.
+ * (a) and (b) are reported for each of two halves of every validation file, split deterministically by a hash
+ * of the language and the dialogue's id (halfOf): tune on one half (look at its --show examples only), report
+ * the other, then swap. --half picks one half (default both). --trials: injections per dialogue and fault
+ * (default 3); --rounds: timed passes per language (default 5); --show N: print up to N rejected human turns
+ * and N missed faults per row.
  *
  * DIR defaults to $XPERSONA_DIR or ../shared/data/xpersona beside the repository. Nothing about the data is assumed beyond the
- * file format; all fault templates live in lib/gates/faults.ts.
+ * file format. Fault templates: lib/gates/faults.ts (written with the gates) and data/gate-faults.json
+ * (held_out_* faults, written apart from the gates' patterns).
  */
 
 import { fileURLToPath } from "node:url";
@@ -20,7 +24,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { clearDetectionCache } from "../../lib/lang/detect.js";
 import { parseXPersona, type DialogueRecord } from "../../lib/gates/datasets.js";
-import { FAULTS, RIGHT_CHECK, inject, rng, type FaultType } from "../../lib/gates/faults.js";
+import { FAULTS, RIGHT_CHECK, inject, loadHeldOutTemplates, rng, type FaultType, type HeldOutTemplates } from "../../lib/gates/faults.js";
 import { CHECK_NAMES, checkDialogue, checkTurn, clearAnalysisCache, type CheckName, type GateFailure } from "../../lib/gates/index.js";
 import { fnv1a } from "../../lib/random.js";
 
@@ -46,6 +50,18 @@ export function loadXPersona(dir = DEFAULT_XPERSONA_DIR): Corpus[] {
     lang: f.lang,
     dialogues: parseXPersona(JSON.parse(readFileSync(join(dir, f.file), "utf8"))),
   }));
+}
+
+export type Half = "a" | "b";
+
+/** The half a dialogue belongs to: a hash of language and id, so it is fixed whatever else is in the file. */
+export function halfOf(lang: string, id: string): Half {
+  return fnv1a(`${lang}\u001f${id}`) % 2 === 0 ? "a" : "b";
+}
+
+/** The dialogues of one half of each corpus. */
+export function selectHalf(corpora: readonly Corpus[], half: Half): Corpus[] {
+  return corpora.map((c) => ({ lang: c.lang, dialogues: c.dialogues.filter((d) => halfOf(c.lang, d.id) === half) }));
 }
 
 export interface HumanRow {
@@ -88,7 +104,7 @@ export interface FaultRow {
   misses: Array<{ id: string; index: number; text: string; failures: string[] }>;
 }
 
-export function measureFaults(corpora: readonly Corpus[], trials = 3, seed = 1, keepMisses = 0): FaultRow[] {
+export function measureFaults(corpora: readonly Corpus[], trials = 3, seed = 1, keepMisses = 0, heldOut: HeldOutTemplates = loadHeldOutTemplates()): FaultRow[] {
   const pool = new Map<string, string[]>();
   for (const c of corpora) pool.set(c.lang, c.dialogues.flatMap((d) => d.turns.map((t) => t.text)));
   const rows: FaultRow[] = [];
@@ -98,7 +114,7 @@ export function measureFaults(corpora: readonly Corpus[], trials = 3, seed = 1, 
       const row: FaultRow = { lang, fault, injected: 0, caught: 0, otherCheck: 0, misses: [] };
       for (let t = 0; t < trials; t++) {
         for (const d of dialogues) {
-          const inj = inject(fault, d.turns, lang, r, { byLang: pool });
+          const inj = inject(fault, d.turns, lang, r, { byLang: pool, heldOut });
           if (!inj.ok) continue;
           row.injected++;
           const fails = checkTurn(inj.turns, inj.index, { lang });
@@ -182,6 +198,7 @@ export async function run(argv: string[]): Promise<number> {
         seed: { type: "string" },
         rounds: { type: "string" },
         show: { type: "string" },
+        half: { type: "string" },
         json: { type: "boolean" },
       },
       strict: true,
@@ -199,23 +216,50 @@ export async function run(argv: string[]): Promise<number> {
     console.error("bench gates: --trials, --rounds must be positive integers; --seed, --show non-negative integers");
     return 2;
   }
+  const halfFlag = values.half ?? "both";
+  if (halfFlag !== "a" && halfFlag !== "b" && halfFlag !== "both") {
+    console.error(`bench gates: --half must be a, b or both (got "${halfFlag}")`);
+    return 2;
+  }
+  const halves: Half[] = halfFlag === "both" ? ["a", "b"] : [halfFlag];
   const corpora = loadXPersona(dir);
   if (corpora.length === 0) {
     console.error(`bench gates: no XPersona files found in ${dir}`);
     return 2;
   }
+  let heldOut: HeldOutTemplates;
+  try {
+    heldOut = loadHeldOutTemplates();
+  } catch (e) {
+    console.error(`bench gates: ${(e as Error).message}`);
+    return 2;
+  }
 
-  const human = measureHuman(corpora, show);
-  const faults = measureFaults(corpora, trials, seed, show);
+  const results = halves.map((half) => {
+    const part = selectHalf(corpora, half);
+    return { half, human: measureHuman(part, show), faults: measureFaults(part, trials, seed, show, heldOut) };
+  });
   const speed = measureThroughput(corpora, rounds);
 
   if (values.json) {
-    console.log(JSON.stringify({ human, faults, throughput: speed }, null, 2));
+    console.log(JSON.stringify({ halves: results, throughput: speed }, null, 2));
     return 0;
   }
+  for (const { half, human, faults } of results) report(half, human, faults, corpora, dir, trials, seed);
 
+  const fmtN = (x: number) => Math.round(x).toLocaleString("en-US");
+  console.log(
+    `\n(c) throughput, checkDialogue on one thread, caches cleared, fastest of ${rounds} passes per language: ${fmtN(speed.turnsPerCpuSecond)} turns per CPU-second ` +
+      `(${speed.turns} turns in ${speed.cpuSeconds.toFixed(2)} CPU-s; wall clock ${fmtN(speed.turnsPerSecond)} turns/s in ${speed.seconds.toFixed(2)} s); target ≥ 20,000`,
+  );
+  console.log(`    per language (turns per CPU-second): ${speed.perLanguage.map((p) => `${p.lang} ${fmtN(p.turnsPerSecond)}`).join(", ")}`);
+  return 0;
+}
+
+function report(half: Half, human: HumanRow[], faults: FaultRow[], corpora: readonly Corpus[], dir: string, trials: number, seed: number): void {
   const checksSeen = CHECK_NAMES.filter((c) => c !== "repetition" && human.some((h) => h.byCheck[c]));
-  console.log(`(a) human dialogues rejected (XPersona validation, ${dir})\n`);
+  console.log(`==== half ${half.toUpperCase()} ====\n`);
+  console.log(`(a) human dialogues rejected (XPersona validation, half ${half.toUpperCase()}, ${dir})\n`);
   console.log(
     table(
       ["lang", "dialogues", "turns", "rejected (not repetition)", ...checksSeen, "repetition"],
@@ -226,7 +270,7 @@ export async function run(argv: string[]): Promise<number> {
   for (const h of human) for (const ex of h.examples) console.log(`  ${h.lang} #${ex.id} turn ${ex.failure.turn} ${ex.failure.check}: ${ex.failure.detail} | ${JSON.stringify(ex.text)}`);
 
   const langs = corpora.map((c) => c.lang);
-  console.log(`\n(b) injected faults caught by the right check (${trials} trial(s) per dialogue, seed ${seed})\n`);
+  console.log(`\n(b) injected faults caught by the right check (half ${half.toUpperCase()}, ${trials} trial(s) per dialogue, seed ${seed})\n`);
   console.log(
     table(
       ["fault → check", ...langs, "all"],
@@ -239,12 +283,5 @@ export async function run(argv: string[]): Promise<number> {
   );
   console.log("\n(target: ≥ 98 % each)");
   for (const r of faults) for (const m of r.misses) console.log(`  miss ${r.lang} ${r.fault} #${m.id} turn ${m.index}: ${JSON.stringify(m.text)} → ${m.failures.join("; ") || "no failure"}`);
-
-  const fmtN = (x: number) => Math.round(x).toLocaleString("en-US");
-  console.log(
-    `\n(c) throughput, checkDialogue on one thread, caches cleared, fastest of ${rounds} passes per language: ${fmtN(speed.turnsPerCpuSecond)} turns per CPU-second ` +
-      `(${speed.turns} turns in ${speed.cpuSeconds.toFixed(2)} CPU-s; wall clock ${fmtN(speed.turnsPerSecond)} turns/s in ${speed.seconds.toFixed(2)} s); target ≥ 20,000`,
-  );
-  console.log(`    per language (turns per CPU-second): ${speed.perLanguage.map((p) => `${p.lang} ${fmtN(p.turnsPerSecond)}`).join(", ")}`);
-  return 0;
+  console.log("");
 }

@@ -1,6 +1,7 @@
 // Well-formed Spanish answers to the dialogue graph's structured calls, for tests and benchmarks that need a
 // dialogue to go through every node (a fake OpenAI-compatible server, the engine benchmark whose tiny random
 // model cannot write Spanish). Never a stand-in for a real model in a user's run.
+import { type FakeServer, messagesOf, startFakeLlmServer, taskOf } from "./fake-llm-server.js";
 
 export const SPANISH_TURNS = [
   "¡Hola! ¿Qué tal el fin de semana? Yo fui a la sierra con mis primos.",
@@ -94,4 +95,13 @@ export function createSpanishScript(): (task: string, messages: readonly { role:
         return JSON.stringify({ text: "Hola, ¿qué tal?" });
     }
   };
+}
+
+/** A fake OpenAI-compatible server (lib/models/testing/fake-llm-server.ts) answering as createSpanishScript does. */
+export async function startSpanishLlmServer(): Promise<FakeServer> {
+  const script = createSpanishScript();
+  return startFakeLlmServer("openai", (request) => {
+    const schema = (request.body.response_format as { json_schema?: { schema?: unknown } } | undefined)?.json_schema?.schema;
+    return { text: script(taskOf(request), messagesOf(request), schema) };
+  });
 }

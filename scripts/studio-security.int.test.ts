@@ -1,0 +1,102 @@
+/**
+ * The dev server as an attacker reaches it: the real `langgraphjs dev` (npm run studio) with keys in its
+ * environment. A run whose context names a capture listener as baseUrl (or judgeBaseUrl, or a model file) is
+ * refused with one line in the run's output and the listener hears nothing; a server the operator allowed gets
+ * the run but not the keys, which go only to the host they were configured for; a cross-site text/plain POST gets
+ * no CORS grant; a non-loopback --host needs --allow-remote.
+ */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FakeServer, startFakeLlmServer } from "../lib/models/testing/fake-llm-server.js";
+import { type StudioServer, startStudio } from "../lib/testing/studio-server.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const OPENAI_KEY = "sk-studio-openai-secret-1234";
+const ANTHROPIC_KEY = "sk-ant-studio-secret-5678";
+const STUDIO_ORIGIN = "https://smith.langchain.com";
+
+describe("npm run studio against hostile callers (langgraphjs dev, offline)", () => {
+  let studio: StudioServer;
+  let capture: FakeServer;
+  let allowed: FakeServer;
+
+  beforeAll(async () => {
+    const refuse = () => ({ status: 500, body: { error: { message: "capture" } } });
+    capture = await startFakeLlmServer("openai", refuse);
+    allowed = await startFakeLlmServer("openai", refuse);
+    studio = await startStudio({
+      OPENAI_API_KEY: OPENAI_KEY,
+      ANTHROPIC_API_KEY: ANTHROPIC_KEY,
+      // the keys are configured for the public APIs; the operator allows one more server, without its keys
+      POLYGLOT_ALLOWED_BASE_URLS: allowed.baseUrl,
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await capture?.close();
+    await allowed?.close();
+    if (studio) expect(await studio.stop()).toBe(true);
+  }, 20_000);
+
+  async function run(context: Record<string, unknown>): Promise<string> {
+    const response = await fetch(`${studio.base}/runs/wait`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ assistant_id: "dialogue", input: { language: "es", seed: 1 }, context: { maxStructuredRetries: 0, ...context } }),
+      signal: AbortSignal.timeout(60_000),
+    });
+    // the server reports a node's error as JSON within JSON ({"__error__":{"message":"{\"error\":…}"}}): unescaped
+    return (await response.text()).replace(/\\+"/g, '"');
+  }
+
+  const secrets = (server: FakeServer) => server.requests.map((r) => JSON.stringify(r.headers)).filter((h) => h.includes(OPENAI_KEY) || h.includes(ANTHROPIC_KEY));
+
+  it("refuses a baseUrl or judgeBaseUrl the operator did not allow, in the run's output; the listener hears nothing", async () => {
+    const chat = await run({ provider: "openai", model: "m", baseUrl: capture.baseUrl, maxAttempts: 1 });
+    expect(chat).toMatch(/refused: baseUrl http:\/\/127\.0\.0\.1:\d+\/v1 is not a server the operator allows .*POLYGLOT_ALLOWED_BASE_URLS/);
+    const judge = await run({ provider: "openai", model: "m", baseUrl: allowed.baseUrl, judgeProvider: "anthropic", judgeModelName: "x", judgeBaseUrl: capture.url, maxAttempts: 1 });
+    expect(judge).toMatch(/refused: judgeBaseUrl http:\/\/127\.0\.0\.1:\d+ is not a server the operator allows/);
+    expect(capture.requests).toEqual([]);
+  }, 120_000);
+
+  it("sends a run to an allowed server without the keys configured for other hosts", async () => {
+    const before = allowed.requests.length;
+    await run({ provider: "openai", model: "m", baseUrl: allowed.baseUrl, maxAttempts: 1 });
+    expect(allowed.requests.length).toBeGreaterThan(before);
+    expect(secrets(allowed)).toEqual([]);
+    expect(studio.output()).not.toContain(OPENAI_KEY);
+  }, 120_000);
+
+  it("refuses a model file the operator did not allow, saying the same whether or not it exists", async () => {
+    const existing = await run({ provider: "llama-cpp", model: "/etc/hostname" });
+    const missing = await run({ provider: "llama-cpp", model: "/no/such/file.gguf" });
+    expect(existing).toMatch(/refused: model "\/etc\/hostname" is not a model file the operator allows \(list it in POLYGLOT_ALLOWED_MODELS/);
+    expect(missing).toMatch(/refused: model "\/no\/such\/file\.gguf" is not a model file the operator allows \(list it in POLYGLOT_ALLOWED_MODELS/);
+    expect(existing).not.toMatch(/exist|not found|ENOENT/i);
+    expect(missing).not.toMatch(/exist|not found|ENOENT/i);
+  }, 120_000);
+
+  it("grants CORS to the Studio origin only: a cross-site text/plain POST gets no grant", async () => {
+    const post = (origin: string) =>
+      fetch(`${studio.base}/assistants/search`, { method: "POST", headers: { origin, "content-type": "text/plain" }, body: JSON.stringify({ graph_id: "dialogue" }) });
+    const evil = await post("https://evil.example");
+    expect(evil.headers.get("access-control-allow-origin")).toBeNull();
+    const preflight = await fetch(`${studio.base}/runs/wait`, {
+      method: "OPTIONS",
+      headers: { origin: "https://evil.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+    });
+    expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
+    const studioOrigin = await post(STUDIO_ORIGIN);
+    expect(studioOrigin.headers.get("access-control-allow-origin")).toBe(STUDIO_ORIGIN);
+  }, 60_000);
+});
+
+describe("npm run studio --host", () => {
+  it("refuses a non-loopback address without --allow-remote, in one line, before starting anything", () => {
+    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/studio.ts", "--host", "0.0.0.0", "--port", "1"], { cwd: root, encoding: "utf8" });
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim()).toMatch(/^polyglot-personachat studio: --host 0\.0\.0\.0 would let anyone on the network run the graph .* add --allow-remote/);
+    expect(result.stdout).toBe("");
+  }, 60_000);
+});
