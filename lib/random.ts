@@ -53,39 +53,43 @@ export function hashSeed(...parts: (string | number)[]): number {
   return fmix32(fnv1a(parts.map((p) => (typeof p === "number" ? `#${p}` : `s${p}`)).join(SEPARATOR)));
 }
 
-/** A seeded generator (mulberry32). The seed is coerced to an unsigned 32-bit integer. */
-export function createRng(seed: number): Rng {
-  if (!Number.isFinite(seed)) {
-    throw new Error(`createRng: seed must be a finite number, got ${String(seed)}`);
-  }
-  let state = Math.trunc(seed) >>> 0;
+/**
+ * A seeded generator (mulberry32). The seed is coerced to an unsigned 32-bit integer. A class, not an object of
+ * closures: the run makes several per turn, and closures cost an allocation each (and, under tsx, a renaming).
+ */
+class Mulberry32 implements Rng {
+  private state: number;
 
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
+  constructor(seed: number) {
+    this.state = Math.trunc(seed) >>> 0;
+  }
+
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  }
 
-  const int = (min: number, max: number): number => {
+  int(min: number, max: number): number {
     if (!Number.isInteger(min) || !Number.isInteger(max)) {
       throw new Error(`rng.int: bounds must be integers, got min=${min} max=${max}`);
     }
     if (min > max) {
       throw new Error(`rng.int: min (${min}) must be <= max (${max})`);
     }
-    return min + Math.floor(next() * (max - min + 1));
-  };
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
 
-  const pick = <T>(items: readonly T[]): T => {
+  pick<T>(items: readonly T[]): T {
     if (items.length === 0) {
       throw new Error("rng.pick: cannot pick from an empty array");
     }
-    return items[Math.floor(next() * items.length)] as T;
-  };
+    return items[Math.floor(this.next() * items.length)] as T;
+  }
 
-  const pickWeighted = <T>(items: readonly T[], weight: (t: T) => number): T => {
+  pickWeighted<T>(items: readonly T[], weight: (t: T) => number): T {
     if (items.length === 0) {
       throw new Error("rng.pickWeighted: cannot pick from an empty array");
     }
@@ -100,7 +104,7 @@ export function createRng(seed: number): Rng {
     if (!(total > 0)) {
       throw new Error(`rng.pickWeighted: total weight must be > 0, got ${total}`);
     }
-    let r = next() * total;
+    let r = this.next() * total;
     let lastPositive = -1;
     for (let i = 0; i < items.length; i++) {
       const w = weights[i] as number;
@@ -111,18 +115,23 @@ export function createRng(seed: number): Rng {
     }
     // Floating-point leftovers: fall back to the last item with positive weight.
     return items[lastPositive] as T;
-  };
+  }
 
-  const shuffle = <T>(items: readonly T[]): T[] => {
+  shuffle<T>(items: readonly T[]): T[] {
     const out = items.slice();
     for (let i = out.length - 1; i > 0; i--) {
-      const j = Math.floor(next() * (i + 1));
+      const j = Math.floor(this.next() * (i + 1));
       const tmp = out[i] as T;
       out[i] = out[j] as T;
       out[j] = tmp;
     }
     return out;
-  };
+  }
+}
 
-  return { next, int, pick, pickWeighted, shuffle };
+export function createRng(seed: number): Rng {
+  if (!Number.isFinite(seed)) {
+    throw new Error(`createRng: seed must be a finite number, got ${String(seed)}`);
+  }
+  return new Mulberry32(seed);
 }

@@ -111,6 +111,13 @@ describe("npm run graph --provider openai (scripted OpenAI-compatible server)", 
     expect(server.requests).toHaveLength(1);
   });
 
+  it("--judge-provider without --judge-model names --judge-model, not --model", async () => {
+    const server = await spanishServer();
+    const result = await cli([...base(server), "--judge-provider", "ollama"]);
+    expectOneLineError(result, 2, /^polyglot-personachat: --judge-model is required with --judge-provider ollama /);
+    expect(server.requests).toHaveLength(0);
+  });
+
   it("an unreachable server fails at once, exit 2 (flag and settings mistakes: graph-flags.test.ts, factory.test.ts)", async () => {
     const port = await freePort(); // nothing listens there
     expectOneLineError(

@@ -30,6 +30,8 @@ describe("dialogue graph on the real llama.cpp engine (tiny random-weight GGUF)"
     // every structured call parsed: the grammar forced schema-valid JSON, so no reason is a parse failure
     expect(record.rejection_reasons.map((r) => r.check)).not.toContain("structured_output");
     expect(record.provenance.attempts).toBeGreaterThanOrEqual(1);
+    // the engine's output depends on its thread count: the record says which
+    expect(record.provenance.threads).toBe(1);
     expect(record.provenance.usage.output_tokens).toBeGreaterThan(0);
   });
 });

@@ -23,6 +23,8 @@ const EVENT = { id: "catching_up", name: "Catching up" };
 interface Options {
   dialogue?: (draft: number) => string[];
   critique?: (round: number) => object;
+  /** who writes the first message of a draft (default A) */
+  openedBy?: (draft: number) => "A" | "B";
 }
 
 function model(options: Options = {}) {
@@ -43,8 +45,10 @@ function model(options: Options = {}) {
         return JSON.stringify({ utterance: TURNS[index]!, ends_conversation: false });
       }
       case "dialogue": {
-        const texts = options.dialogue?.(drafts++) ?? TURNS;
-        return JSON.stringify({ turns: texts.map((utterance, i) => ({ speaker: i % 2 === 0 ? "A" : "B", utterance })) });
+        const draft = drafts++;
+        const texts = options.dialogue?.(draft) ?? TURNS;
+        const [first, second] = options.openedBy?.(draft) === "B" ? ["B", "A"] : ["A", "B"];
+        return JSON.stringify({ turns: texts.map((utterance, i) => ({ speaker: i % 2 === 0 ? first : second, utterance })) });
       }
       case "critique":
         return JSON.stringify(options.critique?.(critiques++) ?? ACCEPT);
@@ -133,6 +137,19 @@ describe("prompt variants that change the graph", () => {
     const drafts = chat.callsFor("dialogue");
     expect(drafts).toHaveLength(2);
     expect(text(drafts[1]!.messages)).toMatch(/rejected by the checks: language: message 4/);
+  });
+
+  it("whole-dialogue redrafts a draft that speaker B opens (the record format has A first)", async () => {
+    const chat = model({ openedBy: (draft) => (draft === 0 ? "B" : "A") });
+    const record = await run(chat, { promptVariant: "whole-dialogue" });
+    expect(record.status).toBe("accepted");
+    expect(record.turns[0]!.speaker).toBe("A");
+    const drafts = chat.callsFor("dialogue");
+    expect(drafts).toHaveLength(2);
+    expect(text(drafts[1]!.messages)).toMatch(/alternation: message 1: speaker B opens the dialogue/);
+    const always = await run(model({ openedBy: () => "B" }), { promptVariant: "whole-dialogue", maxTurnRetries: 0 });
+    expect(always.status).toBe("rejected");
+    expect(always.rejection_reasons[0]).toMatchObject({ check: "alternation", turn: 0 });
   });
 
   it("whole-dialogue rejects with the gates' reasons when the redrafts are spent", async () => {

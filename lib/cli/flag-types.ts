@@ -157,3 +157,66 @@ export function parseCommandFlags<S extends z.ZodTypeAny>(
   if (!parsed.success) throw new UsageError(parsed.error.issues[0]!.message);
   return parsed.data;
 }
+
+// ── exports (graph and `npm run export`) ──────────────────────────────────────────────────────────────────
+const FORMAT_NAMES = ["jsonl", "parquet", "messages", "personachat"] as const;
+
+/** --format F[,F…]: jsonl, parquet, messages, personachat, comma-separated, none twice. */
+export const exportFormatsFlag = z
+  .string()
+  .transform((s) => s.split(",").map((f) => f.trim()).filter(Boolean))
+  .refine((formats) => formats.length > 0, "--format needs at least one of jsonl, parquet, messages, personachat")
+  .refine((formats): formats is (typeof FORMAT_NAMES)[number][] => formats.every((f) => (FORMAT_NAMES as readonly string[]).includes(f)), (formats) => ({
+    message: `unknown --format "${formats.find((f) => !(FORMAT_NAMES as readonly string[]).includes(f))}" (jsonl, parquet, messages, personachat, comma-separated)`,
+  }))
+  .refine((formats) => new Set(formats).size === formats.length, "--format lists a format twice");
+
+/** --splits TRAIN,[VALIDATION,]TEST: shares in (0, 1) that sum to 1. */
+export const splitsFlag = z
+  .string()
+  .regex(/^\d*\.?\d+(,\d*\.?\d+){1,2}$/, "--splits takes TRAIN,VALIDATION,TEST shares (or TRAIN,TEST), for example 0.8,0.1,0.1")
+  .transform((s) => s.split(",").map(Number))
+  .refine((shares) => shares.every((x) => x > 0 && x < 1), "--splits shares are each above 0 and below 1")
+  .refine((shares) => Math.abs(shares.reduce((a, b) => a + b, 0) - 1) < 1e-9, (shares) => ({
+    message: `--splits shares must sum to 1 (${shares.join(" + ")} = ${+shares.reduce((a, b) => a + b, 0).toFixed(6)})`,
+  }));
+
+export const EXPORT_FLAG_OPTIONS = {
+  format: { type: "string" },
+  "accepted-only": { type: "boolean" },
+  "include-rejected": { type: "boolean" },
+  "common-ground": { type: "boolean" },
+  splits: { type: "string" },
+} as const;
+
+export const exportFlagTypes = {
+  format: exportFormatsFlag.default("jsonl"),
+  "accepted-only": z.boolean().default(false),
+  "include-rejected": z.boolean().default(false),
+  "common-ground": z.boolean().default(false),
+  splits: splitsFlag.optional(),
+};
+
+export const EXPORT_HELP = `  --format FORMATS      what is written next to the --out journal at the end of each session, with a
+                        dataset card (X.card.md); comma-separated:                            [jsonl]
+                          jsonl        our records (X.jsonl is the journal itself)
+                          parquet      our records as Parquet (X.parquet)
+                          messages     chat fine-tuning examples, one per speaker (X.messages.jsonl)
+                          personachat  XPersona / ConvAI2 JSON (X.personachat.json)
+  --accepted-only       jsonl / parquet: only accepted dialogues (the journal keeps every record)
+  --include-rejected    messages / personachat: rejected dialogues too           [accepted only]
+  --common-ground       messages: the common ground in each system message too
+  --splits TR,VA,TE     persona-disjoint train / validation / test splits (or TR,TE), e.g. 0.8,0.1,0.1:
+                        X.train.messages.jsonl, X.validation.messages.jsonl, … for every format`;
+
+/** The export flags as runBatch / writeDatasetFiles options; a contradiction is a one-line UsageError. */
+export function exportOptions(flags: { format: (typeof FORMAT_NAMES)[number][]; "accepted-only": boolean; "include-rejected": boolean; "common-ground": boolean; splits?: number[] | undefined }) {
+  if (flags["accepted-only"] && flags["include-rejected"]) throw new UsageError("--accepted-only and --include-rejected contradict each other");
+  return {
+    formats: flags.format,
+    acceptedOnly: flags["accepted-only"],
+    includeRejected: flags["include-rejected"],
+    commonGround: flags["common-ground"],
+    splits: flags.splits ?? null,
+  };
+}

@@ -30,3 +30,8 @@ export function formatDialogue(record: DialogueRecord, options: { brief?: boolea
   }
   return lines.join("\n");
 }
+
+/** Shell-quotes a command line for copy and paste. */
+export function shellCommand(args: readonly string[]): string {
+  return args.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(" ");
+}

@@ -8,9 +8,9 @@ import { dirname } from "node:path";
 import { chatModelSettings, type DialogueContext, judgeModelSettings, resolveConfig } from "../../graphs/dialogue/configuration.js";
 import { UsageError } from "./errors.js";
 import type { GraphFlags } from "./graph-flags.js";
-import { modelContext } from "./flag-types.js";
+import { exportOptions, modelContext } from "./flag-types.js";
 import { ensureDefaultModel } from "../models/auto-pull.js";
-import { createChatModel, disposeChatModel, loadProviders, modelLabel, needsDefaultModel } from "../models/factory.js";
+import { createChatModel, createJudgeModel, disposeChatModel, loadProviders, modelLabel, needsDefaultModel } from "../models/factory.js";
 import { RetryNotices } from "../models/retry.js";
 import { loadPromptSet } from "../prompts/loader.js";
 import { loadBuiltinPersonas, loadPersonaFile } from "../records/personas.js";
@@ -34,8 +34,10 @@ function validate(flags: GraphFlags) {
   const personas = flags.personas ? loadPersonaFile(flags.personas) : null;
   loadPromptSet(flags.variant);
   // exports are made from the journal
-  if (!flags.out && (flags.format !== "jsonl" || flags["accepted-only"])) {
-    throw new UsageError(`--${flags.format !== "jsonl" ? "format" : "accepted-only"} needs --out FILE.jsonl (the journal the export is made from)`);
+  const exports = exportOptions(flags);
+  if (!flags.out) {
+    const flag = flags.format.join(",") !== "jsonl" ? "format" : (["accepted-only", "include-rejected", "common-ground", "splits"] as const).find((f) => flags[f]);
+    if (flag) throw new UsageError(`--${flag} needs --out FILE.jsonl (the journal the export is made from)`);
   }
   const context: DialogueContext = {
     ...modelContext(flags),
@@ -43,12 +45,12 @@ function validate(flags: GraphFlags) {
     ...(flags.turns ? { turnsMin: flags.turns[0], turnsMax: flags.turns[1] } : {}),
   };
   const jobs = planJobs({ languages, n: flags.n, seed: flags.seed, personas, speechEventId: eventId });
-  return { jobs, context, config: resolveConfig(context), languages, personas, eventId };
+  return { jobs, context, config: resolveConfig(context), languages, personas, eventId, exports };
 }
 
 /** `npm run graph` once its flags are read: checks them against the data, builds the models, runs the batch. */
 export async function runGraphCommand(flags: GraphFlags, argv: readonly string[]): Promise<number> {
-  const { jobs, context, config, languages, personas, eventId } = validate(flags);
+  const { jobs, context, config, languages, personas, eventId, exports } = validate(flags);
   // models are built before any file is touched, so a bad key / URL / path fails first;
   // the embedded engine keeps a context sequence per prompt family in flight (speaker A, B, checks) per dialogue
   const sequences = Math.min(16, Math.max(4, 3 * flags.concurrency));
@@ -59,7 +61,7 @@ export async function runGraphCommand(flags: GraphFlags, argv: readonly string[]
   if (needsDefaultModel(chatModelSettings(config), judgeSettings)) await ensureDefaultModel({ noDownload: flags["no-download"], program: "polyglot-personachat" });
   await loadProviders(config.provider, judgeSettings?.provider);
   const chatModel = createChatModel({ ...chatModelSettings(config), seed: flags.seed, sequences, onRetry: retries.record });
-  const judgeModel = judgeSettings ? createChatModel({ ...judgeSettings, seed: flags.seed, sequences, onRetry: retries.record }) : undefined;
+  const judgeModel = judgeSettings ? createJudgeModel({ ...judgeSettings, seed: flags.seed, sequences, onRetry: retries.record }) : undefined;
   // tracing: only with LANGSMITH_TRACING=true and a key; one trace per dialogue; flushed within seconds
   const tracing = createTracing();
   const traced = { config, ...modelLabel(chatModel) };
@@ -96,8 +98,7 @@ export async function runGraphCommand(flags: GraphFlags, argv: readonly string[]
       retries,
       ...(fleet ? { generate: fleet } : {}),
       price: flags.price ?? null,
-      format: flags.format,
-      acceptedOnly: flags["accepted-only"],
+      ...exports,
       ...(tracing.enabled ? { invokeOptions: (job) => tracing.invokeOptions(dialogueTraceLabels(job, traced)) } : {}),
       print: (record) => (flags.quiet ? formatDialogue(record, { brief: true }) : `${formatDialogue(record)}\n`),
       // recorded in the dataset card and printed on interruption: without passwords and tokens

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { UsageError } from "./errors.js";
-import { languageCodesFlag, MODEL_FLAG_OPTIONS, modelFlagTypes, parseFlagValues, priceFlag, seedFlag, turnsFlag, wholeNumber } from "./flag-types.js";
+import { EXPORT_FLAG_OPTIONS, EXPORT_HELP, exportFlagTypes, languageCodesFlag, MODEL_FLAG_OPTIONS, modelFlagTypes, parseFlagValues, priceFlag, seedFlag, turnsFlag, wholeNumber } from "./flag-types.js";
 
 /** The flags of `npm run graph`: one table for the parser, one zod schema for their values. */
 
@@ -41,9 +41,7 @@ Options:
   --tpm N               tokens per minute to the model (estimated before a call as prompt chars/4 +
                         output cap, corrected by the reported usage after it)              [no limit]
   --price IN,OUT        USD per million input,output tokens: the summary's cost estimate
-  --format FORMAT       jsonl or parquet: the dataset written next to the --out journal at the end of
-                        each session (X.parquet), with a dataset card (X.card.md)           [jsonl]
-  --accepted-only       export only accepted dialogues (the journal keeps every record)
+${EXPORT_HELP}
   --queue URL           fleet mode: enqueue the dialogues on this Redis (redis://HOST:PORT[?queue=NAME])
                         for \`npm run worker\` processes and collect their records into --out (required);
                         or set POLYGLOT_QUEUE_URL (keeps a Redis password out of \`ps\` and the shell history)
@@ -73,8 +71,7 @@ export const GraphFlagsSchema = z.object({
   rpm: wholeNumber("--rpm", 1).optional(),
   tpm: wholeNumber("--tpm", 1).optional(),
   price: priceFlag.optional(),
-  format: z.enum(["jsonl", "parquet"], { errorMap: () => ({ message: "--format is jsonl or parquet" }) }).default("jsonl"),
-  "accepted-only": z.boolean().default(false),
+  ...exportFlagTypes,
   // fleet
   queue: z.string().min(1).optional(),
 });
@@ -96,8 +93,7 @@ const OPTIONS = {
   rpm: { type: "string" },
   tpm: { type: "string" },
   price: { type: "string" },
-  format: { type: "string" },
-  "accepted-only": { type: "boolean" },
+  ...EXPORT_FLAG_OPTIONS,
   queue: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;

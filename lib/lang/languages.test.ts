@@ -30,6 +30,16 @@ describe("resolveLanguage", () => {
     expect(empty.ok).toBe(false);
   });
 
+  it("suggests the BCP-47 tag for a POSIX locale name (pt_BR → pt-BR)", () => {
+    for (const [posix, tag] of [["pt_BR", "pt-BR"], ["zh_Hant_TW", "zh-Hant-TW"], ["es_ES.UTF-8", "es-ES"]] as const) {
+      const r = resolveLanguage(posix);
+      expect(r.ok, posix).toBe(false);
+      if (!r.ok) expect(r.message).toMatch(new RegExp(`^unknown language code "${posix.replace(".", "\\.")}": did you mean "${tag}"\\?`));
+    }
+    const nonsense = resolveLanguage("zz_QQ");
+    expect(!nonsense.ok && nonsense.message).not.toMatch(/did you mean/);
+  });
+
   it("knows the expected scripts", () => {
     expect(ok("zh-Hant").scripts).toEqual(["Hant"]);
     expect(ok("zh-Hans").scripts).toEqual(["Hans"]);

@@ -146,6 +146,12 @@ export function resolveLanguage(tag: string): ResolveResult {
 }
 
 function unknown(tag: string): ResolveResult {
+  // POSIX locale names (pt_BR, zh_Hant_TW, es_ES.UTF-8): BCP-47 separates with hyphens
+  const posix = /^([A-Za-z]{2,3})((?:_[A-Za-z0-9]{2,8})+)(?:\.[\w-]+)?(?:@\w+)?$/.exec(tag.trim());
+  if (posix) {
+    const suggestion = `${posix[1]}${posix[2]!.replaceAll("_", "-")}`;
+    if (resolveUncached(suggestion).ok) return { ok: false, message: `unknown language code "${tag}": did you mean "${suggestion}"? (BCP-47 uses hyphens; ${EXAMPLES})` };
+  }
   return { ok: false, message: `unknown language code "${tag}" (${EXAMPLES})` };
 }
 

@@ -133,6 +133,17 @@ export function getChatModel(settings: ModelSettings, env: NodeJS.ProcessEnv = p
   return model;
 }
 
+/** The self-critique model: built like the chat model, a configuration mistake naming the judge's flags
+ * (`--judge-model`, `--judge-base-url`, `--judge-provider`), which is what the user has to fix. */
+export function createJudgeModel(settings: ModelSettings, env: NodeJS.ProcessEnv = process.env): BaseChatModel {
+  try {
+    return createChatModel(settings, env);
+  } catch (error) {
+    if (!(error instanceof ModelConfigError)) throw error;
+    throw new ModelConfigError(error.message.replace(/--(model|base-url|provider)\b/g, "--judge-$1"));
+  }
+}
+
 /** How many models getChatModel holds (for tests). */
 export function cachedModelCount(): number {
   return instances.size;
@@ -142,6 +153,12 @@ export function cachedModelCount(): number {
 export async function disposeChatModel(model: BaseChatModel | undefined): Promise<void> {
   const disposable = model as { dispose?: () => Promise<void> } | undefined;
   if (typeof disposable?.dispose === "function") await disposable.dispose();
+}
+
+/** The CPU threads of the embedded engine (its output depends on them); undefined for models served elsewhere. */
+export function modelThreads(model: BaseChatModel): number | undefined {
+  const threads = (model as unknown as { options?: { threads?: unknown } }).options?.threads;
+  return model._llmType() === "llama-cpp" && typeof threads === "number" ? threads : undefined;
 }
 
 export function modelLabel(model: BaseChatModel): { provider: string; model: string } {

@@ -77,6 +77,8 @@ export const ProvenanceSchema = z.object({
   usage: UsageSchema,
   created_at: z.string().datetime(),
   duration_ms: z.number().nonnegative(),
+  /** the embedded engine's CPU threads (llama-cpp only: its output depends on them) */
+  threads: z.number().int().positive().optional(),
   trace_id: z.string().optional(),
 });
 export type Provenance = z.infer<typeof ProvenanceSchema>;

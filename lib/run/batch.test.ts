@@ -50,7 +50,7 @@ describe("runBatch", () => {
     const first = await runBatch(options(out, 3));
     expect(first.status).toBe("completed");
     expect(first.written).toBe(3);
-    const second = await runBatch(options(out, 5, { format: "parquet", acceptedOnly: true, price: { input: 0.5, output: 1.5 } }));
+    const second = await runBatch(options(out, 5, { formats: ["parquet"], acceptedOnly: true, price: { input: 0.5, output: 1.5 } }));
     expect(second.written).toBe(2);
     expect(second.summary.total.dialogues).toBe(5);
     expect(second.summary.total.cost_usd).toBeGreaterThan(0);

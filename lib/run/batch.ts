@@ -12,7 +12,7 @@ import { writeFileSync } from "node:fs";
 import type { DialogueContext } from "../../graphs/dialogue/configuration.js";
 import { RetryNotices } from "../models/retry.js";
 import type { DialogueRecord } from "../records/schema.js";
-import { type ExportFormat, renderDatasetCard, writeJsonl, writeParquet } from "./export.js";
+import { type ExportFormat, writeDataset } from "./export.js";
 import { DialogueFailedError, type DialogueJob, type GenerateOptions, generateDialogues } from "./generate.js";
 import { DEFAULT_JACCARD_THRESHOLD, NearDuplicateIndex } from "./near-duplicate.js";
 import { Progress } from "./progress.js";
@@ -32,8 +32,15 @@ export interface BatchOptions {
   runConfig: RunConfig;
   limits?: RateLimits;
   price?: Price | null;
-  format?: ExportFormat;
+  /** the exports written next to the journal at the end (lib/run/export.ts) */
+  formats?: readonly ExportFormat[];
   acceptedOnly?: boolean;
+  /** messages / personachat: rejected dialogues too */
+  includeRejected?: boolean;
+  /** messages: the common ground in the system message */
+  commonGround?: boolean;
+  /** train, [validation,] test shares of persona-disjoint splits */
+  splits?: readonly number[] | null;
   nearDuplicateThreshold?: number;
   invokeOptions?: GenerateOptions["invokeOptions"];
   /** the models' retry notices (their onRetry): shown through the progress display while the run lasts */
@@ -59,10 +66,7 @@ export interface BatchResult {
   files: string[];
 }
 
-/** Shell-quotes a command line for copy and paste. */
-export function shellCommand(args: readonly string[]): string {
-  return args.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(" ");
-}
+export { shellCommand } from "../cli/format.js";
 
 export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const startedAt = Date.now();
@@ -208,24 +212,20 @@ function writeOutputs(options: BatchOptions, summary: RunSummary): string[] {
   const summaryPath = siblingPath(out, "summary.json");
   writeFileSync(summaryPath, `${JSON.stringify({ ...summary, config: options.runConfig }, null, 2)}\n`);
   files.push(summaryPath);
-  const format = options.format ?? "jsonl";
-  const all = readRecords(out).records;
-  const rows = options.acceptedOnly ? all.filter((r) => r.status === "accepted") : all;
-  let dataFile = out;
-  if (format === "parquet") {
-    dataFile = siblingPath(out, "parquet");
-    writeParquet(rows, dataFile);
-    files.push(dataFile);
-  } else if (options.acceptedOnly) {
-    dataFile = siblingPath(out, "accepted.jsonl");
-    writeJsonl(rows, dataFile);
-    files.push(dataFile);
-  }
-  const cardPath = siblingPath(out, "card.md");
-  writeFileSync(
-    cardPath,
-    renderDatasetCard({ dataFile, rows: rows.length, acceptedOnly: options.acceptedOnly ?? false, summary, config: options.runConfig, command: options.command }),
+  files.push(
+    ...writeDataset({
+      out,
+      records: readRecords(out).records,
+      formats: options.formats ?? ["jsonl"],
+      acceptedOnly: options.acceptedOnly ?? false,
+      includeRejected: options.includeRejected ?? false,
+      commonGround: options.commonGround ?? false,
+      splits: options.splits ?? null,
+      seed: options.runConfig.seed,
+      summary,
+      config: options.runConfig,
+      command: options.command,
+    }),
   );
-  files.push(cardPath);
   return files;
 }

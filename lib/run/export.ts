@@ -17,10 +17,15 @@ import { renameSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { parquetWriteFile } from "hyparquet-writer";
 import type { DialogueRecord } from "../records/schema.js";
-import type { RunConfig } from "./run-config.js";
+import { type RunConfig, siblingPath } from "./run-config.js";
+import { planSplits, type SplitPlan } from "./splits.js";
 import { formatSummaryTable, type RunSummary } from "./summary.js";
+import { toMessagesExamples, toPersonaChat } from "./training.js";
 
-export type ExportFormat = "jsonl" | "parquet";
+/** jsonl / parquet: our records; messages / personachat: training-ready shapes (lib/run/training.ts) */
+export const EXPORT_FORMATS = ["jsonl", "parquet", "messages", "personachat"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export const isTrainingFormat = (format: ExportFormat) => format === "messages" || format === "personachat";
 
 // ── Parquet ────────────────────────────────────────────────────────────────────────────────────────────────
 interface SchemaElement {
@@ -71,6 +76,7 @@ const COLUMNS: Node[] = [
     struct("usage", [leaf("input_tokens", "INT64"), leaf("output_tokens", "INT64")]),
     leaf("created_at", "INT64", false, "TIMESTAMP_MILLIS"),
     leaf("duration_ms", "DOUBLE"),
+    leaf("threads", "INT32"),
     str("trace_id"),
   ]),
   struct("failed_attempt", [str("stage"), str("speaker"), leaf("turn", "INT32"), str("text")]),
@@ -99,6 +105,7 @@ function parquetRow(record: DialogueRecord): Record<string, unknown> {
       seed: BigInt(p.seed),
       usage: { input_tokens: BigInt(p.usage.input_tokens), output_tokens: BigInt(p.usage.output_tokens) },
       created_at: new Date(p.created_at),
+      threads: p.threads ?? null,
       trace_id: p.trace_id ?? null,
     },
     failed_attempt: record.failed_attempt
@@ -120,10 +127,128 @@ export function writeParquet(records: readonly DialogueRecord[], path: string): 
   renameSync(tmp, path);
 }
 
-export function writeJsonl(records: readonly DialogueRecord[], path: string): void {
+/** Writes whole (to a temporary name, then renamed), so a reader never sees half a file. */
+function writeWhole(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, records.map((r) => `${JSON.stringify(r)}\n`).join(""));
+  writeFileSync(tmp, text);
   renameSync(tmp, path);
+}
+
+export function writeJsonl(records: readonly unknown[], path: string): void {
+  writeWhole(path, records.map((r) => `${JSON.stringify(r)}\n`).join(""));
+}
+
+// ── Dataset files: every format, per split ────────────────────────────────────────────────────────────────
+export interface DatasetFileOptions {
+  /** the JSONL journal the files are made from and written next to */
+  out: string;
+  /** the journal's records */
+  records: readonly DialogueRecord[];
+  formats: readonly ExportFormat[];
+  /** jsonl / parquet: only accepted dialogues */
+  acceptedOnly: boolean;
+  /** messages / personachat: rejected dialogues too (by default accepted only) */
+  includeRejected: boolean;
+  /** messages: the common ground in the system message */
+  commonGround: boolean;
+  /** train, [validation,] test shares; null: one file per format */
+  splits: readonly number[] | null;
+  seed: number;
+}
+
+export interface DataFile {
+  split: string;
+  path: string;
+  /** dialogues in the file (messages: examples, two per dialogue) */
+  rows: number;
+}
+export interface CardConfig {
+  format: ExportFormat;
+  files: DataFile[];
+  /** the files hold accepted dialogues only */
+  acceptedOnly: boolean;
+}
+export interface DatasetFiles {
+  /** the files written (the journal itself is not rewritten) */
+  written: string[];
+  configs: CardConfig[];
+  split: SplitPlan | null;
+}
+
+const fileSuffix: Record<ExportFormat, string> = { jsonl: "jsonl", parquet: "parquet", messages: "messages.jsonl", personachat: "personachat.json" };
+
+/**
+ * The files of every requested format next to the journal: `X.parquet`, `X.messages.jsonl`, `X.personachat.json`
+ * (`X.jsonl` is the journal itself; `X.accepted.jsonl` with acceptedOnly), or per split `X.train.parquet`,
+ * `X.train.messages.jsonl`, …, `X.train.jsonl`. Without splits each format holds its own dialogues (records:
+ * all unless acceptedOnly; training formats: accepted unless includeRejected); with splits every format holds
+ * the same dialogues per split (the training formats' choice when one is asked for).
+ */
+export function writeDatasetFiles(options: DatasetFileOptions): DatasetFiles {
+  const accepted = options.records.filter((r) => r.status === "accepted");
+  const trainingSet = options.includeRejected ? options.records : accepted;
+  const recordSet = options.acceptedOnly ? accepted : options.records;
+  const written: string[] = [];
+  const write = (format: ExportFormat, rows: readonly DialogueRecord[], path: string): number => {
+    written.push(path);
+    if (format === "parquet") writeParquet(rows, path);
+    else if (format === "jsonl") writeJsonl(rows, path);
+    else if (format === "messages") {
+      const examples = rows.flatMap((r) => toMessagesExamples(r, { commonGround: options.commonGround }));
+      writeJsonl(examples, path);
+      return examples.length;
+    } else {
+      const entries = rows.map(toPersonaChat).filter((e) => e !== null);
+      writeWhole(path, `${JSON.stringify(entries)}\n`);
+      return entries.length;
+    }
+    return rows.length;
+  };
+
+  if (!options.splits) {
+    const configs = options.formats.map((format): CardConfig => {
+      const training = isTrainingFormat(format);
+      const rows = training ? trainingSet : recordSet;
+      const acceptedOnly = training ? !options.includeRejected : options.acceptedOnly;
+      if (format === "jsonl" && !options.acceptedOnly) return { format, acceptedOnly, files: [{ split: "train", path: options.out, rows: rows.length }] };
+      const path = siblingPath(options.out, format === "jsonl" ? "accepted.jsonl" : fileSuffix[format]);
+      return { format, acceptedOnly, files: [{ split: "train", path, rows: write(format, rows, path) }] };
+    });
+    return { written, configs, split: null };
+  }
+  const anyTraining = options.formats.some(isTrainingFormat);
+  const base = anyTraining ? trainingSet : recordSet;
+  const acceptedOnly = anyTraining ? !options.includeRejected : options.acceptedOnly;
+  const plan = planSplits(base, options.splits, options.seed);
+  const byId = new Map(base.map((r) => [r.id, r]));
+  const configs = options.formats.map(
+    (format): CardConfig => ({
+      format,
+      acceptedOnly,
+      files: plan.splits.map(({ name, ids }) => {
+        const path = siblingPath(options.out, `${name}.${fileSuffix[format]}`);
+        return { split: name, path, rows: write(format, ids.map((id) => byId.get(id)!), path) };
+      }),
+    }),
+  );
+  return { written, configs, split: plan };
+}
+
+/** The dataset files and the card `X.card.md` that describes them; returns the paths written. */
+export function writeDataset(options: DatasetFileOptions & { summary: RunSummary; config: RunConfig | null; command: string }): string[] {
+  const files = writeDatasetFiles(options);
+  const cardPath = siblingPath(options.out, "card.md");
+  const card = renderDatasetCard({
+    dataFile: options.out,
+    rows: options.records.length,
+    acceptedOnly: false,
+    summary: options.summary,
+    config: options.config,
+    command: options.command,
+    files,
+  });
+  writeWhole(cardPath, card);
+  return [...files.written, cardPath];
 }
 
 // ── Dataset card ───────────────────────────────────────────────────────────────────────────────────────────
@@ -149,15 +274,78 @@ export interface CardInput {
   rows: number;
   acceptedOnly: boolean;
   summary: RunSummary;
-  config: RunConfig;
+  /** the run's configuration (null for records without a run log, such as `npm run eval`'s) */
+  config: RunConfig | null;
   /** the command that wrote it */
   command: string;
+  /** every file written per format and split (without it, one config: dataFile as train) */
+  files?: DatasetFiles;
+}
+
+const UNIT: Record<ExportFormat, string> = { jsonl: "dialogues", parquet: "dialogues", messages: "examples (one per speaker)", personachat: "dialogues" };
+
+/** The card's `configs:` block: one config per format (the first is `default`), one data file per split. */
+function configsYaml(input: CardInput): string[] {
+  const configs = input.files?.configs ?? [{ format: "jsonl" as const, acceptedOnly: input.acceptedOnly, files: [{ split: "train", path: input.dataFile, rows: input.rows }] }];
+  return configs.flatMap((config, i) => [
+    `- config_name: ${i === 0 ? "default" : config.format}`,
+    "  data_files:",
+    ...config.files.flatMap((file) => [`  - split: ${file.split}`, `    path: ${basename(file.path)}`]),
+  ]);
+}
+
+/** The card's account of the files and of the splits (when there is more than the journal). */
+function filesSection(files: DatasetFiles | undefined): string[] {
+  if (!files) return [];
+  const lines = ["## Files", "", "| config | split | file | rows |", "| --- | --- | --- | --- |"];
+  files.configs.forEach((config, i) => {
+    const which = config.acceptedOnly ? " (accepted only)" : " (accepted and rejected: filter on `status`)";
+    for (const file of config.files) lines.push(`| ${i === 0 ? "default" : config.format} | ${file.split} | \`${basename(file.path)}\` | ${file.rows} ${UNIT[config.format]}${which} |`);
+  });
+  lines.push("");
+  if (files.configs.some((c) => c.format === "messages")) {
+    lines.push(
+      "`messages`: chat fine-tuning examples, one per speaker: the system message holds that speaker's persona, their",
+      "turns are `assistant`, the partner's `user`; each example ends on an assistant turn.",
+    );
+  }
+  if (files.configs.some((c) => c.format === "personachat")) {
+    lines.push(
+      "`personachat`: XPersona / ConvAI2 JSON, `[{persona, dialogue: [[turn, reply], …]}]`, with the persona of the replying",
+      "speaker (the one who speaks last; `__SILENCE__` opens when that speaker also opened).",
+    );
+  }
+  if (files.split) {
+    const shares = files.split.splits.map((s) => `${s.name} ${s.share}`).join(", ");
+    lines.push(
+      "",
+      `Splits (${shares}) are persona-disjoint: no English source persona is in two splits. ${files.split.leftOut.length} dialogue(s) are in no`,
+      "split: their two personas fell into different splits, or trimming to the shares dropped them (they stay in the journal).",
+    );
+  }
+  lines.push("");
+  return lines;
+}
+
+/** The card's account of the run's configuration (nothing without a run log). */
+function howItWasMade(c: RunConfig | null): string[] {
+  if (!c) return [];
+  const model = `${c.model.provider} · ${c.model.model}${c.model.temperature !== undefined ? ` · temperature ${c.model.temperature}` : ""}`;
+  return [
+    "## How it was made",
+    "",
+    `- model: ${model}${c.judge ? `; self-critique: ${c.judge.provider} · ${c.judge.model}` : ""}`,
+    `- prompts: variant \`${c.prompt_variant}\` (hash ${c.prompt_hash})`,
+    `- seed ${c.seed}; turns ${c.turns[0]}–${c.turns[1]}; retries per turn ${c.max_turn_retries}; critique rounds ${c.max_critique_rounds}; turns at most ${c.max_turn_chars} characters`,
+    `- personas: ${c.personas.source} (${c.personas.count} English personas, hash ${c.personas.hash}); persona pairs drawn without repeats per language`,
+    `- speech events: ${c.speech_events.override ? `all \`${c.speech_events.override}\`` : "spread by quota over the 35 events' weights"}`,
+    `- near-duplicates (MinHash over word 3-shingles, Jaccard ≥ ${c.near_duplicate_threshold}) rejected`,
+    "",
+  ];
 }
 
 export function renderDatasetCard(input: CardInput): string {
   const languages = [...new Set(Object.keys(input.summary.languages).map(hubLanguage))].sort();
-  const c = input.config;
-  const model = `${c.model.provider} · ${c.model.model}${c.model.temperature !== undefined ? ` · temperature ${c.model.temperature}` : ""}`;
   const yaml = [
     "---",
     "language:",
@@ -174,10 +362,7 @@ export function renderDatasetCard(input: CardInput): string {
     "- persona",
     "- personachat",
     "configs:",
-    "- config_name: default",
-    "  data_files:",
-    "  - split: train",
-    `    path: ${basename(input.dataFile)}`,
+    ...configsYaml(input),
     "---",
   ];
   const rows = Object.entries(input.summary.languages).map(
@@ -192,8 +377,9 @@ export function renderDatasetCard(input: CardInput): string {
     "PersonaChat-style personas, the pair talks in a given speech event (after Goldsmith & Baxter) on a shared common ground.",
     "No machine translation; demonstrations were given in English only. Generated with polyglot-personachat.",
     "",
-    `\`${basename(input.dataFile)}\`: ${input.rows} dialogues${input.acceptedOnly ? " (accepted only)" : " (accepted and rejected: filter on `status`)"}.`,
-    "",
+    ...(input.files
+      ? filesSection(input.files)
+      : [`\`${basename(input.dataFile)}\`: ${input.rows} dialogues${input.acceptedOnly ? " (accepted only)" : " (accepted and rejected: filter on `status`)"}.`, ""]),
     "## Figures",
     "",
     "| language | dialogues | accepted | acceptance | mean turns | tokens in / out |",
@@ -204,15 +390,7 @@ export function renderDatasetCard(input: CardInput): string {
     formatSummaryTable(input.summary),
     "```",
     "",
-    "## How it was made",
-    "",
-    `- model: ${model}${c.judge ? `; self-critique: ${c.judge.provider} · ${c.judge.model}` : ""}`,
-    `- prompts: variant \`${c.prompt_variant}\` (hash ${c.prompt_hash})`,
-    `- seed ${c.seed}; turns ${c.turns[0]}–${c.turns[1]}; retries per turn ${c.max_turn_retries}; critique rounds ${c.max_critique_rounds}; turns at most ${c.max_turn_chars} characters`,
-    `- personas: ${c.personas.source} (${c.personas.count} English personas, hash ${c.personas.hash}); persona pairs drawn without repeats per language`,
-    `- speech events: ${c.speech_events.override ? `all \`${c.speech_events.override}\`` : "spread by quota over the 35 events' weights"}`,
-    `- near-duplicates (MinHash over word 3-shingles, Jaccard ≥ ${c.near_duplicate_threshold}) rejected`,
-    "",
+    ...howItWasMade(input.config),
     "```bash",
     input.command,
     "```",
@@ -222,7 +400,7 @@ export function renderDatasetCard(input: CardInput): string {
     "`id`, `language`, `source_language`, `status` (accepted / rejected), `rejection_reasons` [{check, detail, turn}],",
     "`speech_event` {id, name, category}, `common_ground`, `personas` [{speaker, name, sentences, source_sentences}],",
     "`turns` [{speaker, text}], `critique` {persona_faithfulness, speech_event_fit, naturalness, verdict, offending_turns,",
-    "feedback}, `provenance` {provider, model, prompt_variant, prompt_hash, seed, attempts, usage, created_at, duration_ms, trace_id},",
+    "feedback}, `provenance` {provider, model, prompt_variant, prompt_hash, seed, attempts, usage, created_at, duration_ms, threads, trace_id},",
     "`failed_attempt` {stage, speaker, turn, text} (rejected dialogues: what the model wrote in the attempt that failed).",
     "",
     "## Limitations",

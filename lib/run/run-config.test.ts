@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { ChatLlamaCppEngine } from "../models/llama-cpp.js";
 import { ScriptedChatModel } from "../models/scripted.js";
 import { makeRecord } from "./fixtures.js";
 import { RecordFileError } from "./record-file.js";
@@ -9,22 +10,23 @@ import { buildRunConfig, diffConfigs, type RunConfig, RunConfigError, RunLog, ru
 
 const tempOut = () => join(mkdtempSync(join(tmpdir(), "run-config-")), "data.jsonl");
 
-function config(overrides: Partial<RunConfig> = {}): RunConfig {
+function configInput(): Parameters<typeof buildRunConfig>[0] {
   return {
-    ...buildRunConfig({
-      seed: 1,
-      settings: { promptVariant: "baseline", turnsMin: 8, turnsMax: 14, maxTurnRetries: 2, maxCritiqueRounds: 1, maxStructuredRetries: 2, maxTurnChars: 400 },
-      promptHash: "0123456789ab",
-      chatModel: new ScriptedChatModel(() => "", { modelName: "scripted" }),
-      personasSource: "built-in",
-      personas: [["I ski."], ["I cook."]],
-      speechEventsHash: "aaaaaaaaaaaa",
-      demonstrationsHash: "bbbbbbbbbbbb",
-      nearDuplicateThreshold: 0.8,
-      plannerVersion: 1,
-    }),
-    ...overrides,
+    seed: 1,
+    settings: { promptVariant: "baseline", turnsMin: 8, turnsMax: 14, maxTurnRetries: 2, maxCritiqueRounds: 1, maxStructuredRetries: 2, maxTurnChars: 400 },
+    promptHash: "0123456789ab",
+    chatModel: new ScriptedChatModel(() => "", { modelName: "scripted" }),
+    personasSource: "built-in",
+    personas: [["I ski."], ["I cook."]],
+    speechEventsHash: "aaaaaaaaaaaa",
+    demonstrationsHash: "bbbbbbbbbbbb",
+    nearDuplicateThreshold: 0.8,
+    plannerVersion: 1,
   };
+}
+
+function config(overrides: Partial<RunConfig> = {}): RunConfig {
+  return { ...buildRunConfig(configInput()), ...overrides };
 }
 
 describe("run log (X.run.json)", () => {
@@ -88,5 +90,13 @@ describe("diffConfigs", () => {
     const sized = { ...base, model: { ...base.model, file_size: 100, temperature: 0.8 } };
     expect(diffConfigs(sized, base)).toEqual([]);
     expect(diffConfigs(sized, { ...base, model: { ...base.model, file_size: 200, temperature: 0.8 } })).toEqual(["model.file_size: 100 → 200"]);
+  });
+
+  it("records the embedded engine's thread count (its output depends on it), without refusing a resume on another machine", () => {
+    const engine = new ChatLlamaCppEngine({ modelPath: "/nowhere/m.gguf", threads: 3 });
+    const withEngine = buildRunConfig({ ...configInput(), chatModel: engine });
+    expect(withEngine.model).toMatchObject({ provider: "llama-cpp", threads: 3 });
+    expect(config().model.threads).toBeUndefined();
+    expect(diffConfigs(withEngine, { ...withEngine, model: { ...withEngine.model, threads: 2 } })).toEqual([]);
   });
 });

@@ -17,6 +17,7 @@ import { DEFAULT_DEMONSTRATIONS_PATH } from "../demonstrations.js";
 import type { DialogueRecord } from "../records/schema.js";
 import { DEFAULT_SPEECH_EVENTS_PATH } from "../speech-events.js";
 import { RecordFileError } from "./record-file.js";
+import { modelThreads } from "../models/factory.js";
 
 /** An output file holding another run's configuration: one line for the user, exit code 2. */
 export class RunConfigError extends RecordFileError {
@@ -31,6 +32,8 @@ export const ModelIdentitySchema = z.object({
   temperature: z.number().optional(),
   top_p: z.number().optional(),
   max_tokens: z.number().optional(),
+  /** the embedded engine's CPU threads: its output depends on them (recorded, not compared: a resume on another machine is fine) */
+  threads: z.number().int().optional(),
 });
 export type ModelIdentity = z.infer<typeof ModelIdentitySchema>;
 
@@ -88,6 +91,8 @@ export function modelIdentity(model: BaseChatModel): ModelIdentity {
   const identity: ModelIdentity = { provider: params?.ls_provider ?? model._llmType(), model: params?.ls_model_name ?? "unknown" };
   const path = (model as unknown as { options?: { modelPath?: unknown } }).options?.modelPath;
   if (typeof path === "string" && existsSync(path)) identity.file_size = statSync(path).size;
+  const threads = modelThreads(model);
+  if (threads !== undefined) identity.threads = threads;
   try {
     const invocation = (model as unknown as { invocationParams?: (o?: unknown) => Record<string, unknown> }).invocationParams?.({}) ?? {};
     for (const [key, name] of [
@@ -117,7 +122,7 @@ function flatten(value: unknown, prefix = "", out: Record<string, string> = {}):
 const OPTIONAL_MODEL_DETAIL = /^(model|judge)\.(file_size|temperature|top_p|max_tokens)$/;
 
 /** Kept for the record but not compared: the same personas from a moved file are the same run. */
-const INFORMATIONAL = new Set(["personas.source"]);
+const INFORMATIONAL = new Set(["personas.source", "model.threads", "judge.threads"]);
 
 /** The settings that differ, as `key: old → new`. */
 export function diffConfigs(stored: RunConfig, current: RunConfig): string[] {
@@ -153,6 +158,21 @@ function refusal(out: string, differences: string[]): RunConfigError {
  * The run log of an output file: checks the configuration against what the file holds (refusing a different
  * one), and keeps the sessions' wall time. Written atomically (temporary file, fsync, rename).
  */
+/** The run log of `out` (`X.run.json`), or null when there is none; a damaged one is a RunConfigError. */
+export function readRunFile(out: string): RunFile | null {
+  const path = runFilePath(out);
+  if (!existsSync(path)) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new RunConfigError(`${path} is not JSON (${(error as Error).message.split("\n")[0]}): move it away to start a new run log`);
+  }
+  const parsed = RunFileSchema.safeParse(json);
+  if (!parsed.success) throw new RunConfigError(`${path} is not a polyglot-personachat run log: move it away to start a new one`);
+  return parsed.data;
+}
+
 export class RunLog {
   private readonly session: Session;
   private readonly startedAt = Date.now();
@@ -172,18 +192,11 @@ export class RunLog {
   static open(out: string, config: RunConfig, records: readonly DialogueRecord[]): RunLog {
     const path = runFilePath(out);
     let file: RunFile;
-    if (existsSync(path)) {
-      let json: unknown;
-      try {
-        json = JSON.parse(readFileSync(path, "utf8"));
-      } catch (error) {
-        throw new RunConfigError(`${path} is not JSON (${(error as Error).message.split("\n")[0]}): move it away to start a new run log`);
-      }
-      const parsed = RunFileSchema.safeParse(json);
-      if (!parsed.success) throw new RunConfigError(`${path} is not a polyglot-personachat run log: move it away to start a new one`);
-      const differences = diffConfigs(parsed.data.config, config);
+    const stored = readRunFile(out);
+    if (stored) {
+      const differences = diffConfigs(stored.config, config);
       if (differences.length > 0) throw refusal(out, differences);
-      file = parsed.data;
+      file = stored;
     } else {
       const first = records[0];
       if (first) {

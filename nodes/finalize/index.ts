@@ -1,7 +1,7 @@
 import type { Runtime } from "@langchain/langgraph";
 import { type DialogueContext, resolveRuntime } from "../../graphs/dialogue/configuration.js";
 import type { DialogueState, DialogueUpdate } from "../../graphs/dialogue/state.js";
-import { modelLabel } from "../../lib/models/factory.js";
+import { modelLabel, modelThreads } from "../../lib/models/factory.js";
 import { type DialogueRecord, DialogueRecordSchema, type Persona, SPEAKERS } from "../../lib/records/schema.js";
 import { planDialogue } from "../select-speech-event/index.js";
 
@@ -22,6 +22,7 @@ export async function finalize(state: DialogueState, runtime: Runtime<DialogueCo
       },
   );
   const label = modelLabel(chatModel);
+  const threads = modelThreads(chatModel);
   const rejected = state.rejectionReasons.length > 0;
   const record: DialogueRecord = DialogueRecordSchema.parse({
     id: state.dialogueId,
@@ -45,6 +46,7 @@ export async function finalize(state: DialogueState, runtime: Runtime<DialogueCo
       usage: state.usage,
       created_at: new Date().toISOString(),
       duration_ms: state.startedAt ? Date.now() - state.startedAt : 0,
+      ...(threads !== undefined ? { threads } : {}),
     },
   });
   return { record };
