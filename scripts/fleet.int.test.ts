@@ -116,7 +116,8 @@ describe.skipIf(!hasRedis)("fleet (real redis-server, worker processes, tiny GGU
     const scripted = start("scripts/worker.ts", ["--queue", url, "--scripted-latency", "100", "--name", "scripted"], dir);
     workers.push(scripted);
     await until("the worker to be ready", () => /taking jobs/.test(scripted.output()), 60_000);
-    const args = ["--lang", "es", "--n", "6", "--queue", url, "--model", tinyModel, "--threads", "1", "--out", out, "--quiet"];
+    // the training exports come from the same end of a session as a local run's
+    const args = ["--lang", "es", "--n", "6", "--queue", url, "--model", tinyModel, "--threads", "1", "--out", out, "--quiet", "--format", "jsonl,personachat", "--include-rejected"];
 
     const first = start("scripts/graph.ts", args, dir);
     await until("the first record", () => completeLines(out).length >= 1, 120_000);
@@ -140,6 +141,9 @@ describe.skipIf(!hasRedis)("fleet (real redis-server, worker processes, tiny GGU
     const ids = completeLines(out).map((line) => DialogueRecordSchema.parse(JSON.parse(line)).id);
     expect(ids).toHaveLength(6);
     expect(new Set(ids).size).toBe(6);
+    const personachat = JSON.parse(readFileSync(join(dir, "ctrl-c.personachat.json"), "utf8")) as { dialogue: string[][] }[];
+    expect(personachat).toHaveLength(6);
+    expect(readFileSync(join(dir, "ctrl-c.card.md"), "utf8")).toContain("path: ctrl-c.personachat.json");
   });
 
   it("Redis restarted mid-run, empty: coordinator and worker ride it out, and the run ends with each record once", async () => {

@@ -66,7 +66,6 @@ export async function runGraphCommand(flags: GraphFlags, argv: readonly string[]
   const tracing = createTracing();
   const traced = { config, ...modelLabel(chatModel) };
   // the run log that a rerun is checked against (lib/run/run-config.ts)
-  if (flags.out) mkdirSync(dirname(flags.out), { recursive: true });
   const runConfig = buildRunConfig({
     seed: flags.seed,
     settings: config,
@@ -85,6 +84,8 @@ export async function runGraphCommand(flags: GraphFlags, argv: readonly string[]
   const fleet = flags.queue
     ? await (await import("../fleet/coordinator.js")).prepareFleet({ url: flags.queue, out: flags.out, config, runConfig, limits: { rpm: flags.rpm, tpm: flags.tpm } })
     : undefined;
+  // the first file the run touches (a mistake in the flags above leaves nothing behind)
+  if (flags.out) mkdirSync(dirname(flags.out), { recursive: true });
   let result: Awaited<ReturnType<typeof runBatch>>;
   try {
     result = await runBatch({

@@ -110,3 +110,22 @@ describe("--queue", () => {
     expect(parseGraphFlags(["--lang", "es"], {})?.queue).toBeUndefined();
   });
 });
+
+describe("export flags", () => {
+  it("take several formats and the split shares", () => {
+    const flags = parseGraphFlags(["--lang", "es", "--out", "x.jsonl", "--format", "parquet, messages,personachat", "--splits", "0.8,0.1,0.1"])!;
+    expect(flags.format).toEqual(["parquet", "messages", "personachat"]);
+    expect(flags.splits).toEqual([0.8, 0.1, 0.1]);
+    expect(parseGraphFlags(["--lang", "es", "--splits", ".7,.3"])?.splits).toEqual([0.7, 0.3]);
+    expect(parseGraphFlags(["--lang", "es"])?.format).toEqual(["jsonl"]);
+  });
+
+  it("refuse unknown or repeated formats and shares that are not two or three parts of 1, in one line", () => {
+    expect(usageError(["--lang", "es", "--format", "messages,csv"])).toMatch(/unknown --format "csv"/);
+    expect(usageError(["--lang", "es", "--format", "messages,messages"])).toMatch(/lists a format twice/);
+    expect(usageError(["--lang", "es", "--splits", "0.8,0.1"])).toMatch(/must sum to 1 \(0\.8 \+ 0\.1 = 0\.9\)/);
+    expect(usageError(["--lang", "es", "--splits", "1"])).toMatch(/TRAIN,VALIDATION,TEST/);
+    expect(usageError(["--lang", "es", "--splits", "0.25,0.25,0.25,0.25"])).toMatch(/TRAIN,VALIDATION,TEST/);
+    expect(usageError(["--lang", "es", "--splits", "1,0"])).toMatch(/above 0 and below 1/);
+  });
+});

@@ -22,7 +22,8 @@ const answersPing = (port: number) =>
   new Promise<boolean>((resolve) => {
     const socket = createConnection({ host: "127.0.0.1", port }, () => socket.write("PING\r\n"));
     socket.setTimeout(500, () => (socket.destroy(), resolve(false)));
-    socket.on("data", (data) => (socket.destroy(), resolve(data.toString().startsWith("+PONG"))));
+    // a server with a password answers -NOAUTH: it is up all the same
+    socket.on("data", (data) => (socket.destroy(), resolve(/^(\+PONG|-NOAUTH)/.test(data.toString()))));
     socket.on("error", () => resolve(false));
   });
 
@@ -32,10 +33,11 @@ export interface LocalRedis {
   stop(): void;
 }
 
-/** Starts redis-server (on `port`, or a free one) and waits (up to 10 s) until it answers PING. */
-export async function startLocalRedis(dir: string, port?: number): Promise<LocalRedis> {
+/** Starts redis-server (on `port`, or a free one; with `password`, requirepass) and waits (up to 10 s) until it answers PING. */
+export async function startLocalRedis(dir: string, port?: number, options: { password?: string } = {}): Promise<LocalRedis> {
   port ??= await freePort();
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], {
+  const auth = options.password ? ["--requirepass", options.password] : [];
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, ...auth], {
     stdio: "ignore",
   });
   const stop = () => {
