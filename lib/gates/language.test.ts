@@ -204,3 +204,12 @@ describe("language: function words of another language and none of the target", 
     expect(failuresOf("language", lang, text).some((f) => f.detail.startsWith("function words"))).toBe(false);
   });
 });
+
+describe("language: shared and hyphenated function words", () => {
+  it.each([
+    ["fr", "y a-t-il une piscine près de chez toi ?"],
+    ["fr", "combien de chats y a-t-il chez ta sœur ?"],
+  ])("%s accepts %s", (lang, text) => {
+    expect(language(lang, text)).toBe(false);
+  });
+});

@@ -22,7 +22,7 @@
  */
 
 import { detect, scoreOf, type Detection } from "../lang/detect.js";
-import { anyForeignGlue, exclusiveFunctionWords, foreignGlue, lexicalAnchor, lexicallyTarget, ownGlue, strongestForeignFunctionWords } from "../lang/markers.js";
+import { anyForeignGlue, exclusiveFunctionWords, foreignFunctionWordEvidence, foreignGlue, lexicalAnchor, lexicallyTarget, ownGlue } from "../lang/markers.js";
 import { SCRIPT_NAMES, UNSPACED, type ScriptCode, type TextProfile, type Token } from "../lang/scripts.js";
 import { analyze, type TextAnalysis } from "./analysis.js";
 import type { Target } from "./target.js";
@@ -103,19 +103,21 @@ function splitScripts(p: TextProfile, target: Target): ScriptSplit {
 }
 
 /**
- * Words and letters written in the target's scripts (interjections such as lol, haha, ok left out; a word
- * repeated in the turn counts once: "hey hey hey hey" is one word, not evidence of a language).
+ * Words and letters written in the target's scripts (interjections such as lol, haha, ok left out). With
+ * `distinct`, a word repeated in the turn counts once: "hey hey hey hey" is one word, not evidence of a language.
  */
-function targetSize(tokens: readonly Token[], target: Target): { words: number; letters: number; unspaced: number } {
+function targetSize(tokens: readonly Token[], target: Target, distinct = false): { words: number; letters: number; unspaced: number } {
   let words = 0;
   let letters = 0;
   let unspaced = 0;
-  const seen = new Set<string>();
+  const seen = distinct ? new Set<string>() : undefined;
   for (const t of tokens) {
     if (target.expected.size > 0 && !target.expected.has(t.script)) continue;
-    const key = t.text.toLowerCase();
-    if (seen.has(key)) continue;
-    seen.add(key);
+    if (seen) {
+      const key = t.text.toLowerCase();
+      if (seen.has(key)) continue;
+      seen.add(key);
+    }
     if (UNSPACED.has(t.script)) unspaced += t.letters;
     else { words++; letters += t.letters; }
   }
@@ -123,7 +125,7 @@ function targetSize(tokens: readonly Token[], target: Target): { words: number; 
 }
 
 function isShort(a: TextAnalysis, target: Target): boolean {
-  const s = targetSize(a.words, target);
+  const s = targetSize(a.words, target, true);
   if (s.unspaced > 0 && s.unspaced >= s.letters) return s.unspaced < T.minUnspacedChars;
   return s.words < T.minWords || s.letters < T.minLetters;
 }
@@ -319,6 +321,9 @@ export function checkLanguage(turns: readonly Turn[], index: number, a: TextAnal
 
   // shared script: the detector decides, never on a short turn
   if (isShort(a, target)) return undefined;
+  // built on target glue with no foreign glue: passes whatever the detector says (see anchoredInTarget)
+  if (lexicalAnchor(a.words.map((t) => t.text), targetCodes(target))) return undefined;
+  // (after lexicalAnchor: a turn it accepts has a function word of the target no other language shares)
   if (target.info.detectable) {
     const f = foreignFunctionWords(a, target, turns, index);
     if (f) {
@@ -327,8 +332,6 @@ export function checkLanguage(turns: readonly Turn[], index: number, a: TextAnal
       return v?.language === f.lang ? verdictText(v, target) : f.detail;
     }
   }
-  // built on target glue with no foreign glue: passes whatever the detector says (see anchoredInTarget)
-  if (lexicalAnchor(a.words.map((t) => t.text), targetCodes(target))) return undefined;
   if (target.info.detectable && segmentsAgree(a, target)) return undefined;
   const d = a.detection();
   if (!target.info.detectable) {
@@ -382,7 +385,7 @@ function namesAndRepeatsOnly(a: TextAnalysis, target: Target): boolean {
     });
   }
   if (kept.length === a.words.length) return false;
-  const size = targetSize(kept, target);
+  const size = targetSize(kept, target, true);
   if (size.words < T.minWords || size.letters < T.minLetters) return true;
   const d = detect(kept.map((t) => t.text).join(" "));
   return !contradicts(d, target, size.letters, T.ratio, kept.map((t) => t.text).join(" "));
@@ -393,11 +396,8 @@ function namesAndRepeatsOnly(a: TextAnalysis, target: Target): boolean {
  * several of another language ("Dove vivi? Io vivo in California." in English): another language.
  */
 function foreignFunctionWords(a: TextAnalysis, target: Target, turns: readonly Turn[], index: number): { lang: string; detail: string } | undefined {
-  const words = a.words.map((t) => t.text);
-  const codes = targetCodes(target);
-  const f = strongestForeignFunctionWords(words, codes);
-  if (f.words.length < T.foreignFunctionWords || target.siblings.has(f.lang)) return undefined;
-  if (codes.some((c) => exclusiveFunctionWords(words, c, [f.lang]).length > 0)) return undefined;
+  const f = foreignFunctionWordEvidence(a.words.map((t) => t.text), targetCodes(target), T.foreignFunctionWords);
+  if (!f || target.siblings.has(f.lang)) return undefined;
   if (contextExplains(a.profile.tokens, turns, index)) return undefined;
   return { lang: f.lang, detail: `function words of ${f.lang} (${f.words.slice(0, 4).join(", ")}) and none of ${target.info.base}, expected ${target.info.base}` };
 }

@@ -82,7 +82,7 @@ const RULES: Rule[] = [
 
 export function checkPlaceholder(a: TextAnalysis): string | undefined {
   const text = a.nfkc;
-  if (!/[{[<_【〔〖○〇◯●□◇△×(XxOo＿]/.test(text)) return undefined;
+  if (!/[{[<_【〔〖○〇◯●□◇△×(＿]|XX|xx|OO|ooo/.test(text)) return undefined;
   for (const rule of RULES) {
     rule.re.lastIndex = 0;
     for (const m of text.matchAll(rule.re)) {

@@ -39,7 +39,7 @@ const GLUE: Readonly<Record<string, string>> = {
 /** Articles, prepositions, conjunctions and other frequent words: shared across related languages, so not evidence. */
 const COMMON: Readonly<Record<string, string>> = {
   en: "the a an and of in on to for with at by from so but or as if just like too yes no oh all go get got very really also then than out up about",
-  fr: "de la le les un une des du et à au aux en pour par sur avec dans mais ou si très aussi bien non",
+  fr: "de la le les un une des du et à au aux en pour par sur avec dans mais ou si très aussi bien non a y",
   es: "de la el los las un una y a en por para con sin sobre pero o si no muy bien",
   it: "di da a in con su per tra fra il lo la i gli le un una e o ma se no del della",
   pt: "de do da dos das em no na a o os as um uma e ou mas se para por com",
@@ -199,15 +199,38 @@ export function exclusiveFunctionWords(words: readonly string[], lang: string, e
 }
 
 /**
- * The listed language (other than the targets) with the most function words in `words` that no target
- * language has, and those words (distinct). Ties go to the language listed first.
+ * The listed language (other than the targets) with the most distinct function words in `words` that no
+ * target language has, when it has at least `min` of them and the text has no function word of a target that
+ * this language lacks; undefined otherwise. One pass over the words.
  */
-export function strongestForeignFunctionWords(words: readonly string[], target: readonly string[]): { lang: string; words: string[] } {
-  let best = { lang: "", words: [] as string[] };
-  for (const lang of common.keys()) {
-    if (target.includes(lang)) continue;
-    const found = [...new Set(exclusiveFunctionWords(words, lang, target))];
-    if (found.length > best.words.length) best = { lang, words: found };
+export function foreignFunctionWordEvidence(words: readonly string[], target: readonly string[], min: number): { lang: string; words: string[] } | undefined {
+  let found: Map<string, Set<string>> | undefined;
+  let targetOwners: Set<string>[] | undefined;
+  for (const word of words) {
+    // every form of the word counts for the target ("a-t-il": "il"); the first listed form for other languages
+    let foreign: string | undefined;
+    let own = false;
+    for (const f of forms(word)) {
+      const o = owners.get(f);
+      if (!o) continue;
+      if (target.some((t) => o.has(t))) {
+        (targetOwners ??= []).push(o);
+        own = true;
+      } else foreign ??= f;
+    }
+    if (own || foreign === undefined) continue;
+    found ??= new Map();
+    for (const l of owners.get(foreign)!) {
+      let set = found.get(l);
+      if (!set) found.set(l, (set = new Set()));
+      set.add(foreign);
+    }
   }
-  return best;
+  if (!found) return undefined;
+  let best = "";
+  let bestWords: Set<string> | undefined;
+  for (const [l, set] of found) if (set.size > (bestWords?.size ?? 0)) { best = l; bestWords = set; }
+  if (!bestWords || bestWords.size < min) return undefined;
+  if (targetOwners?.some((o) => !o.has(best))) return undefined;
+  return { lang: best, words: [...bestWords] };
 }
