@@ -46,7 +46,7 @@ describe("scripts/audit.ts", () => {
   it("writes one JSON line per dialogue with --json (JSONL input, format from the extension)", () => {
     const r = audit(file("dialogues.jsonl", jsonl), "--json");
     expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1); // some dialogue fails a check: a check tool fails (CI)
     const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { id: string; ok: boolean; reasons: Array<{ check: string; turn: number; detail: string }> });
     expect(lines.map((l) => [l.id, l.ok])).toEqual([["d1", true], ["d2", false], ["3", false]]);
     expect(lines[1]!.reasons.map((x) => x.check).sort()).toEqual(["meta_text", "speaker_label"]);
@@ -56,7 +56,7 @@ describe("scripts/audit.ts", () => {
 
   it("prints a per-check summary table for XPersona input, inferring the language from the file name", () => {
     const r = audit(file("Fr_persona_split_valid_human_annotated.json", xpersona));
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/2 dialogue\(s\), 5 turn\(s\), language fr/);
     expect(r.stdout).toMatch(/^placeholder\s+1\s+50\.00%\s+1$/m);
     expect(r.stdout).toMatch(/^language\s+0\s/m);
@@ -69,7 +69,16 @@ describe("scripts/audit.ts", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^audit: --lang is required/);
     expect(audit(p, "--lang", "fr", "--json").stdout.trim().split("\n")).toHaveLength(2);
-    expect(audit(file("records.txt", jsonl), "--json").code).toBe(0);
+    expect(audit(file("records.txt", jsonl), "--json").code).toBe(1);
+  }, 120_000);
+
+  it("exits 0 when every dialogue passes, 1 when one fails (table and --json alike)", () => {
+    const clean = file("clean.jsonl", jsonl.split("\n")[0]!);
+    expect(audit(clean).code).toBe(0);
+    expect(audit(clean, "--json").code).toBe(0);
+    const mixed = file("mixed.jsonl", jsonl);
+    expect(audit(mixed).code).toBe(1);
+    expect(audit(mixed).stdout).toMatch(/^any\s+2\s/m);
   }, 120_000);
 
   it("fails with one line on stderr and exit 2 for bad input, never a stack trace", async () => {

@@ -25,6 +25,19 @@ class UsageError extends Error {}
 
 const USAGE = "usage: npm run audit -- FILE [--format jsonl|xpersona] [--lang CODE] [--json]";
 
+const HELP = `Usage: npm run audit -- FILE [options]
+
+Runs the deterministic quality gates (the checks the graph runs on every turn) over a dataset and prints how many
+dialogues and turns fail each check.
+
+  FILE               our records (JSONL, one record per line) or XPersona / ConvAI2 JSON
+  --format F         jsonl or xpersona                                      [from the extension / content]
+  --lang CODE        the language of an XPersona file                       [from its file name]
+  --json             one JSON line per dialogue ({id, ok, reasons}) instead of the table
+  -h, --help         this help
+
+Exit codes: 0 every dialogue passes, 1 some dialogue fails a check (for CI), 2 bad input or flags.`;
+
 type Format = "jsonl" | "xpersona";
 
 interface Options {
@@ -142,7 +155,7 @@ function table(head: string[], rows: string[][]): string {
 async function main(argv: string[]): Promise<number> {
   const opts = parseOptions(argv);
   if (opts === "help") {
-    console.log(USAGE);
+    console.log(HELP);
     return 0;
   }
   let text: string;
@@ -160,6 +173,7 @@ async function main(argv: string[]): Promise<number> {
   const dialogsBy: Partial<Record<CheckName, number>> = {};
   const turnsBy: Partial<Record<CheckName, number>> = {};
   let rejected = 0;
+  let failing = 0;
   let turns = 0;
   const languages = new Set<string>();
   const out: string[] = [];
@@ -167,6 +181,7 @@ async function main(argv: string[]): Promise<number> {
     languages.add(rec.language);
     turns += rec.turns.length;
     const fails: GateFailure[] = checkDialogue(rec.turns, { lang: rec.language });
+    if (fails.length) failing++;
     if (opts.json) {
       out.push(JSON.stringify({ id: rec.id, ok: fails.length === 0, reasons: fails.map((f) => ({ check: f.check, turn: f.turn, detail: f.detail })) }));
       if (out.length >= 1000) {
@@ -187,7 +202,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (opts.json) {
     if (out.length) process.stdout.write(`${out.join("\n")}\n`);
-    return 0;
+    return failing > 0 ? 1 : 0;
   }
   const n = records.length;
   console.log(`${opts.file}: ${n} dialogue(s), ${turns} turn(s), language ${[...languages].join(", ")} (${format})\n`);
@@ -204,7 +219,7 @@ async function main(argv: string[]): Promise<number> {
     const r = resolveLanguage(l);
     if (r.ok && r.lang.detector.note) console.log(`\nnote (${r.lang.tag}): ${r.lang.detector.note}`);
   }
-  return 0;
+  return failing > 0 ? 1 : 0;
 }
 
 // a closed pipe (audit … --json | head) ends the run quietly

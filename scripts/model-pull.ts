@@ -10,6 +10,18 @@ import { planPull, PullError, pullModel } from "../lib/models/pull.js";
 
 const USAGE = "usage: npm run model:pull [-- NAME] [--timeout SECONDS]   (NAME: hf:user/repo/file.gguf, hf:user/repo:quant or an https URL)";
 
+const HELP = `Usage: npm run model:pull [-- NAME] [options]
+
+Downloads a GGUF into the model cache ($POLYGLOT_MODELS_DIR, else $XDG_CACHE_HOME/polyglot-personachat/models,
+else ~/.cache/polyglot-personachat/models) and prints its path. Without NAME: the default model
+(Qwen2.5-1.5B-Instruct Q4_K_M). An interrupted pull resumes; the SHA-256 is checked when the Hub publishes it.
+
+  NAME                 hf:user/repo/file.gguf, hf:user/repo:quant, or an https:// URL
+  --timeout SECONDS    how long to wait for the server to answer before the download starts   [20]
+  -h, --help           this help
+
+Exit codes: 0 done, 1 download failed (offline, server error), 2 bad NAME or flags.`;
+
 function fail(message: string, code: number): never {
   process.stderr.write(`model:pull: ${message.split("\n")[0]}\n`);
   process.exit(code);
@@ -29,7 +41,7 @@ async function main(): Promise<void> {
     fail(`${(error as Error).message.split("\n")[0]}  (${USAGE})`, 2);
   }
   if (values.help) {
-    console.log(USAGE);
+    console.log(HELP);
     return;
   }
   if (positionals.length > 1) fail(`one model at a time  (${USAGE})`, 2);

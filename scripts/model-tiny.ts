@@ -7,6 +7,15 @@ import { z } from "zod";
 import { writeTinyGguf } from "../lib/models/tiny-gguf.js";
 
 const USAGE = "usage: npm run model:tiny -- --out PATH.gguf [--seed N] [--context-length N]";
+const HELP = `Usage: npm run model:tiny -- --out PATH.gguf [options]
+
+Writes a tiny deterministic random-weight llama GGUF (for tests and smoke runs; it writes gibberish) and prints
+its path.
+
+  --out PATH.gguf        where to write it (folders are created)
+  --seed N               seed of the random weights                 [fixed]
+  --context-length N     the model's context length, at least 16    [the writer's default]
+  -h, --help             this help`;
 
 const intString = (name: string, min: number) =>
   z
@@ -38,12 +47,17 @@ async function main(): Promise<void> {
         out: { type: "string" },
         seed: { type: "string" },
         "context-length": { type: "string" },
+        help: { type: "boolean", short: "h" },
       },
       strict: true,
       allowPositionals: false,
     }));
   } catch (err) {
     fail(err instanceof Error ? err.message : String(err));
+  }
+  if ((values as { help?: boolean }).help) {
+    process.stdout.write(`${HELP}\n`);
+    process.exit(0);
   }
   const parsed = FlagsSchema.safeParse(values);
   if (!parsed.success) fail(parsed.error.issues[0]?.message ?? "invalid flags");

@@ -6,6 +6,7 @@
  * event, …) and the context (model / provider, turn budget, retries, prompt variant).
  */
 import { spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { existsSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -37,18 +38,51 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+const HELP = `Usage: npm run studio [-- options]
+
+Serves the dialogue graph with the pinned LangGraph CLI (langgraphjs dev) for LangGraph Studio, on this machine
+only, analytics off; prints the link that opens it in Studio. Ctrl-C (or SIGTERM to npm) stops it and the server.
+
+  --port N          the port                                  [$STUDIO_PORT, else 2024]
+  --host HOST       the address to listen on                  [127.0.0.1]
+  --allow-remote    let a non-loopback --host through (the dev server has no authentication)
+  -h, --help        this help`;
+
 let values: Record<string, unknown>;
 try {
-  ({ values } = parseArgs({ args: process.argv.slice(2), strict: true, options: { port: { type: "string" }, host: { type: "string" }, "allow-remote": { type: "boolean" } } }));
+  ({ values } = parseArgs({
+    args: process.argv.slice(2),
+    strict: true,
+    options: { port: { type: "string" }, host: { type: "string" }, "allow-remote": { type: "boolean" }, help: { type: "boolean", short: "h" } },
+  }));
 } catch (error) {
   fail((error as Error).message.split("\n")[0]!);
 }
+if (values.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+delete values.help;
 const parsed = FlagsSchema.safeParse(values);
 if (!parsed.success) fail(parsed.error.issues[0]!.message);
 const { port, host, "allow-remote": allowRemote } = parsed.data;
 // the dev server has no authentication: anyone who reaches it runs dialogues with this machine's models
 if (!isLoopback(host) && !allowRemote) {
   fail(`--host ${host} would let anyone on the network run the graph with this machine's models (the dev server has no authentication); add --allow-remote to do it anyway`);
+}
+
+// a taken port: one line now, rather than the dev server's stack trace and a CLI left waiting
+const taken = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
+  const probe = createServer();
+  probe.once("error", (error: NodeJS.ErrnoException) => resolve(error));
+  probe.listen(port, host, () => probe.close(() => resolve(null)));
+});
+if (taken) {
+  fail(
+    taken.code === "EADDRINUSE"
+      ? `port ${port} on ${host} is taken (another studio?): stop it or pass --port N`
+      : `cannot listen on ${host}:${port}: ${taken.code ?? taken.message.split("\n")[0]}`,
+  );
 }
 
 // langgraph.json names an env file; the dev server wants it to exist
@@ -72,10 +106,21 @@ if (!isLoopback(host)) {
 console.log(`Open it in LangGraph Studio: https://smith.langchain.com/studio/?baseUrl=${base}`);
 console.log(`  Manage Assistants / configuration: model (GGUF path), provider, turnsMin/turnsMax, promptVariant, retries`);
 console.log(`  Input: language (es, fr, pt-BR, …), seed, speechEventId; Ctrl-C stops the server`);
+// the CLI runs in a process group of its own (with the server and watcher it starts), and the whole group goes when
+// this process does: by a signal (npm passes SIGINT / SIGTERM / SIGHUP on to us) or by exiting
 const child = spawn(process.execPath, [cli, "dev", "--port", String(port), "--host", host, "--no-browser", "--config", join(root, "langgraph.json")], {
   cwd: root,
   stdio: "inherit",
   env,
+  detached: true,
 });
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
+const stopGroup = (signal: NodeJS.Signals) => {
+  try {
+    if (child.pid) process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+};
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => stopGroup(signal));
+process.on("exit", () => stopGroup("SIGTERM"));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 0 : 1)));

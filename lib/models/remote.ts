@@ -265,7 +265,12 @@ export class OllamaChat extends ChatOllama {
   override invocationParams(options?: this["ParsedCallOptions"]) {
     const params = super.invocationParams(options);
     const budget = callBudget(options);
-    return budget === undefined ? params : { ...params, options: { ...params.options, num_predict: budget } };
+    // a call's seed (a fleet worker's job passes its run's seed with each call) goes where Ollama reads it
+    const seed = (options as { seed?: unknown } | undefined)?.seed;
+    return {
+      ...params,
+      options: { ...params.options, ...(budget !== undefined ? { num_predict: budget } : {}), ...(typeof seed === "number" ? { seed } : {}) },
+    };
   }
 
   override async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"], runManager?: CallbackManagerForLLMRun): Promise<ChatResult> {

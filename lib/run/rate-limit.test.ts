@@ -1,7 +1,8 @@
 import { HumanMessage } from "@langchain/core/messages";
 import { describe, expect, it } from "vitest";
 import { ScriptedChatModel } from "../models/scripted.js";
-import { type Clock, limitChatModel, promptChars, RateLimiter, TokenBucket } from "./rate-limit.js";
+import { modelLabel } from "../models/factory.js";
+import { type Clock, jobView, limitChatModel, promptChars, RateLimiter, TokenBucket } from "./rate-limit.js";
 
 /** A virtual clock: sleeping advances time instantly. */
 function virtualClock(): Clock & { t: number } {
@@ -97,6 +98,30 @@ describe("limitChatModel", () => {
     expect(acquired[1]).toBe(10 + 512);
     expect(clock.t).toBeGreaterThanOrEqual(999);
     expect(model.calls).toHaveLength(2);
+  });
+
+  it("jobView: each job's own limits and seed over one shared model, which stays unchanged (a fleet worker)", async () => {
+    const model = new ScriptedChatModel(() => "hola", { modelName: "m" });
+    const seeds: unknown[] = [];
+    const generate = model._generate.bind(model);
+    model._generate = (messages: Parameters<typeof generate>[0], options: Parameters<typeof generate>[1]) => (seeds.push((options as { seed?: unknown }).seed), generate(messages, options));
+    const ownInvoke = model.invoke;
+    const clock = virtualClock();
+    const strict = new RateLimiter({ rpm: 1 }, clock);
+    const first = jobView(model, { seed: 11 }, strict);
+    const second = jobView(model, { seed: 22 }); // a later run without limits
+    expect(model.invoke).toBe(ownInvoke);
+    expect(modelLabel(first)).toEqual({ provider: "scripted", model: "m" });
+    await first.invoke("a");
+    await first.invoke("b");
+    expect(clock.t).toBeGreaterThanOrEqual(59_000); // rpm 1: the second call of the first job waited a minute
+    const before = clock.t;
+    await second.invoke("c");
+    await second.invoke("d");
+    await second.withConfig({ maxTokens: 9 } as Record<string, unknown>).invoke("e");
+    expect(clock.t).toBe(before); // the second job is not throttled by the first one's limits
+    expect(seeds).toEqual([11, 11, 22, 22, 22]);
+    expect(model.calls).toHaveLength(5);
   });
 
   it("counts prompt characters of messages, strings and message parts", () => {

@@ -157,15 +157,33 @@ const LIMITED = Symbol.for("polyglot-personachat.rate-limited");
  */
 export function limitChatModel<M extends BaseChatModel>(model: M, limiter: RateLimiter): M {
   if (!limiter.active || (model as unknown as Record<symbol, unknown>)[LIMITED]) return model;
-  const invoke = model.invoke.bind(model);
-  const limited = async (input: Parameters<M["invoke"]>[0], options?: Parameters<M["invoke"]>[1]) => {
+  Object.assign(model, { invoke: limitedInvoke(model, model.invoke.bind(model) as Invoke, limiter), [LIMITED]: true });
+  return model;
+}
+
+/**
+ * One job's view of a shared model (a fleet worker serves runs with their own limits and seeds from one loaded
+ * model): its invoke() adds `callOptions` (the run's seed) to every call and goes through the job's `limiter`;
+ * everything else — label, tracing, dispose — is the model's, and the model itself is not changed.
+ */
+export function jobView<M extends BaseChatModel>(model: M, callOptions: Record<string, unknown>, limiter?: RateLimiter): M {
+  const view = Object.create(model) as M;
+  const invoke: Invoke = (input, options) => model.invoke(input, { ...callOptions, ...(options as object | undefined) } as Parameters<Invoke>[1]);
+  Object.assign(view, { invoke: limiter?.active ? limitedInvoke(model, invoke, limiter) : invoke });
+  return view;
+}
+
+type Invoke = BaseChatModel["invoke"];
+
+function limitedInvoke(model: BaseChatModel, invoke: Invoke, limiter: RateLimiter): Invoke {
+  return async (input, options) => {
     const opts = options as Record<string, unknown> | undefined;
     const inputEstimate = Math.ceil(promptChars(input) / 4);
     const estimate = inputEstimate + maxOutputTokens(model, opts);
     await limiter.acquire(estimate, opts?.signal as AbortSignal | undefined);
-    let answer: Awaited<ReturnType<M["invoke"]>>;
+    let answer: Awaited<ReturnType<Invoke>>;
     try {
-      answer = (await invoke(input, options)) as Awaited<ReturnType<M["invoke"]>>;
+      answer = await invoke(input, options);
     } catch (error) {
       limiter.settle(estimate, inputEstimate);
       throw error;
@@ -175,6 +193,4 @@ export function limitChatModel<M extends BaseChatModel>(model: M, limiter: RateL
     limiter.settle(estimate, actual);
     return answer;
   };
-  Object.assign(model, { invoke: limited, [LIMITED]: true });
-  return model;
 }

@@ -49,7 +49,11 @@ export async function startStudio(env: Record<string, string> = {}): Promise<Stu
     const until = Date.now() + 10_000;
     while (groupAlive(child.pid) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 100));
     if (groupAlive(child.pid)) process.kill(-child.pid, "SIGKILL");
-    return !groupAlive(child.pid);
+    // the dev server runs in a process group of its own (scripts/studio.ts): it must be gone too, not orphaned
+    const answers = () => fetch(`${base}/ok`, { signal: AbortSignal.timeout(1_000) }).then(() => true, () => false);
+    const serverUntil = Date.now() + 10_000;
+    while ((await answers()) && Date.now() < serverUntil) await new Promise((resolve) => setTimeout(resolve, 200));
+    return !groupAlive(child.pid) && !(await answers());
   };
   const until = Date.now() + 90_000;
   for (;;) {
