@@ -24,7 +24,17 @@ export function providerFlag(flag: string) {
   }));
 }
 
-export const seedFlag = z.string().regex(/^-?\d+$/, "--seed takes a whole number").transform(Number).default("1");
+/**
+ * --seed: a whole number from 0 to 2^53-1 (beyond, a JavaScript number rounds it, and two seeds would share
+ * their dialogue ids).
+ */
+export const seedFlag = z
+  .string()
+  .regex(/^-?\d+$/, "--seed takes a whole number")
+  .refine((s) => !s.startsWith("-"), "--seed must be at least 0")
+  .refine((s) => Number.isSafeInteger(Number(s)), `--seed must be at most ${Number.MAX_SAFE_INTEGER} (2^53-1)`)
+  .transform(Number)
+  .default("1");
 
 export const turnsFlag = z
   .string()
@@ -130,13 +140,23 @@ export function languageCodesFlag(requiredError?: string) {
     .refine((tags) => new Set(tags).size === tags.length, "--lang lists a language twice");
 }
 
-/** The values of argv under a parseArgs table (no positionals); a mistake becomes a one-line UsageError. */
+/**
+ * The values of argv under a parseArgs table (no positionals); a mistake becomes a one-line UsageError. A negative
+ * number after a flag that takes a value is that value (`--seed -1`, which parseArgs finds ambiguous), and an
+ * empty value is refused naming its flag.
+ */
 export function parseFlagValues(argv: string[], options: NonNullable<ParseArgsConfig["options"]>): Record<string, unknown> {
+  const takesValue = (arg: string | undefined) => arg?.startsWith("--") && options[arg.slice(2)]?.type === "string";
+  const args = argv.flatMap((arg, i) => (/^-\d/.test(arg) && takesValue(argv[i - 1]) ? [] : /^-\d/.test(argv[i + 1] ?? "") && takesValue(arg) ? [`${arg}=${argv[i + 1]}`] : [arg]));
+  let values: Record<string, unknown>;
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+    values = parseArgs({ args, options, strict: true, allowPositionals: false }).values;
   } catch (error) {
     throw new UsageError((error as Error).message.split("\n")[0]!);
   }
+  const empty = Object.entries(values).find(([, value]) => value === "" || (Array.isArray(value) && value.includes("")));
+  if (empty) throw new UsageError(`--${empty[0]} must not be empty`);
+  return values;
 }
 
 /**

@@ -3,12 +3,13 @@
  * checked before any model loads, the models are built before any file is touched, then the batch runs
  * (lib/run/batch.ts). Loaded only after the flags are read, so `--help` and flag mistakes answer at once.
  */
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { accessSync, constants, mkdirSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { chatModelSettings, type DialogueContext, judgeModelSettings, resolveConfig } from "../../graphs/dialogue/configuration.js";
 import { UsageError } from "./errors.js";
 import type { GraphFlags } from "./graph-flags.js";
 import { exportOptions, modelContext } from "./flag-types.js";
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { ensureDefaultModel } from "../models/auto-pull.js";
 import { createChatModel, createJudgeModel, disposeChatModel, loadProviders, modelLabel, needsDefaultModel } from "../models/factory.js";
 import { RetryNotices } from "../models/retry.js";
@@ -44,8 +45,69 @@ function validate(flags: GraphFlags) {
     promptVariant: flags.variant,
     ...(flags.turns ? { turnsMin: flags.turns[0], turnsMax: flags.turns[1] } : {}),
   };
+  if (flags.out) checkOutPath(flags.out);
   const jobs = planJobs({ languages, n: flags.n, seed: flags.seed, personas, speechEventId: eventId });
   return { jobs, context, config: resolveConfig(context), languages, personas, eventId, exports };
+}
+
+/**
+ * --out must be writable: its folder a folder (or one to create under a folder we may write in), the file
+ * itself not a folder. Checked before any model loads, each problem in one line.
+ */
+function checkOutPath(out: string): void {
+  const kind = (path: string) => {
+    try {
+      return statSync(path).isDirectory() ? "dir" : "file";
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return "none";
+      if (code === "ENOTDIR") return "notdir";
+      throw new UsageError(`--out ${out}: cannot use ${path} (${code})`);
+    }
+  };
+  const target = resolve(out);
+  if (kind(target) === "dir") throw new UsageError(`--out ${out} is a folder, not a file`);
+  // the nearest existing ancestor must be a folder we may write in
+  let folder = dirname(target);
+  for (let path = folder; ; path = dirname(path)) {
+    const k = kind(path);
+    if (k === "file") throw new UsageError(`--out ${out}: ${path} is a file, not a folder`);
+    if (k === "dir") {
+      folder = path;
+      break;
+    }
+  }
+  const writable = (path: string) => {
+    try {
+      accessSync(path, constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!writable(folder)) throw new UsageError(`--out ${out}: no permission to write in ${folder}`);
+  if (kind(target) === "file" && !writable(target)) throw new UsageError(`--out ${out}: no permission to write to it`);
+}
+
+/**
+ * Loads an embedded engine now — before any file is written, so a model file that will not load is refused
+ * first — and stops the run on Ctrl-C / SIGTERM while it loads (resolves false: interrupted).
+ */
+async function startEngines(models: (BaseChatModel | undefined)[]): Promise<boolean> {
+  const engines = models.filter((model): model is BaseChatModel & { load: () => Promise<unknown> } => typeof (model as { load?: unknown } | undefined)?.load === "function");
+  if (engines.length === 0) return true;
+  let onSignal: (() => void) | undefined;
+  const interrupted = new Promise<false>((resolve) => {
+    onSignal = () => resolve(false);
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+  });
+  try {
+    return await Promise.race([Promise.all(engines.map((engine) => engine.load())).then(() => true), interrupted]);
+  } finally {
+    process.off("SIGINT", onSignal!);
+    process.off("SIGTERM", onSignal!);
+  }
 }
 
 /** `npm run graph` once its flags are read: checks them against the data, builds the models, runs the batch. */
@@ -62,6 +124,10 @@ export async function runGraphCommand(flags: GraphFlags, argv: readonly string[]
   await loadProviders(config.provider, judgeSettings?.provider);
   const chatModel = createChatModel({ ...chatModelSettings(config), seed: flags.seed, sequences, onRetry: retries.record });
   const judgeModel = judgeSettings ? createJudgeModel({ ...judgeSettings, seed: flags.seed, sequences, onRetry: retries.record }) : undefined;
+  if (!(await startEngines([chatModel, judgeModel]))) {
+    console.error("interrupted while the engine was starting: nothing was written");
+    return 130;
+  }
   // tracing: only with LANGSMITH_TRACING=true and a key; one trace per dialogue; flushed within seconds
   const tracing = createTracing();
   const traced = { config, ...modelLabel(chatModel) };
@@ -94,6 +160,7 @@ export async function runGraphCommand(flags: GraphFlags, argv: readonly string[]
       context: { ...context, chatModel, ...(judgeModel ? { judgeModel } : {}) },
       concurrency: flags.concurrency,
       out: flags.out,
+      wait: flags.wait,
       runConfig,
       limits: { rpm: flags.rpm, tpm: flags.tpm },
       retries,

@@ -102,6 +102,28 @@ describe("--config FILE.json", () => {
   });
 });
 
+describe("values a user can get subtly wrong", () => {
+  it("--seed: a negative one is read as a value and refused by range; above 2^53 refused, not rounded", () => {
+    expect(usageError(["--lang", "es", "--seed", "-1"])).toBe("--seed must be at least 0");
+    expect(usageError(["--lang", "es", "--seed=-1"])).toBe("--seed must be at least 0");
+    expect(usageError(["--lang", "es", "--seed", "9007199254740993"])).toMatch(/^--seed must be at most 9007199254740991/);
+    expect(parseGraphFlags(["--lang", "es", "--seed", "9007199254740991"])?.seed).toBe(Number.MAX_SAFE_INTEGER);
+    expect(parseGraphFlags(["--lang", "es", "--seed", "0"])?.seed).toBe(0);
+  });
+
+  it("an empty value names its flag", () => {
+    expect(usageError(["--lang", "es", "--model", ""])).toBe("--model must not be empty");
+    expect(usageError(["--lang", "es", "--out", ""])).toBe("--out must not be empty");
+    expect(usageError(["--lang", ""])).toBe("--lang must not be empty");
+  });
+
+  it("--n is capped with a clear line (the plan is made up front)", () => {
+    expect(parseGraphFlags(["--lang", "es", "--n", "100000"])?.n).toBe(100_000);
+    expect(usageError(["--lang", "es", "--n", "100001"])).toMatch(/^--n must be at most 100000 dialogues per language/);
+    expect(usageError(["--lang", "es", "--n", "100000000000000000000"])).toMatch(/^--n must be at most 100000/);
+  });
+});
+
 describe("--queue", () => {
   it("comes from POLYGLOT_QUEUE_URL when neither the command line nor --config names one", () => {
     const env = { POLYGLOT_QUEUE_URL: "redis://:pw@10.0.0.2:6379" };

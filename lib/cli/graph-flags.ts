@@ -3,6 +3,9 @@ import { z } from "zod";
 import { UsageError } from "./errors.js";
 import { EXPORT_FLAG_OPTIONS, EXPORT_HELP, exportFlagTypes, languageCodesFlag, MODEL_FLAG_OPTIONS, modelFlagTypes, parseFlagValues, priceFlag, seedFlag, turnsFlag, wholeNumber } from "./flag-types.js";
 
+/** The largest --n: a run's jobs are planned up front (about 1 KB each), so this bounds the plan's memory and time. */
+export const MAX_N = 100_000;
+
 /** The flags of `npm run graph`: one table for the parser, one zod schema for their values. */
 
 export const GRAPH_HELP = `Usage: npm run graph -- --lang CODE[,CODE…] [options]
@@ -11,8 +14,9 @@ Writes PersonaChat-style dialogues directly in the target language(s) with an op
 
 Options:
   --lang CODES          target languages, BCP-47, comma-separated (es, fr, pt-BR, zh-Hans, …)   [required]
-  --n N                 dialogues per language                                                  [1]
+  --n N                 dialogues per language, at most 100000                                  [1]
   --out FILE.jsonl      append one record per dialogue; rerunning the same command resumes
+  --wait                another run is writing --out: wait for it to finish instead of refusing
   --seed N              seed of every random choice                                             [1]
   --provider NAME       llama-cpp (embedded), openai (any OpenAI-compatible server: vLLM, SGLang,
                         llama.cpp server, LM Studio, OpenRouter, …), anthropic, ollama          [llama-cpp]
@@ -54,7 +58,9 @@ Tracing (optional): LANGSMITH_TRACING=true and LANGSMITH_API_KEY send one LangSm
 
 export const GraphFlagsSchema = z.object({
   lang: languageCodesFlag("--lang is required (for example --lang es)"),
-  n: wholeNumber("--n", 1).default("1"),
+  n: wholeNumber("--n", 1)
+    .refine((n) => n <= MAX_N, `--n must be at most ${MAX_N} dialogues per language (the plan is made up front): split a larger set into runs with other --seed values`)
+    .default("1"),
   out: z
     .string()
     .refine((path) => path.endsWith(".jsonl"), "--out must name a .jsonl file")
@@ -67,6 +73,7 @@ export const GraphFlagsSchema = z.object({
   variant: z.string().min(1).default("baseline"),
   concurrency: wholeNumber("--concurrency", 1).default("1"),
   quiet: z.boolean().default(false),
+  wait: z.boolean().default(false),
   // large runs
   rpm: wholeNumber("--rpm", 1).optional(),
   tpm: wholeNumber("--tpm", 1).optional(),
@@ -90,6 +97,7 @@ const OPTIONS = {
   variant: { type: "string" },
   concurrency: { type: "string" },
   quiet: { type: "boolean" },
+  wait: { type: "boolean" },
   rpm: { type: "string" },
   tpm: { type: "string" },
   price: { type: "string" },

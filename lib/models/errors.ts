@@ -87,6 +87,7 @@ export function isConfigFailure(failure: Failure): boolean {
   return CONFIG.has(failure.kind);
 }
 
+const BAD_PORT = "bad port";
 const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH", "EADDRNOTAVAIL", "ERR_INVALID_URL"]);
 const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "UND_ERR_SOCKET", "UND_ERR_CLOSED", "ERR_STREAM_PREMATURE_CLOSE"]);
 const TIMEOUT_CODES = new Set(["ETIMEDOUT", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
@@ -193,6 +194,8 @@ export function classifyFailure(error: unknown): Failure {
     return { kind: "rejected", ...base };
   }
   if (code && UNREACHABLE_CODES.has(code)) return { kind: "unreachable", ...base };
+  // undici refuses the Fetch standard's "bad ports" (6000, 9, 25, …) before connecting: nothing to retry
+  if (links.some((link) => link.message === "bad port")) return { kind: "unreachable", ...base, code: BAD_PORT };
   if (code && RESET_CODES.has(code)) return { kind: "reset", ...base };
   if ((code && TIMEOUT_CODES.has(code)) || /TimeoutError|APIConnectionTimeoutError/.test(names)) return { kind: "timeout", ...base };
   if (/AbortError|APIUserAbortError/.test(names)) return { kind: "aborted", ...base };
@@ -219,6 +222,9 @@ export function describeFailure(failure: Failure, endpoint: Endpoint): string {
     case "not_found":
       return withDetail(`model "${endpoint.model}" not found at ${at} (404): check --model and --base-url`, failure);
     case "unreachable":
+      if (failure.code === BAD_PORT) {
+        return `cannot reach ${at}: fetch refuses to connect to its port (a "bad port" of the Fetch standard, like 6000 or 9); run the server on another port`;
+      }
       return `cannot reach ${at} (${failure.code ?? "connection failed"}): is the server running? check --base-url`;
     case "rate_limited":
       return withDetail(`rate limited (429) at ${at}`, failure);

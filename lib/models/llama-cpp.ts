@@ -7,6 +7,7 @@
 // `maxTokens`/`onToken`). It loads eagerly through a static `initialize()` that calls `getLlama()` with
 // defaults (auto GPU, default maxThreads; `threads` only reaches the context), ignores its `seed` input,
 // and keeps one stateful LlamaChatSession whose history it mutates between calls.
+import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import { z } from "zod";
 import {
@@ -32,7 +33,43 @@ import type {
 } from "node-llama-cpp";
 import { schemaCacheKey, toGbnfJsonSchema } from "./gbnf-schema.js";
 import { commonPrefixLength, DEFAULT_SIMILARITY_THRESHOLD, pickSequence } from "./sequence-pick.js";
+import { ModelConfigError } from "./errors.js";
 import { defaultThreads } from "./threads.js";
+
+/** An error's first line, printable characters only, at most 160 of them (a bad file's bytes stay out). */
+function oneLine(err: unknown): string {
+  const text = (err instanceof Error ? err.message : String(err)).split("\n")[0]!.replace(/[^\x20-\x7e\u00a0-\uffff]/g, "?").trim();
+  return text.length > 160 ? `${text.slice(0, 157)}…` : text;
+}
+
+/** Bytes of a GGUF header: magic, version, tensor count, metadata count. */
+const GGUF_HEADER_BYTES = 24;
+
+/**
+ * Refuses a file that cannot be a GGUF model before anything loads: too short for a header, no `GGUF` magic
+ * (a text or safetensors file renamed), or an unknown version. A truncated model passes this and is refused
+ * when it loads (ChatLlamaCppEngine.load).
+ */
+export function checkGgufFile(path: string): void {
+  let header: Buffer;
+  let size: number;
+  try {
+    size = statSync(path).size;
+    const fd = openSync(path, "r");
+    try {
+      header = Buffer.alloc(GGUF_HEADER_BYTES);
+      readSync(fd, header, 0, GGUF_HEADER_BYTES, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    throw new ModelConfigError(`cannot read the model file ${path}: ${oneLine(err)}`);
+  }
+  if (size < GGUF_HEADER_BYTES) throw new ModelConfigError(`${path} is not a GGUF model: ${size} bytes, too short for a header`);
+  if (header.toString("latin1", 0, 4) !== "GGUF") throw new ModelConfigError(`${path} is not a GGUF model (it does not start with the GGUF magic)`);
+  const version = header.readUInt32LE(4);
+  if (version < 2 || version > 3) throw new ModelConfigError(`${path}: GGUF version ${version} is not supported (2 or 3)`);
+}
 
 export const LlamaCppOptionsSchema = z.object({
   modelPath: z.string().min(1, "modelPath is required"),
@@ -141,6 +178,8 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
   private loading: Promise<Loaded> | undefined;
   private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
   private tick = 0;
+  /** llama.cpp's latest log lines (warnings and errors), shown when a model fails to load */
+  private readonly engineLog: string[] = [];
   private counters: EngineStats = ChatLlamaCppEngine.zeroStats(0);
 
   private static zeroStats(sequences: number): EngineStats {
@@ -223,10 +262,38 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
     await this.prepare?.();
     // imported on first use: the binding takes about a second to load, which runs on other providers (and
     // --help) need not pay
-    const { getLlama, LlamaChat } = await import("node-llama-cpp");
-    const llama = await getLlama({ gpu: gpu ? "auto" : false, maxThreads: threads });
+    const { getLlama, LlamaChat, LlamaLogLevel } = await import("node-llama-cpp");
+    checkGgufFile(modelPath);
+    let llama: Llama;
     try {
-      const model = await llama.loadModel({ modelPath, gpuLayers: gpu ? "auto" : 0 });
+      // never a build from source at run time (node-llama-cpp's default falls back to cloning and compiling
+      // llama.cpp into node_modules when its binary test fails — as it does when a Ctrl-C kills the test child)
+      // llama.cpp's log lines are kept, not printed: the last ones explain a model that fails to load
+      llama = await getLlama({
+        gpu: gpu ? "auto" : false,
+        maxThreads: threads,
+        build: "never",
+        progressLogs: false,
+        logLevel: LlamaLogLevel.warn,
+        logger: (_level, message) => {
+          this.engineLog.push(message.trim());
+          if (this.engineLog.length > 20) this.engineLog.shift();
+        },
+      });
+    } catch (err) {
+      throw new Error(`llama.cpp's prebuilt binary for this machine did not load (${oneLine(err)}); it is never built from source at run time`);
+    }
+    try {
+      let model: LlamaModel;
+      try {
+        model = await llama.loadModel({ modelPath, gpuLayers: gpu ? "auto" : 0 });
+      } catch (err) {
+        // the first specific complaint (a header that does not parse, tensor data beyond the end of the file…)
+        const why =
+          this.engineLog.find((line) => /gguf_init|tensor|failed to read|invalid|corrupt|bounds/i.test(line)) ??
+          this.engineLog.find((line) => /error loading model:/.test(line));
+        throw new ModelConfigError(`${modelPath} is not a usable GGUF model (${oneLine(err)}${why ? `: ${oneLine(why.replace(/^.*error loading model:\s*/, ""))}` : ""})`);
+      }
       const context = await model.createContext({ contextSize, threads, sequences });
       const slots: Slot[] = [];
       for (let index = 0; index < sequences; index++) {

@@ -39,6 +39,15 @@ function failing(errors: unknown[], then = "ok") {
 }
 
 describe("classifyFailure", () => {
+  it("a port fetch refuses to use (undici's bad port: 9, 6000) is unreachable — said so, not retried as a reset", async () => {
+    for (const port of [9, 6000]) {
+      const error: unknown = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`).catch((e: unknown) => e);
+      const failure = classifyFailure(error);
+      expect(failure.kind).toBe("unreachable");
+      expect(describeFailure(failure, endpoint)).toMatch(/fetch refuses to connect to its port \(a "bad port"/);
+    }
+  });
+
   it("sorts HTTP statuses, network codes and timeouts", () => {
     expect(classifyFailure(httpError(401)).kind).toBe("auth");
     expect(classifyFailure(httpError(403)).kind).toBe("forbidden");

@@ -4,7 +4,8 @@
  * the summary, the exports and the dataset card — all computed from the records on disk.
  *
  *   Ctrl-C (SIGINT) or SIGTERM once: no new dialogues; the ones in flight finish and are written.
- *   Twice: the ones in flight are abandoned (nothing partial is written).
+ *   Twice: the ones in flight are abandoned (nothing partial is written). A repeat within SIGNAL_REPEAT_MS is the
+ *   same signal (npm forwards the terminal's Ctrl-C to a script that already received it: two SIGINTs).
  *   Either way the summary and exports are written, and the command to resume (the same one) is printed.
  *   SIGKILL at any moment: records on disk are whole lines; rerunning the same command continues.
  */
@@ -17,8 +18,9 @@ import { DialogueFailedError, type DialogueJob, type GenerateOptions, generateDi
 import { DEFAULT_JACCARD_THRESHOLD, NearDuplicateIndex } from "./near-duplicate.js";
 import { Progress } from "./progress.js";
 import { limitChatModel, RateLimiter, type RateLimits } from "./rate-limit.js";
+import { type JournalLock, lockJournal } from "./journal-lock.js";
 import { RecordFile, readRecords } from "./record-file.js";
-import { type RunConfig, RunLog, siblingPath } from "./run-config.js";
+import { configHash, type RunConfig, RunLog, siblingPath } from "./run-config.js";
 import { formatDuration, formatSummaryTable, type Price, type RunSummary, SummaryBuilder } from "./summary.js";
 
 export interface BatchOptions {
@@ -29,6 +31,8 @@ export interface BatchOptions {
   concurrency: number;
   /** the JSONL journal; without it nothing is written and nothing resumes */
   out?: string | undefined;
+  /** another run holds the journal: wait for it (default: refuse) */
+  wait?: boolean;
   runConfig: RunConfig;
   limits?: RateLimits;
   price?: Price | null;
@@ -68,6 +72,9 @@ export interface BatchResult {
 
 export { shellCommand } from "../cli/format.js";
 
+/** Two signals closer than this are one (see the top of this file). */
+const SIGNAL_REPEAT_MS = 500;
+
 export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const startedAt = Date.now();
   const threshold = options.nearDuplicateThreshold ?? DEFAULT_JACCARD_THRESHOLD;
@@ -78,16 +85,37 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const notes: string[] = [];
   let existing: DialogueRecord[] = [];
 
+  let lock: JournalLock | undefined;
+  // the lock was lost while held (its directory removed, or not touched in time): stop writing at once
+  const lost = new AbortController();
   if (options.out) {
-    const opened = RecordFile.open(options.out);
+    // one writer per journal: taken before the file is read or repaired, held until the exports are written
+    const err = options.progress?.stream ?? process.stderr;
+    lock = await lockJournal(options.out, {
+      wait: options.wait ?? false,
+      onWait: (message) => err.write(`${message}\n`),
+      onCompromised: (error) => {
+        err.write(`lost the lock on ${options.out} (${error.message}): stopping\n`);
+        lost.abort();
+      },
+    });
+    let opened: ReturnType<typeof RecordFile.open>;
+    try {
+      opened = RecordFile.open(options.out);
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
     file = opened.file;
     try {
       runLog = RunLog.open(options.out, options.runConfig, opened.records);
     } catch (error) {
       file.close();
+      await lock.release();
       throw error;
     }
-    if (opened.repaired) notes.push(`${options.out}: cut off a torn last line left by an interrupted run`);
+    if (lock.tookOver) notes.push(`${options.out}: took over the lock of a run that was killed`);
+    notes.push(...opened.notes);
     existing = opened.records;
     summary.addAll(opened.records);
     dedup = NearDuplicateIndex.fromRecords(opened.records, threshold);
@@ -124,7 +152,10 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   // Ctrl-C: first stop taking jobs, then abandon the ones in flight
   const stop = new AbortController();
   const abandon = new AbortController();
+  let lastSignal = 0;
   const onSignal = (signal: NodeJS.Signals) => {
+    if (Date.now() - lastSignal < SIGNAL_REPEAT_MS) return;
+    lastSignal = Date.now();
     if (!stop.signal.aborted) {
       stop.abort();
       progress.message(`${signal}: no new dialogues; finishing the ${progress.inFlight} in flight (${signal === "SIGINT" ? "Ctrl-C" : signal} again to abandon them)`);
@@ -139,6 +170,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     process.on("SIGTERM", onSignal);
   }
 
+  const stamp = configHash(options.runConfig);
   let written = 0;
   const saveLog = () => runLog?.update(written);
   const logTimer = setInterval(() => {
@@ -156,10 +188,14 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
       context,
       concurrency: options.concurrency,
       ...(file ? { file } : {}),
-      signal: stop.signal,
-      abortSignal: abandon.signal,
+      signal: AbortSignal.any([stop.signal, lost.signal]),
+      abortSignal: AbortSignal.any([abandon.signal, lost.signal]),
       ...(options.invokeOptions ? { invokeOptions: options.invokeOptions } : {}),
-      review: (record) => dedup.review(record),
+      // every record says which configuration made it (a journal without its run log is checked against it)
+      review: (record) => {
+        const reviewed = dedup.review(record);
+        return { ...reviewed, provenance: { ...reviewed.provenance, run_config: stamp } };
+      },
       onStart: () => progress.started(),
       onAbandon: () => progress.finished(null),
       onRecord: (record) => {
@@ -185,10 +221,17 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   }
 
   const interrupted = stop.signal.aborted;
+  if (lost.signal.aborted) failure ??= new Error(`lost the lock on ${options.out}: another process may be writing to it`);
   const status = failure ? "failed" : interrupted ? "interrupted" : "completed";
-  runLog?.update(written, status);
-  const result = summary.build({ price: options.price ?? null, wallMs: runLog?.wallMs ?? Date.now() - startedAt });
-  const files = options.out ? writeOutputs(options, result) : [];
+  let result: RunSummary;
+  let files: string[];
+  try {
+    runLog?.update(written, status);
+    result = summary.build({ price: options.price ?? null, wallMs: runLog?.wallMs ?? Date.now() - startedAt });
+    files = options.out && !lost.signal.aborted ? writeOutputs(options, result) : [];
+  } finally {
+    await lock?.release();
+  }
   const resume = `resume with the same command: ${options.command}`;
 
   if (failure) {

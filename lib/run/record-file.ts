@@ -24,11 +24,41 @@ export class RecordFile {
     this.fd = openSync(path, "a");
   }
 
-  static open(path: string): { file: RecordFile; records: DialogueRecord[]; repaired: boolean } {
-    const { records, validBytes, totalBytes } = existsSync(path) ? readRecords(path) : { records: [], validBytes: 0, totalBytes: 0 };
-    const repaired = validBytes < totalBytes;
-    if (repaired) truncateSync(path, validBytes);
-    return { file: new RecordFile(path, records), records, repaired };
+  /**
+   * Opens `path` for appending (created if missing). Repairs only what a crash leaves: an unterminated last line
+   * that is not a record (a torn write) is cut off at its first byte; a whole record that only lacks its newline
+   * gets one. A file that is not ours (a line that is not a record, a first line that does not start like one)
+   * and a file holding an id twice are refused, and never written to. `notes`: what was repaired, for the user.
+   */
+  static open(path: string): { file: RecordFile; records: DialogueRecord[]; repaired: boolean; notes: string[] } {
+    const read = existsSync(path) ? readRecords(path) : { records: [], validBytes: 0, totalBytes: 0, unterminated: false, invalidUtf8Lines: [] };
+    const { records } = read;
+    const seen = new Map<string, number>();
+    records.forEach((record, i) => {
+      const first = seen.get(record.id);
+      if (first !== undefined) {
+        throw new RecordFileError(
+          `${path} holds dialogue ${record.id} twice (records ${first + 1} and ${i + 1}): two runs wrote to it at once; keep one of each before resuming`,
+        );
+      }
+      seen.set(record.id, i);
+    });
+    const notes: string[] = [];
+    const repaired = read.validBytes < read.totalBytes;
+    if (repaired) {
+      truncateSync(path, read.validBytes);
+      notes.push(`${path}: cut off a torn last line left by an interrupted run (${read.totalBytes - read.validBytes} bytes)`);
+    }
+    if (read.invalidUtf8Lines.length) {
+      notes.push(`${path}: record(s) on line ${read.invalidUtf8Lines.slice(0, 5).join(", ")} hold bytes that are not UTF-8 (kept as U+FFFD)`);
+    }
+    const file = new RecordFile(path, records);
+    if (read.unterminated) {
+      writeSync(file.fd, "\n");
+      fsyncSync(file.fd);
+      notes.push(`${path}: added the newline missing after its last record`);
+    }
+    return { file, records, repaired, notes };
   }
 
   append(record: DialogueRecord): void {
@@ -83,28 +113,82 @@ const writeAsync = (fd: number, buffer: Buffer, offset: number, length: number) 
   new Promise<number>((resolve, reject) => write(fd, buffer, offset, length, null, (error, written) => (error ? reject(error) : resolve(written))));
 const fsyncAsync = promisify(fsync);
 
+/** How every record line starts (JSON.stringify of a record: `id` is its first key). */
+const RECORD_START = Buffer.from('{"id":"');
+const NEWLINE = 0x0a;
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+const utf8Lenient = new TextDecoder("utf-8");
+
+function decodeLine(bytes: Buffer): { text: string; valid: boolean } {
+  try {
+    return { text: utf8.decode(bytes), valid: true };
+  } catch {
+    return { text: utf8Lenient.decode(bytes), valid: false };
+  }
+}
+
+function parseRecord(text: string): { record?: DialogueRecord; problem?: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { problem: "is not JSON" };
+  }
+  const parsed = DialogueRecordSchema.safeParse(json);
+  return parsed.success ? { record: parsed.data } : { problem: `is not a dialogue record: ${formatZodError(parsed.error)}` };
+}
+
 /**
- * Reads the records of a JSONL file. Complete lines must be valid records (anything else is an error naming
- * the line: the file is not ours to repair); only an unterminated last line is treated as torn.
+ * Reads the records of a JSONL file, working on bytes (offsets never depend on how the text decodes). Complete
+ * lines must be valid records (anything else is an error naming the line: the file is not ours to repair). An
+ * unterminated last line that is a valid record is kept (`unterminated`); one that is not is torn, and
+ * `validBytes` ends before it — unless it does not start like a record (`{"id":"`): then the file is not
+ * ours, and an error.
  */
-export function readRecords(path: string): { records: DialogueRecord[]; validBytes: number; totalBytes: number } {
+export function readRecords(path: string): {
+  records: DialogueRecord[];
+  validBytes: number;
+  totalBytes: number;
+  unterminated: boolean;
+  invalidUtf8Lines: number[];
+} {
   const buffer = readFileSync(path);
-  const text = buffer.toString("utf8");
-  const end = text.lastIndexOf("\n") + 1;
   const records: DialogueRecord[] = [];
-  const lines = text.slice(0, end).split("\n");
-  lines.pop();
-  lines.forEach((line, i) => {
-    if (line.trim() === "") return;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch {
-      throw new RecordFileError(`${path} line ${i + 1} is not JSON: is this a polyglot-personachat output file?`);
+  const invalidUtf8Lines: number[] = [];
+  let start = 0;
+  let line = 0;
+  while (start < buffer.length) {
+    line++;
+    const newline = buffer.indexOf(NEWLINE, start);
+    const end = newline < 0 ? buffer.length : newline;
+    const bytes = buffer.subarray(start, end);
+    const { text, valid } = decodeLine(bytes);
+    if (text.trim() === "" && newline >= 0) {
+      start = end + 1;
+      continue;
     }
-    const parsed = DialogueRecordSchema.safeParse(json);
-    if (!parsed.success) throw new RecordFileError(`${path} line ${i + 1} is not a dialogue record: ${formatZodError(parsed.error)}`);
-    records.push(parsed.data);
-  });
-  return { records, validBytes: Buffer.byteLength(text.slice(0, end), "utf8"), totalBytes: buffer.length };
+    const { record, problem } = parseRecord(text);
+    if (newline < 0) {
+      // the last line has no newline: a whole record, or a write cut short
+      if (record) {
+        if (!valid) invalidUtf8Lines.push(line);
+        records.push(record);
+        return { records, validBytes: buffer.length, totalBytes: buffer.length, unterminated: true, invalidUtf8Lines };
+      }
+      const head = Math.min(RECORD_START.length, bytes.length);
+      if (!bytes.subarray(0, head).equals(RECORD_START.subarray(0, head))) {
+        throw new RecordFileError(`${path} line ${line} is not a dialogue record: is this a polyglot-personachat output file?`);
+      }
+      return { records, validBytes: start, totalBytes: buffer.length, unterminated: false, invalidUtf8Lines };
+    }
+    if (!record) {
+      throw new RecordFileError(
+        problem === "is not JSON" ? `${path} line ${line} is not JSON: is this a polyglot-personachat output file?` : `${path} line ${line} ${problem}`,
+      );
+    }
+    if (!valid) invalidUtf8Lines.push(line);
+    records.push(record);
+    start = end + 1;
+  }
+  return { records, validBytes: buffer.length, totalBytes: buffer.length, unterminated: false, invalidUtf8Lines };
 }

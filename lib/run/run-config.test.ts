@@ -1,12 +1,12 @@
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ChatLlamaCppEngine } from "../models/llama-cpp.js";
 import { ScriptedChatModel } from "../models/scripted.js";
 import { makeRecord } from "./fixtures.js";
 import { RecordFileError } from "./record-file.js";
-import { buildRunConfig, diffConfigs, type RunConfig, RunConfigError, RunLog, runFilePath, siblingPath } from "./run-config.js";
+import { buildRunConfig, configHash, diffConfigs, type RunConfig, RunConfigError, RunLog, runFilePath, siblingPath } from "./run-config.js";
 
 const tempOut = () => join(mkdtempSync(join(tmpdir(), "run-config-")), "data.jsonl");
 
@@ -30,6 +30,32 @@ function config(overrides: Partial<RunConfig> = {}): RunConfig {
 }
 
 describe("run log (X.run.json)", () => {
+  it("records each session's pid and host; a session still \"running\" when the next one opens (kill -9) becomes \"killed\"", () => {
+    const out = tempOut();
+    const first = RunLog.open(out, config(), []);
+    expect(first.sessions[0]).toMatchObject({ status: "running", pid: process.pid, host: hostname() });
+    const second = RunLog.open(out, config(), []);
+    expect(second.sessions.map((s) => s.status)).toEqual(["killed", "running"]);
+    expect(JSON.parse(readFileSync(runFilePath(out), "utf8")).sessions[0].status).toBe("killed");
+  });
+
+  it("without the run log, checks the records' configuration hash: other settings refused with the reason", () => {
+    const out = tempOut();
+    const stamped = (c: RunConfig) => {
+      const record = makeRecord("es-1-00000", "es", [], "rejected");
+      return { ...record, provenance: { ...record.provenance, seed: c.seed, provider: c.model.provider, model: c.model.model, prompt_variant: c.prompt_variant, prompt_hash: c.prompt_hash, run_config: configHash(c) } };
+    };
+    const made = stamped(config());
+    expect(() => RunLog.open(out, config({ turns: [4, 6] }), [made])).toThrow(/has no .*data\.run\.json and its records were made with other settings/);
+    expect(() => RunLog.open(out, config({ speech_events: { override: "small_talk", hash: "aaaaaaaaaaaa" } }), [made])).toThrow(RunConfigError);
+    expect(existsSync(runFilePath(out))).toBe(false);
+    // the informational personas source may differ (moved file)
+    expect(() => RunLog.open(out, config({ personas: { ...config().personas, source: "elsewhere.json" } }), [made])).not.toThrow();
+    const unstamped = { ...made, provenance: { ...made.provenance, run_config: undefined } };
+    const other = tempOut();
+    expect(() => RunLog.open(other, config(), [unstamped])).toThrow(/do not say which settings made them/);
+  });
+
   it("sits next to the output and lets the same configuration resume, adding up the sessions' wall time", () => {
     const out = tempOut();
     expect(runFilePath(out)).toBe(out.replace(/\.jsonl$/, ".run.json"));
@@ -76,11 +102,12 @@ describe("run log (X.run.json)", () => {
     expect(() => RunLog.open(out, other, [])).toThrow(/personas\.hash/);
   });
 
-  it("checks a file written before run logs existed against its records' provenance", () => {
+  it("checks a file written before run logs existed against its records' provenance, and refuses what it cannot check", () => {
     const out = tempOut();
     const record = makeRecord("es-1-00000", "es", ["hola"]);
     expect(() => RunLog.open(out, config({ seed: 5 }), [record])).toThrow(/seed: 1 → 5/);
-    expect(() => RunLog.open(out, config(), [record])).not.toThrow();
+    expect(() => RunLog.open(out, config(), [record])).toThrow(/do not say which settings made them \(turns, speech event, personas…\)/);
+    expect(existsSync(runFilePath(out))).toBe(false);
   });
 });
 

@@ -11,6 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync } from "node:fs";
+import { hostname } from "node:os";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { z } from "zod";
 import { DEFAULT_DEMONSTRATIONS_PATH } from "../demonstrations.js";
@@ -62,7 +63,11 @@ export const SessionSchema = z.object({
   wall_ms: z.number().nonnegative(),
   /** records this session wrote */
   written: z.number().int().nonnegative(),
-  status: z.enum(["running", "completed", "interrupted", "failed"]),
+  /** "killed": found still "running" by a later session (which holds the journal's lock, so this one is gone) */
+  status: z.enum(["running", "completed", "interrupted", "failed", "killed"]),
+  /** the process that wrote it (older run logs have none) */
+  pid: z.number().int().optional(),
+  host: z.string().optional(),
 });
 export type Session = z.infer<typeof SessionSchema>;
 
@@ -124,6 +129,14 @@ const OPTIONAL_MODEL_DETAIL = /^(model|judge)\.(file_size|temperature|top_p|max_
 /** Kept for the record but not compared: the same personas from a moved file are the same run. */
 const INFORMATIONAL = new Set(["personas.source", "model.threads", "judge.threads"]);
 
+/**
+ * The hash of what a configuration decides (the informational keys left out): stamped into every record's
+ * provenance (`run_config`) by the batch, so that a journal without its sidecar can still be checked.
+ */
+export function configHash(config: RunConfig): string {
+  return contentHash(Object.entries(flatten(config)).filter(([key]) => !INFORMATIONAL.has(key)));
+}
+
 /** The settings that differ, as `key: old → new`. */
 export function diffConfigs(stored: RunConfig, current: RunConfig): string[] {
   const a = flatten(stored);
@@ -155,6 +168,42 @@ function refusal(out: string, differences: string[]): RunConfigError {
 }
 
 /**
+ * A journal without its run log (copied alone, or from before run logs): its records' provenance is checked
+ * against the configuration instead — seed, model, variant, prompt hash, and the `run_config` hash of the whole
+ * configuration that every record carries. A journal whose records predate that hash cannot be checked for the
+ * rest (turns, speech event, personas…): refused unless it is empty.
+ */
+function checkProvenance(out: string, config: RunConfig, records: readonly DialogueRecord[]): void {
+  const first = records[0];
+  if (!first) return;
+  const p = first.provenance;
+  const differences = [
+    ["seed", p.seed, config.seed],
+    ["model.provider", p.provider, config.model.provider],
+    ["model.model", p.model, config.model.model],
+    ["prompt_variant", p.prompt_variant, config.prompt_variant],
+    ["prompt_hash", p.prompt_hash, config.prompt_hash],
+  ]
+    .filter(([, a, b]) => a !== b)
+    .map(([key, a, b]) => `${key}: ${JSON.stringify(a)} → ${JSON.stringify(b)}`);
+  if (differences.length > 0) throw refusal(out, differences);
+  const sidecar = runFilePath(out);
+  const unstamped = records.filter((record) => record.provenance.run_config === undefined).length;
+  if (unstamped > 0) {
+    throw new RunConfigError(
+      `${out} has no ${sidecar} and ${unstamped} of its records do not say which settings made them (turns, speech event, personas…): restore ${sidecar}, or write to a new --out`,
+    );
+  }
+  const hash = configHash(config);
+  const other = records.find((record) => record.provenance.run_config !== hash);
+  if (other) {
+    throw new RunConfigError(
+      `${out} has no ${sidecar} and its records were made with other settings than these (record ${other.id}: configuration ${other.provenance.run_config} ≠ ${hash}; --turns, --speech-event, --personas, limits or data files differ): rerun with the original settings, restore ${sidecar}, or write to a new --out`,
+    );
+  }
+}
+
+/**
  * The run log of an output file: checks the configuration against what the file holds (refusing a different
  * one), and keeps the sessions' wall time. Written atomically (temporary file, fsync, rename).
  */
@@ -181,7 +230,17 @@ export class RunLog {
     readonly path: string,
     private readonly file: RunFile,
   ) {
-    this.session = { started_at: new Date(this.startedAt).toISOString(), ended_at: "", wall_ms: 0, written: 0, status: "running" };
+    this.session = {
+      started_at: new Date(this.startedAt).toISOString(),
+      ended_at: "",
+      wall_ms: 0,
+      written: 0,
+      status: "running",
+      pid: process.pid,
+      host: hostname(),
+    };
+    // the caller holds the journal's lock: a session still "running" is one whose process died (kill -9, power)
+    for (const session of this.file.sessions) if (session.status === "running") session.status = "killed";
     this.file.sessions.push(this.session);
   }
 
@@ -198,20 +257,7 @@ export class RunLog {
       if (differences.length > 0) throw refusal(out, differences);
       file = stored;
     } else {
-      const first = records[0];
-      if (first) {
-        const p = first.provenance;
-        const differences = [
-          ["seed", p.seed, config.seed],
-          ["model.provider", p.provider, config.model.provider],
-          ["model.model", p.model, config.model.model],
-          ["prompt_variant", p.prompt_variant, config.prompt_variant],
-          ["prompt_hash", p.prompt_hash, config.prompt_hash],
-        ]
-          .filter(([, a, b]) => a !== b)
-          .map(([key, a, b]) => `${key}: ${JSON.stringify(a)} → ${JSON.stringify(b)}`);
-        if (differences.length > 0) throw refusal(out, differences);
-      }
+      checkProvenance(out, config, records);
       file = { kind: "polyglot-personachat run", version: 1, config, sessions: [] };
     }
     const log = new RunLog(path, file);
