@@ -191,8 +191,12 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
     return "ChatLlamaCppEngine";
   }
 
-  constructor(fields: LlamaCppOptions & BaseChatModelParams) {
+  /** runs once before the first load (the default model's first-run download, when nobody fetched it before) */
+  private readonly prepare: (() => Promise<unknown>) | undefined;
+
+  constructor(fields: LlamaCppOptions & BaseChatModelParams & { prepare?: () => Promise<unknown> }) {
     super(fields);
+    this.prepare = fields.prepare;
     const parsed = LlamaCppOptionsSchema.safeParse(fields);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -256,6 +260,7 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
 
   private async doLoad(): Promise<Loaded> {
     const { gpu, threads, modelPath, contextSize, sequences } = this.options;
+    await this.prepare?.();
     // imported on first use: the binding takes about a second to load, which runs on other providers (and
     // --help) need not pay
     const { getLlama, LlamaChat, LlamaLogLevel } = await import("node-llama-cpp");
