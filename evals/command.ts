@@ -8,7 +8,8 @@ import { Client } from "langsmith";
 import { type DialogueContext, resolveConfig } from "../graphs/dialogue/configuration.js";
 import { UsageError } from "../lib/cli/errors.js";
 import { resolveLanguage } from "../lib/lang/languages.js";
-import { createChatModel, disposeChatModel, loadProviders, modelLabel } from "../lib/models/factory.js";
+import { ensureDefaultModel } from "../lib/models/auto-pull.js";
+import { createChatModel, disposeChatModel, loadProviders, modelLabel, needsDefaultModel } from "../lib/models/factory.js";
 import { RetryNotices } from "../lib/models/retry.js";
 import { loadPromptSet } from "../lib/prompts/loader.js";
 import { TRACING_FLAGS, tracingSettings } from "../lib/tracing/index.js";
@@ -75,6 +76,10 @@ export async function runEvalCommand(flags: EvalFlags, argv: readonly string[]):
   const onRetry = new RetryNotices().record; // remote providers: retried calls are told on stderr (throttled)
   try {
     let chatModel: BaseChatModel | undefined;
+    // generating with the default model: the first run fetches it
+    if (needsDefaultModel(generate ? { provider: flags.provider, model: flags.model } : null)) {
+      await ensureDefaultModel({ noDownload: flags["no-download"], program: "eval" });
+    }
     await loadProviders(generate ? flags.provider : undefined, flags["judge-model"] ? (flags["judge-provider"] ?? flags.provider) : undefined);
     if (generate) {
       chatModel = createChatModel({ provider: flags.provider, model: flags.model, baseUrl: flags["base-url"], threads: flags.threads, seed: flags.seed, onRetry });

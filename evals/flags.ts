@@ -23,6 +23,7 @@ Options:
   --seed N              seed of the generation and of the bootstrap                             [1]
   --provider NAME       chat model provider: ${PROVIDERS.join(", ")}                      [llama-cpp]
   --model NAME          llama-cpp: a .gguf file [default model in the cache]; others: the model's name
+  --no-download         llama-cpp: never fetch the default model on first use (also POLYGLOT_NO_DOWNLOAD=1)
   --base-url URL        server of a remote provider
   --threads N           CPU threads for the embedded engine
   --turns MIN-MAX       turn budget of a dialogue                                               [8-14]
@@ -57,6 +58,7 @@ export const EvalFlagsSchema = z
     seed: seedFlag,
     provider: providerFlag("--provider").default("llama-cpp"),
     model: z.string().min(1).optional(),
+    "no-download": z.boolean().default(false),
     "base-url": z.string().min(1).optional(),
     threads: wholeNumber("--threads", 1, 256).optional(),
     turns: turnsFlag.optional(),
@@ -98,6 +100,7 @@ const OPTIONS = {
   seed: { type: "string" },
   provider: { type: "string" },
   model: { type: "string" },
+  "no-download": { type: "boolean" },
   "base-url": { type: "string" },
   threads: { type: "string" },
   turns: { type: "string" },

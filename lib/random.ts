@@ -135,3 +135,13 @@ export function createRng(seed: number): Rng {
   }
   return new Mulberry32(seed);
 }
+
+/**
+ * The sampling seed of one model call: the run's seed mixed with the call's prompt. A seeded run is then
+ * reproducible whatever order its calls run in, and no two prompts share one sampling stream — with one seed for
+ * every call, a model whose next-token odds hardly depend on the context (the tiny random-weight test models)
+ * writes the same answer to every prompt, and a retry repeats the failed answer.
+ */
+export function callSeed(seed: number | undefined, prompt: unknown): number | undefined {
+  return seed === undefined ? undefined : hashSeed(seed, JSON.stringify(prompt));
+}

@@ -79,7 +79,7 @@ describe("npm run graph (CLI, real llama.cpp engine on a tiny random-weight GGUF
     writeFileSync(broken, '[{"persona": "not a list"}');
     expectOneLineError(await cli(["--lang", "es", "--personas", broken]), 2, /broken\.json/);
     expectOneLineError(await cli(["--lang", "es", "--model", join(dir, "nope.gguf")]), 2, /nope\.gguf/);
-    const noDefault = await cli(["--lang", "es"]);
+    const noDefault = await cli(["--lang", "es", "--no-download"]);
     expectOneLineError(noDefault, 2, /default model not found .*npm run model:pull/);
     expect(existsSync(join(dir, "empty-cache"))).toBe(false);
   });

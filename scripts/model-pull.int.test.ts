@@ -1,13 +1,12 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { planPull, pullModel } from "../lib/models/pull.js";
+import { type HubStandIn, sha256 as sha256Of, startHubStandIn } from "../lib/models/testing/hf-stand-in.js";
 import { writeTinyGguf } from "../lib/models/tiny-gguf.js";
 import { freePort } from "../lib/testing/ports.js";
 
@@ -45,46 +44,20 @@ function oneLine(result: Result, pattern: RegExp) {
 
 let gguf: Buffer;
 let sha256: string;
-let server: Server;
+let hubStandIn: HubStandIn;
 let hub: string;
-const served = { gets: 0 };
 
 beforeAll(async () => {
   const file = join(dir, "source.gguf");
   await writeTinyGguf(file, { seed: 3 });
   gguf = readFileSync(file);
-  sha256 = createHash("sha256").update(gguf).digest("hex");
-  server = createServer((req, res) => {
-    const path = (req.url ?? "").split("?")[0]!;
-    const match = /^\/tiny\/repo\/resolve\/main\/(tiny|bad)\.gguf$/.exec(path);
-    if (!match) {
-      res.writeHead(404).end();
-      return;
-    }
-    const etag = match[1] === "bad" ? "0".repeat(64) : sha256;
-    const headers = { "accept-ranges": "bytes", "x-linked-etag": `"${etag}"`, "x-linked-size": String(gguf.length), "content-type": "application/octet-stream" };
-    if (req.method === "HEAD") {
-      res.writeHead(200, { ...headers, "content-length": String(gguf.length) }).end();
-      return;
-    }
-    served.gets++;
-    const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? "");
-    if (range) {
-      const start = Number(range[1]);
-      const end = range[2] ? Math.min(Number(range[2]), gguf.length - 1) : gguf.length - 1;
-      res.writeHead(206, { ...headers, "content-length": String(end - start + 1), "content-range": `bytes ${start}-${end}/${gguf.length}` });
-      res.end(gguf.subarray(start, end + 1));
-      return;
-    }
-    res.writeHead(200, { ...headers, "content-length": String(gguf.length) });
-    res.end(gguf);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  hub = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  sha256 = sha256Of(gguf);
+  hubStandIn = await startHubStandIn({ "tiny/repo/tiny.gguf": { bytes: gguf }, "tiny/repo/bad.gguf": { bytes: gguf, wrongSha256: true } });
+  hub = hubStandIn.endpoint;
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => server?.close(() => resolve()));
+  await hubStandIn?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -32,12 +32,19 @@ async function main(argv: string[]): Promise<number> {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  // the first worker on a machine fetches the default model; the others wait for it (a lock), then load it
+  const chat = chatModelSettings(config);
+  const judge = judgeModelSettings(config);
+  if (flags["scripted-latency"] === undefined) {
+    const [{ needsDefaultModel }, { ensureDefaultModel }] = await Promise.all([import("../lib/models/factory.js"), import("../lib/models/auto-pull.js")]);
+    if (needsDefaultModel(chat, judge)) await ensureDefaultModel({ noDownload: flags["no-download"], signal: stop.signal, program: "polyglot-personachat worker" });
+  }
   const code = await runWorker(
     {
       target,
       concurrency: flags.concurrency,
-      chat: chatModelSettings(config),
-      judge: judgeModelSettings(config),
+      chat,
+      judge,
       identity: workerIdentity(flags.name),
       lockDurationMs: flags["lock-seconds"] * 1000,
       stalledIntervalMs: flags["stalled-seconds"] * 1000,

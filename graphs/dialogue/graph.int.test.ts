@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChatLlamaCppEngine } from "../../lib/models/llama-cpp.js";
-import { writeTinyGguf } from "../../lib/models/tiny-gguf.js";
+import { tinyWordsFor, writeTinyGguf } from "../../lib/models/tiny-gguf.js";
 import { DialogueRecordSchema } from "../../lib/records/schema.js";
 import { runDialogue } from "./graph.js";
 
@@ -34,4 +34,38 @@ describe("dialogue graph on the real llama.cpp engine (tiny random-weight GGUF)"
     expect(record.provenance.threads).toBe(1);
     expect(record.provenance.usage.output_tokens).toBeGreaterThan(0);
   });
+});
+
+describe("dialogue graph on the real llama.cpp engine, tiny word model (random weights writing Italian words)", () => {
+  let engine: ChatLlamaCppEngine;
+
+  beforeAll(async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "graph-int-words-")), "it.gguf");
+    await writeTinyGguf(path, { words: tinyWordsFor("it") });
+    engine = new ChatLlamaCppEngine({ modelPath: path, threads: 1, maxTokens: 1024, seed: 1 });
+  });
+  afterAll(async () => {
+    await engine?.dispose();
+  });
+
+  it("passes the cheap gates, runs the turn loop, is sent back by the critique, repaired, and accepted", async () => {
+    // the critique's verdict and scores are random: this seed draws "revise" twice (two repairs), then "accept"
+    const state = await runDialogue(
+      { language: "it", seed: 5, index: 0 },
+      { chatModel: engine, turnsMin: 4, turnsMax: 6, maxCritiqueRounds: 2 },
+    );
+    const record = DialogueRecordSchema.parse(state.record);
+    expect(record.rejection_reasons).toEqual([]);
+    expect(record.status).toBe("accepted");
+    expect(state.critiqueRounds).toBeGreaterThanOrEqual(1);
+    expect(record.critique?.verdict).toBe("accept");
+    expect(record.turns.length).toBeGreaterThanOrEqual(4);
+    expect(record.turns.map((t) => t.speaker).join("")).toMatch(/^(AB)+A?$/);
+    // the turns are the word model's: Italian words of its list, which language identification took for Italian
+    const words = new Set(tinyWordsFor("it"));
+    for (const turn of record.turns) expect(turn.text.split(/\s+/).filter((w) => !words.has(w))).toEqual([]);
+    // every call of the dialogue went to the engine: personas, common ground, turns and retries, critiques
+    expect(record.provenance.attempts).toBeGreaterThan(record.turns.length + 4);
+    expect(record.provenance.usage.output_tokens).toBeGreaterThan(0);
+  }, 600_000); // ~45 s alone on 2 cores; several minutes on a shared machine
 });

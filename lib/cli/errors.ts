@@ -1,4 +1,5 @@
 import { PersonaFileError } from "../records/personas.js";
+import { DownloadInterruptedError } from "../models/auto-pull.js";
 import { ModelConfigError } from "../models/errors.js";
 import { PromptError } from "../prompts/loader.js";
 import { RecordFileError } from "../run/record-file.js";
@@ -34,8 +35,8 @@ export function firstLine(error: unknown): string {
 }
 
 /**
- * Runs a command's main: exit code it returns, or one line on stderr and exit 2 for a user's mistake,
- * exit 1 for anything else (the stack only with DEBUG set).
+ * Runs a command's main: exit code it returns, or one line on stderr and exit 2 for a user's mistake, 130 for a
+ * first-run model download stopped with Ctrl-C, exit 1 for anything else (the stack only with DEBUG set).
  */
 export function runMain(program: string, main: () => Promise<number>): void {
   main().then(
@@ -45,7 +46,7 @@ export function runMain(program: string, main: () => Promise<number>): void {
       // a URL's password or a key in an error (a refused --base-url, a Redis error) is not printed
       console.error(redactSecrets(`${program}: ${firstLine(error)}${hint}`));
       if (process.env.DEBUG && error instanceof Error) console.error(redactSecrets(error.stack ?? ""));
-      process.exit(isUserError(error) ? 2 : 1);
+      process.exit(error instanceof DownloadInterruptedError ? 130 : isUserError(error) ? 2 : 1);
     },
   );
 }

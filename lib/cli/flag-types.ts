@@ -74,6 +74,7 @@ export const MODEL_FLAG_OPTIONS = {
   threads: { type: "string" },
   "request-timeout": { type: "string" },
   "max-attempts": { type: "string" },
+  "no-download": { type: "boolean" },
 } as const;
 
 export const modelFlagTypes = {
@@ -86,6 +87,7 @@ export const modelFlagTypes = {
   threads: wholeNumber("--threads", 1, 256).optional(),
   "request-timeout": requestTimeoutFlag.optional(),
   "max-attempts": maxAttemptsFlag.optional(),
+  "no-download": z.boolean().default(false),
 };
 
 /** The model flags, parsed. */
@@ -99,6 +101,8 @@ export interface ModelFlags {
   threads?: number | undefined;
   "request-timeout"?: number | undefined;
   "max-attempts"?: number | undefined;
+  /** never fetch the default model on first use (also POLYGLOT_NO_DOWNLOAD=1) */
+  "no-download"?: boolean | undefined;
 }
 
 /** The model flags as the dialogue graph's context settings (unset flags leave the defaults). */

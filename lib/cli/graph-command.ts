@@ -10,7 +10,8 @@ import { UsageError } from "./errors.js";
 import type { GraphFlags } from "./graph-flags.js";
 import { exportOptions, modelContext } from "./flag-types.js";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { createChatModel, createJudgeModel, disposeChatModel, loadProviders, modelLabel } from "../models/factory.js";
+import { ensureDefaultModel } from "../models/auto-pull.js";
+import { createChatModel, createJudgeModel, disposeChatModel, loadProviders, modelLabel, needsDefaultModel } from "../models/factory.js";
 import { RetryNotices } from "../models/retry.js";
 import { loadPromptSet } from "../prompts/loader.js";
 import { loadBuiltinPersonas, loadPersonaFile } from "../records/personas.js";
@@ -118,6 +119,8 @@ export async function runGraphCommand(flags: GraphFlags, argv: readonly string[]
   // remote providers: each retried call is told (throttled), so a wait on a 429 or a flaky server is not silence
   const retries = new RetryNotices();
   const judgeSettings = judgeModelSettings(config);
+  // the first run fetches the default model (the file only; nothing else is touched before it is there)
+  if (needsDefaultModel(chatModelSettings(config), judgeSettings)) await ensureDefaultModel({ noDownload: flags["no-download"], program: "polyglot-personachat" });
   await loadProviders(config.provider, judgeSettings?.provider);
   const chatModel = createChatModel({ ...chatModelSettings(config), seed: flags.seed, sequences, onRetry: retries.record });
   const judgeModel = judgeSettings ? createJudgeModel({ ...judgeSettings, seed: flags.seed, sequences, onRetry: retries.record }) : undefined;

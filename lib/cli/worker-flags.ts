@@ -15,6 +15,7 @@ Options:
   --name NAME           this worker's name in the coordinator's progress                  [hostname:pid]
   --provider NAME       llama-cpp, openai, anthropic, ollama (as for npm run graph)               [llama-cpp]
   --model NAME          llama-cpp: a local .gguf file; others: the model's name on the server
+  --no-download         llama-cpp: never fetch the default model on first use (also POLYGLOT_NO_DOWNLOAD=1)
   --base-url URL        server of openai / anthropic / ollama
   --judge-provider NAME, --judge-model NAME, --judge-base-url URL   the self-critique model
   --threads N           CPU threads for the embedded engine                              [physical cores]

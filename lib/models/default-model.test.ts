@@ -19,6 +19,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe("DEFAULT_MODEL", () => {
   it("is Qwen2.5-1.5B-Instruct Q4_K_M", () => {
     expect(DEFAULT_MODEL).toEqual({
+      name: "Qwen2.5-1.5B-Instruct Q4_K_M",
       uri: "hf:Qwen/Qwen2.5-1.5B-Instruct-GGUF/qwen2.5-1.5b-instruct-q4_k_m.gguf",
       file: "qwen2.5-1.5b-instruct-q4_k_m.gguf",
     });

@@ -5,6 +5,8 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 
 export const DEFAULT_MODEL = {
+  /** what the first-run download line calls it */
+  name: "Qwen2.5-1.5B-Instruct Q4_K_M",
   uri: "hf:Qwen/Qwen2.5-1.5B-Instruct-GGUF/qwen2.5-1.5b-instruct-q4_k_m.gguf",
   file: "qwen2.5-1.5b-instruct-q4_k_m.gguf",
 } as const;

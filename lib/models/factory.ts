@@ -1,5 +1,7 @@
+import { join } from "node:path";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { resolveModelPath } from "./default-model.js";
+import { downloadsDisabled, ensureDefaultModel } from "./auto-pull.js";
+import { DEFAULT_MODEL, modelCacheDir, resolveModelPath } from "./default-model.js";
 import { ModelConfigError, type ProviderName } from "./errors.js";
 import { ChatLlamaCppEngine } from "./llama-cpp.js";
 import type * as RemoteModule from "./remote.js";
@@ -32,6 +34,8 @@ export interface ModelSettings {
   /** remote providers: attempts in all, the first included */
   maxAttempts?: number | undefined;
   onRetry?: RetryOptions["onRetry"];
+  /** remote providers: one-line notices about the whole run (a server refusing json_schema); default: stderr */
+  onNotice?: ((line: string) => void) | undefined;
   /** remote providers: send the key only to the host it was configured for (models a Studio / API caller chose) */
   keyOnlyToConfiguredHost?: boolean | undefined;
 }
@@ -60,6 +64,7 @@ export function createChatModel(settings: ModelSettings, env: NodeJS.ProcessEnv 
         timeoutMs: settings.timeoutMs,
         ...(settings.maxAttempts !== undefined ? { retry: { maxAttempts: settings.maxAttempts } } : {}),
         onRetry: settings.onRetry,
+        onNotice: settings.onNotice,
         keyOnlyToConfiguredHost: settings.keyOnlyToConfiguredHost,
       },
       env,
@@ -67,14 +72,23 @@ export function createChatModel(settings: ModelSettings, env: NodeJS.ProcessEnv 
   }
   if (settings.baseUrl) throw new ModelConfigError("--base-url is for the remote providers (openai, anthropic, ollama), not llama-cpp");
   const resolved = resolveModelPath(settings.model || undefined, env);
-  if (!resolved.ok) throw new ModelConfigError(resolved.message);
+  // the default model not fetched yet, by a caller that did not fetch it first (a Studio run): the engine fetches
+  // it before its first load; the commands fetch it up front (needsDefaultModel / ensureDefaultModel)
+  const lazy = !resolved.ok && !settings.model && !downloadsDisabled(env);
+  if (!resolved.ok && !lazy) throw new ModelConfigError(resolved.message);
   return new ChatLlamaCppEngine({
-    modelPath: resolved.path,
+    modelPath: resolved.ok ? resolved.path : join(modelCacheDir(env), DEFAULT_MODEL.file),
+    ...(lazy ? { prepare: () => ensureDefaultModel({ env, tty: false, program: "polyglot-personachat" }) } : {}),
     threads: settings.threads ?? defaultThreads(),
     ...(settings.sequences !== undefined ? { sequences: settings.sequences } : {}),
     ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
     ...(settings.seed !== undefined ? { seed: settings.seed } : {}),
   });
+}
+
+/** Whether any of these models is the embedded engine's default model (no --model): the one a first run fetches. */
+export function needsDefaultModel(...settings: (Pick<ModelSettings, "provider" | "model"> | null | undefined)[]): boolean {
+  return settings.some((s) => s?.provider === "llama-cpp" && !s.model);
 }
 
 /** Models kept by getChatModel at once, unless POLYGLOT_MAX_MODELS says otherwise (each embedded one holds its weights). */

@@ -35,6 +35,7 @@ import { schemaCacheKey, toGbnfJsonSchema } from "./gbnf-schema.js";
 import { commonPrefixLength, DEFAULT_SIMILARITY_THRESHOLD, pickSequence } from "./sequence-pick.js";
 import { ModelConfigError } from "./errors.js";
 import { defaultThreads } from "./threads.js";
+import { callSeed } from "../random.js";
 
 /** An error's first line, printable characters only, at most 160 of them (a bad file's bytes stay out). */
 function oneLine(err: unknown): string {
@@ -190,8 +191,12 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
     return "ChatLlamaCppEngine";
   }
 
-  constructor(fields: LlamaCppOptions & BaseChatModelParams) {
+  /** runs once before the first load (the default model's first-run download, when nobody fetched it before) */
+  private readonly prepare: (() => Promise<unknown>) | undefined;
+
+  constructor(fields: LlamaCppOptions & BaseChatModelParams & { prepare?: () => Promise<unknown> }) {
     super(fields);
+    this.prepare = fields.prepare;
     const parsed = LlamaCppOptionsSchema.safeParse(fields);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -255,6 +260,7 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
 
   private async doLoad(): Promise<Loaded> {
     const { gpu, threads, modelPath, contextSize, sequences } = this.options;
+    await this.prepare?.();
     // imported on first use: the binding takes about a second to load, which runs on other providers (and
     // --help) need not pay
     const { getLlama, LlamaChat, LlamaLogLevel } = await import("node-llama-cpp");
@@ -372,7 +378,7 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
       // the prompt prefix already in this sequence's KV cache is not evaluated again
       const cached = Math.min(prompt.length, commonPrefixLength(sequence.contextTokens, prompt));
       const meter = sequence.tokenMeter.getState();
-      const seed = options.seed ?? this.options.seed;
+      const seed = callSeed(options.seed ?? this.options.seed, history);
       const res = await chat.generateResponse(history, {
         maxTokens: options.maxTokens ?? this.options.maxTokens,
         temperature: options.temperature ?? this.options.temperature,

@@ -7,8 +7,17 @@ import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readSync,
 import { createModelDownloader } from "node-llama-cpp";
 import { DEFAULT_MODEL, modelCacheDir } from "./default-model.js";
 
+/** What went wrong, for callers that word the line themselves (the first-run download): offline, interrupted, … */
+export type PullFailure = "offline" | "unreachable" | "denied" | "not-found" | "server" | "interrupted" | "broken" | "checksum" | "size" | "other";
+
 export class PullError extends Error {
   override name = "PullError";
+  constructor(
+    message: string,
+    readonly kind: PullFailure = "other",
+  ) {
+    super(message);
+  }
 }
 
 export interface PullPlan {
@@ -74,15 +83,15 @@ export async function probe(plan: PullPlan, timeoutMs: number): Promise<Remote> 
   } catch (error) {
     const code = networkCode(error);
     const host = new URL(url).origin;
-    if (code) throw new PullError(`offline: cannot reach ${host} (${code}); model:pull needs the network — or download the .gguf elsewhere and pass --model PATH.gguf`);
+    if (code) throw new PullError(`offline: cannot reach ${host} (${code}); model:pull needs the network — or download the .gguf elsewhere and pass --model PATH.gguf`, "offline");
     const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
-    throw new PullError(`cannot reach ${host} (${cause.split("\n")[0]})`);
+    throw new PullError(`cannot reach ${host} (${cause.split("\n")[0]})`, "unreachable");
   }
   if (response.status === 401 || response.status === 403) {
-    throw new PullError(`access denied (${response.status}) to ${url}: a gated model needs a Hugging Face token (HF_TOKEN)`);
+    throw new PullError(`access denied (${response.status}) to ${url}: a gated model needs a Hugging Face token (HF_TOKEN)`, "denied");
   }
-  if (response.status === 404) throw new PullError(`not found (404): ${url}`);
-  if (response.status >= 400) throw new PullError(`the server answered ${response.status} for ${url}`);
+  if (response.status === 404) throw new PullError(`not found (404): ${url}`, "not-found");
+  if (response.status >= 400) throw new PullError(`the server answered ${response.status} for ${url}`, "server");
   if (!plan.fileUrl) return {};
   const etag = (response.headers.get("x-linked-etag") ?? "").replace(/^W\//, "").replace(/"/g, "");
   const size = Number(response.headers.get("x-linked-size") ?? response.headers.get("content-length") ?? NaN);
@@ -139,9 +148,17 @@ export interface PullResult {
 
 export async function pullModel(
   plan: PullPlan,
-  options: { timeoutMs?: number; showCliProgress?: boolean; onProgress?: (p: PullProgress) => void; signal?: AbortSignal } = {},
+  options: {
+    timeoutMs?: number;
+    showCliProgress?: boolean;
+    onProgress?: (p: PullProgress) => void;
+    signal?: AbortSignal;
+    /** what the Hub said about the file, before anything is downloaded (throw to stop there: not enough disk, …) */
+    onRemote?: (remote: Remote) => void;
+  } = {},
 ): Promise<PullResult> {
   const remote = await probe(plan, options.timeoutMs ?? 20_000);
+  options.onRemote?.(remote);
   mkdirSync(plan.dir, { recursive: true });
   let alreadyThere = false;
   let path: string;
@@ -161,12 +178,12 @@ export async function pullModel(
     const target = downloader.entrypointFilePath;
     alreadyThere = existsSync(target) && (!remote.size || statSync(target).size === remote.size);
     path = await downloader.download(options.signal ? { signal: options.signal } : {});
-    if (options.signal?.aborted || !existsSync(path)) throw new PullError("interrupted; run the same command again to resume the download");
+    if (options.signal?.aborted || !existsSync(path)) throw new PullError("interrupted; run the same command again to resume the download", "interrupted");
   } catch (error) {
     if (error instanceof PullError) throw error;
-    if (options.signal?.aborted) throw new PullError("interrupted; run the same command again to resume the download");
+    if (options.signal?.aborted) throw new PullError("interrupted; run the same command again to resume the download", "interrupted");
     const code = networkCode(error);
-    if (code) throw new PullError(`the download broke off (${code}); run the same command again to resume`);
+    if (code) throw new PullError(`the download broke off (${code}); run the same command again to resume`, "broken");
     throw new PullError(`download failed: ${(error as Error).message.split("\n")[0]}`);
   }
   if (remote.size) dropTrailingResumeRecord(path, remote.size);
@@ -174,13 +191,16 @@ export async function pullModel(
     const actual = await sha256File(path);
     if (actual !== remote.sha256) {
       rmSync(path, { force: true });
-      throw new PullError(`checksum mismatch for ${path}: expected sha256 ${remote.sha256}, got ${actual}; the file was removed, run the command again`);
+      throw new PullError(`checksum mismatch for ${path}: expected sha256 ${remote.sha256}, got ${actual}; the file was removed, run the command again`, "checksum");
     }
     return { path, verified: "sha256", alreadyThere };
   }
   if (remote.size) {
     const size = statSync(path).size;
-    if (size !== remote.size) throw new PullError(`size mismatch for ${path}: expected ${remote.size} bytes, got ${size}; run the command again`);
+    if (size !== remote.size) {
+      rmSync(path, { force: true });
+      throw new PullError(`size mismatch for ${path}: expected ${remote.size} bytes, got ${size}; the file was removed, run the command again`, "size");
+    }
     return { path, verified: "size", alreadyThere };
   }
   return { path, verified: "none", alreadyThere };

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { ModelCallError, ModelConfigError } from "./errors.js";
 import { createChatModel, loadProviders, modelLabel } from "./factory.js";
 import { invokeStructured } from "./structured.js";
-import { type FakeScript, type FakeServer, startFakeLlmServer, type WireFormat } from "./testing/fake-llm-server.js";
+import { type FakeReply, type FakeScript, type FakeServer, messagesOf, startFakeLlmServer, type WireFormat } from "./testing/fake-llm-server.js";
 import { freePort } from "../testing/ports.js";
 
 // The remote providers against local HTTP servers that speak each wire format (127.0.0.1, random port): what
@@ -236,4 +236,103 @@ describe("a call's own output budget (withConfig({ maxTokens }), as the whole-di
       expect(server.requests.map((request) => limitOf[format](request.body))).toEqual([3100, 2048]);
     });
   }
+});
+
+// What real servers answer that a well-behaved stand-in does not; each reproduced here as the server sends it.
+describe("what real servers do", () => {
+  const chatWith = (baseUrl: string, notices: string[] = [], extra: { maxAttempts?: number } = {}) =>
+    createChatModel({ provider: "openai", model: "m", baseUrl, ...fast, ...extra, onNotice: (line) => notices.push(line) }, env);
+
+  it("JSON in a ```json fence, or after a <think> block (braces inside it included), is the answer", async () => {
+    const server = await serve("openai", (request) =>
+      request.n === 1
+        ? { text: `\`\`\`json\n${GOOD}\n\`\`\`` }
+        : { text: `<think>\nThe user greets me {in Spanish}; answer as {"utterance": …}.\n</think>\n\n${GOOD}` },
+    );
+    const chat = chatWith(server.baseUrl);
+    expect(await ask(chat)).toMatchObject({ ok: true, value: { utterance: "¡Hola! ¿Qué tal?" } });
+    expect(await ask(chat)).toMatchObject({ ok: true, value: { utterance: "¡Hola! ¿Qué tal?" } });
+  });
+
+  it("a <think> block cut off by the token limit, an empty answer, a cut JSON and a refusal are failed attempts that say which", async () => {
+    const replies: FakeReply[] = [
+      { text: "<think>Let me think about what Lucía would say", finishReason: "length" },
+      { text: "" },
+      { text: '{"utterance": "¡Hola! ¿Qué', finishReason: "length" },
+      { refusal: "I'm sorry, but I can't help with that." },
+    ];
+    const server = await serve("openai", (request) => replies[request.n - 1]!);
+    const chat = chatWith(server.baseUrl);
+    const reasons: string[] = [];
+    for (const _ of replies) {
+      const result = await ask(chat);
+      expect(result.ok).toBe(false);
+      if (!result.ok) reasons.push(result.reason);
+    }
+    expect(reasons[0]).toBe("empty answer (cut off at the token limit)");
+    expect(reasons[1]).toBe("empty answer");
+    expect(reasons[2]).toMatch(/^not valid JSON \(cut off at the token limit\) \(/);
+    expect(reasons[3]).toBe(`the model refused: "I'm sorry, but I can't help with that."`);
+    expect(server.requests).toHaveLength(4); // an answer is never retried as if the server had failed
+  });
+
+  it("content as an array of text parts is read as its text", async () => {
+    const server = await serve("openai", () => ({ text: GOOD, parts: true }));
+    expect(await ask(chatWith(server.baseUrl))).toMatchObject({ ok: true, value: { utterance: "¡Hola! ¿Qué tal?", ends_conversation: false } });
+  });
+
+  it("a 400 on response_format json_schema falls back to json_object, then to the schema in the prompt, each said once", async () => {
+    // as LM Studio and older vLLM builds answer an OpenAI-style json_schema request
+    const refuse = (type: string) => ({ status: 400, body: { error: { message: `'response_format.type' must be 'text', not '${type}'`, type: "invalid_request_error", param: "response_format", code: null } } });
+    const schemaOnly = await serve("openai", (request) => {
+      const format = (request.body.response_format as { type?: string } | undefined)?.type;
+      return format === "json_schema" ? refuse(format) : { text: GOOD };
+    });
+    const notices: string[] = [];
+    const chat = chatWith(schemaOnly.baseUrl, notices);
+    await Promise.all([ask(chat), ask(chat)]).then((results) => results.forEach((r) => expect(r.ok).toBe(true)));
+    expect(await ask(chat)).toMatchObject({ ok: true });
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatch(/^note: http:\/\/127\.0\.0\.1:\d+\/v1 refused response_format json_schema \(400: 'response_format\.type' must be 'text', not 'json_schema'\); asking for json_object/);
+    const formats = schemaOnly.requests.map((r) => (r.body.response_format as { type?: string } | undefined)?.type);
+    expect(formats.filter((f) => f === "json_schema")).toHaveLength(2); // the two concurrent first calls
+    expect(formats.slice(2)).toEqual(["json_object", "json_object", "json_object"]);
+    const last = messagesOf(schemaOnly.requests.at(-1)!).at(-1)!;
+    expect(last.content).toMatch(/^¡Hola!\n\nAnswer with one JSON object, and nothing else, that matches this JSON schema:\n\{"type":"object"/);
+
+    const plain = await serve("openai", (request) => {
+      const format = (request.body.response_format as { type?: string } | undefined)?.type;
+      return format ? refuse(format) : { text: `Claro: ${GOOD}` };
+    });
+    const plainNotices: string[] = [];
+    const plainChat = chatWith(plain.baseUrl, plainNotices);
+    expect(await ask(plainChat)).toMatchObject({ ok: true });
+    expect(await ask(plainChat)).toMatchObject({ ok: true });
+    expect(plainNotices).toHaveLength(2);
+    expect(plainNotices[1]).toMatch(/refused response_format json_object too \(400: .*\); the schema goes in the prompt only/);
+    expect(plain.requests.map((r) => (r.body.response_format as { type?: string } | undefined)?.type ?? "none")).toEqual(["json_schema", "json_object", "none", "none"]);
+  });
+
+  it("a 400 about something else is not a format refusal: one line, no fallback", async () => {
+    const server = await serve("openai", () => ({ status: 400, body: { error: { message: "the request exceeds the available context size (4096 tokens)", type: "invalid_request_error" } } }));
+    const notices: string[] = [];
+    const { error } = await failure(ask(chatWith(server.baseUrl, notices)));
+    expect(error).toBeInstanceOf(ModelCallError);
+    oneLine(error);
+    expect(error.message).toMatch(/^request refused \(400\) by .*exceeds the available context size/);
+    expect(notices).toEqual([]);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("Anthropic's 529 overloaded_error (no Retry-After) is waited out, and said in one line when it lasts", async () => {
+    const overloaded = { status: 529, body: { type: "error", error: { type: "overloaded_error", message: "Overloaded" } } };
+    const busy = await serve("anthropic", (request) => (request.n <= 2 ? overloaded : { text: GOOD }));
+    expect((await ask(model("anthropic", busy.url))).ok).toBe(true);
+    expect(busy.requests).toHaveLength(3);
+
+    const down = await serve("anthropic", () => overloaded);
+    const { error } = await failure(ask(model("anthropic", down.url, { maxAttempts: 2 })));
+    expect(error).toBeInstanceOf(ModelCallError);
+    expect(error.message).toMatch(/^server error \(529\) at http:\/\/127\.0\.0\.1:\d+ \(Overloaded\); gave up after 2 attempts in \d+\.\d s$/);
+  });
 });

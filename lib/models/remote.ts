@@ -8,6 +8,7 @@
 //   3. a failure ends in one line that says what and where (errors.ts).
 // Streaming is disabled (disableStreaming): a structured answer is only useful whole, and a retry can only
 // restart a call that has not streamed anything yet.
+import { AsyncLocalStorage } from "node:async_hooks";
 import { ChatAnthropicMessages, type ChatAnthropicCallOptions } from "@langchain/anthropic";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
@@ -15,8 +16,9 @@ import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import type { ChatResult } from "@langchain/core/outputs";
 import { ChatOllama, type ChatOllamaCallOptions } from "@langchain/ollama";
 import { ChatOpenAICompletions, type ChatOpenAICompletionsCallOptions, type OpenAIClient } from "@langchain/openai";
+import { callSeed } from "../random.js";
 import { redactUrlCredentials } from "../security/redact.js";
-import { configuredBaseUrl, type Endpoint, ModelConfigError, PROVIDER_DEFAULTS } from "./errors.js";
+import { configuredBaseUrl, type Endpoint, ModelCallError, ModelConfigError, PROVIDER_DEFAULTS } from "./errors.js";
 import { DEFAULT_RETRY_POLICY, type RetryOptions, type RetryPolicy, withRetries } from "./retry.js";
 import type { JsonSchemaResponseFormat } from "./structured.js";
 
@@ -36,6 +38,8 @@ export interface RemoteSettings {
   timeoutMs?: number | undefined;
   retry?: Partial<RetryPolicy> | undefined;
   onRetry?: RetryOptions["onRetry"];
+  /** one-line notices about the run as a whole (a server that refuses json_schema); default: stderr */
+  onNotice?: ((line: string) => void) | undefined;
   /**
    * Send the provider's key (OPENAI_API_KEY, ANTHROPIC_API_KEY) only when the model lives at the host the key was
    * configured for (the provider's base-URL variable, else its public API). Set for models a Studio / API caller
@@ -124,21 +128,94 @@ function retryOptions(resilience: Resilience, signal: AbortSignal | undefined): 
 interface OpenAICompatibleCallOptions extends ChatOpenAICompletionsCallOptions, OutputBudgetCallOption {}
 
 /**
+ * How structured answers are asked for. Servers that refuse `response_format` json_schema with a 400 (older
+ * vLLM / LM Studio builds, some hosted models) get `json_object` next, and servers that refuse that too get the
+ * schema in the prompt only; the zod parse in structured.ts judges the answer either way.
+ */
+export type StructuredMode = "json_schema" | "json_object" | "prompt";
+
+/** What the raw answer of one call said that LangChain's message does not keep. */
+interface RawAnswer {
+  refusal?: string;
+  /** llama.cpp's per-request timings (prompt_n: prompt tokens evaluated, cache_n: taken from the cache, …) */
+  timings?: Record<string, number>;
+}
+
+const rawAnswers = new AsyncLocalStorage<RawAnswer>();
+
+type ChatCompletion = {
+  choices?: { message?: { content?: unknown; refusal?: unknown }; finish_reason?: unknown }[];
+  timings?: Record<string, number>;
+};
+
+/**
+ * Evens out what servers answer: content as an array of parts (`[{type: "text", text}]`) becomes its text, a
+ * refusal (`message.refusal`, content null) and llama.cpp's `timings` are kept for the caller.
+ */
+export function normaliseCompletion(response: unknown, into: RawAnswer | undefined): void {
+  const completion = response as ChatCompletion;
+  const message = completion?.choices?.[0]?.message;
+  if (message && Array.isArray(message.content)) {
+    message.content = message.content
+      .map((part: unknown) => (typeof part === "string" ? part : typeof part === "object" && part && "text" in part ? String((part as { text: unknown }).text) : ""))
+      .join("");
+  }
+  if (!into) return;
+  if (message && typeof message.refusal === "string" && message.refusal.trim()) into.refusal = message.refusal.trim();
+  if (completion?.timings && typeof completion.timings === "object") into.timings = completion.timings;
+}
+
+/** A 400 about the structured-output request itself (not, say, a prompt too long for the context). */
+function refusesFormat(error: ModelCallError): boolean {
+  const failure = error.failure;
+  return failure?.kind === "rejected" && failure.status === 400 && /response_format|json_schema|json_object|schema|structured/i.test(failure.detail ?? "");
+}
+
+/** The instruction that carries the schema when the server does not take it as a response format. */
+export function schemaInstruction(schema: Record<string, unknown>): string {
+  return `Answer with one JSON object, and nothing else, that matches this JSON schema:\n${JSON.stringify(schema)}`;
+}
+
+/** The messages with the schema instruction added to the last one (the prefix the server may have cached stays). */
+function withSchemaInstruction(messages: BaseMessage[], schema: Record<string, unknown>): BaseMessage[] {
+  const last = messages.at(-1);
+  if (!last) return messages;
+  const text = typeof last.content === "string" ? last.content : JSON.stringify(last.content);
+  const copy = new (last.constructor as new (fields: { content: string }) => BaseMessage)({ content: `${text}\n\n${schemaInstruction(schema)}` });
+  return [...messages.slice(0, -1), copy];
+}
+
+/**
  * The Chat Completions client of @langchain/openai (never the Responses API, which OpenAI-compatible servers lack),
- * with two changes: the request always goes through `chat.completions.create` — the SDK's `parse`, which the
+ * with these changes: the request always goes through `chat.completions.create` — the SDK's `parse`, which the
  * parent picks for json_schema requests, throws on an answer that is not JSON or was cut by max_tokens, where we
- * want the text so the zod parse can record a failed attempt — and our retry policy around each call.
+ * want the text so the zod parse can record a failed attempt; our retry policy around each call; each call's
+ * seed derived from the run's seed and its messages (callSeed); the structured-output fallback (StructuredMode);
+ * and the answer normalised (normaliseCompletion) with the refusal and llama.cpp's timings in its metadata. A
+ * llama.cpp server (recognised by the `timings` of its answers) is also asked to keep each prompt in its cache
+ * (`cache_prompt`, off by default in older builds), which no other server is sent.
  */
 export class OpenAICompatibleChat extends ChatOpenAICompletions<OpenAICompatibleCallOptions> {
   readonly resilience: Resilience;
+  structuredMode: StructuredMode = "json_schema";
+  /** the server answered with llama.cpp's `timings` */
+  llamaCpp = false;
+  private readonly baseSeed: number | undefined;
+  private readonly onNotice: (line: string) => void;
 
   static override lc_name(): string {
     return "OpenAICompatibleChat";
   }
 
-  constructor(fields: ConstructorParameters<typeof ChatOpenAICompletions>[0] & object, resilience: Resilience) {
+  constructor(
+    fields: ConstructorParameters<typeof ChatOpenAICompletions>[0] & object,
+    resilience: Resilience,
+    extra: { seed?: number | undefined; onNotice?: ((line: string) => void) | undefined } = {},
+  ) {
     super({ ...fields, maxRetries: 0, disableStreaming: true });
     this.resilience = resilience;
+    this.baseSeed = extra.seed;
+    this.onNotice = extra.onNotice ?? ((line) => void process.stderr.write(`${line}\n`));
   }
 
   // one signature for both overloads of the parent: the request decides streaming, we never parse
@@ -148,7 +225,28 @@ export class OpenAICompatibleChat extends ChatOpenAICompletions<OpenAICompatible
   ): Promise<never> {
     const { maxRetries: _ours, ...sdkOptions } = requestOptions ?? {};
     const clientOptions = this._getClientOptions(sdkOptions);
-    return this.client.chat.completions.create(request, clientOptions) as unknown as Promise<never>;
+    const body = this.llamaCpp ? ({ ...request, cache_prompt: true } as unknown as typeof request) : request;
+    const into = rawAnswers.getStore();
+    return this.client.chat.completions.create(body, clientOptions).then((response) => {
+      normaliseCompletion(response, into);
+      if (into?.timings) this.llamaCpp = true;
+      return response;
+    }) as unknown as Promise<never>;
+  }
+
+  /** One step down the StructuredMode ladder after a 400, said once per step; false at the bottom. */
+  private stepDown(from: StructuredMode, error: ModelCallError): boolean {
+    if (this.structuredMode !== from) return true; // a concurrent call already stepped down
+    if (from === "prompt") return false;
+    const next: StructuredMode = from === "json_schema" ? "json_object" : "prompt";
+    this.structuredMode = next;
+    const detail = error.failure?.detail ? `: ${error.failure.detail}` : "";
+    this.onNotice(
+      next === "json_object"
+        ? `note: ${this.resilience.endpoint.baseUrl} refused response_format json_schema (400${detail}); asking for json_object with the schema in the prompt for the rest of the run, answers checked against the schema`
+        : `note: ${this.resilience.endpoint.baseUrl} refused response_format json_object too (400${detail}); the schema goes in the prompt only for the rest of the run, answers checked against the schema`,
+    );
+    return true;
   }
 
   override invocationParams(options?: this["ParsedCallOptions"], extra?: { streaming?: boolean }) {
@@ -162,10 +260,37 @@ export class OpenAICompatibleChat extends ChatOpenAICompletions<OpenAICompatible
 
   override async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"], runManager?: CallbackManagerForLLMRun): Promise<ChatResult> {
     const schema = requestedSchema(options);
-    const callOptions = schema
-      ? { ...options, response_format: { type: "json_schema" as const, json_schema: { name: schema.name, schema: schema.schema, strict: true } } }
-      : options;
-    return withRetries(() => super._generate(messages, callOptions, runManager), retryOptions(this.resilience, options.signal));
+    const seed = callSeed(this.baseSeed, messages.map((m) => [m.getType(), m.content]));
+    const attempt = async (mode: StructuredMode): Promise<ChatResult> => {
+      const { response_format: _format, ...rest } = options;
+      let callOptions = { ...rest, ...(seed !== undefined ? { seed } : {}) } as this["ParsedCallOptions"];
+      let sent = messages;
+      if (schema && mode === "json_schema") {
+        callOptions = { ...callOptions, response_format: { type: "json_schema" as const, json_schema: { name: schema.name, schema: schema.schema, strict: true } } };
+      } else if (schema) {
+        sent = withSchemaInstruction(messages, schema.schema);
+        if (mode === "json_object") callOptions = { ...callOptions, response_format: { type: "json_object" as const } };
+      }
+      const raw: RawAnswer = {};
+      const result = await rawAnswers.run(raw, () =>
+        withRetries(() => super._generate(sent, callOptions, runManager), retryOptions(this.resilience, options.signal)),
+      );
+      for (const generation of result.generations) {
+        const message = generation.message as AIMessage;
+        if (raw.refusal !== undefined) message.response_metadata = { ...message.response_metadata, refusal: raw.refusal };
+        if (raw.timings) message.response_metadata = { ...message.response_metadata, timings: raw.timings };
+      }
+      return result;
+    };
+    for (;;) {
+      const mode = this.structuredMode;
+      try {
+        return await attempt(schema ? mode : "json_schema");
+      } catch (error) {
+        const refused = schema && error instanceof ModelCallError && refusesFormat(error);
+        if (!refused || !this.stepDown(mode, error)) throw error;
+      }
+    }
   }
 }
 
@@ -306,9 +431,9 @@ export function createRemoteChatModel(settings: RemoteSettings, env: NodeJS.Proc
           timeout,
           maxTokens,
           ...temperature,
-          ...(settings.seed !== undefined ? { modelKwargs: { seed: settings.seed } } : {}),
         },
         resilience,
+        { seed: settings.seed, onNotice: settings.onNotice },
       );
     }
     case "anthropic": {

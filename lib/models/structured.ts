@@ -44,9 +44,18 @@ export function textOf(message: BaseMessage): string {
   return content.map((part) => (typeof part === "string" ? part : "text" in part ? String(part.text) : "")).join("");
 }
 
+/**
+ * A reasoning model's thinking before its answer (`<think>…</think>`, as served by vLLM, Ollama or OpenRouter
+ * without a reasoning parser), removed; an unclosed block (cut off while thinking) leaves nothing.
+ */
+export function withoutThinking(text: string): string {
+  const stripped = text.replace(/^\s*<think>[\s\S]*?<\/think>/, "");
+  return /^\s*<think>/.test(stripped) ? "" : stripped;
+}
+
 /** The JSON object in a model's text: the whole text, or inside a ``` fence, or the outermost braces. */
 export function extractJson(text: string): unknown {
-  const trimmed = text.trim();
+  const trimmed = withoutThinking(text).trim();
   const fenced = /```(?:json)?\s*([\s\S]*?)```/.exec(trimmed);
   const candidates = [trimmed, fenced?.[1]?.trim(), trimmed.slice(trimmed.indexOf("{"), trimmed.lastIndexOf("}") + 1)];
   let firstError: unknown;
@@ -61,6 +70,16 @@ export function extractJson(text: string): unknown {
   throw firstError ?? new SyntaxError("no JSON object in the answer");
 }
 
+function shorten(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
+
+/** The answer stopped at the token limit: OpenAI-compatible and the engine "length", Anthropic "max_tokens", Ollama done_reason "length". */
+function cutOff(answer: BaseMessage): boolean {
+  const meta = (answer.response_metadata ?? {}) as Record<string, unknown>;
+  return meta.finish_reason === "length" || meta.stop_reason === "max_tokens" || meta.done_reason === "length";
+}
+
 export async function invokeStructured<S extends z.ZodTypeAny>(
   model: BaseChatModel,
   schema: S,
@@ -73,12 +92,15 @@ export async function invokeStructured<S extends z.ZodTypeAny>(
   } as Parameters<BaseChatModel["invoke"]>[1]);
   const raw = textOf(answer);
   const usage = usageOf(answer) ?? ZERO_USAGE;
+  const refusal = (answer.response_metadata as Record<string, unknown> | undefined)?.refusal;
+  if (typeof refusal === "string") return { ok: false, reason: `the model refused: ${JSON.stringify(shorten(refusal))}`, raw, usage };
+  const cut = cutOff(answer) ? " (cut off at the token limit)" : "";
+  if (!withoutThinking(raw).trim()) return { ok: false, reason: `empty answer${cut}`, raw, usage };
   let parsed: unknown;
   try {
     parsed = extractJson(raw);
   } catch (error) {
-    const preview = raw.length > 80 ? `${raw.slice(0, 80)}…` : raw;
-    return { ok: false, reason: `not valid JSON (${(error as Error).message}): ${JSON.stringify(preview)}`, raw, usage };
+    return { ok: false, reason: `not valid JSON${cut} (${(error as Error).message}): ${JSON.stringify(shorten(raw))}`, raw, usage };
   }
   const result = schema.safeParse(parsed);
   if (!result.success) return { ok: false, reason: `does not match the ${options.name} schema: ${formatZodError(result.error)}`, raw, usage };

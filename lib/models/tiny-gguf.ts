@@ -2,8 +2,13 @@
 // It is used by the integration tests (and `npm run model:tiny`) to exercise the real llama.cpp
 // engine without downloading any weights: 2 layers, n_embd 64, 4 heads, ~560-token SPM vocab
 // (byte fallback + ChatML control tokens + a few hundred ASCII pieces), F32 tensors, < 1 MB.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { createRng } from "../random.js";
+
+/** Word lists the word models are built from: data/tiny-words/<language>.txt, one word a line. */
+export const TINY_WORDS_DIR = fileURLToPath(new URL("../../data/tiny-words/", import.meta.url));
 
 const N_EMBD = 64;
 const N_HEAD = 4;
@@ -32,7 +37,20 @@ export const TINY_CHATML_TEMPLATE =
 /** Token ids that matter to callers/tests. `</s>` (2) exists but the EOS is `<|im_end|>`, as in Qwen. */
 export const TINY_TOKENS = { unk: 0, bos: 1, endOfSentence: 2, imStart: 259, imEnd: 260, eos: 260 } as const;
 
-function buildVocab(): { tokens: string[]; scores: number[]; types: number[] } {
+/** What a vocabulary piece is for: the word model samples its words and the bare quote that ends a string. */
+type PieceRole = "piece" | "word" | "quote";
+
+interface Vocab {
+  tokens: string[];
+  scores: number[];
+  types: number[];
+  roles: PieceRole[];
+}
+
+/** Most words a word model takes (each word and its prefixes become vocabulary pieces). */
+export const MAX_TINY_WORDS = 2000;
+
+function buildVocab(words: readonly string[] = []): Vocab {
   const tokens: string[] = ["<unk>", "<s>", "</s>"];
   const types: number[] = [2, 3, 3];
   for (let b = 0; b < 256; b++) {
@@ -53,26 +71,56 @@ function buildVocab(): { tokens: string[]; scores: number[]; types: number[] } {
     "th he in er an re on at en nd ti es or te of ed is it al ar st to nt ng se ha as ou io le ve co me de hi ri ro ic ne ea ra ce li ch ll be ma si om ur";
   pieces.push(...bigrams.split(" "));
   // words (every prefix of a word is also present, so SPM merges can reach the whole word)
-  const words = ["▁the", "▁and", "▁you", "▁to", "▁of", "▁is", "▁in", "▁that", "▁it", "▁for", "▁are", "▁with",
+  const englishWords = ["▁the", "▁and", "▁you", "▁to", "▁of", "▁is", "▁in", "▁that", "▁it", "▁for", "▁are", "▁with",
     "▁what", "▁your", "▁have", "▁like", "▁do", "▁my", "▁me", "▁hello", "▁hi", "ing", "ion", "ent",
     "▁true", "▁false", "▁null", "true", "false", "null", "text", "ends"];
-  for (const w of words) for (let i = 2; i <= w.length; i++) pieces.push(w.slice(0, i));
+  for (const w of englishWords) for (let i = 2; i <= w.length; i++) pieces.push(w.slice(0, i));
   // JSON-ish pieces
   pieces.push('{"', '":', '",', '"}', '":▁', '▁"', '▁{', '▁}', "▁[", "▁]", "[]", "{}", '",▁"', "▁:", "▁,", "▁.", "▁!", "▁?",
     "..", "00", "10", "20", "▁-", "--");
+  // the language's words, as "▁word" pieces (what a word model writes), and the prefixes SPM merges go through
+  const targetWords = new Set(words.map((w) => `▁${w}`));
+  for (const w of targetWords) {
+    const chars = [...w];
+    for (let i = 2; i <= chars.length; i++) pieces.push(chars.slice(0, i).join(""));
+  }
   const seen = new Set(tokens);
   let n = 0;
   const scores: number[] = tokens.map(() => 0);
+  const roles: PieceRole[] = tokens.map(() => "piece");
   for (const p of pieces) {
     if (seen.has(p)) continue;
     seen.add(p);
     tokens.push(p);
     types.push(1);
+    // the bare quote only: pieces that open a string with punctuation in it ('":▁', '",') must stay unlikely
+    roles.push(targetWords.has(p) ? "word" : p === '"' ? "quote" : "piece");
     // SPM merges by score: longer pieces first, then earlier-listed pieces
     scores.push(-1000 + [...p].length * 100 - n++ * 0.01);
   }
   if (tokens.length - special < 200) throw new Error("tiny vocab unexpectedly small");
-  return { tokens, scores, types };
+  return { tokens, scores, types, roles };
+}
+
+/**
+ * The words a word model writes, from any text in the language (XPersona's JSON, a word list, prose): its
+ * lower-case letter words (apostrophes inside kept) of 2-20 characters, most frequent first, at most `max`.
+ * Words holding digits, quotes or backslashes never make it, so a word is always safe inside a JSON string.
+ */
+export function wordsFromText(text: string, max = 600): string[] {
+  const counts = new Map<string, number>();
+  for (const match of text.matchAll(/\p{L}+(?:['’]\p{L}+)*/gu)) {
+    const word = match[0];
+    // lower case only (names and sentence starts out); no astral letters (2 UTF-16 units, see the bias note below)
+    if (word !== word.toLowerCase() || word.length !== [...word].length) continue;
+    const length = [...word].length;
+    if (length < 2 || length > 20) continue;
+    counts.set(word, (counts.get(word) ?? 0) + 1);
+  }
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, Math.min(max, MAX_TINY_WORDS))
+    .map(([word]) => word);
 }
 
 class ByteSink {
@@ -105,15 +153,54 @@ function writeKV(out: ByteSink, key: string, kv: KV): void {
 }
 
 /** Builds the GGUF bytes in memory (exported for tests). */
-export function buildTinyGguf(opts: { seed?: number; contextLength?: number } = {}): Buffer {
+export interface TinyGgufOptions {
+  seed?: number | undefined;
+  contextLength?: number | undefined;
+  /**
+   * A word model: the words of one language (wordsFromText). Random weights then write word salad of these
+   * words inside JSON strings (language identification reads it as that language), and strings end after a
+   * dozen words or so. Without words: the default model, which writes ASCII gibberish.
+   */
+  words?: readonly string[] | undefined;
+  /** the model's name in its metadata */
+  name?: string | undefined;
+}
+
+/** The languages a word list ships for (data/tiny-words). */
+export function tinyWordLanguages(dir = TINY_WORDS_DIR): string[] {
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".txt")).map((f) => f.slice(0, -4)).sort() : [];
+}
+
+/** The shipped word list of a language; an Error of one line when there is none. */
+export function tinyWordsFor(language: string, dir = TINY_WORDS_DIR): string[] {
+  const available = tinyWordLanguages(dir);
+  if (!available.includes(language)) {
+    throw new Error(`no word list for "${language}" (data/tiny-words has: ${available.join(", ") || "none"}; or give --words FILE)`);
+  }
+  return readFileSync(`${dir}/${language}.txt`, "utf8").split("\n").map((w) => w.trim()).filter(Boolean);
+}
+
+/** Mean words per JSON string the word model writes: sets how likely a closing quote is next. */
+const WORDS_PER_STRING = 12;
+/** h[0] after the final RMSNorm (see the bias feature below): output.weight[t][0] × this is token t's logit bias */
+const BIAS_FEATURE = 8;
+
+/** Builds the GGUF bytes in memory (exported for tests). */
+export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
   const generator = createRng(opts.seed ?? 42);
   const rand = () => generator.next();
-  const { tokens, scores, types } = buildVocab();
+  const words = opts.words ?? [];
+  if (words.length > MAX_TINY_WORDS) throw new Error(`a tiny word model takes at most ${MAX_TINY_WORDS} words, got ${words.length}`);
+  for (const word of words) {
+    if (!/^\p{L}+(?:['’]\p{L}+)*$/u.test(word) || word.length !== [...word].length) throw new Error(`not a word for the tiny model: ${JSON.stringify(word)}`);
+  }
+  const { tokens, scores, types, roles } = buildVocab(words);
+  const wordModel = words.length > 0;
   const nVocab = tokens.length;
 
   const metadata: Array<[string, KV]> = [
     ["general.architecture", { type: "string", value: "llama" }],
-    ["general.name", { type: "string", value: "tiny-random-llama" }],
+    ["general.name", { type: "string", value: opts.name ?? (wordModel ? "tiny-random-llama-words" : "tiny-random-llama") }],
     ["general.file_type", { type: "u32", value: 0 }],
     ["general.alignment", { type: "u32", value: ALIGNMENT }],
     ["llama.context_length", { type: "u32", value: opts.contextLength ?? 8192 }],
@@ -157,11 +244,21 @@ export function buildTinyGguf(opts: { seed?: number; contextLength?: number } = 
   // positive bias so unconstrained replies end on their own after a few dozen tokens.
   const tokenEmbd = uniform(N_EMBD * nVocab);
   const output = uniform(N_EMBD * nVocab);
+  //
+  // A word model biases further: its words at 0, every other piece at -1 (wherever the grammar leaves a choice
+  // — inside a JSON string — a word is picked, uniformly at random), and the pieces with a quote so that a
+  // string closes after WORDS_PER_STRING words on average. Where the grammar forces JSON structure, only the
+  // structural pieces are allowed and their (equal) biases do not matter.
+  // Samplers keep the top 40 tokens (top_k 40, the default of llama.cpp's server and of node-llama-cpp): the
+  // quote and 39 words, so a quote logit of T·ln(39 / (WORDS_PER_STRING − 1)) at temperature T = 0.8 closes a string
+  // after WORDS_PER_STRING words on average; the words keep a quarter of the quote's probability (above min_p 0.05).
+  const quoteBias = wordModel ? (0.8 * Math.log(39 / (WORDS_PER_STRING - 1))) / BIAS_FEATURE : 0;
   for (let t = 0; t < nVocab; t++) {
     tokenEmbd[t * N_EMBD] = 1;
     const isByte = types[t] === 6;
     if (t === TINY_TOKENS.imEnd) output[t * N_EMBD] = 0.05;
     else if (types[t] === 2 || types[t] === 3 || (isByte && tokens[t] !== "<0x0A>")) output[t * N_EMBD] = -1;
+    else if (wordModel) output[t * N_EMBD] = roles[t] === "word" ? 0 : roles[t] === "quote" ? quoteBias : -1;
   }
   // ne[0] is the innermost (input) dimension, as in ggml
   const tensors: Array<{ name: string; ne: number[]; data: Float32Array }> = [
@@ -208,6 +305,6 @@ export function buildTinyGguf(opts: { seed?: number; contextLength?: number } = 
 }
 
 /** Writes a deterministic random-weight tiny llama GGUF (ChatML template, SPM byte-fallback vocab) to `path`. */
-export async function writeTinyGguf(path: string, opts?: { seed?: number; contextLength?: number }): Promise<void> {
+export async function writeTinyGguf(path: string, opts?: TinyGgufOptions): Promise<void> {
   await writeFile(path, buildTinyGguf(opts));
 }

@@ -18,8 +18,14 @@ export interface FakeRequest {
 }
 
 export type FakeReply =
-  /** a well-formed answer whose text (or, for a forced Anthropic tool call, JSON input) is `text` */
-  | { text: string }
+  /**
+   * a well-formed answer whose text (or, for a forced Anthropic tool call, JSON input) is `text`. OpenAI only:
+   * `finishReason` ("length": cut at max_tokens), `parts` (content as an array of text parts, as some servers
+   * send it), `timings` (llama.cpp's per-request counters, beside `usage`)
+   */
+  | { text: string; finishReason?: "stop" | "length"; parts?: boolean; timings?: Record<string, number> }
+  /** OpenAI: the model refused (structured outputs' `message.refusal`, content null) */
+  | { refusal: string }
   | { status: number; headers?: Record<string, string>; body?: unknown }
   /** close the socket without answering */
   | { reset: true }
@@ -59,11 +65,18 @@ export function messagesOf(request: FakeRequest): { role: string; content: strin
   return body.system !== undefined ? [{ role: "system", content: text(body.system) }, ...messages] : messages;
 }
 
-function sendAnswer(format: WireFormat, request: FakeRequest, res: ServerResponse, text: string): void {
+type Answer = Extract<FakeReply, { text: string }> | Extract<FakeReply, { refusal: string }>;
+
+function sendAnswer(format: WireFormat, request: FakeRequest, res: ServerResponse, answer: Answer): void {
+  const text = "text" in answer ? answer.text : "";
   const model = String(request.body.model ?? "m");
   const promptTokens = Math.ceil(JSON.stringify(request.body.messages ?? "").length / 4);
   const outputTokens = Math.max(1, Math.ceil(text.length / 4));
   if (format === "openai") {
+    const message =
+      "refusal" in answer
+        ? { role: "assistant", content: null, refusal: answer.refusal }
+        : { role: "assistant", content: answer.parts ? [{ type: "text", text }] : text, refusal: null };
     res.writeHead(200, { "content-type": "application/json" });
     res.end(
       JSON.stringify({
@@ -71,8 +84,9 @@ function sendAnswer(format: WireFormat, request: FakeRequest, res: ServerRespons
         object: "chat.completion",
         created: Math.floor(Date.now() / 1000),
         model,
-        choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop", logprobs: null }],
+        choices: [{ index: 0, message, finish_reason: ("finishReason" in answer && answer.finishReason) || "stop", logprobs: null }],
         usage: { prompt_tokens: promptTokens, completion_tokens: outputTokens, total_tokens: promptTokens + outputTokens },
+        ...("timings" in answer && answer.timings ? { timings: answer.timings } : {}),
       }),
     );
     return;
@@ -167,7 +181,7 @@ export async function startFakeLlmServer(format: WireFormat, script: FakeScript)
         }
         if ("reset" in reply) req.socket.destroy();
         else if ("hang" in reply) return;
-        else if ("text" in reply) sendAnswer(format, request, res, reply.text);
+        else if ("text" in reply || "refusal" in reply) sendAnswer(format, request, res, reply);
         else sendError(format, res, reply);
       })();
     });
