@@ -123,7 +123,26 @@ export function pairNotes(comparisons: readonly { n: number; variant: string; la
 
 // ── Markdown ────────────────────────────────────────────────────────────────────────────────────────
 
-const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+/**
+ * Text from a dataset or a command line, made inert in Markdown: HTML special characters as entities (a variant
+ * or check name like `<img onerror=…>` stays text where Markdown is rendered as HTML), the markup characters
+ * that could change a table, a code span or emphasis backslash-escaped, link brackets broken, line breaks folded.
+ */
+export const mdText = (s: string) =>
+  s
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/([\\`*|])/g, "\\$1")
+    .replace(/\[(?=[^\]]*\]\()/g, "\\[")
+    .replace(/[\r\n]+/g, " ");
+/** A code span that its content cannot close (a fence longer than any backtick run inside). */
+export const mdCode = (s: string) => {
+  const flat = s.replace(/[\r\n]+/g, " ");
+  const fence = "`".repeat(Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length)) + 1);
+  return `${fence}${flat.startsWith("`") || flat.endsWith("`") ? ` ${flat} ` : flat}${fence}`;
+};
+const cell = mdText;
 
 function methodSection(meta: EvalMeta): string[] {
   return [
@@ -140,18 +159,18 @@ export function renderMarkdown(results: EvalResults): string {
   const { meta } = results;
   const variants = meta.variants.map((v) => v.name);
   const out: string[] = ["# Evaluation report", ""];
-  out.push(`Written ${meta.created_at} by \`${meta.command}\`.`, "");
-  if (meta.mode === "dataset") out.push(`- Dataset: \`${meta.dataset!.path}\` (${meta.dataset!.format})`);
-  else out.push(`- Generated: ${meta.n} dialogues per variant and language, seed ${meta.seed}, model ${meta.model ?? "?"}`);
-  out.push(`- Languages: ${meta.languages.join(", ")}`);
-  for (const v of meta.variants) out.push(`- Variant **${v.name}**${v.hash ? ` (prompt hash \`${v.hash}\`)` : ""}: ${v.description}`);
-  out.push(`- Judge: ${meta.judge ? `${meta.judge.model}, prompts judges/${meta.judge.prompts} (\`${meta.judge.hash}\`), ${meta.judge_calls} calls, ${meta.judge_usage.input_tokens + meta.judge_usage.output_tokens} tokens` : "none"}`);
+  out.push(`Written ${meta.created_at} by ${mdCode(meta.command)}.`, "");
+  if (meta.mode === "dataset") out.push(`- Dataset: ${mdCode(meta.dataset!.path)} (${meta.dataset!.format})`);
+  else out.push(`- Generated: ${meta.n} dialogues per variant and language, seed ${meta.seed}, model ${mdText(meta.model ?? "?")}`);
+  out.push(`- Languages: ${mdText(meta.languages.join(", "))}`);
+  for (const v of meta.variants) out.push(`- Variant **${mdText(v.name)}**${v.hash ? ` (prompt hash ${mdCode(v.hash)})` : ""}: ${mdText(v.description)}`);
+  out.push(`- Judge: ${meta.judge ? `${mdText(meta.judge.model)}, prompts judges/${mdText(meta.judge.prompts)} (${mdCode(meta.judge.hash)}), ${meta.judge_calls} calls, ${meta.judge_usage.input_tokens + meta.judge_usage.output_tokens} tokens` : "none"}`);
   if (meta.price) out.push(`- Price: ${meta.price.input} USD / M input tokens, ${meta.price.output} USD / M output tokens`);
-  if (meta.langsmith.enabled) out.push(`- LangSmith: dataset \`${meta.langsmith.dataset}\`, experiments ${meta.langsmith.experiments?.map((e) => `\`${e.name}\``).join(", ")}`);
+  if (meta.langsmith.enabled) out.push(`- LangSmith: dataset ${mdCode(meta.langsmith.dataset ?? "")}, experiments ${meta.langsmith.experiments?.map((e) => mdCode(e.name)).join(", ")}`);
   out.push("");
   if (results.notes.length) {
     out.push("## Notes", "");
-    for (const note of results.notes) out.push(`- ${note}`);
+    for (const note of results.notes) out.push(`- ${mdText(note)}`);
     out.push("");
   }
   if (results.human) {
@@ -164,7 +183,7 @@ export function renderMarkdown(results: EvalResults): string {
   }
   const metrics = results.metrics;
   for (const language of meta.languages) {
-    out.push(`## ${language}`, "");
+    out.push(`## ${mdText(language)}`, "");
     out.push(`| | ${variants.map(cell).join(" | ")} |`, `|---|${variants.map(() => "---").join("|")}|`);
     out.push(`| dialogues (accepted / rejected) | ${variants.map((v) => { const g = groupOf(results, v, language); return g ? `${g.counts.dialogues} (${g.counts.accepted} / ${g.counts.rejected})` : "–"; }).join(" | ")} |`);
     out.push(`| rejection reasons | ${variants.map((v) => { const r = groupOf(results, v, language)?.rejections ?? {}; const e = Object.entries(r).sort((a, b) => b[1] - a[1]); return e.length ? cell(e.map(([k, n]) => `${k} ${n}`).join(", ")) : "–"; }).join(" | ")} |`);
@@ -174,13 +193,13 @@ export function renderMarkdown(results: EvalResults): string {
     out.push("");
     const comparisons = results.comparisons.filter((c) => c.language === language);
     if (comparisons.length) {
-      out.push(`### ${language}: variants against ${meta.reference} (paired)`, "");
+      out.push(`### ${mdText(language)}: variants against ${mdText(meta.reference)} (paired)`, "");
       out.push("| metric | variant | Δ | 95 % interval | p | pairs | test |", "|---|---|---|---|---|---|---|");
       for (const c of comparisons) {
         const m = metrics.find((x) => x.key === c.metric)!;
         const diff = c.diff === null ? "n/a" : formatSigned(c.diff, m.unit);
         const ci = c.ci ? `[${formatValue(c.ci.lo, m.unit)}, ${formatValue(c.ci.hi, m.unit)}]` : "–";
-        out.push(`| ${cell(m.label)} | ${c.variant} | ${diff} | ${ci} | ${formatP(c.p, meta.resamples, c.method)} | ${c.n} | ${c.method} |`);
+        out.push(`| ${cell(m.label)} | ${cell(c.variant)} | ${diff} | ${ci} | ${formatP(c.p, meta.resamples, c.method)} | ${c.n} | ${c.method} |`);
       }
       out.push("");
     }
