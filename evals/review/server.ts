@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { z } from "zod";
+import { formatZodError } from "../../lib/records/schema.js";
 import { reviewPage } from "./page.js";
 import type { ReviewStore } from "./store.js";
 import { AnnotatorNameSchema, annotatorOrder, RatingInputSchema, type ReviewItem } from "./study.js";
@@ -44,14 +45,9 @@ const SignInSchema = z.object({ name: AnnotatorNameSchema }).strict();
 const RatingRequestSchema = z.object({ annotator: AnnotatorNameSchema, index: z.number().int().nonnegative(), rating: RatingInputSchema }).strict();
 const ItemQuerySchema = z.object({ annotator: AnnotatorNameSchema, index: z.coerce.number().int().nonnegative() });
 
-function zodMessage(error: z.ZodError): string {
-  const issue = error.issues[0]!;
-  return `${issue.path.length ? `${issue.path.join(".")}: ` : ""}${issue.message}`;
-}
-
 function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown): T {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new HttpError(400, zodMessage(parsed.error));
+  if (!parsed.success) throw new HttpError(400, formatZodError(parsed.error, 1));
   return parsed.data;
 }
 
