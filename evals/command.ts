@@ -36,7 +36,7 @@ function summary(results: EvalResults): string {
     (g) =>
       `${g.variant} × ${g.language}: ${g.counts.dialogues} dialogues, ${g.counts.accepted} accepted` +
       ["distinct_1", "distinct_2", "language_fidelity"]
-        .map((k) => (g.metrics[k]?.value != null ? `, ${k} ${g.metrics[k]!.value!.toFixed(3)}` : ""))
+        .map((k) => (g.metrics[k]?.value != null ? `, ${k} ${g.metrics[k].value.toFixed(3)}` : ""))
         .join(""),
   );
   const human = results.human ? [humanSummaryLine(results.human).replace(/`/g, "")] : [];

@@ -115,7 +115,7 @@ async function ask<S extends z.ZodTypeAny>(judge: Judge, schema: S, name: string
     const result: StructuredResult<z.infer<S>> = await invokeStructured(judge.model, schema, messages(feedback), { name, runName: `judge ${name}` });
     usage = addUsage(usage, result.usage);
     calls++;
-    if (result.ok) return { value: result.value as z.infer<S>, usage, calls, failure: null };
+    if (result.ok) return { value: result.value, usage, calls, failure: null };
     feedback = result.reason;
   }
   return { value: null, usage, calls, failure: `${name}: ${feedback}` };
@@ -129,7 +129,7 @@ export async function judgeDialogue(judge: Judge, dialogue: EvalDialogue, events
   const natural = await ask(judge, NaturalnessJudgeSchema, "naturalness_judge", messages.naturalness);
   // without a planned speech event (datasets not written by us) there is nothing to be right about: no call
   const event = dialogue.speechEvent ? await ask(judge, speechEventJudgeSchema(events), "speech_event_judge", messages.speechEvent) : null;
-  const p = persona?.value as (z.infer<ReturnType<typeof personaJudgeSchema>> & { common_ground_use?: number }) | null | undefined;
+  const p = persona?.value;
   return {
     persona_grounding: p?.persona_grounding ?? null,
     contradiction: p ? p.contradiction : null,

@@ -38,7 +38,7 @@ describe("a variant as a LangSmith experiment (evaluate() against a permissive i
     vi.stubEnv("LANGSMITH_TRACING", "false");
     vi.stubEnv("LANGCHAIN_TRACING_V2", "false");
     const api = permissiveApi();
-    const client = new Client({ apiUrl: "http://langsmith.invalid", apiKey: "test", fetchImplementation: api.fetch as typeof fetch, autoBatchTracing: false, callerOptions: { maxRetries: 0 } });
+    const client = new Client({ apiUrl: "http://langsmith.invalid", apiKey: "test", fetchImplementation: api.fetch, autoBatchTracing: false, callerOptions: { maxRetries: 0 } });
     const jobs = evalJobs(["es"], 2, 1);
     const now = new Date(0).toISOString();
     const examples = datasetExamples(jobs, evalDatasetName(["es"], 2, 1)).map(

@@ -182,6 +182,6 @@ export async function runExperiment(options: ExperimentOptions): Promise<{ name:
 /** The examples as evaluate() wants them, after the sync (read back, in job order). */
 export async function readExamples(client: Client, datasetId: string, ids: readonly string[]): Promise<Example[]> {
   const byId = new Map<string, Example>();
-  for await (const example of client.listExamples({ datasetId, exampleIds: [...ids] })) byId.set(example.id, example as Example);
+  for await (const example of client.listExamples({ datasetId, exampleIds: [...ids] })) byId.set(example.id, example);
   return ids.map((id) => byId.get(id)).filter((e): e is Example => e !== undefined);
 }

@@ -94,7 +94,7 @@ export function scoreDialogue(d: EvalDialogue, options: { scoreRejected?: boolea
   const first = tokensByTurn[0] ?? [];
   const speakerTokens = (speaker: string) => new Set(tokensByTurn.flatMap((tokens, i) => (d.turns[i]!.speaker === speaker ? tokens : [])));
   const persona = (["A", "B"] as const)
-    .map((s) => (d.personas[s]?.length ? overlap(d.personas[s]!, speakerTokens(s), lang) : null))
+    .map((s) => (d.personas[s]?.length ? overlap(d.personas[s], speakerTokens(s), lang) : null))
     .filter((x) => x !== null);
   const cg = d.commonGround ? overlap([d.commonGround], new Set(tokensByTurn.flat()), lang) : null;
   return {

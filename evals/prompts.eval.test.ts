@@ -32,7 +32,7 @@ async function render(variant: string, speechEventId = EVENT.id) {
     { language: "es", seed: 3, index: 0, speechEventId, sourcePersonas: [["I am a nurse.", "I have a dog."], ["I read mysteries.", "I take the bus."]] },
     { chatModel: model, promptVariant: variant, turnsMin: 4, turnsMax: 4 },
   );
-  const text = (task: string) => (model as ScriptedChatModel).callsFor(task).map((c) => c.messages.map((m) => String(m.content)).join("\n"));
+  const text = (task: string) => (model).callsFor(task).map((c) => c.messages.map((m) => String(m.content)).join("\n"));
   return { state, model, speaker: [...text("turn"), ...text("dialogue")], commonGround: text("common_ground"), critique: text("critique") };
 }
 
@@ -87,7 +87,7 @@ ls.describe("prompt variants: rendered prompts carry exactly their conditioning"
     // example itself may be another one)
     const instructions = (prompt: string) => prompt.slice(0, prompt.indexOf("Here is an example of the form")).split("\n");
     const base = instructions((await render("baseline")).speaker[0]!);
-    for (const variant of inputs.variants as string[]) {
+    for (const variant of inputs.variants) {
       const lines = instructions((await render(variant)).speaker[0]!);
       // every line of the ablation is a baseline line, in order …
       let at = 0;

@@ -154,7 +154,7 @@ export async function runGenerateEval(options: GenerateOptions): Promise<EvalRes
   if (options.langsmith) {
     const name = evalDatasetName(options.languages, options.n, options.seed);
     const wanted = datasetExamples(jobs, name);
-    const synced = await syncDataset(options.langsmith as never, name, wanted);
+    const synced = await syncDataset(options.langsmith, name, wanted);
     log(`LangSmith dataset "${name}": ${synced.created} created, ${synced.updated} updated, ${synced.unchanged} unchanged`);
     examples = await readExamples(options.langsmith, synced.datasetId, wanted.map((e) => e.id));
     langsmith.dataset = name;

@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${result.path}\n`);
   } catch (error) {
     if (error instanceof PullError) fail(error.message, 1);
-    fail(`${(error as Error).message}`, 1);
+    fail((error as Error).message, 1);
   }
 }
 

@@ -60,7 +60,7 @@ export function parseReviewFlags(argv: string[], env: NodeJS.ProcessEnv = proces
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: true });
   } catch (error) {
-    throw new UsageError((error as Error).message.split("\n")[0]!);
+    throw new UsageError((error as Error).message.split("\n")[0]);
   }
   if (parsed.values.help) return null;
   if (parsed.positionals.length > 1) throw new UsageError(`one dataset at a time (got ${parsed.positionals.length} files)`);

@@ -39,7 +39,7 @@ function records(): DialogueRecord[] {
         { speaker: "B", name: "Javier", sentences: ["Toco la guitarra."], source_sentences: ["I play guitar."] },
       ],
       critique: { persona_faithfulness: 4, speech_event_fit: 4, naturalness: 4, verdict: "accept", offending_turns: [], feedback: "bien" },
-    } as DialogueRecord;
+    };
   });
 }
 
@@ -172,7 +172,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !hasSqlite)("npm run review in headless
       await ana.goto(url); // reload lands on the unrated one; go back to the first rated (index 0 of her order)
       await ana.waitForSelector("#review:not([hidden])");
       const checked = async () => ana.evaluate(() => [...(globalThis as unknown as Browserside).document.querySelectorAll("#rating input:checked")].map((i) => `${i.name}=${i.value}`));
-      while ((await ana.locator("#prev").isDisabled()) === false) {
+      while (!(await ana.locator("#prev").isDisabled())) {
         await ana.click("#prev");
         await ana.waitForTimeout(100);
       }

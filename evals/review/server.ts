@@ -116,7 +116,7 @@ export function createReviewServer(options: ReviewServerOptions): Server {
       const order = orderOf(name);
       const rated = store.ratingsOf(name);
       const done = order.filter((i) => rated.has(i.key)).length;
-      return json(response, 200, { annotator: name, total: order.length, done, next: nextUnrated(order, rated, 0) });
+      json(response, 200, { annotator: name, total: order.length, done, next: nextUnrated(order, rated, 0) }); return;
     }
     if (request.method === "GET" && url.pathname === "/api/item") {
       const query = parse(ItemQuerySchema, Object.fromEntries(url.searchParams));
@@ -126,7 +126,7 @@ export function createReviewServer(options: ReviewServerOptions): Server {
       const rated = store.ratingsOf(query.annotator);
       const rating = rated.get(item.key);
       const done = order.filter((i) => rated.has(i.key)).length;
-      return json(response, 200, { index: query.index, total: order.length, done, view: item.view, rating: rating ?? null });
+      json(response, 200, { index: query.index, total: order.length, done, view: item.view, rating: rating ?? null }); return;
     }
     if (request.method === "POST" && url.pathname === "/api/rating") {
       const body = parse(RatingRequestSchema, await readJson(request));
@@ -139,7 +139,7 @@ export function createReviewServer(options: ReviewServerOptions): Server {
       store.save(body.annotator, item.key, body.rating);
       const rated = store.ratingsOf(body.annotator);
       const done = order.filter((i) => rated.has(i.key)).length;
-      return json(response, 200, { saved: true, done, total: order.length, next: nextUnrated(order, rated, (body.index + 1) % order.length) });
+      json(response, 200, { saved: true, done, total: order.length, next: nextUnrated(order, rated, (body.index + 1) % order.length) }); return;
     }
     throw new HttpError(request.method === "GET" || request.method === "POST" ? 404 : 405, `no ${request.method} ${url.pathname}`);
   };

@@ -22,7 +22,7 @@ describe("the graph's input", () => {
 
   it("refuses an unknown speech event before any node runs", async () => {
     const model = garbage();
-    await expect(runDialogue({ language: "es", speechEventId: "duel" } as DialogueInput, { chatModel: model })).rejects.toThrow(/speechEventId/);
+    await expect(runDialogue({ language: "es", speechEventId: "duel" }, { chatModel: model })).rejects.toThrow(/speechEventId/);
     expect(model.calls).toHaveLength(0);
   });
 });

@@ -152,7 +152,7 @@ export function parseFlagValues(argv: string[], options: NonNullable<ParseArgsCo
   try {
     values = parseArgs({ args, options, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    throw new UsageError((error as Error).message.split("\n")[0]!);
+    throw new UsageError((error as Error).message.split("\n")[0]);
   }
   const empty = Object.entries(values).find(([, value]) => value === "" || (Array.isArray(value) && value.includes("")));
   if (empty) throw new UsageError(`--${empty[0]} must not be empty`);

@@ -72,7 +72,7 @@ export class WorkerStats {
 /** Resolves after `ms`, or at once when `signal` aborts. */
 const pause = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
+    if (signal?.aborted) { resolve(); return; }
     const timer = setTimeout(done, ms);
     function done() {
       clearTimeout(timer);

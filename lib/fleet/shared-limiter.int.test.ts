@@ -32,7 +32,7 @@ describe.skipIf(!hasRedisServer)("SharedLimiter (real redis-server)", () => {
   beforeAll(async () => {
     redis = await startLocalRedis(dir);
     queue = new Queue("limiter-test", { connection: { host: "127.0.0.1", port: redis.port } });
-    client = (await queue.client) as unknown as RedisLike;
+    client = await queue.client;
   });
 
   afterAll(async () => {

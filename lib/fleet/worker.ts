@@ -124,7 +124,7 @@ export async function runWorker(options: WorkerOptions, signal: AbortSignal): Pr
   let client: Awaited<ReturnType<typeof worker.waitUntilReady>>;
   try {
     client = await withRedisTimeout(worker.waitUntilReady(), options.target);
-    redis = client as unknown as RedisLike;
+    redis = client;
   } catch (error) {
     await worker.close(true).catch(() => undefined);
     await disposeModels();
@@ -144,7 +144,7 @@ export async function runWorker(options: WorkerOptions, signal: AbortSignal): Pr
   );
   const running = worker.run();
   const aborted = new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
+    if (signal.aborted) { resolve(); return; }
     signal.addEventListener("abort", () => resolve(), { once: true });
   });
   await Promise.race([aborted, redisGone, running.then(noop, noop)]);

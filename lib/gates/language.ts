@@ -437,7 +437,7 @@ export function checkCodeSwitching(
     for (let i = 0; i <= toks.length; i++) {
       const t = toks[i];
       const foreign = t !== undefined && !target.expected.has(t.script) && t.script !== "Zzzz";
-      if (runStart >= 0 && (!foreign || !sameFamily(toks[runStart]!.script, t!.script))) {
+      if (runStart >= 0 && (!foreign || !sameFamily(toks[runStart]!.script, t.script))) {
         const r = judgeRun(toks.slice(runStart, i), a, target, policy, turns, index);
         if (r) return r;
         runStart = -1;

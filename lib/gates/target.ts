@@ -50,7 +50,7 @@ export function targetFor(tag: string): Target {
   if (info.base === "ja") kind = "ja";
   else if (info.base === "zh" || info.base === "yue" || info.base === "wuu" || info.base === "nan" || info.base === "hak") kind = "zh";
   else if (expected.size > 0 && [...expected].every((s) => UNIQUE_SCRIPT[s] === info.base)) kind = "unique";
-  const hanVariant = info.scripts.length === 1 && (info.scripts[0] === "Hans" || info.scripts[0] === "Hant") ? (info.scripts[0] as "Hans" | "Hant") : undefined;
+  const hanVariant = info.scripts.length === 1 && (info.scripts[0] === "Hans" || info.scripts[0] === "Hant") ? (info.scripts[0]) : undefined;
   const target: Target = {
     info,
     expected,

@@ -194,8 +194,8 @@ function resolveUncached(raw: string): ResolveResult {
   let scripts: string[];
   if (locale.script) scripts = [locale.script];
   else if (base === "zh" && locale.region && maximized?.script) scripts = [maximized.script];
-  else if (MULTI_SCRIPT[base]) scripts = [...MULTI_SCRIPT[base]!];
-  else if (SCRIPT_OVERRIDE[base]) scripts = [SCRIPT_OVERRIDE[base]!];
+  else if (MULTI_SCRIPT[base]) scripts = [...MULTI_SCRIPT[base]];
+  else if (SCRIPT_OVERRIDE[base]) scripts = [SCRIPT_OVERRIDE[base]];
   else if (maximized?.script) scripts = [maximized.script];
   else scripts = [];
   if (base === "ko") scripts = scripts.map((s) => (s === "Kore" ? "Hang" : s));

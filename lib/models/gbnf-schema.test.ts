@@ -3,7 +3,7 @@ import { z } from "zod";
 import { toJsonSchema } from "@langchain/core/utils/json_schema";
 import { schemaCacheKey, toGbnfJsonSchema, UnsupportedJsonSchemaError } from "./gbnf-schema.js";
 
-const js = (schema: z.ZodTypeAny): Record<string, unknown> => toJsonSchema(schema) as Record<string, unknown>;
+const js = (schema: z.ZodTypeAny): Record<string, unknown> => toJsonSchema(schema);
 const prop = (schema: z.ZodTypeAny): unknown =>
   (toGbnfJsonSchema(js(z.object({ p: schema }))) as { properties: Record<string, unknown> }).properties.p;
 

@@ -13,7 +13,7 @@ import { writeTinyGguf } from "./tiny-gguf.js";
 const Reply = z.object({ text: z.string().max(200), ends_conversation: z.boolean() });
 const replyFormat: LlamaCppResponseFormat = {
   type: "json_schema",
-  json_schema: { name: "reply", schema: toJsonSchema(Reply) as Record<string, unknown> },
+  json_schema: { name: "reply", schema: toJsonSchema(Reply) },
 };
 const persona = new SystemMessage("You are Ana, a cheerful baker from Valencia. Stay in character. ".repeat(4));
 
@@ -62,7 +62,7 @@ describe("options and message conversion (no engine)", () => {
   it("reports provider and model name to LangSmith without loading", () => {
     const e = new ChatLlamaCppEngine({ modelPath: "/x/qwen.gguf", threads: 1 });
     expect(e._llmType()).toBe("llama-cpp");
-    expect(e.getLsParams({} as never)).toMatchObject({ ls_provider: "llama-cpp", ls_model_name: "qwen.gguf", ls_model_type: "chat" });
+    expect(e.getLsParams({})).toMatchObject({ ls_provider: "llama-cpp", ls_model_name: "qwen.gguf", ls_model_type: "chat" });
     expect(e._identifyingParams()).toMatchObject({ model_name: "qwen.gguf", threads: 1 });
     expect(e.loaded).toBe(false);
   });
@@ -134,7 +134,7 @@ describe("ChatLlamaCppEngine on the tiny GGUF", () => {
       engine.invoke([persona, new HumanMessage("Question 4")], { maxTokens: 8 }),
       engine.invoke([other, new HumanMessage("Hola")], { maxTokens: 8 }),
     ]);
-    expect(x!.response_metadata.sequence).not.toBe(y!.response_metadata.sequence);
+    expect(x.response_metadata.sequence).not.toBe(y.response_metadata.sequence);
   });
 
   it("keeps each speaker's sequence across turns: only the new tail of a growing prompt is evaluated", async () => {
@@ -173,7 +173,7 @@ describe("ChatLlamaCppEngine on the tiny GGUF", () => {
   it("rejects an unsupported schema before generating, and honours an aborted signal", async () => {
     const bad: LlamaCppResponseFormat = {
       type: "json_schema",
-      json_schema: { name: "bad", schema: toJsonSchema(z.object({ code: z.string().regex(/^x/) })) as Record<string, unknown> },
+      json_schema: { name: "bad", schema: toJsonSchema(z.object({ code: z.string().regex(/^x/) })) },
     };
     await expect(engine.invoke([new HumanMessage("hi")], { response_format: bad })).rejects.toThrow(/"pattern"/);
     const controller = new AbortController();

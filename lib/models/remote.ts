@@ -157,7 +157,7 @@ export function normaliseCompletion(response: unknown, into: RawAnswer | undefin
   const message = completion?.choices?.[0]?.message;
   if (message && Array.isArray(message.content)) {
     message.content = message.content
-      .map((part: unknown) => (typeof part === "string" ? part : typeof part === "object" && part && "text" in part ? String((part as { text: unknown }).text) : ""))
+      .map((part: unknown) => (typeof part === "string" ? part : typeof part === "object" && part && "text" in part ? String((part).text) : ""))
       .join("");
   }
   if (!into) return;

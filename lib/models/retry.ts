@@ -47,7 +47,7 @@ export const realClock: Clock = {
   random: () => Math.random(),
   sleep: (ms, signal) =>
     new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
+      if (signal?.aborted) { reject(signal.reason); return; }
       const onAbort = () => {
         clearTimeout(timer);
         reject(signal!.reason);

@@ -27,7 +27,7 @@ const schemaCache = new WeakMap<z.ZodTypeAny, Record<string, unknown>>();
 export function responseFormatFor(name: string, schema: z.ZodTypeAny): JsonSchemaResponseFormat {
   let json = schemaCache.get(schema);
   if (!json) {
-    json = toJsonSchema(schema) as Record<string, unknown>;
+    json = toJsonSchema(schema);
     schemaCache.set(schema, json);
   }
   return { type: "json_schema", json_schema: { name, schema: json, strict: true } };

@@ -80,7 +80,7 @@ describe("runBatch", () => {
     chatModel.invoke = (async (...args: Parameters<typeof invoke>) => {
       if (++calls === 25) throw new Error("502 Bad Gateway\nfrom the server");
       return invoke(...args);
-    }) as typeof chatModel.invoke;
+    });
     const error = await runBatch({ ...base, context: { ...base.context, chatModel } }).catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
     const message = (error as Error).message;

@@ -122,7 +122,7 @@ export function writeParquet(records: readonly DialogueRecord[], path: string): 
   parquetWriteFile({
     filename: tmp,
     columnData: COLUMNS.map((column) => ({ name: column.element.name, data: rows.map((row) => row[column.element.name]) })),
-    schema: PARQUET_SCHEMA as never,
+    schema: PARQUET_SCHEMA,
     kvMetadata: [{ key: "polyglot-personachat.record_version", value: "1" }],
     createdBy: "polyglot-personachat (hyparquet-writer)",
   });

@@ -36,7 +36,7 @@ describe("generateDialogues (worker pool)", () => {
     const path = tempFile();
     const file = RecordFile.open(path).file;
     const jobs = planJobs({ languages: ["es"], n: 12, seed: 1 });
-    const marker = jobs[1]!.sourcePersonas![0]![0]!;
+    const marker = jobs[1]!.sourcePersonas![0][0]!;
     const others = jobs.filter((j) => j.sourcePersonas!.flat().includes(marker));
     let error: unknown;
     try {

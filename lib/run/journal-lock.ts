@@ -55,12 +55,12 @@ const lockFs = {
   ...fs,
   mkdir: (path: string, callback: (error: NodeJS.ErrnoException | null) => void) =>
     fs.mkdir(path, (error) => {
-      if (error) return callback(error);
+      if (error) { callback(error); return; }
       try {
         const holder: LockHolder = { pid: process.pid, host: hostname(), started_at: new Date().toISOString() };
         writeFileSync(join(path, "holder.json"), `${JSON.stringify(holder)}\n`);
       } catch (writeError) {
-        return fs.rm(path, { recursive: true, force: true }, () => callback(writeError as NodeJS.ErrnoException));
+        fs.rm(path, { recursive: true, force: true }, () => callback(writeError as NodeJS.ErrnoException)); return;
       }
       callback(null);
     }),

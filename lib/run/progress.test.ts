@@ -43,7 +43,7 @@ describe("Progress", () => {
     progress.finished(makeRecord("es-1-00000", "es", ["hola"]));
     const [header, es] = progress.lines();
     expect(header).toMatch(/^1\/10 dialogues · 0 in flight · 1\.0\/min/);
-    expect(es).toMatch(/^es {3}██░{18}  1\/10  ✓ 1  ✗ 0  1\.0\/min  ETA 9m00s  15 tok$/);
+    expect(es).toMatch(/^es {3}██░{18} {2}1\/10 {2}✓ 1 {2}✗ 0 {2}1\.0\/min {2}ETA 9m00s {2}15 tok$/);
     progress.log("dialogue text");
     expect(out.chunks).toEqual(["dialogue text\n"]);
     expect(err.chunks.join("")).toContain("\x1b[2F\x1b[J");

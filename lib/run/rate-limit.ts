@@ -168,7 +168,7 @@ export function limitChatModel<M extends BaseChatModel>(model: M, limiter: RateL
  */
 export function jobView<M extends BaseChatModel>(model: M, callOptions: Record<string, unknown>, limiter?: RateLimiter): M {
   const view = Object.create(model) as M;
-  const invoke: Invoke = (input, options) => model.invoke(input, { ...callOptions, ...(options as object | undefined) } as Parameters<Invoke>[1]);
+  const invoke: Invoke = (input, options) => model.invoke(input, { ...callOptions, ...(options) });
   Object.assign(view, { invoke: limiter?.active ? limitedInvoke(model, invoke, limiter) : invoke });
   return view;
 }

@@ -41,8 +41,8 @@ export async function startStudio(env: Record<string, string> = {}): Promise<Stu
   const base = `http://127.0.0.1:${port}`;
   const child = spawn(tsx, ["scripts/studio.ts", "--port", String(port)], { cwd: root, env: { ...cleanEnv(), ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const stop = async () => {
     if (!child.pid) return true;
     if (groupAlive(child.pid)) process.kill(-child.pid, "SIGTERM");

@@ -83,7 +83,7 @@ export function fakeLangSmith(options: FakeLangSmithOptions = {}): FakeLangSmith
       return { status: 202, body: {} };
     }
     if (method === "POST" && path === "/runs") {
-      merge(json(body) as CapturedRun);
+      merge(json(body));
       return { status: 202, body: {} };
     }
     const patch = /^\/runs\/([^/]+)$/.exec(path);

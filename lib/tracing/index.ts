@@ -93,7 +93,7 @@ export function createTracing(options: TracingOptions = {}): Tracing {
     autoBatchTracing: true,
     blockOnRootRunFinalization: false,
     callerOptions: { maxRetries: 0 },
-    fetchImplementation: transport.fetch as typeof fetch,
+    fetchImplementation: transport.fetch,
     disablePromptCache: true,
   });
   const tracer = new LangChainTracer({ client, projectName: settings.projectName });

@@ -69,7 +69,7 @@ describe("untraced run context", () => {
   it("traced by a langsmith traceable: a runnable called with no callbacks inside its run tree is its child", async () => {
     installUntracedRunContext();
     const fake = fakeLangSmith({ apiKey: "test" });
-    const client = new Client({ apiUrl: "http://langsmith.test", apiKey: "test", fetchImplementation: fake.fetch as typeof fetch, autoBatchTracing: false });
+    const client = new Client({ apiUrl: "http://langsmith.test", apiKey: "test", fetchImplementation: fake.fetch, autoBatchTracing: false });
     const parent = new RunTree({ name: "traceable", tracingEnabled: true, client, project_name: "p" });
     const inner = RunnableLambda.from(() => store()).withConfig({ runName: "inner" });
     const seen = await AsyncLocalStorageProviderSingleton.getInstance().run(parent, () => inner.invoke(null));

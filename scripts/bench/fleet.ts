@@ -36,7 +36,7 @@ function startWorker(url: string, latency: number, concurrency: number, name: st
     { cwd: root, env: { ...process.env, LANGSMITH_TRACING: "false" }, detached: true, stdio: ["ignore", "ignore", "pipe"] },
   );
   let stderr = "";
-  child.stderr!.on("data", (chunk) => (stderr += chunk));
+  child.stderr.on("data", (chunk) => (stderr += chunk));
   return { child, ready: () => /taking jobs/.test(stderr) };
 }
 
@@ -53,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
   const latency = Number(values.latency);
   const concurrency = Number(values.concurrency);
   const rounds = Number(values.rounds);
-  const levels = values.workers!.split(",").map(Number);
+  const levels = values.workers.split(",").map(Number);
   const settings = generationSettings(resolveConfig({ turnsMin: TURNS, turnsMax: TURNS }));
   const promptHash = loadPromptSet(settings.promptVariant).hash;
 

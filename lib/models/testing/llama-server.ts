@@ -217,8 +217,8 @@ export async function startLlamaServer(options: LlamaServerOptions): Promise<Lla
   ];
   const child = spawn(options.binary, args, { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   let gone = false;
   void exited.then(() => (gone = true));
