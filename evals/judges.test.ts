@@ -24,16 +24,22 @@ describe("LLM judges (scripted model)", () => {
   const prompts = loadJudgePrompts("baseline");
 
   it("asks three structured questions and reads the answers", async () => {
-    const model = scriptedJudge();
+    // answers unlike the scripted judge's defaults, one per judge: each figure must come from its own answer
+    const model = scriptedJudge({
+      persona_judge: () =>
+        JSON.stringify({ evidence: "A dice que es enfermera.", persona_grounding: 2, contradiction: true, contradicting_turns: [1], common_ground_use: 5 }),
+      naturalness_judge: () => JSON.stringify({ evidence: "Frases calcadas del inglés.", naturalness: 1, sounds_translated: true }),
+      speech_event_judge: () => JSON.stringify({ reason: "They arrange to meet.", speech_event: "making_plans" }),
+    });
     const scores = await judgeDialogue({ model, prompts, label: "scripted" }, dialogue);
     expect(model.calls.map((c) => c.task)).toEqual(["persona_judge", "naturalness_judge", "speech_event_judge"]);
     expect(scores).toMatchObject({
-      persona_grounding: 4,
-      contradiction: false,
-      common_ground_use: 3,
-      naturalness: 4,
-      sounds_translated: false,
-      speech_event_guess: "catching_up",
+      persona_grounding: 2,
+      contradiction: true,
+      common_ground_use: 5,
+      naturalness: 1,
+      sounds_translated: true,
+      speech_event_guess: "making_plans",
       failures: [],
       calls: 3,
     });
@@ -42,7 +48,7 @@ describe("LLM judges (scripted model)", () => {
 
   it("the speech-event and naturalness judges see the dialogue only; the persona judge sees the personas", () => {
     const m = judgeMessages(prompts, dialogue);
-    const text = (messages: ReturnType<typeof m.persona>) => messages.map((x) => String(x.content)).join("\n");
+    const text = (messages: ReturnType<typeof m.persona>) => messages.map((x) => x.text).join("\n");
     const event = text(m.speechEvent(null));
     expect(event).toContain("catching_up: Catching up");
     expect(event).toContain("[1] B: Agotador");

@@ -133,7 +133,7 @@ export async function judgeDialogue(judge: Judge, dialogue: EvalDialogue, events
   return {
     persona_grounding: p?.persona_grounding ?? null,
     contradiction: p ? p.contradiction : null,
-    common_ground_use: p?.common_ground_use ?? null,
+    common_ground_use: p && "common_ground_use" in p ? (p.common_ground_use as number) : null,
     naturalness: natural.value?.naturalness ?? null,
     sounds_translated: natural.value ? natural.value.sounds_translated : null,
     speech_event_guess: event?.value?.speech_event ?? null,

@@ -25,9 +25,9 @@ function permissiveApi() {
     else if (method === "GET" && /\/datasets\/[^/]+$/.test(url.pathname)) body = { id: "00000000-0000-4000-8000-000000000200", name: "ds", tenant_id: "t" };
     else if (method === "GET") body = [];
     else if (method === "POST" && url.pathname.endsWith("/sessions")) {
-      body = { id: "00000000-0000-4000-8000-000000000301", name: (JSON.parse(String(init?.body)) as { name: string }).name, tenant_id: "t" };
+      body = { id: "00000000-0000-4000-8000-000000000301", name: (JSON.parse(init?.body as string) as { name: string }).name, tenant_id: "t" };
     }
-    else if (method === "POST" && url.pathname.endsWith("/feedback")) feedback.push(JSON.parse(String(init?.body)));
+    else if (method === "POST" && url.pathname.endsWith("/feedback")) feedback.push(JSON.parse(init?.body as string) as { key: string; score: number });
     return new Response(JSON.stringify(body), { status: 200, headers: { "content-type": "application/json" } });
   };
   return { fetch, feedback, requests };

@@ -47,7 +47,7 @@ class FakeClient implements DatasetClient {
   }
   async createExamples(uploads: ExampleCreate[]) {
     this.created.push(uploads);
-    for (const u of uploads) this.examples.set(u.id!, { id: u.id!, inputs: u.inputs, outputs: u.outputs ?? null, dataset_id: u.dataset_id! });
+    for (const u of uploads) this.examples.set(u.id!, { id: u.id!, inputs: u.inputs, outputs: u.reference_outputs ?? null, dataset_id: u.dataset_id! });
     return [];
   }
   async updateExamples(updates: ExampleUpdate[]) {
@@ -87,7 +87,7 @@ describe("LangSmith experiments (offline pieces)", () => {
     expect(datasetExamples(jobs, NAME)).toEqual(examples);
     const first = examples[0]!;
     expect(first.inputs.source_personas).toHaveLength(2);
-    expect(first.outputs).toEqual({ speech_event_id: planDialogue(jobs[0]!, resolveConfig({})).speechEvent.id });
+    expect(first.reference_outputs).toEqual({ speech_event_id: planDialogue(jobs[0]!, resolveConfig({})).speechEvent.id });
     expect(first.split).toBe(jobs[0]!.language);
     // the target gets back exactly the job (same id, seed, persona pair)
     expect(jobFromInputs(first.inputs as unknown as Record<string, unknown>)).toEqual(jobs[0]);

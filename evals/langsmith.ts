@@ -60,7 +60,7 @@ export function datasetExamples(jobs: readonly DialogueJob[], datasetName: strin
       source_personas: job.sourcePersonas ?? null,
       speech_event_id: job.speechEventId ?? null,
     },
-    outputs: { speech_event_id: planDialogue(job, config).speechEvent.id },
+    reference_outputs: { speech_event_id: planDialogue(job, config).speechEvent.id },
     metadata: { job_id: job.id, language: job.language },
     split: job.language,
   }));
@@ -106,8 +106,8 @@ export async function syncDataset(
   for (const example of examples) {
     const found = existing.get(example.id);
     if (!found) toCreate.push({ ...example, dataset_id: dataset.id });
-    else if (!same(found.inputs, example.inputs) || !same(found.outputs ?? {}, example.outputs ?? {})) {
-      toUpdate.push({ id: example.id, inputs: example.inputs, ...(example.outputs ? { outputs: example.outputs } : {}), dataset_id: dataset.id });
+    else if (!same(found.inputs, example.inputs) || !same(found.outputs ?? {}, example.reference_outputs ?? {})) {
+      toUpdate.push({ id: example.id, inputs: example.inputs, ...(example.reference_outputs ? { outputs: example.reference_outputs } : {}), dataset_id: dataset.id });
     }
   }
   if (toCreate.length) await client.createExamples(toCreate);

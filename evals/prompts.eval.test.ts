@@ -4,7 +4,6 @@ import { join } from "node:path";
 import * as ls from "langsmith/vitest";
 import { expect } from "vitest";
 import { runDialogue } from "../graphs/dialogue/graph.js";
-import type { ScriptedChatModel } from "../lib/models/scripted.js";
 import { listVariants, loadPromptSet } from "../lib/prompts/loader.js";
 import { loadSpeechEvents } from "../lib/speech-events.js";
 import type { EvalDialogue } from "./dialogues.js";
@@ -32,7 +31,7 @@ async function render(variant: string, speechEventId = EVENT.id) {
     { language: "es", seed: 3, index: 0, speechEventId, sourcePersonas: [["I am a nurse.", "I have a dog."], ["I read mysteries.", "I take the bus."]] },
     { chatModel: model, promptVariant: variant, turnsMin: 4, turnsMax: 4 },
   );
-  const text = (task: string) => (model).callsFor(task).map((c) => c.messages.map((m) => String(m.content)).join("\n"));
+  const text = (task: string) => (model).callsFor(task).map((c) => c.messages.map((m) => m.text).join("\n"));
   return { state, model, speaker: [...text("turn"), ...text("dialogue")], commonGround: text("common_ground"), critique: text("critique") };
 }
 
@@ -124,11 +123,11 @@ ls.describe("prompt variants: rendered prompts carry exactly their conditioning"
       speechEvent: { id: EVENT.id, name: EVENT.name, category: EVENT.category }, usage: null, promptHash: null,
     };
     const m = judgeMessages(loadJudgePrompts(inputs.prompts), dialogue);
-    const event = m.speechEvent(null).map((x) => String(x.content)).join("\n");
+    const event = m.speechEvent(null).map((x) => x.text).join("\n");
     for (const e of loadSpeechEvents()) expect(event).toContain(`- ${e.id}: ${e.name}`);
     expect(event).not.toMatch(/infirmière|voisines/);
     expect(event).toContain("French");
-    const natural = m.naturalness(null).map((x) => String(x.content)).join("\n");
+    const natural = m.naturalness(null).map((x) => x.text).join("\n");
     expect(natural).not.toMatch(/infirmière|voisines|catching_up/);
   });
 });

@@ -11,7 +11,7 @@ import type { EvalResults } from "./report.js";
 import { runGenerateEval } from "./run.js";
 import { scriptedJudge, scriptedWriter } from "./scripted-models.js";
 
-function run(chatModel: ScriptedChatModel, options: { judge?: boolean; variants?: string[]; out?: string } = {}) {
+function run(chatModel: ScriptedChatModel, options: { judge?: boolean | ScriptedChatModel; variants?: string[]; out?: string } = {}) {
   const out = options.out ?? mkdtempSync(join(tmpdir(), "eval-run-"));
   return runGenerateEval({
     out,
@@ -20,7 +20,7 @@ function run(chatModel: ScriptedChatModel, options: { judge?: boolean; variants?
     resamples: 200,
     price: { input: 0.1, output: 0.4 },
     scoreRejected: false,
-    judge: options.judge ? { model: scriptedJudge(), prompts: loadJudgePrompts("baseline"), label: "scripted:judge" } : null,
+    judge: options.judge ? { model: options.judge === true ? scriptedJudge() : options.judge, prompts: loadJudgePrompts("baseline"), label: "scripted:judge" } : null,
     variants: options.variants ?? ["baseline", "no-common-ground"],
     languages: ["es"],
     n: 2,
@@ -37,7 +37,23 @@ const metricOf = (results: EvalResults, variant: string, key: string) => results
 describe("npm run eval, generation mode (scripted models)", () => {
   it("generates the same jobs with each variant, scores them, pairs them, and writes every output", async () => {
     const writer = scriptedWriter();
-    const { results, out } = await run(writer, { judge: true });
+    // a judge whose scores differ from one dialogue to the next: the figures must be the means of what it said
+    const naturalness = [1, 5, 3, 4]; // however they fall into two pairs, the pairs' means differ
+    const commonGround = [1, 4];
+    let naturalCalls = 0;
+    let commonGroundCalls = 0;
+    const judge = scriptedJudge({
+      naturalness_judge: () => JSON.stringify({ evidence: "…", naturalness: naturalness[naturalCalls++ % 4], sounds_translated: false }),
+      persona_judge: (call) =>
+        JSON.stringify({
+          evidence: "…",
+          persona_grounding: 3,
+          contradiction: false,
+          contradicting_turns: [],
+          ...(call.messages[0]?.text.includes("common_ground_use") ? { common_ground_use: commonGround[commonGroundCalls++ % 2] } : {}),
+        }),
+    });
+    const { results, out } = await run(writer, { judge });
     for (const file of ["report.md", "report.html", "results.json", "records/baseline.jsonl", "records/no-common-ground.jsonl"]) {
       expect(existsSync(join(out, file)), file).toBe(true);
     }
@@ -57,8 +73,17 @@ describe("npm run eval, generation mode (scripted models)", () => {
     expect(metricOf(results, "baseline", "language_fidelity").value).toBe(1);
     expect(metricOf(results, "baseline", "distinct_1").value).toBeGreaterThan(0);
     expect(metricOf(results, "baseline", "distinct_1").method).toBe("jackknife normal");
-    expect(metricOf(results, "baseline", "judge_naturalness").value).toBe(4);
-    expect(metricOf(results, "baseline", "judge_common_ground_use").value).toBe(3);
+    const judged = (results.dialogues as { variant: string; judge: { naturalness: number | null; common_ground_use: number | null } | null }[]);
+    const scoresOf = (variant: string, key: "naturalness" | "common_ground_use") =>
+      judged.filter((d) => d.variant === variant).map((d) => d.judge![key]);
+    const mean = (xs: (number | null)[]) => xs.reduce((a: number, b) => a + b!, 0) / xs.length;
+    // every answer the judge gave is in one dialogue's figures, and each variant's figure is the mean of its own
+    expect([...scoresOf("baseline", "naturalness"), ...scoresOf("no-common-ground", "naturalness")].sort()).toEqual([1, 3, 4, 5]);
+    expect(metricOf(results, "baseline", "judge_naturalness").value).toBeCloseTo(mean(scoresOf("baseline", "naturalness")), 12);
+    expect(metricOf(results, "no-common-ground", "judge_naturalness").value).toBeCloseTo(mean(scoresOf("no-common-ground", "naturalness")), 12);
+    expect(metricOf(results, "baseline", "judge_naturalness").value).not.toBe(metricOf(results, "no-common-ground", "judge_naturalness").value);
+    expect(scoresOf("baseline", "common_ground_use").sort()).toEqual([1, 4]);
+    expect(metricOf(results, "baseline", "judge_common_ground_use").value).toBe(2.5);
     expect(metricOf(results, "no-common-ground", "common_ground_recall")).toMatchObject({ value: null, note: "not measured: no common ground" });
     expect(metricOf(results, "no-common-ground", "judge_common_ground_use").value).toBeNull();
     expect(metricOf(results, "baseline", "cost_per_accepted").value).toBeGreaterThan(0);

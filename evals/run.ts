@@ -251,7 +251,7 @@ export async function runDatasetEval(options: DatasetOptions): Promise<EvalResul
   // the hash the records name (the prompts may have changed since); the manifest of the variant as it is now
   const infoOf = (name: string): VariantInfo => {
     if (options.dataset.format === "xpersona") return variantInfo(name, null);
-    let prompts: PromptSet | null = null;
+    let prompts: PromptSet | null;
     try {
       prompts = loadPromptSet(name);
     } catch {

@@ -1,17 +1,19 @@
-import { ScriptedChatModel } from "../lib/models/scripted.js";
+import { ScriptedChatModel, type ScriptedCall } from "../lib/models/scripted.js";
 import { SPANISH_TURNS } from "../lib/models/testing/spanish-script.js";
 
 /**
  * A scripted judge for tests and the eval's prompt regression checks: fixed, valid answers for the three judges
  * (or whatever `overrides` returns for a task). Never a stand-in for a real judge in a user's run.
  */
-export function scriptedJudge(overrides: Partial<Record<"persona_judge" | "naturalness_judge" | "speech_event_judge", () => string>> = {}) {
+export function scriptedJudge(
+  overrides: Partial<Record<"persona_judge" | "naturalness_judge" | "speech_event_judge", (call: ScriptedCall) => string>> = {},
+) {
   return new ScriptedChatModel((call) => {
     const override = overrides[call.task as keyof typeof overrides];
-    if (override) return override();
+    if (override) return override(call);
     switch (call.task) {
       case "persona_judge": {
-        const withCommonGround = String(call.messages[0]?.content).includes("common_ground_use");
+        const withCommonGround = (call.messages[0]?.text ?? "").includes("common_ground_use");
         return JSON.stringify({
           evidence: "B habla de su trabajo en el hospital.",
           persona_grounding: 4,
@@ -41,7 +43,7 @@ export function scriptedWriter() {
   return new ScriptedChatModel((call) => {
     switch (call.task) {
       case "persona": {
-        const count = (String(call.messages[0]?.content).match(/Exactly (\d+) sentences/) ?? [])[1];
+        const count = ((call.messages[0]?.text ?? "").match(/Exactly (\d+) sentences/) ?? [])[1];
         const pool = ["Trabajo de enfermera en un hospital de Valencia.", "Los domingos hago paella para toda mi familia.", "Tengo un perro que se llama Trufa.", "Me encanta bailar salsa con mis amigas.", "Vivo cerca de la playa de la Malvarrosa.", "Estoy aprendiendo a tocar la guitarra."];
         return JSON.stringify({ name: personas++ % 2 === 0 ? "Lucía" : "Marta", sentences: pool.slice(0, Number(count ?? 4)) });
       }
@@ -52,12 +54,12 @@ export function scriptedWriter() {
           shared_knowledge: "Las dos saben que Marta ha empezado a trabajar de noche en el hospital este mes.",
         });
       case "turn": {
-        const opens = String(call.messages[1]?.content ?? "").startsWith("(You start");
+        const opens = (call.messages[1]?.text ?? "").startsWith("(You start");
         const index = call.messages.length - 1 - (opens ? 1 : 0);
         return JSON.stringify({ utterance: turns[index % turns.length]!, ends_conversation: false });
       }
       case "dialogue": {
-        const max = Number((String(call.messages[1]?.content).match(/at most (\d+)/) ?? [])[1] ?? 8);
+        const max = Number(((call.messages[1]?.text ?? "").match(/at most (\d+)/) ?? [])[1] ?? 8);
         return JSON.stringify({ turns: turns.slice(0, Math.min(max, turns.length)).map((utterance, i) => ({ speaker: i % 2 === 0 ? "A" : "B", utterance })) });
       }
       case "critique":

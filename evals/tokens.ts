@@ -38,7 +38,7 @@ const DENSE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Ha
  * stop-word list: it drops most function words ("i", "my", "the", "di", "une", の, は) and keeps nouns and verbs.
  */
 export function isContentToken(token: string): boolean {
-  const length = [...token].length;
+  const length = Array.from(token).length; // code points, not UTF-16 units
   return DENSE.test(token) ? length >= 2 : length >= 4;
 }
 

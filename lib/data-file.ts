@@ -22,7 +22,7 @@ export function readJsonFile<S extends z.ZodTypeAny>(path: string, schema: S, wh
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) throw toError(oneLine(`${capitalise(what)} file ${path} has the wrong shape: ${formatZodError(parsed.error)}`));
-  return parsed.data;
+  return parsed.data as z.infer<S>;
 }
 
 function capitalise(text: string): string {

@@ -25,7 +25,7 @@ const singleLine = (what: string) =>
 /** A turn must be just what the speaker types: no "A:" / "User:" / "Speaker 1:" label, no stage directions. */
 const TurnTextSchema = singleLine("turn")
   .refine((s) => !/^(?:[AB]|User|Bot|Speaker\s*\d*|Person\s*\d*)\s*:/i.test(s), "turn must not start with a speaker label")
-  .refine((s) => !/^[*(\[]/.test(s), "turn must not start with a stage direction");
+  .refine((s) => !/^[*([]/.test(s), "turn must not start with a stage direction");
 
 export const DemonstrationSchema = z.object({
   id: z.string().regex(/^[a-z][a-z0-9_]*$/, "id must be snake_case"),

@@ -73,7 +73,7 @@ function parseOptions(argv: string[]): Options | "help" {
     const r = resolveLanguage(values.lang);
     if (!r.ok) throw new UsageError(`--lang: ${r.message}`);
   }
-  return { file: positionals[0]!, ...(format ? { format } : {}), ...(values.lang ? { lang: values.lang } : {}), json: values.json ?? false };
+  return { file: positionals[0]!, ...(format ? { format } : {}), ...(values.lang ? { lang: values.lang } : {}), json: values.json };
 }
 
 function oneLine(s: string): string {
@@ -211,7 +211,7 @@ async function main(argv: string[]): Promise<number> {
       ["check", "dialogues", "% dialogues", "turns"],
       [
         ...CHECK_NAMES.map((c) => [c, String(dialogsBy[c] ?? 0), pct(dialogsBy[c] ?? 0, n), String(turnsBy[c] ?? 0)]),
-        ["any", String(rejected), pct(rejected, n), String(Object.values(turnsBy).reduce((a, b) => a + (b ?? 0), 0))],
+        ["any", String(rejected), pct(rejected, n), String(Object.values(turnsBy).reduce((a, b) => a + b, 0))],
       ],
     ),
   );

@@ -70,6 +70,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
   await hub?.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseQueueUrl } from "../lib/fleet/fleet.js";
 import { hasRedisServer, type LocalRedis, startLocalRedis, until } from "../lib/fleet/local-redis.js";
 import { freePort } from "../lib/testing/ports.js";
 import { completeLines, type ScriptRun, startScript } from "../lib/testing/processes.js";
@@ -226,6 +227,29 @@ describe.skipIf(!hasRedis)("fleet (real redis-server, worker processes, tiny GGU
       kill(coordinatorRun);
       own.stop();
       restarted?.stop();
+    }
+  });
+
+  it("a queue that holds another run's jobs: the coordinator refuses it in one line and leaves those jobs alone", async () => {
+    const url = `${queue()}?queue=other-run`;
+    const target = parseQueueUrl(url);
+    const foreign = new Queue(target.queueName, { connection: target.connection });
+    try {
+      const data = { job: { id: "es-1-00000", language: "es", index: 0, seed: 1 }, settings: {}, configHash: "another-run", promptHash: "x", limits: {} };
+      await foreign.add("dialogue", data, { jobId: "es-1-00000" });
+      const out = join(dir, "other-run.jsonl");
+      const result = await start("scripts/graph.ts", ["--lang", "es", "--n", "1", "--seed", "1", "--queue", url, "--model", tinyModel, "--out", out], dir).done;
+      expect(result.code, result.stderr).toBe(2); // a configuration error, as for any other --queue the run cannot use
+      // the error is one line (after the progress line a run always ends with)
+      const error = result.stderr.trim().split("\n").at(-1)!;
+      expect(error).toMatch(
+        /^polyglot-personachat: queue "other-run" at 127\.0\.0\.1:\d+ holds dialogue es-1-00000 of another run configuration: use another queue \(--queue redis:\/\/127\.0\.0\.1:\d+\?queue=NAME\) or empty this one/,
+      );
+      // the other run's job is as it was, and nothing was added beside it
+      expect((await foreign.getJob("es-1-00000"))!.data).toEqual(data);
+      expect(await foreign.count()).toBe(1);
+    } finally {
+      await foreign.close();
     }
   });
 

@@ -57,6 +57,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
   await hubStandIn?.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -125,6 +126,8 @@ describe("pullModel when ipull's last resume record lands after its truncate", (
       import.meta.resolve("ipull"),
     );
     proto = ((await import(writerModule.href)) as { default: { prototype: Writer } }).default.prototype;
+    // kept to be put back on the prototype, where they are called with their `this`
+    // eslint-disable-next-line @typescript-eslint/unbound-method
     original = { saveMedataAfterFile: proto.saveMedataAfterFile, ftruncate: proto.ftruncate };
     let truncated!: () => void;
     const afterTruncate = new Promise<void>((resolve) => (truncated = resolve));

@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort());
   // a progress bar on a terminal; a line per 10 % otherwise (logs, CI)
-  const tty = Boolean(process.stderr.isTTY);
+  const tty = process.stderr.isTTY;
   let lastTenth = -1;
   const started = Date.now();
   try {

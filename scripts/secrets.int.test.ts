@@ -59,9 +59,13 @@ describe.skipIf(!hasRedisServer)("secrets in a fleet run (real redis-server with
   }, 90_000);
 
   afterAll(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     if (worker?.child.pid && worker.child.exitCode === null) process.kill(-worker.child.pid, "SIGKILL");
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     await llm?.close();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     await langsmith?.close();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     redis?.stop();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -34,8 +34,11 @@ describe("npm run studio against hostile callers (langgraphjs dev, offline)", ()
   }, 120_000);
 
   afterAll(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     await capture?.close();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     await allowed?.close();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     if (studio) expect(await studio.stop()).toBe(true);
   }, 20_000);
 

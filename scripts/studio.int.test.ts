@@ -35,7 +35,9 @@ describe("npm run studio (langgraphjs dev, offline)", () => {
   }, 120_000);
 
   afterAll(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     await llm?.close();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     if (studio) expect(await studio.stop()).toBe(true);
   }, 20_000);
 

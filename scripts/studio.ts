@@ -13,7 +13,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { TRACING_FLAGS, tracingSettings } from "../lib/tracing/settings.js";
+import { tracingSettings, withoutTracing } from "../lib/tracing/settings.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const FlagsSchema = z.object({
@@ -89,12 +89,10 @@ if (taken) {
 if (!existsSync(join(root, ".env"))) writeFileSync(join(root, ".env"), "");
 
 // tracing asked for but impossible (no key, bad URL): say so once and keep the server from trying
-const env: NodeJS.ProcessEnv = { ...process.env, LANGGRAPH_CLI_NO_ANALYTICS: "1" };
-const tracing = tracingSettings(env);
-if (!tracing.enabled && tracing.problem) {
-  console.error(`tracing: ${tracing.problem}`);
-  for (const name of TRACING_FLAGS) delete env[name];
-}
+const asked: NodeJS.ProcessEnv = { ...process.env, LANGGRAPH_CLI_NO_ANALYTICS: "1" };
+const tracing = tracingSettings(asked);
+if (!tracing.enabled && tracing.problem) console.error(`tracing: ${tracing.problem}`);
+const env = !tracing.enabled && tracing.problem ? withoutTracing(asked) : asked;
 
 const cliPackage = createRequire(import.meta.url).resolve("@langchain/langgraph-cli/package.json");
 const cli = join(dirname(cliPackage), "dist", "cli", "cli.mjs");

@@ -47,8 +47,8 @@ async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ run
   const run = startScript("scripts/review.ts", args, env);
   let stdout = "";
   const url = await new Promise<string>((resolve, reject) => {
-    run.child.stdout!.on("data", (chunk) => {
-      stdout += chunk;
+    run.child.stdout!.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
       const match = /open (http:\/\/\S+)/.exec(stdout);
       if (match) resolve(match[1]!);
     });
@@ -118,6 +118,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !hasSqlite)("npm run review in headless
     data = join(dir, "data.jsonl");
     writeFileSync(data, records().map((r) => JSON.stringify(r)).join("\n") + "\n");
   });
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
   afterAll(async () => browser?.close());
 
   it("two annotators rate at once, with clicks and with the keyboard; reloads and a killed server keep every rating; eval reports them", async () => {

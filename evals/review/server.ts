@@ -158,7 +158,7 @@ export function createReviewServer(options: ReviewServerOptions): Server {
       } catch (error) {
         const status = error instanceof HttpError ? error.status : 500;
         const message = error instanceof HttpError ? error.message : "the server failed to answer; nothing was lost, try again";
-        if (!(error instanceof HttpError)) console.error(`review: ${(error as Error).message?.split("\n")[0]}`);
+        if (!(error instanceof HttpError)) console.error(`review: ${String((error as Partial<Error>).message).split("\n")[0]}`);
         if (!response.headersSent) json(response, status, { error: message });
         else response.end();
       }

@@ -34,7 +34,7 @@ function model(answers: Partial<Record<string, (call: ScriptedCall) => string>>)
   });
 }
 
-const turnIndex = (call: ScriptedCall) => turnIndexOf(call.messages.map((m) => ({ role: m.getType() === "system" ? "system" : "user", content: String(m.content) })));
+const turnIndex = (call: ScriptedCall) => turnIndexOf(call.messages.map((m) => ({ role: m.type === "system" ? "system" : "user", content: m.text })));
 
 async function run(chat: ScriptedChatModel, context: Partial<DialogueContext> = {}): Promise<DialogueRecord> {
   const state = await runDialogue(

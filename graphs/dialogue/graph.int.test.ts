@@ -16,6 +16,7 @@ describe("dialogue graph on the real llama.cpp engine (tiny random-weight GGUF)"
     engine = new ChatLlamaCppEngine({ modelPath: path, threads: 1, maxTokens: 1024 });
   });
   afterAll(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     await engine?.dispose();
   });
 
@@ -45,6 +46,7 @@ describe("dialogue graph on the real llama.cpp engine, tiny word model (random w
     engine = new ChatLlamaCppEngine({ modelPath: path, threads: 1, maxTokens: 1024, seed: 1 });
   });
   afterAll(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     await engine?.dispose();
   });
 

@@ -46,7 +46,7 @@ function scriptedModel(options: ScriptOptions = {}) {
 /** How many turns the dialogue has when a speaker is asked for the next one: its messages are the system
  * prompt, the opening cue (speaker A only), then one message per earlier turn. */
 function dialogueLength(messages: BaseMessage[]): number {
-  const opens = String(messages[1]?.content ?? "").startsWith("(You start");
+  const opens = (messages[1]?.text ?? "").startsWith("(You start");
   return messages.length - 1 - (opens ? 1 : 0);
 }
 
@@ -100,10 +100,10 @@ describe("dialogue graph (scripted model)", () => {
     });
     await run(model);
     const [first, second] = model.callsFor("turn");
-    expect(String(first!.messages[0]!.content)).toContain("Trufa");
-    expect(String(first!.messages[0]!.content)).not.toContain("librería");
-    expect(String(second!.messages[0]!.content)).toContain("librería");
-    expect(String(second!.messages[0]!.content)).not.toContain("Trufa");
+    expect(first!.messages[0]!.text).toContain("Trufa");
+    expect(first!.messages[0]!.text).not.toContain("librería");
+    expect(second!.messages[0]!.text).toContain("librería");
+    expect(second!.messages[0]!.text).not.toContain("Trufa");
   });
 
   it("retries a wrong-language turn with the check's feedback, then accepts", async () => {
@@ -117,7 +117,7 @@ describe("dialogue graph (scripted model)", () => {
     const turnCalls = model.callsFor("turn");
     expect(turnCalls).toHaveLength(7);
     const retry = turnCalls[3]!.messages.at(-1)!;
-    expect(String(retry.content)).toMatch(/rejected: language/);
+    expect(retry.text).toMatch(/rejected: language/);
   });
 
   it("rejects the dialogue with its reasons when a turn's retry budget is spent", async () => {
@@ -145,7 +145,7 @@ describe("dialogue graph (scripted model)", () => {
     expect(record.status).toBe("accepted");
     expect(model.callsFor("persona")).toHaveLength(3);
     expect(model.callsFor("turn")).toHaveLength(7);
-    expect(String(model.callsFor("turn")[4]!.messages.at(-1)!.content)).toMatch(/rejected: structured_output: does not match the turn schema/);
+    expect(model.callsFor("turn")[4]!.messages.at(-1)!.text).toMatch(/rejected: structured_output: does not match the turn schema/);
   });
 
   it("rejects with a structured_output reason when the model never returns valid JSON", async () => {
@@ -188,7 +188,7 @@ describe("dialogue graph (scripted model)", () => {
     expect(state.critiqueRounds).toBe(1);
     const turnCalls = model.callsFor("turn");
     expect(turnCalls).toHaveLength(6 + 3);
-    expect(String(turnCalls[6]!.messages.at(-1)!.content)).toContain("Marta olvida que trabaja de noche.");
+    expect(turnCalls[6]!.messages.at(-1)!.text).toContain("Marta olvida que trabaja de noche.");
     expect(model.callsFor("critique")).toHaveLength(2);
   });
 
@@ -209,13 +209,83 @@ describe("dialogue graph (scripted model)", () => {
     expect(model.callsFor("turn")).toHaveLength(12);
   });
 
-  it("is reproducible: the same seed gives the same plan and id", async () => {
-    const a = await run(scriptedModel(), { turnsMin: 4, turnsMax: 10 }, { speechEventId: undefined, seed: 3, index: 2 });
-    const b = await run(scriptedModel(), { turnsMin: 4, turnsMax: 10 }, { speechEventId: undefined, seed: 3, index: 2 });
-    expect(a.record.id).toBe(b.record.id);
-    expect(a.record.speech_event).toEqual(b.record.speech_event);
-    expect(a.record.turns.length).toBe(b.record.turns.length);
+  const critique = (fields: Partial<Record<string, unknown>>) =>
+    JSON.stringify({ persona_faithfulness: 4, speech_event_fit: 4, naturalness: 4, verdict: "accept", offending_turns: [], feedback: "", ...fields });
+
+  it("does not take a critique's \"accept\" when a score is below 3: the dialogue is repaired, or rejected saying why", async () => {
+    const lowAccept = critique({ naturalness: 2 });
+    const repaired = scriptedModel({ critique: (round) => (round === 0 ? lowAccept : ACCEPT) });
+    const first = await run(repaired, { maxCritiqueRounds: 1 });
+    expect(first.record.status).toBe("accepted");
+    expect(first.state.critiqueRounds).toBe(1);
+    expect(repaired.callsFor("critique")).toHaveLength(2);
+    expect(repaired.callsFor("turn")).toHaveLength(12); // no offending turn named: written again from the start
+
+    const rejected = scriptedModel({ critique: () => lowAccept });
+    const { record } = await run(rejected, { maxCritiqueRounds: 0 });
+    expect(record.status).toBe("rejected");
+    expect(record.rejection_reasons).toEqual([{ check: "critique", detail: "below 3: naturalness 2", turn: 0 }]);
+    expect(record.critique).toMatchObject({ verdict: "accept", naturalness: 2 });
+  });
+
+  it("repairs from the earliest offending turn that exists, and from the start when none of those named exists", async () => {
+    const revise = (offending: number[]) => critique({ verdict: "revise", persona_faithfulness: 2, offending_turns: offending, feedback: "Más natural." });
+    const partly = scriptedModel({ critique: (round) => (round === 0 ? revise([40, 2]) : ACCEPT) });
+    expect((await run(partly, { maxCritiqueRounds: 1 })).record.status).toBe("accepted");
+    expect(partly.callsFor("turn")).toHaveLength(6 + 4); // turns 2..5 again
+    const none = scriptedModel({ critique: (round) => (round === 0 ? revise([40, 63]) : ACCEPT) });
+    const { record } = await run(none, { maxCritiqueRounds: 1 });
+    expect(record.status).toBe("accepted");
+    expect(record.turns).toHaveLength(6);
+    expect(none.callsFor("turn")).toHaveLength(6 + 6);
+    // rejected after the last round: the reason points at the first turn, not at one the dialogue does not have
+    const spent = scriptedModel({ critique: () => revise([40, 63]) });
+    expect((await run(spent, { maxCritiqueRounds: 0 })).record.rejection_reasons).toEqual([{ check: "critique", detail: "Más natural.", turn: 0 }]);
+  });
+
+  it("rejects, without crashing, a dialogue whose critique never comes back well-formed", async () => {
+    const model = scriptedModel({ critique: (round) => (round % 2 === 0 ? "Me parece bien, acepto." : critique({ naturalness: 9 })) });
+    const { record } = await run(model, { maxStructuredRetries: 1 });
+    expect(record.status).toBe("rejected");
+    expect(record.rejection_reasons).toHaveLength(1);
+    expect(record.rejection_reasons[0]!.check).toBe("structured_output");
+    expect(record.rejection_reasons[0]!.detail).toMatch(/^critique: /);
+    expect(record.failed_attempt).toMatchObject({ stage: "critique" });
+    expect(record.turns).toHaveLength(6); // the dialogue written stays in the record
+    expect(model.callsFor("critique")).toHaveLength(2);
+  });
+
+  it("sends the critique to the injected judge model, not to the writer", async () => {
+    const writer = scriptedModel();
+    const judge = new ScriptedChatModel((call) => {
+      if (call.task !== "critique") throw new Error(`the judge was asked for ${call.task}`);
+      return critique({ verdict: "revise", speech_event_fit: 1, feedback: "No es una conversación de reencuentro." });
+    });
+    const { record } = await run(writer, { judgeModel: judge, maxCritiqueRounds: 0 });
+    expect(judge.callsFor("critique")).toHaveLength(1);
+    expect(writer.callsFor("critique")).toHaveLength(0);
+    // the writer's own critique would have accepted: the judge's verdict is the one in the record
+    expect(record.status).toBe("rejected");
+    expect(record.critique).toMatchObject({ verdict: "revise", speech_event_fit: 1 });
+    expect(record.rejection_reasons).toEqual([{ check: "critique", detail: "No es una conversación de reencuentro.", turn: 0 }]);
+  });
+
+  it("is reproducible: the same seed draws the same personas, speech event and turn budget, and writes the same record", async () => {
+    // nothing passed in but the seed: the source personas come from the built-in pool, the event and length from the plan
+    const input = { sourcePersonas: undefined, speechEventId: undefined, seed: 3, index: 2 };
+    const context = { turnsMin: 4, turnsMax: 10 };
+    const a = await run(scriptedModel(), context, input);
+    const b = await run(scriptedModel(), context, input);
+    const other = await run(scriptedModel(), context, { ...input, seed: 4 });
+    // everything but when it was written and how long it took
+    const stable = (record: typeof a.record) => ({ ...record, provenance: { ...record.provenance, created_at: "", duration_ms: 0 } });
+    expect(stable(a.record)).toEqual(stable(b.record));
+    expect(a.record.id).toBe("es-3-00002");
+    expect(a.record.personas.every((p) => p.source_sentences.length > 0)).toBe(true);
     expect(a.record.turns.length).toBeGreaterThanOrEqual(4);
     expect(a.record.turns.length).toBeLessThanOrEqual(10);
+    // the plan follows the seed: another seed draws another one
+    const plan = (record: typeof a.record) => [record.personas.map((p) => p.source_sentences), record.speech_event.id, record.turns.length];
+    expect(plan(other.record)).not.toEqual(plan(a.record));
   });
 });

@@ -2,7 +2,6 @@ import { getInputTypeSchema } from "@langchain/langgraph/zod/schema";
 import { describe, expect, it } from "vitest";
 import { ScriptedChatModel } from "../../lib/models/scripted.js";
 import { graph, runDialogue } from "./graph.js";
-import type { DialogueInput } from "./state.js";
 
 // The graph's input schema is what LangGraph Studio shows as the input form: the request, nothing else.
 describe("the graph's input", () => {

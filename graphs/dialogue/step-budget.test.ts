@@ -29,7 +29,7 @@ function worstCase(settings: Pick<DialogueConfig, "maxTurnRetries" | "maxCritiqu
         case "common_ground":
           return JSON.stringify(SPANISH_COMMON_GROUND);
         case "turn": {
-          const index = turnIndexOf(call.messages.map((m) => ({ role: m.getType() === "system" ? "system" : "user", content: String(m.content) })));
+          const index = turnIndexOf(call.messages.map((m) => ({ role: m.type === "system" ? "system" : "user", content: m.text })));
           const attempt = tries.get(index) ?? 0;
           tries.set(index, attempt + 1);
           return JSON.stringify({ utterance: failsNow(attempt) ? ENGLISH : turns[index % turns.length]!, ends_conversation: false });

@@ -41,7 +41,7 @@ function model(options: Options = {}) {
       case "common_ground":
         return JSON.stringify(COMMON_GROUND);
       case "turn": {
-        const index = call.messages.length - 1 - (String(call.messages[1]?.content).startsWith("(You start") ? 1 : 0);
+        const index = call.messages.length - 1 - ((call.messages[1]?.text ?? "").startsWith("(You start") ? 1 : 0);
         return JSON.stringify({ utterance: TURNS[index]!, ends_conversation: false });
       }
       case "dialogue": {
@@ -66,11 +66,11 @@ async function run(chat: ScriptedChatModel, context: Partial<DialogueContext>) {
   return DialogueRecordSchema.parse(state.record);
 }
 
-const text = (messages: BaseMessage[]) => messages.map((m) => String(m.content)).join("\n");
+const text = (messages: BaseMessage[]) => messages.map((m) => m.text).join("\n");
 
 describe("prompt variants that change the graph", () => {
-  it("lists the variant routes as conditional edges", () => {
-    const edges = graph.getGraph().edges.map((e) => `${e.source}->${e.target}${e.conditional ? "?" : ""}`);
+  it("lists the variant routes as conditional edges", async () => {
+    const edges = (await graph.getGraphAsync()).edges.map((e) => `${e.source}->${e.target}${e.conditional ? "?" : ""}`);
     for (const edge of [
       "selectSpeechEvent->writeCommonGround?",
       "selectSpeechEvent->speakerTurn?",

@@ -175,7 +175,7 @@ export function parseCommandFlags<S extends z.ZodTypeAny>(
   const { help: _help, ...rest } = values;
   const parsed = schema.safeParse({ ...defaults, ...rest });
   if (!parsed.success) throw new UsageError(parsed.error.issues[0]!.message);
-  return parsed.data;
+  return parsed.data as z.infer<S>;
 }
 
 // ── exports (graph and `npm run export`) ──────────────────────────────────────────────────────────────────

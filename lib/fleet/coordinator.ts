@@ -46,6 +46,15 @@ export interface CoordinatorOptions {
 
 const CHUNK = 200;
 
+/**
+ * What a job returned: BullMQ types it as the worker's result, but it is null until the job completes, and it is
+ * whatever the worker that took it wrote into Redis (another version, another program).
+ */
+function returned(job: Job<FleetJobData, FleetJobResult>): Partial<FleetJobResult> | null {
+  const value: Partial<FleetJobResult> | null | undefined = job.returnvalue;
+  return value ?? null;
+}
+
 /** Per-worker throughput over this session, for the progress line and the final note. */
 export class WorkerStats {
   private readonly workers = new Map<string, { count: number; first: number; last: number }>();
@@ -141,13 +150,13 @@ export function fleetGenerator(options: CoordinatorOptions) {
             missing.push(job);
             continue;
           }
-          if (held.data?.configHash !== options.configHash) {
+          if ((held.data as Partial<FleetJobData> | undefined)?.configHash !== options.configHash) {
             throw new FleetConfigError(
               `queue "${target.queueName}" at ${target.where} holds dialogue ${job.id} of another run configuration: use another queue (--queue ${target.url.split("?")[0]}?queue=NAME) or empty this one`,
             );
           }
           existing++;
-          if (held.finishedOn && held.returnvalue == null) {
+          if (held.finishedOn && returned(held) === null) {
             await held.retry("failed");
             retried++;
           }
@@ -176,8 +185,8 @@ export function fleetGenerator(options: CoordinatorOptions) {
               continue;
             }
             if (!held.finishedOn) continue;
-            if (held.returnvalue == null) {
-              failure ??= new DialogueFailedError(planned, new Error(`${held.failedReason ?? "failed on a worker"} (after ${held.attemptsMade} attempts)`), written.length);
+            if (returned(held) === null) {
+              failure ??= new DialogueFailedError(planned, new Error(`${held.failedReason || "failed on a worker"} (after ${held.attemptsMade} attempts)`), written.length);
               continue;
             }
             const record = await collect(held, planned, run, stats, sessionStart);
@@ -210,6 +219,8 @@ export function fleetGenerator(options: CoordinatorOptions) {
           queue = await openQueue(target, attempts).catch(() => queue); // still down: the next round says so
           continue;
         }
+        // collectOnce() may have set `failure` (the narrowing above cannot see into the closure)
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
         if (outstanding.size > 0 && !failure) await pause(pollMs, run.signal);
       }
       if (stats.size) progress?.message(`per worker (this session): ${stats.line()}`);
@@ -231,7 +242,7 @@ async function collect(
   stats: WorkerStats,
   sessionStart: number,
 ): Promise<DialogueRecord | null> {
-  const result = held.returnvalue;
+  const result = returned(held) ?? {};
   let record = DialogueRecordSchema.parse(result.record);
   if (record.id !== planned.id) throw new Error(`job ${planned.id} returned the record of ${record.id} (bug)`);
   if (run.file?.done.has(record.id)) return null;

@@ -21,9 +21,15 @@ export async function until(what: string, test: () => boolean | Promise<boolean>
 const answersPing = (port: number) =>
   new Promise<boolean>((resolve) => {
     const socket = createConnection({ host: "127.0.0.1", port }, () => socket.write("PING\r\n"));
-    socket.setTimeout(500, () => (socket.destroy(), resolve(false)));
+    socket.setTimeout(500, () => {
+      socket.destroy();
+      resolve(false);
+    });
     // a server with a password answers -NOAUTH: it is up all the same
-    socket.on("data", (data) => (socket.destroy(), resolve(/^(\+PONG|-NOAUTH)/.test(data.toString()))));
+    socket.on("data", (data) => {
+      socket.destroy();
+      resolve(/^(\+PONG|-NOAUTH)/.test(data.toString()));
+    });
     socket.on("error", () => resolve(false));
   });
 

@@ -36,7 +36,9 @@ describe.skipIf(!hasRedisServer)("SharedLimiter (real redis-server)", () => {
   });
 
   afterAll(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     await queue?.close();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     redis?.stop();
     rmSync(dir, { recursive: true, force: true });
   });

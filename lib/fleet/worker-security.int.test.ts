@@ -45,10 +45,15 @@ describe.skipIf(!hasRedisServer)("a fleet worker and hostile jobs (real redis-se
   }, 90_000);
 
   afterAll(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     if (worker?.child.pid && worker.child.exitCode === null) process.kill(-worker.child.pid, "SIGKILL");
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     await queue?.close();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     await llm?.close();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     await capture?.close();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     redis?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -90,6 +95,18 @@ describe.skipIf(!hasRedisServer)("a fleet worker and hostile jobs (real redis-se
     }
     expect(capture.requests).toEqual([]);
     expect(worker.output()).toMatch(/judge-url failed on w: worker w: refused job judge-url/);
+  }, 120_000);
+
+  it("refuses for good a job from a checkout whose prompts differ (another prompt hash), before any model call", async () => {
+    const requests = llm.requests.length;
+    const ours = loadPromptSet(settings.promptVariant).hash;
+    const job = await finished("prompt-hash", { ...valid("prompt-hash"), promptHash: "0123456789ab" });
+    expect(job.returnvalue).toBeFalsy();
+    expect(job.failedReason).toBe(
+      `worker w: prompt set "${settings.promptVariant}" differs from the coordinator's (hash ${ours} ≠ 0123456789ab): run the same checkout`,
+    );
+    expect(job.attemptsMade).toBe(1);
+    expect(llm.requests.length).toBe(requests);
   }, 120_000);
 
   it("still writes the well-formed job's record, sending the key only to the server it was started with", async () => {

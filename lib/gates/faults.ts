@@ -67,7 +67,7 @@ export function loadHeldOutTemplates(path = DEFAULT_HELD_OUT_TEMPLATES): HeldOut
   try {
     json = JSON.parse(readFileSync(path, "utf8"));
   } catch (e) {
-    throw new Error(`fault templates ${path}: ${(e as Error).message}`);
+    throw new Error(`fault templates ${path}: ${(e as Error).message}`, { cause: e });
   }
   const parsed = HeldOutTemplatesSchema.safeParse(json);
   if (!parsed.success) {

@@ -33,7 +33,7 @@ interface Prepared {
 
 function prepare(opts: GateOptions): Prepared {
   if (opts.checks) {
-    for (const c of opts.checks) if (!CHECK_NAMES.includes(c)) throw new Error(`unknown check "${String(c)}" (expected one of ${CHECK_NAMES.join(", ")})`);
+    for (const c of opts.checks) if (!CHECK_NAMES.includes(c)) throw new Error(`unknown check "${c}" (expected one of ${CHECK_NAMES.join(", ")})`);
   }
   targetFor(opts.lang); // validates the tag
   return { run: new Set(opts.checks ?? CHECK_NAMES), opts };
@@ -41,7 +41,7 @@ function prepare(opts: GateOptions): Prepared {
 
 function speakerNames(turns: readonly Turn[]): string[] {
   const names = new Set<string>();
-  for (const t of turns) if (t && typeof t.speaker === "string" && t.speaker.trim()) names.add(t.speaker.trim());
+  for (const t of turns) if (t.speaker.trim()) names.add(t.speaker.trim());
   return [...names];
 }
 

@@ -125,7 +125,7 @@ const TASK_WORDS =
 
 const NOTE_LINE = new RegExp(`(?:^|\\n)\\s*[(\\[*_]*\\s*(?:${NOTE_WORDS})\\s*[*_]*\\s*:`, "u");
 const NOTE_BRACKET = new RegExp(`[(\\[]\\s*(?:${NOTE_WORDS}|${GLOSS_WORDS})(?:\\s*:|\\s)`, "u");
-const BRACKETED = /[(\[*]([^()[\]*\n]{2,100})[)\]*]/gu;
+const BRACKETED = /[([*]([^()[\]*\n]{2,100})[)\]*]/gu;
 const TASK_RE = new RegExp(`(?<![\\p{L}])(?:${TASK_WORDS})(?![a-z])`, "u");
 
 const PREAMBLES: RegExp[] = [

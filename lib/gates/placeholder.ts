@@ -33,7 +33,7 @@ const RULES: Rule[] = [
   { re: /\{\{?\s*[^{}\n]{1,60}?\s*\}?\}/g, accept: (m) => /[\p{L}\p{N}]/u.test(m[0]) },
   // [name], [User 2's name], [insert hobby]; not markdown links [text](url), not note/translation brackets
   {
-    re: /\[([^\[\]\n]{1,60})\](?!\()/g,
+    re: /\[([^[\]\n]{1,60})\](?!\()/g,
     accept: (m) => {
       const inner = (m[1] ?? "").trim();
       if (!/\p{L}/u.test(inner)) return false; // [1], [?]

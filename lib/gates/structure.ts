@@ -31,11 +31,11 @@ function speakerKey(s: string): string {
 export function checkAlternation(turns: readonly Turn[], index: number): string | undefined {
   const t = turns[index];
   if (!t) return undefined;
-  const me = speakerKey(t.speaker ?? "");
+  const me = speakerKey(t.speaker);
   if (me === "") return "missing speaker";
   if (index > 0) {
     const prev = turns[index - 1];
-    if (prev && speakerKey(prev.speaker ?? "") === me) return `same speaker as turn ${index - 1} (${JSON.stringify(t.speaker.trim())})`;
+    if (prev && speakerKey(prev.speaker) === me) return `same speaker as turn ${index - 1} (${JSON.stringify(t.speaker.trim())})`;
   }
   // a third distinct speaker before this one?
   let first = "";
@@ -68,6 +68,7 @@ const TABLE_ROW = /^[ \t]*\|.*\|[ \t]*$/gm;
 const QUOTE_PAIRS: Readonly<Record<string, string>> = { '"': '"', "“": "”", "”": "”", "«": "»", "„": "“", "「": "」", "『": "』", "'": "'" };
 
 /** C0 / C1 control characters other than newline and tab: terminal escape sequences (ESC, OSC 52 clipboard writes, …) */
+// eslint-disable-next-line no-control-regex -- matching control characters is this pattern's purpose
 export const CONTROL_CHARACTER = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/;
 
 export function checkFormat(a: TextAnalysis, allowEmoji: boolean | undefined): string | undefined {

@@ -27,9 +27,9 @@ export interface AttemptsOptions<S extends z.ZodTypeAny> {
 export async function attemptStructured<S extends z.ZodTypeAny>(options: AttemptsOptions<S>): Promise<AttemptsResult<z.infer<S>>> {
   let usage = ZERO_USAGE;
   let feedback: string | null = null;
-  let reason = "";
-  let check = "structured_output";
-  let raw = "";
+  let reason: string;
+  let check: string;
+  let raw: string;
   let value: z.infer<S> | undefined;
   for (let attempt = 1; ; attempt++) {
     const result: StructuredResult<z.infer<S>> = await invokeStructured(options.model, options.schema, options.messages(feedback), { name: options.name });

@@ -12,7 +12,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function capture() {
   const stream = new PassThrough();
   let text = "";
-  stream.on("data", (chunk) => (text += chunk));
+  stream.on("data", (chunk: Buffer) => (text += chunk.toString()));
   return { stream, text: () => text };
 }
 

@@ -64,7 +64,7 @@ export function freeBytes(dir: string): number {
   let probe = dir;
   while (!existsSync(probe) && dirname(probe) !== probe) probe = dirname(probe);
   const stats = statfsSync(probe);
-  return Number(stats.bavail) * Number(stats.bsize);
+  return stats.bavail * stats.bsize;
 }
 
 /** The bytes a file takes on disk: ipull writes its chunks into a sparse file of the full size, so this is what came. */

@@ -178,7 +178,7 @@ export function classifyFailure(error: unknown): Failure {
   const links = chain(error);
   const status = statusOf(links);
   const code = codeOf(links);
-  const names = links.map((link) => `${String(link.name ?? "")} ${String((link as { constructor?: { name?: string } }).constructor?.name ?? "")}`).join(" ");
+  const names = links.map((link) => `${(link as { name?: unknown }).name ?? ""} ${(link as { constructor?: { name?: string } }).constructor?.name ?? ""}`).join(" ");
   const detail = detailOf(links, status);
   const base = { ...(status !== undefined ? { status } : {}), ...(code ? { code } : {}), ...(detail ? { detail } : {}) };
 

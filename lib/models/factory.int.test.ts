@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cachedModelCount, getChatModel } from "./factory.js";
-import type { ChatLlamaCppEngine } from "./llama-cpp.js";
+import { ChatLlamaCppEngine } from "./llama-cpp.js";
 import { writeTinyGguf } from "./tiny-gguf.js";
 
 // The factory's bound on the real engine: a caller varying a setting (threads) cannot pile up loaded engines.
@@ -15,7 +15,11 @@ describe("getChatModel on the embedded engine (tiny GGUF)", () => {
 
   it("frees the engine it evicts; one asked for again reloads", async () => {
     const env = { POLYGLOT_MAX_MODELS: "2", POLYGLOT_MODELS_DIR: dir };
-    const engine = (threads: number) => getChatModel({ provider: "llama-cpp", model: path, threads }, env) as ChatLlamaCppEngine;
+    const engine = (threads: number) => {
+      const model = getChatModel({ provider: "llama-cpp", model: path, threads }, env);
+      if (!(model instanceof ChatLlamaCppEngine)) throw new Error("getChatModel: not the embedded engine");
+      return model;
+    };
     const first = engine(1);
     await first.load();
     const second = engine(2);

@@ -24,8 +24,7 @@ type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
 type JsonSchemaObject = { [k: string]: unknown };
 type Literal = string | number | boolean | null;
 
-const SIMPLE_TYPES = ["string", "number", "integer", "boolean", "null"] as const;
-type SimpleType = (typeof SIMPLE_TYPES)[number];
+type SimpleType = "string" | "number" | "integer" | "boolean" | "null";
 
 const ANNOTATIONS = new Set([
   "$schema", "$id", "$comment", "title", "default", "examples", "readOnly", "writeOnly", "deprecated",
@@ -132,9 +131,10 @@ function convert(node: unknown, path: string, root: JsonSchemaObject, refStack: 
 
   const type = node.type;
   if (Array.isArray(type)) {
-    if (type.length === 0) throw new UnsupportedJsonSchemaError("empty type array", path);
-    if (type.length === 1) return convert({ ...node, type: type[0] }, path, root, refStack);
-    const alts = type.map((t) => convert({ ...node, type: t }, path, root, refStack));
+    const types = type as unknown[];
+    if (types.length === 0) throw new UnsupportedJsonSchemaError("empty type array", path);
+    if (types.length === 1) return convert({ ...node, type: types[0] }, path, root, refStack);
+    const alts = types.map((t) => convert({ ...node, type: t }, path, root, refStack));
     // collapse to a `type: [...]` list when every branch is a bare simple type
     const bare = alts.every((a) => isObj(a) && Object.keys(a).filter((k) => k !== "description").join() === "type");
     if (bare) return { type: type as SimpleType[], ...description };
@@ -192,7 +192,7 @@ function convert(node: unknown, path: string, root: JsonSchemaObject, refStack: 
       } else {
         throw new UnsupportedJsonSchemaError("array without items", path);
       }
-      if (typeof node.minItems === "number") out.minItems = Math.max(node.minItems, (out.minItems as number) ?? 0);
+      if (typeof node.minItems === "number") out.minItems = Math.max(node.minItems, (out.minItems as number | undefined) ?? 0);
       if (typeof node.maxItems === "number") out.maxItems = node.maxItems;
       return out as GbnfJsonSchema;
     }

@@ -30,6 +30,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
   await engine?.dispose();
   rmSync(dir, { recursive: true, force: true });
   const seconds = (performance.now() - fileStart) / 1000;
@@ -102,13 +103,13 @@ describe("ChatLlamaCppEngine on the tiny GGUF", () => {
     const res = await engine.invoke([persona, new HumanMessage("Reply with JSON.")], { response_format: replyFormat, maxTokens: 300 });
     const ms = performance.now() - t0;
     const parsed = Reply.safeParse(JSON.parse(res.content as string));
-    expect(parsed.success, `${res.content}`).toBe(true);
+    expect(parsed.success, res.text).toBe(true);
     expect(res.response_metadata.finish_reason).toBe("stop");
     const usage = res.usage_metadata!;
     console.log(`[llama-cpp.int] json: ${usage.output_tokens} tokens in ${ms.toFixed(0)} ms (${((usage.output_tokens / ms) * 1000).toFixed(0)} tok/s)`);
     // a second call reuses the loaded model (and the KV cache of the shared persona prefix) and the cached grammar
     const again = await engine.invoke([persona, new HumanMessage("Another one.")], { response_format: replyFormat, maxTokens: 300, seed: 2 });
-    expect(Reply.safeParse(JSON.parse(again.content as string)).success, `${again.content}`).toBe(true);
+    expect(Reply.safeParse(JSON.parse(again.content as string)).success, again.text).toBe(true);
     expect(await engine.load()).toBe(model);
     expect(again.usage_metadata?.input_token_details?.cache_read).toBeGreaterThan(50);
   });
@@ -148,11 +149,11 @@ describe("ChatLlamaCppEngine on the tiny GGUF", () => {
       const messages = speaker === "A" ? [system, new HumanMessage("(Empiezas tú.)"), ...chat] : [system, ...chat];
       if (messages.at(-1) instanceof AIMessage || messages.length === 1) messages.push(new HumanMessage("(sigue)"));
       const res = await engine.invoke(messages, { maxTokens: 6, seed: turns.length });
-      turns.push(`turno ${turns.length}: ${String(res.content).slice(0, 20)}`);
+      turns.push(`turno ${turns.length}: ${res.text.slice(0, 20)}`);
       return res;
     };
     const before = engine.stats();
-    const results: AIMessage[] = [];
+    const results: Awaited<ReturnType<typeof speak>>[] = [];
     for (let i = 0; i < 8; i++) results.push(await speak(i % 2 === 0 ? "A" : "B"));
     const sequencesOf = (speaker: number) => new Set(results.filter((_, i) => i % 2 === speaker).map((r) => r.response_metadata.sequence));
     expect(sequencesOf(0).size).toBe(1);

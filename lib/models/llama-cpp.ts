@@ -147,8 +147,8 @@ const FINISH_REASONS: Record<string, string> = {
 /** Converts LangChain messages to node-llama-cpp chat history (system/developer, human, ai). */
 export function toLlamaChatHistory(messages: BaseMessage[]): ChatHistoryItem[] {
   return messages.map((m): ChatHistoryItem => {
-    const type = m.getType();
-    const role = type === "generic" ? String((m as BaseMessage & { role?: string }).role ?? "") : type;
+    const type = m.type;
+    const role = type === "generic" ? ((m as BaseMessage & { role?: string }).role ?? "") : type;
     switch (role) {
       case "system":
       case "developer":
@@ -239,9 +239,9 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
       ls_provider: "llama-cpp",
       ls_model_name: this.modelName,
       ls_model_type: "chat",
-      ls_temperature: options?.temperature ?? this.options.temperature,
-      ls_max_tokens: options?.maxTokens ?? this.options.maxTokens,
-      ...(options?.stop ? { ls_stop: options.stop } : {}),
+      ls_temperature: options.temperature ?? this.options.temperature,
+      ls_max_tokens: options.maxTokens ?? this.options.maxTokens,
+      ...(options.stop ? { ls_stop: options.stop } : {}),
     };
   }
 
@@ -282,7 +282,7 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
         },
       });
     } catch (err) {
-      throw new Error(`llama.cpp's prebuilt binary for this machine did not load (${oneLine(err)}); it is never built from source at run time`);
+      throw new Error(`llama.cpp's prebuilt binary for this machine did not load (${oneLine(err)}); it is never built from source at run time`, { cause: err });
     }
     try {
       let model: LlamaModel;
@@ -332,7 +332,7 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
       if (!this.grammars.has(key)) this.grammars.set(key, llama.getGrammarFor("json"));
       return this.grammars.get(key);
     }
-    if (format.type !== "json_schema" || !format.json_schema || typeof format.json_schema.schema !== "object")
+    if (typeof format.json_schema.schema !== "object")
       throw new Error(`ChatLlamaCppEngine: unsupported response_format ${JSON.stringify(format).slice(0, 120)}`);
     const key = schemaCacheKey(format.json_schema.schema);
     let grammar = this.grammars.get(key);

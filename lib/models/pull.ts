@@ -160,7 +160,7 @@ export async function pullModel(
   const remote = await probe(plan, options.timeoutMs ?? 20_000);
   options.onRemote?.(remote);
   mkdirSync(plan.dir, { recursive: true });
-  let alreadyThere = false;
+  let alreadyThere: boolean;
   let path: string;
   try {
     const downloader = await createModelDownloader({

@@ -61,7 +61,7 @@ export const DEFAULT_REMOTE_MAX_TOKENS = 2048;
 /** Where the model lives: the flag, else the provider's env variable, else its public default; checked as an http(s) URL. */
 export function resolveEndpoint(settings: Pick<RemoteSettings, "provider" | "model" | "baseUrl">, env: NodeJS.ProcessEnv = process.env): Endpoint {
   const defaults = PROVIDER_DEFAULTS[settings.provider];
-  if (!settings.model?.trim()) {
+  if (!settings.model.trim()) {
     throw new ModelConfigError(`--model is required with --provider ${settings.provider} (the name of the model the server serves)`);
   }
   const raw = (settings.baseUrl || env[defaults.baseUrlEnv] || defaults.baseUrl).trim();
@@ -153,11 +153,11 @@ type ChatCompletion = {
  * refusal (`message.refusal`, content null) and llama.cpp's `timings` are kept for the caller.
  */
 export function normaliseCompletion(response: unknown, into: RawAnswer | undefined): void {
-  const completion = response as ChatCompletion;
+  const completion = response as ChatCompletion | null | undefined;
   const message = completion?.choices?.[0]?.message;
   if (message && Array.isArray(message.content)) {
     message.content = message.content
-      .map((part: unknown) => (typeof part === "string" ? part : typeof part === "object" && part && "text" in part ? String((part).text) : ""))
+      .map((part: unknown) => (typeof part === "string" ? part : typeof part === "object" && part && "text" in part ? String(part.text) : ""))
       .join("");
   }
   if (!into) return;
@@ -260,7 +260,7 @@ export class OpenAICompatibleChat extends ChatOpenAICompletions<OpenAICompatible
 
   override async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"], runManager?: CallbackManagerForLLMRun): Promise<ChatResult> {
     const schema = requestedSchema(options);
-    const seed = callSeed(this.baseSeed, messages.map((m) => [m.getType(), m.content]));
+    const seed = callSeed(this.baseSeed, messages.map((m) => [m.type, m.content]));
     const attempt = async (mode: StructuredMode): Promise<ChatResult> => {
       const { response_format: _format, ...rest } = options;
       let callOptions = { ...rest, ...(seed !== undefined ? { seed } : {}) } as this["ParsedCallOptions"];
@@ -276,7 +276,7 @@ export class OpenAICompatibleChat extends ChatOpenAICompletions<OpenAICompatible
         withRetries(() => super._generate(sent, callOptions, runManager), retryOptions(this.resilience, options.signal)),
       );
       for (const generation of result.generations) {
-        const message = generation.message as AIMessage;
+        const message = generation.message;
         if (raw.refusal !== undefined) message.response_metadata = { ...message.response_metadata, refusal: raw.refusal };
         if (raw.timings) message.response_metadata = { ...message.response_metadata, timings: raw.timings };
       }
@@ -305,7 +305,8 @@ export function toolCallAsText(result: ChatResult, toolName: string): ChatResult
   return {
     ...result,
     generations: result.generations.map((generation) => {
-      const message = generation.message as AIMessage;
+      const message = generation.message;
+      if (!AIMessage.isInstance(message)) return generation;
       const call = message.tool_calls?.find((c) => c.name === toolName) ?? message.tool_calls?.[0];
       if (!call) return generation;
       const text = JSON.stringify(call.args);

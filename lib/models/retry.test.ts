@@ -32,7 +32,7 @@ function failing(errors: unknown[], then = "ok") {
   let calls = 0;
   const call = async () => {
     const error = errors[calls++];
-    if (error) throw error;
+    if (error) throw error as Error;
     return then;
   };
   return { call, calls: () => calls };

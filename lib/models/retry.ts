@@ -47,10 +47,10 @@ export const realClock: Clock = {
   random: () => Math.random(),
   sleep: (ms, signal) =>
     new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) { reject(signal.reason); return; }
+      if (signal?.aborted) { reject(signal.reason as Error); return; }
       const onAbort = () => {
         clearTimeout(timer);
-        reject(signal!.reason);
+        reject(signal!.reason as Error);
       };
       const timer = setTimeout(() => {
         signal?.removeEventListener("abort", onAbort);

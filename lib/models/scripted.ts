@@ -54,7 +54,7 @@ export class ScriptedChatModel extends BaseChatModel<ScriptedCallOptions> {
     if (this.options.keepCalls !== false) this.calls.push(call);
     if (this.options.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs));
     const text = await this.script(call, this.calls);
-    const input = messages.reduce((sum, m) => sum + String(m.content).length, 0);
+    const input = messages.reduce((sum, m) => sum + m.text.length, 0);
     const usage = { input_tokens: Math.ceil(input / 4), output_tokens: Math.ceil(text.length / 4), total_tokens: 0 };
     usage.total_tokens = usage.input_tokens + usage.output_tokens;
     return { generations: [{ text, message: new AIMessage({ content: text, usage_metadata: usage }) }] };

@@ -2,7 +2,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import type { BaseMessage } from "@langchain/core/messages";
 import { toJsonSchema } from "@langchain/core/utils/json_schema";
 import type { z } from "zod";
-import { formatZodError, type Usage, ZERO_USAGE } from "../records/schema.js";
+import { formatZodError, type Usage } from "../records/schema.js";
 
 /**
  * One structured LLM call. The JSON schema of `schema` goes to the model as its structured-output
@@ -62,12 +62,12 @@ export function extractJson(text: string): unknown {
   for (const candidate of candidates) {
     if (!candidate) continue;
     try {
-      return JSON.parse(candidate);
+      return JSON.parse(candidate) as unknown;
     } catch (error) {
       firstError ??= error;
     }
   }
-  throw firstError ?? new SyntaxError("no JSON object in the answer");
+  throw firstError instanceof Error ? firstError : new SyntaxError("no JSON object in the answer");
 }
 
 function shorten(text: string): string {
@@ -76,7 +76,7 @@ function shorten(text: string): string {
 
 /** The answer stopped at the token limit: OpenAI-compatible and the engine "length", Anthropic "max_tokens", Ollama done_reason "length". */
 function cutOff(answer: BaseMessage): boolean {
-  const meta = (answer.response_metadata ?? {}) as Record<string, unknown>;
+  const meta = answer.response_metadata as Record<string, unknown>;
   return meta.finish_reason === "length" || meta.stop_reason === "max_tokens" || meta.done_reason === "length";
 }
 
@@ -91,7 +91,7 @@ export async function invokeStructured<S extends z.ZodTypeAny>(
     runName: options.runName ?? options.name,
   } as Parameters<BaseChatModel["invoke"]>[1]);
   const raw = textOf(answer);
-  const usage = usageOf(answer) ?? ZERO_USAGE;
+  const usage = usageOf(answer);
   const refusal = (answer.response_metadata as Record<string, unknown> | undefined)?.refusal;
   if (typeof refusal === "string") return { ok: false, reason: `the model refused: ${JSON.stringify(shorten(refusal))}`, raw, usage };
   const cut = cutOff(answer) ? " (cut off at the token limit)" : "";
@@ -104,5 +104,5 @@ export async function invokeStructured<S extends z.ZodTypeAny>(
   }
   const result = schema.safeParse(parsed);
   if (!result.success) return { ok: false, reason: `does not match the ${options.name} schema: ${formatZodError(result.error)}`, raw, usage };
-  return { ok: true, value: result.data, raw, usage };
+  return { ok: true, value: result.data as z.infer<S>, raw, usage };
 }

@@ -25,7 +25,7 @@ export function physicalCoresFromCpuinfo(cpuinfo: string): number | null {
  */
 export function defaultThreads(): number {
   const usable = Math.max(1, availableParallelism());
-  let physical: number | null = null;
+  let physical: number | null;
   try {
     physical = physicalCoresFromCpuinfo(readFileSync("/proc/cpuinfo", "utf8"));
   } catch {

@@ -81,7 +81,7 @@ function buildVocab(words: readonly string[] = []): Vocab {
   // the language's words, as "▁word" pieces (what a word model writes), and the prefixes SPM merges go through
   const targetWords = new Set(words.map((w) => `▁${w}`));
   for (const w of targetWords) {
-    const chars = [...w];
+    const chars = Array.from(w);
     for (let i = 2; i <= chars.length; i++) pieces.push(chars.slice(0, i).join(""));
   }
   const seen = new Set(tokens);
@@ -96,7 +96,7 @@ function buildVocab(words: readonly string[] = []): Vocab {
     // the bare quote only: pieces that open a string with punctuation in it ('":▁', '",') must stay unlikely
     roles.push(targetWords.has(p) ? "word" : p === '"' ? "quote" : "piece");
     // SPM merges by score: longer pieces first, then earlier-listed pieces
-    scores.push(-1000 + [...p].length * 100 - n++ * 0.01);
+    scores.push(-1000 + Array.from(p).length * 100 - n++ * 0.01);
   }
   if (tokens.length - special < 200) throw new Error("tiny vocab unexpectedly small");
   return { tokens, scores, types, roles };
@@ -112,8 +112,8 @@ export function wordsFromText(text: string, max = 600): string[] {
   for (const match of text.matchAll(/\p{L}+(?:['’]\p{L}+)*/gu)) {
     const word = match[0];
     // lower case only (names and sentence starts out); no astral letters (2 UTF-16 units, see the bias note below)
-    if (word !== word.toLowerCase() || word.length !== [...word].length) continue;
-    const length = [...word].length;
+    if (word !== word.toLowerCase() || word.length !== Array.from(word).length) continue;
+    const length = Array.from(word).length;
     if (length < 2 || length > 20) continue;
     counts.set(word, (counts.get(word) ?? 0) + 1);
   }
@@ -192,7 +192,7 @@ export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
   const words = opts.words ?? [];
   if (words.length > MAX_TINY_WORDS) throw new Error(`a tiny word model takes at most ${MAX_TINY_WORDS} words, got ${words.length}`);
   for (const word of words) {
-    if (!/^\p{L}+(?:['’]\p{L}+)*$/u.test(word) || word.length !== [...word].length) throw new Error(`not a word for the tiny model: ${JSON.stringify(word)}`);
+    if (!/^\p{L}+(?:['’]\p{L}+)*$/u.test(word) || word.length !== Array.from(word).length) throw new Error(`not a word for the tiny model: ${JSON.stringify(word)}`);
   }
   const { tokens, scores, types, roles } = buildVocab(words);
   const wordModel = words.length > 0;

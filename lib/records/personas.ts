@@ -197,7 +197,7 @@ export function parsePersonaText(file: string, text: string): { format: PersonaF
     } else {
       // Not one JSON document: JSONL if the first non-blank line is JSON on its own.
       const firstLine = body.split(/\r?\n/).find((l) => l.trim() !== "") ?? "";
-      let firstIsJson = false;
+      let firstIsJson: boolean;
       try {
         JSON.parse(firstLine);
         firstIsJson = true;

@@ -81,7 +81,7 @@ describe("runBatch", () => {
       if (++calls === 25) throw new Error("502 Bad Gateway\nfrom the server");
       return invoke(...args);
     });
-    const error = await runBatch({ ...base, context: { ...base.context, chatModel } }).catch((e: Error) => e);
+    const error = await runBatch({ ...base, context: { ...base.context, chatModel } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     const message = (error as Error).message;
     expect(message.split("\n")).toHaveLength(1);

@@ -236,7 +236,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
 
   if (failure) {
     const where = options.out ? `; ${result.total.dialogues} dialogues are in ${options.out}, ${resume}` : "";
-    const message = failure instanceof DialogueFailedError ? failure.message : String((failure as Error)?.message ?? failure).split("\n")[0];
+    const message = failure instanceof DialogueFailedError ? failure.message : (failure instanceof Error ? failure.message : String(failure)).split("\n")[0];
     const error = new Error(`${message}${where}`);
     (error as Error & { cause?: unknown }).cause = failure;
     throw error;

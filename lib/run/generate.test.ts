@@ -16,7 +16,7 @@ const ids = (path: string) => readFileSync(path, "utf8").trim().split("\n").filt
 function failingFor(marker: string, latencyMs = 20) {
   const good = spanishScript();
   return new ScriptedChatModel(async (call: ScriptedCall, calls) => {
-    if (call.messages.some((m) => String(m.content).includes(marker))) throw new Error("connection reset by peer");
+    if (call.messages.some((m) => m.text.includes(marker))) throw new Error("connection reset by peer");
     return good(call, calls);
   }, { latencyMs });
 }

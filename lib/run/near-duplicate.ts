@@ -106,7 +106,7 @@ export interface NearDuplicateMatch {
 export class NearDuplicateIndex {
   private readonly signatures: Uint32Array[] = [];
   private readonly ids: string[] = [];
-  private readonly bands: Map<number, number[]>[] = Array.from({ length: BANDS }, () => new Map());
+  private readonly bands: Map<number, number[]>[] = Array.from({ length: BANDS }, () => new Map<number, number[]>());
 
   constructor(readonly threshold = DEFAULT_JACCARD_THRESHOLD) {}
 

@@ -56,7 +56,7 @@ export class Progress {
   constructor(options: ProgressOptions) {
     this.stream = options.stream ?? process.stderr;
     this.out = options.out ?? process.stdout;
-    this.tty = options.tty ?? Boolean(this.stream.isTTY && process.env.TERM !== "dumb" && !process.env.CI);
+    this.tty = options.tty ?? (this.stream.isTTY && process.env.TERM !== "dumb" && !process.env.CI);
     this.plainIntervalMs = options.plainIntervalMs ?? 5000;
     this.now = options.now ?? (() => Date.now());
     this.startedAt = this.now();

@@ -86,7 +86,10 @@ describe("limitChatModel", () => {
     const acquire = limiter.acquire.bind(limiter);
     const settle = limiter.settle.bind(limiter);
     limiter.acquire = (tokens, signal) => (acquired.push(tokens), acquire(tokens, signal));
-    limiter.settle = (estimate, actual) => (settled.push([estimate, actual]), settle(estimate, actual));
+    limiter.settle = (estimate, actual) => {
+      settled.push([estimate, actual]);
+      settle(estimate, actual);
+    };
     const same = limitChatModel(model, limiter);
     expect(same).toBe(model);
     expect(limitChatModel(model, limiter)).toBe(model); // not wrapped twice
@@ -105,11 +108,14 @@ describe("limitChatModel", () => {
     const seeds: unknown[] = [];
     const generate = model._generate.bind(model);
     model._generate = (messages: Parameters<typeof generate>[0], options: Parameters<typeof generate>[1]) => (seeds.push((options as { seed?: unknown }).seed), generate(messages, options));
+    // compared by identity, never called
+    // eslint-disable-next-line @typescript-eslint/unbound-method
     const ownInvoke = model.invoke;
     const clock = virtualClock();
     const strict = new RateLimiter({ rpm: 1 }, clock);
     const first = jobView(model, { seed: 11 }, strict);
     const second = jobView(model, { seed: 22 }); // a later run without limits
+    // eslint-disable-next-line @typescript-eslint/unbound-method
     expect(model.invoke).toBe(ownInvoke);
     expect(modelLabel(first)).toEqual({ provider: "scripted", model: "m" });
     await first.invoke("a");

@@ -118,8 +118,13 @@ export class RateLimiter {
 
 function contentLength(content: unknown): number {
   if (typeof content === "string") return content.length;
-  if (Array.isArray(content)) return content.reduce((sum: number, part) => sum + (typeof part === "string" ? part.length : typeof part?.text === "string" ? part.text.length : 0), 0);
-  return 0;
+  if (!Array.isArray(content)) return 0;
+  let sum = 0;
+  for (const part of content as unknown[]) {
+    if (typeof part === "string") sum += part.length;
+    else if (typeof part === "object" && part !== null && "text" in part && typeof part.text === "string") sum += part.text.length;
+  }
+  return sum;
 }
 
 /** Characters of the prompt a chat model's invoke() got (messages, a string, or a prompt value). */
@@ -129,10 +134,10 @@ export function promptChars(input: unknown): number {
     return input.reduce((sum: number, message) => {
       if (typeof message === "string") return sum + message.length;
       if (Array.isArray(message)) return sum + contentLength(message[1]);
-      return sum + contentLength((message as BaseMessage)?.content);
+      return sum + contentLength((message as BaseMessage | null | undefined)?.content);
     }, 0);
   }
-  const messages = (input as { toChatMessages?: () => BaseMessage[] })?.toChatMessages?.();
+  const messages = (input as { toChatMessages?: () => BaseMessage[] } | null | undefined)?.toChatMessages?.();
   return messages ? promptChars(messages) : JSON.stringify(input ?? "").length;
 }
 
@@ -157,7 +162,7 @@ const LIMITED = Symbol.for("polyglot-personachat.rate-limited");
  */
 export function limitChatModel<M extends BaseChatModel>(model: M, limiter: RateLimiter): M {
   if (!limiter.active || (model as unknown as Record<symbol, unknown>)[LIMITED]) return model;
-  Object.assign(model, { invoke: limitedInvoke(model, model.invoke.bind(model) as Invoke, limiter), [LIMITED]: true });
+  Object.assign(model, { invoke: limitedInvoke(model, model.invoke.bind(model), limiter), [LIMITED]: true });
   return model;
 }
 

@@ -208,7 +208,7 @@ function trim(graph: Graph, assignment: number[], shares: readonly number[], ran
  * deterministic from `seed`.
  */
 export function planSplits(records: readonly DialogueRecord[], shares: readonly number[], seed: number): SplitPlan {
-  const names = SPLIT_NAMES[shares.length as 2 | 3];
+  const names = shares.length === 2 || shares.length === 3 ? SPLIT_NAMES[shares.length] : undefined;
   if (!names) throw new Error(`planSplits: 2 or 3 shares, got ${shares.length}`);
   const graph = buildGraph(records);
   const rng = createRng(hashSeed(seed, "splits"));

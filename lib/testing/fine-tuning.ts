@@ -25,11 +25,11 @@ export function fineTuningProblems(example: unknown, persona: readonly string[] 
     if (typeof content !== "string" || content.trim() === "") problems.push(`message ${i} has empty content`);
     if (i === 0 && role !== "system") problems.push("the first message is not the system message");
     if (i > 0 && role === "system") problems.push(`message ${i} is a second system message`);
-    if (i > 1 && role === (messages[i - 1] as { role?: unknown })?.role) problems.push(`messages ${i - 1} and ${i} are both ${String(role)}`);
+    if (i > 1 && role === (messages[i - 1] as { role?: unknown } | undefined)?.role) problems.push(`messages ${i - 1} and ${i} are both ${String(role)}`);
     return undefined;
   });
-  if ((messages[messages.length - 1] as { role?: unknown })?.role !== "assistant") problems.push("the last message is not the assistant's");
-  const system = (messages[0] as { content?: unknown })?.content;
+  if ((messages[messages.length - 1] as { role?: unknown } | undefined)?.role !== "assistant") problems.push("the last message is not the assistant's");
+  const system = (messages[0] as { content?: unknown } | undefined)?.content;
   for (const sentence of persona) {
     if (typeof system !== "string" || !system.includes(sentence)) problems.push(`the system message lacks the persona sentence "${sentence}"`);
   }

@@ -63,6 +63,8 @@ export function fakeLangSmith(options: FakeLangSmithOptions = {}): FakeLangSmith
       return { status: 200, body: { version: "0.12.0", batch_ingest_config: { use_multipart_endpoint: true }, instance_flags: {} } };
     }
     if (method === "POST" && path === "/runs/multipart") {
+      // undici's multipart parser is enough for what the LangSmith client sends to this test stand-in
+      // eslint-disable-next-line @typescript-eslint/no-deprecated
       const form = await new Response(body, { headers: { "content-type": headers.get("content-type") ?? "" } }).formData();
       const parts = new Map<string, Record<string, unknown>>();
       for (const [name, value] of form.entries()) {

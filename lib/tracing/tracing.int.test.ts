@@ -75,6 +75,7 @@ describe("tracing of `npm run graph` (real engine, tiny GGUF)", () => {
     fake = await startFakeLangSmith({ apiKey: "test" });
   });
   afterAll(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     await fake?.close();
   });
 

@@ -196,7 +196,7 @@ describe("TracingTransport", () => {
     new TracingTransport({ endpoint: "http://ls", requestTimeoutMs: 200, cooldownMs, onProblem: (p) => problems.push(p), fetch });
 
   it("passes answers through, and the 404 of /runs/multipart (the client then falls back to /runs/batch)", async () => {
-    const t = transport(async (input) => new Response("{}", { status: String(input).endsWith("/runs/multipart") ? 404 : 200 }));
+    const t = transport(async (input) => new Response("{}", { status: (input instanceof Request ? input.url : input.toString()).endsWith("/runs/multipart") ? 404 : 200 }));
     expect((await t.fetch("http://ls/info")).status).toBe(200);
     expect((await t.fetch("http://ls/runs/multipart", { method: "POST" })).status).toBe(404);
     expect(t.failed).toBe(false);
@@ -208,7 +208,7 @@ describe("TracingTransport", () => {
     const t = transport(async (_input, init) => {
       calls++;
       // never answers: only the transport's timeout ends it
-      return new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal!.reason)));
+      return new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal!.reason as Error)));
     });
     const info = await t.fetch("http://ls/info");
     expect(info.status).toBe(200);
@@ -237,7 +237,7 @@ describe("TracingTransport", () => {
     let calls = 0;
     const t = transport(async (_input, init) => {
       calls++;
-      return new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal!.reason)));
+      return new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal!.reason as Error)));
     });
     const pending = t.fetch("http://ls/runs/multipart", { method: "POST" });
     t.close();

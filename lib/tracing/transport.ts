@@ -78,6 +78,8 @@ export class TracingTransport {
       this.trip(`answered HTTP ${response.status}${auth ? " (check LANGSMITH_API_KEY)" : ""}`, auth);
       return synthetic(url);
     } catch (error) {
+      // close() may have run while the request was in flight
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
       if (!this.closed) this.trip(describeFailure(error, this.options.requestTimeoutMs), false);
       return synthetic(url);
     } finally {

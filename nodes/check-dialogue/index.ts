@@ -10,7 +10,7 @@ import { describeFailures } from "../shared.js";
  * naming its turn, until maxTurnRetries is spent; then the dialogue is rejected with the gates' reasons.
  */
 export async function checkDialogue(state: DialogueState, runtime: Runtime<DialogueContext>): Promise<DialogueUpdate> {
-  const config = resolveConfig(runtime?.context);
+  const config = resolveConfig(runtime.context);
   const failures = runGates(state.turns, { lang: state.language, maxTurnChars: config.maxTurnChars });
   // the record format has speaker A open (the turn-by-turn path always does; a draft may not)
   if (state.turns[0]?.speaker === "B") failures.unshift({ check: "alternation", turn: 0, detail: "speaker B opens the dialogue; speaker A writes the first message" });

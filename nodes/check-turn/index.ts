@@ -10,7 +10,7 @@ import { describeFailures } from "../shared.js";
  * and then the dialogue is rejected with the gates' reasons.
  */
 export async function checkTurn(state: DialogueState, runtime: Runtime<DialogueContext>): Promise<DialogueUpdate> {
-  const config = resolveConfig(runtime?.context);
+  const config = resolveConfig(runtime.context);
   const candidate = state.candidate;
   if (!candidate) throw new Error("checkTurn runs after speakerTurn wrote a candidate");
   const index = state.turns.length;

@@ -17,6 +17,14 @@ export function critiquePasses(critique: Critique): boolean {
   );
 }
 
+/** Why a critique does not pass, when the reviewer gave no feedback: the verdict, and each score below the bar. */
+export function critiqueShortfall(critique: Critique): string {
+  const low = (["persona_faithfulness", "speech_event_fit", "naturalness"] as const)
+    .filter((axis) => critique[axis] < MIN_PASSING_SCORE)
+    .map((axis) => `${axis} ${critique[axis]}`);
+  return [...(critique.verdict === "accept" ? [] : [`verdict "${critique.verdict}"`]), ...(low.length ? [`below ${MIN_PASSING_SCORE}: ${low.join(", ")}`] : [])].join("; ");
+}
+
 /** Where a repair starts: the earliest offending turn that exists, or the whole dialogue when none is named. */
 export function repairStart(critique: Critique, turnCount: number): number {
   const named = critique.offending_turns.filter((turn) => turn < turnCount);
@@ -74,7 +82,7 @@ export async function critiqueDialogue(state: DialogueState, runtime: Runtime<Di
     critique: verdict,
     rejectionReasons: [
       ...state.rejectionReasons,
-      { check: "critique", detail: verdict.feedback || `scores below ${MIN_PASSING_SCORE} or verdict "${verdict.verdict}"`, turn: start },
+      { check: "critique", detail: verdict.feedback || critiqueShortfall(verdict), turn: start },
     ],
   };
 }

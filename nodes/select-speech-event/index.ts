@@ -20,5 +20,5 @@ export function planDialogue(state: Pick<DialogueState, "seed" | "language" | "i
 }
 
 export async function selectSpeechEvent(state: DialogueState, runtime: Runtime<DialogueContext>): Promise<DialogueUpdate> {
-  return planDialogue(state, resolveConfig(runtime?.context));
+  return planDialogue(state, resolveConfig(runtime.context));
 }

@@ -87,7 +87,7 @@ class ScriptedAnswersOnEngine extends BaseChatModel<CallOptions> {
     const answer = await this.engine.invoke(messages, { ...(options.response_format ? { response_format: options.response_format } : {}) });
     this.engineMs += performance.now() - t0;
     const format = options.response_format;
-    const roles = messages.map((m) => ({ role: m.getType() === "ai" ? "assistant" : m.getType() === "system" ? "system" : "user", content: m.text }));
+    const roles = messages.map((m) => ({ role: m.type === "ai" ? "assistant" : m.type === "system" ? "system" : "user", content: m.text }));
     const text = this.script(format?.json_schema.name ?? "text", roles, format?.json_schema.schema);
     return { generations: [{ text, message: new AIMessage({ content: text, ...(answer.usage_metadata ? { usage_metadata: answer.usage_metadata } : {}) }) }] };
   }

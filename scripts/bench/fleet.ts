@@ -36,7 +36,7 @@ function startWorker(url: string, latency: number, concurrency: number, name: st
     { cwd: root, env: { ...process.env, LANGSMITH_TRACING: "false" }, detached: true, stdio: ["ignore", "ignore", "pipe"] },
   );
   let stderr = "";
-  child.stderr.on("data", (chunk) => (stderr += chunk));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   return { child, ready: () => /taking jobs/.test(stderr) };
 }
 
@@ -82,7 +82,9 @@ export async function run(argv: string[]): Promise<number> {
           context: {},
           file,
           review: (record) => dedup.review(record),
-          onRecord: (record) => void (record.status === "accepted" && accepted++),
+          onRecord: (record) => {
+            if (record.status === "accepted") accepted++;
+          },
         });
         const wallS = (performance.now() - t0) / 1000;
         await file.closeAsync();

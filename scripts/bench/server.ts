@@ -51,7 +51,7 @@ class Measured extends BaseChatModel<CallOptions> {
 
   private async tokens(messages: BaseMessage[]): Promise<number[]> {
     const post = async (path: string, body: unknown) => (await fetch(`${this.server.url}${path}`, { method: "POST", body: JSON.stringify(body) })).json() as Promise<Record<string, unknown>>;
-    const { prompt } = await post("/apply-template", { messages: messages.map((m) => ({ role: ROLE[m.getType()] ?? "user", content: m.text })) });
+    const { prompt } = await post("/apply-template", { messages: messages.map((m) => ({ role: ROLE[m.type] ?? "user", content: m.text })) });
     const { tokens } = await post("/tokenize", { content: prompt, add_special: true, parse_special: true });
     return tokens as number[];
   }

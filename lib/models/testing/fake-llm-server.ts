@@ -69,7 +69,7 @@ type Answer = Extract<FakeReply, { text: string }> | Extract<FakeReply, { refusa
 
 function sendAnswer(format: WireFormat, request: FakeRequest, res: ServerResponse, answer: Answer): void {
   const text = "text" in answer ? answer.text : "";
-  const model = String(request.body.model ?? "m");
+  const model = typeof request.body.model === "string" ? request.body.model : "m";
   const promptTokens = Math.ceil(JSON.stringify(request.body.messages ?? "").length / 4);
   const outputTokens = Math.max(1, Math.ceil(text.length / 4));
   if (format === "openai") {
@@ -161,7 +161,7 @@ export async function startFakeLlmServer(format: WireFormat, script: FakeScript)
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
       void (async () => {
-        let body: Record<string, unknown> = {};
+        let body: Record<string, unknown>;
         try {
           body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>) : {};
         } catch {

@@ -148,7 +148,7 @@ export async function buildLlamaServer(options: BuildOptions = {}): Promise<stri
     return paths.binary;
   } catch (error) {
     writeFileSync(paths.status, "failed\n");
-    throw new Error(`llama-server build failed: ${(error as Error).message.split("\n")[0]} (log: ${paths.log})`);
+    throw new Error(`llama-server build failed: ${(error as Error).message.split("\n")[0]} (log: ${paths.log})`, { cause: error });
   } finally {
     rmSync(paths.lock, { recursive: true, force: true });
   }
@@ -220,13 +220,13 @@ export async function startLlamaServer(options: LlamaServerOptions): Promise<Lla
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  let gone = false;
-  void exited.then(() => (gone = true));
+  const state = { gone: false };
+  void exited.then(() => (state.gone = true));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   const lastLine = () => output.trim().split("\n").at(-1) ?? "";
   for (;;) {
-    if (gone) throw new Error(`llama-server exited before it was ready (code ${child.exitCode ?? child.signalCode}): ${lastLine()}`);
+    if (state.gone) throw new Error(`llama-server exited before it was ready (code ${child.exitCode ?? child.signalCode}): ${lastLine()}`);
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
       throw new Error(`llama-server was not ready within ${options.readyTimeoutMs ?? 60_000} ms: ${lastLine()}`);
@@ -242,7 +242,7 @@ export async function startLlamaServer(options: LlamaServerOptions): Promise<Lla
     await new Promise((r) => setTimeout(r, 100));
   }
   const stopWith = async (signal: NodeJS.Signals) => {
-    if (!gone) child.kill(signal);
+    if (!state.gone) child.kill(signal);
     await exited;
   };
   return {

@@ -62,7 +62,7 @@ export const SPANISH_ACCEPT = {
 /** How many turns the dialogue has when a speaker is asked for the next one (system, opening cue for A, one message per turn). */
 export function turnIndexOf(messages: readonly { role: string; content: string }[]): number {
   const chat = messages.filter((m) => m.role !== "system");
-  const opens = String(chat[0]?.content ?? "").startsWith("(You start");
+  const opens = (chat[0]?.content ?? "").startsWith("(You start");
   return chat.length - (opens ? 1 : 0);
 }
 
