@@ -40,7 +40,7 @@ function readPage(markdown: string): Page {
   const slugger = new GithubSlugger();
   const anchors = new Set<string>();
   const links: Link[] = [];
-  walkTokens(tokens, (token) => {
+  void walkTokens(tokens, (token) => {
     if (token.type === "heading") anchors.add(slugger.slug(plainText((token as Tokens.Heading).tokens)));
     if (token.type === "link" || token.type === "image") {
       const { href, raw } = token as Tokens.Link | Tokens.Image;
@@ -137,7 +137,7 @@ describe("documentation links", () => {
     };
     const pages: Pages = {
       exists: (path) => files[path] !== undefined,
-      read: (path) => (files[path] === undefined ? null : readPage(files[path]!)),
+      read: (path) => (files[path] === undefined ? null : readPage(files[path])),
     };
     const page = pages.read("docs/a.md")!;
     expect([...page.anchors]).toEqual([

@@ -139,13 +139,12 @@ describe("npm run graph --provider openai (scripted OpenAI-compatible server)", 
     const out = join(dir, "partial.jsonl");
     // the first dialogue goes through, then the server answers 500 for good
     const failing = await spanishServer((request) => (request.n > requestsPerDialogue ? { status: 500, body: { error: { message: "upstream exploded" } } } : undefined));
-    const t0 = Date.now();
     const result = await cli([...base(failing), "--n", "2", "--out", out, "--turns", "6-8", "--max-attempts", "3", "--quiet"]);
     expectOneLineError(result, 1, /^polyglot-personachat: (dialogue es-1-00001 failed: )?server error \(500\) at http:\/\/127\.0\.0\.1:\d+\/v1 \(upstream exploded\); gave up after 3 attempts in \d+\.\d s/);
     // the retries before it were told as they happened
     expect(result.stderr).toMatch(/^model: server error \(500\) at http:\/\/127\.0\.0\.1:\d+\/v1 \(upstream exploded\); retrying in \d\.\d s \(attempt 2\)$/m);
+    // bounded: exactly the three attempts --max-attempts allows, then the run stops
     expect(failing.requests).toHaveLength(requestsPerDialogue + 3);
-    expect(Date.now() - t0).toBeLessThan(60_000);
     expect(result.stdout).toContain("es-1-00000");
     const kept = readFileSync(out, "utf8").trim().split("\n");
     expect(kept.map((line) => JSON.parse(line).id)).toEqual(["es-1-00000"]);

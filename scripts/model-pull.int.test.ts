@@ -63,7 +63,7 @@ afterAll(async () => {
 });
 
 describe("npm run model:pull", () => {
-  it("offline: one line saying so, exit 1, within the timeout", async () => {
+  it("offline: one line saying so, exit 1, nothing written", async () => {
     // a name that never resolves (RFC 6761), as huggingface.co does not here: the same DNS failure, without the risk of a 1 GB download
     const dns = await pull([], { HF_ENDPOINT: "https://huggingface.invalid/" });
     expect(dns.code).toBe(1);
@@ -72,7 +72,6 @@ describe("npm run model:pull", () => {
     const refused = await pull(["hf:tiny/repo/tiny.gguf", "--timeout", "5"], { HF_ENDPOINT: `http://127.0.0.1:${port}/` });
     expect(refused.code).toBe(1);
     oneLine(refused, /^model:pull: offline: cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
-    expect(refused.ms).toBeLessThan(60_000);
     expect(existsSync(join(dir, "cache"))).toBe(false);
   });
 

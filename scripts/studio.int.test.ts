@@ -75,7 +75,8 @@ describe("npm run studio (langgraphjs dev, offline)", () => {
     expect(context.turnsMin!.description).toMatch(/turns/i);
   });
 
-  it("runs a dialogue with the model, language, speech event and turn budget set as Studio sets them", async () => {
+  it("runs the GGUF model Studio names on the engine's prebuilt binary, to a record with the settings asked for", async () => {
+    // random weights: a cheap gate rejects the gibberish before any turn; the turn budget is checked below
     const result = await api<{ record?: DialogueRecord | null }>("/runs/wait", {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -90,6 +91,26 @@ describe("npm run studio (langgraphjs dev, offline)", () => {
     expect(record.provenance).toMatchObject({ provider: "llama-cpp", model: "tiny.gguf" });
     // the engine loaded its prebuilt binary in the server (graphs/dialogue/studio.ts), no compiling
     expect(studio.output()).not.toMatch(/building from source/);
+  }, 180_000);
+
+  it("runs a dialogue with the model, language, speech event and turn budget set as Studio sets them", async () => {
+    const before = llm.requests.length;
+    const result = await api<{ record?: DialogueRecord | null }>("/runs/wait", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        assistant_id: "dialogue",
+        input: { language: "es", seed: 3, speechEventId: "making_plans" },
+        context: { provider: "openai", baseUrl: llm.baseUrl, model: "m", turnsMin: 3, turnsMax: 3 },
+      }),
+    }, 150_000);
+    const record = DialogueRecordSchema.parse(result.record);
+    expect(record).toMatchObject({ id: "es-3-00000", language: "es", speech_event: { id: "making_plans" }, status: "accepted" });
+    expect(record.provenance).toMatchObject({ provider: "openai", model: "m" });
+    // the budget reached the turn loop: exactly three turns, alternating speakers
+    expect(record.turns.map((turn) => turn.speaker)).toEqual(["A", "B", "A"]);
+    // the model asked for wrote them: two personas, the common ground, three turns and the critique reached it
+    expect(llm.requests.length - before).toBeGreaterThanOrEqual(2 + 1 + 3 + 1);
   }, 180_000);
 
   it("runs a whole default-length dialogue (14 turns) on a thread, as Studio does, to an accepted record", async () => {

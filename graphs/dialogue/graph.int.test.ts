@@ -20,7 +20,9 @@ describe("dialogue graph on the real llama.cpp engine (tiny random-weight GGUF)"
     await engine?.dispose();
   });
 
-  it("runs the whole graph through grammar-constrained calls and returns a contract-valid record", async () => {
+  // random weights write gibberish, which a cheap gate rejects early; the whole graph, turn loop and critique
+  // included, runs on the word model below
+  it("ends with a contract-valid record naming the check that rejected random-weight output, every call grammar-valid", async () => {
     const state = await runDialogue({ language: "fr", seed: 5, index: 0 }, { chatModel: engine, maxStructuredRetries: 0 });
     const record = DialogueRecordSchema.parse(state.record);
     expect(record.id).toBe("fr-5-00000");

@@ -51,8 +51,8 @@ const CHUNK = 200;
  * whatever the worker that took it wrote into Redis (another version, another program).
  */
 function returned(job: Job<FleetJobData, FleetJobResult>): Partial<FleetJobResult> | null {
-  const value: Partial<FleetJobResult> | null | undefined = job.returnvalue;
-  return value ?? null;
+  const value = job.returnvalue as Partial<FleetJobResult> | null | undefined;
+  return value === undefined ? null : value;
 }
 
 /** Per-worker throughput over this session, for the progress line and the final note. */

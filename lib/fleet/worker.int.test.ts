@@ -36,13 +36,16 @@ describe.skipIf(!hasRedisServer)("a fleet worker serving runs with other seeds a
     llm = await startSpanishLlmServer();
     const target = parseQueueUrl(`redis://127.0.0.1:${redis.port}`);
     queue = new Queue(target.queueName, { connection: target.connection });
-    client = (await queue.client) as unknown as typeof client;
+    client = await queue.client;
     await loadProviders("openai");
   });
 
   afterAll(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     await queue?.close();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     await llm?.close();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     redis?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -64,7 +67,11 @@ describe.skipIf(!hasRedisServer)("a fleet worker serving runs with other seeds a
     let disposed = 0;
     const createModel = (s: ModelSettings): BaseChatModel => {
       built.push(s);
-      return Object.assign(createChatModel(s), { dispose: async () => void disposed++ });
+      return Object.assign(createChatModel(s), {
+        dispose: async () => {
+          disposed++;
+        },
+      });
     };
     const stop = new AbortController();
     const lines: string[] = [];

@@ -178,7 +178,8 @@ export function classifyFailure(error: unknown): Failure {
   const links = chain(error);
   const status = statusOf(links);
   const code = codeOf(links);
-  const names = links.map((link) => `${(link as { name?: unknown }).name ?? ""} ${(link as { constructor?: { name?: string } }).constructor?.name ?? ""}`).join(" ");
+  const text = (value: unknown) => (typeof value === "string" ? value : "");
+  const names = links.map((link) => `${text(link.name)} ${text((link as { constructor?: { name?: unknown } }).constructor?.name)}`).join(" ");
   const detail = detailOf(links, status);
   const base = { ...(status !== undefined ? { status } : {}), ...(code ? { code } : {}), ...(detail ? { detail } : {}) };
 

@@ -199,6 +199,7 @@ describe("ChatLlamaCppEngine on a tiny Qwen3-architecture GGUF (the default mode
     qwen3 = new ChatLlamaCppEngine({ modelPath: qwenPath, threads: 1, maxTokens: 48, seed: 1, sequences: 1 });
   });
   afterAll(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     await qwen3?.dispose();
   });
 
@@ -217,7 +218,7 @@ describe("ChatLlamaCppEngine on a tiny Qwen3-architecture GGUF (the default mode
   it("answers a json_schema request with the JSON alone, no reasoning before it", async () => {
     const res = await qwen3.invoke([persona, new HumanMessage("Reply with JSON.")], { response_format: replyFormat, maxTokens: 300 });
     expect(res.content as string).not.toContain("think>");
-    expect(Reply.safeParse(JSON.parse(res.content as string)).success, `${res.content}`).toBe(true);
+    expect(Reply.safeParse(JSON.parse(res.content as string)).success, res.text).toBe(true);
     expect(res.response_metadata.finish_reason).toBe("stop");
   });
 });

@@ -9,6 +9,7 @@
  *   Either way the summary and exports are written, and the command to resume (the same one) is printed.
  *   SIGKILL at any moment: records on disk are whole lines; rerunning the same command continues.
  */
+import { inspect } from "node:util";
 import { writeFileSafely } from "../security/safe-write.js";
 import type { DialogueContext } from "../../graphs/dialogue/configuration.js";
 import { RetryNotices } from "../models/retry.js";
@@ -236,7 +237,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
 
   if (failure) {
     const where = options.out ? `; ${result.total.dialogues} dialogues are in ${options.out}, ${resume}` : "";
-    const message = failure instanceof DialogueFailedError ? failure.message : (failure instanceof Error ? failure.message : String(failure)).split("\n")[0];
+    const message = failure instanceof DialogueFailedError ? failure.message : (failure instanceof Error ? failure.message : inspect(failure)).split("\n")[0];
     const error = new Error(`${message}${where}`);
     (error as Error & { cause?: unknown }).cause = failure;
     throw error;

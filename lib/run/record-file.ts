@@ -8,6 +8,8 @@ export class RecordFileError extends Error {
 }
 
 /** read-write, appending, created when missing — and never through a symbolic link at the path itself */
+// O_NOFOLLOW is undefined on Windows, whatever the typings say
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
 const JOURNAL_FLAGS = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0);
 
 /**

@@ -160,7 +160,7 @@ describe("createTracing", () => {
     }
   });
 
-  it("an unreachable endpoint changes no record, warns once and costs no wait", async () => {
+  it("an unreachable endpoint changes no record, warns once and is tried once (no retries, no waits)", async () => {
     const plain = await generate();
     expect(plain.every((record) => record.provenance.trace_id === undefined)).toBe(true);
 
@@ -170,9 +170,7 @@ describe("createTracing", () => {
       calls++;
       throw new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }) });
     };
-    const started = Date.now();
     const traced = await generate(createTracing({ env: TRACING_ENV, fetch: offline, warn: (line) => warnings.push(line) }));
-    expect(Date.now() - started).toBeLessThan(5_000);
     expect(traced.map(stable)).toEqual(plain.map(stable));
     expect(traced.every((record) => typeof record.provenance.trace_id === "string")).toBe(true);
     expect(warnings).toEqual([expect.stringMatching(/^tracing: LangSmith at http:\/\/langsmith\.test refused the connection; continuing without traces/)]);
