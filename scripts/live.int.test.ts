@@ -107,7 +107,7 @@ describe("npm run graph on a terminal", () => {
     // stdout a pipe: the whole dialogue at the end, no live header
     const piped = await new Promise<{ stdout: string; code: number }>((resolve) =>
       execFile(process.execPath, ["--import", "tsx", "scripts/graph.ts", ...graphArgs(server)], { cwd: root, env: { ...process.env, ...env } }, (error, stdout) =>
-        resolve({ stdout, code: error ? Number((error as { code?: number }).code ?? -1) : 0 }),
+        resolve({ stdout, code: error ? ((error as { code?: number }).code ?? -1) : 0 }),
       ),
     );
     expect(piped.code).toBe(0);

@@ -129,6 +129,7 @@ describe("secrets in an eval run (npm run eval on a scripted OpenAI-compatible s
   });
 
   afterAll(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     await llm?.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -1,7 +1,7 @@
 import type { Runtime } from "@langchain/langgraph";
 import { z } from "zod";
 import { CritiqueSchema, type DialogueRecord, PersonaSchema, RejectionReasonSchema, SpeakerSchema, TurnSchema } from "../../lib/records/schema.js";
-import type { CandidateTurn, DialogueUpdate } from "./state.js";
+import type { DialogueUpdate } from "./state.js";
 
 /**
  * A dialogue as it is written, taken from LangGraph's own stream modes (`graph.stream(…, { streamMode: ["updates",
@@ -33,7 +33,9 @@ export type DialogueCustomEvent = z.infer<typeof DialogueCustomEventSchema>;
 
 /** Writes a custom event on the run's "custom" stream (nothing when the run does not stream it, or a node is called directly). */
 export function emitDialogueEvent<C>(runtime: Runtime<C> | undefined, event: DialogueCustomEvent): void {
-  (runtime?.writer as ((chunk: unknown) => void) | undefined)?.(event);
+  // LangGraph leaves `writer` unset when the run does not stream custom events, whatever its type says
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
+  runtime?.writer?.(event);
 }
 
 export type DialogueEvent =
@@ -60,8 +62,10 @@ const STREAMED_NODES = new Set(["speakerTurn"]);
 function textOfChunk(message: unknown): string {
   const content = (message as { content?: unknown } | null)?.content;
   if (typeof content === "string") return content;
-  if (Array.isArray(content)) return content.map((part) => (typeof part === "string" ? part : typeof part?.text === "string" ? part.text : "")).join("");
-  return "";
+  if (!Array.isArray(content)) return "";
+  return (content as unknown[])
+    .map((part) => (typeof part === "string" ? part : typeof part === "object" && part !== null && "text" in part && typeof part.text === "string" ? part.text : ""))
+    .join("");
 }
 
 function fromUpdate(node: string, update: DialogueUpdate): DialogueEvent[] {
@@ -73,7 +77,7 @@ function fromUpdate(node: string, update: DialogueUpdate): DialogueEvent[] {
     case "writeCommonGround":
       return update.commonGround && !update.failedAttempt ? [{ event: "common-ground", text: update.commonGround }] : [];
     case "speakerTurn": {
-      const candidate = update.candidate as CandidateTurn | null | undefined;
+      const candidate = update.candidate;
       if (!candidate) return [];
       return [{ event: "turn-written", speaker: candidate.speaker, text: candidate.text, ...(candidate.outputError ? { error: candidate.outputError } : {}) }];
     }

@@ -169,7 +169,7 @@ export async function runGraphCommand(flags: GraphFlags, argv: readonly string[]
       ...(tracing.enabled ? { invokeOptions: (job) => tracing.invokeOptions(dialogueTraceLabels(job, traced)) } : {}),
       print: (record) => (flags.quiet ? formatDialogue(record, { brief: true }) : `${formatDialogue(record)}\n`),
       // on a terminal, one dialogue in flight is shown as it is written (runBatch decides whether one is)
-      live: !flags.quiet && !flags.queue && Boolean(process.stdout.isTTY) && process.env.TERM !== "dumb",
+      live: !flags.quiet && !flags.queue && process.stdout.isTTY && process.env.TERM !== "dumb",
       // recorded in the dataset card and printed on interruption: without passwords and tokens
       command: recordedCommand("graph", argv),
     });

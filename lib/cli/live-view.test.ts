@@ -47,7 +47,7 @@ async function watchedDialogue(script: (call: ScriptedCall, screen: string) => s
 
 /** How many turns the dialogue has when a speaker is asked for the next one (system prompt, A's opening cue, one message a turn). */
 function turnIndex(call: ScriptedCall): number {
-  const opens = String(call.messages[1]?.content ?? "").startsWith("(You start");
+  const opens = (call.messages[1]?.text ?? "").startsWith("(You start");
   return call.messages.length - 1 - (opens ? 1 : 0);
 }
 
@@ -127,6 +127,7 @@ describe("LiveView on a scripted stream of events", () => {
     text += view.render({ event: "tokens", call: "c1", text: '{"utterance": "Hola\\u001b]0;x\\u0007' });
     text += view.render({ event: "tokens", call: "c1", text: ' ¿qué\\ntal?", "ends_conversation": false}' });
     text += view.render({ event: "turn-written", speaker: "A", text: "Hola\u001b]0;x\u0007 ¿qué\ntal?" });
+    // eslint-disable-next-line no-control-regex -- no BEL or ESC may reach a file
     expect(text).not.toMatch(/[\u0007\u001b]/);
     const width = "Bea\\u001b[31m".length; // the name as printed
     const indent = " ".repeat(width + 2);

@@ -99,7 +99,8 @@ export function startOnTerminal(script: string, args: string[], env: NodeJS.Proc
   const command = [process.execPath, "--import", "tsx", script, ...args].map(quote).join(" ");
   const run = spawnDetached("script", ["-qfec", command, "/dev/null"], { TERM: "xterm", COLUMNS: "200", LINES: "50", ...env });
   let raw = "";
-  run.child.stdout!.on("data", (chunk) => (raw += chunk));
+  run.child.stdout!.on("data", (chunk: Buffer) => (raw += chunk.toString()));
+  // eslint-disable-next-line no-control-regex -- terminal escape sequences are what this strips
   const screen = () => raw.replace(/\r\n/g, "\n").replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
   return { ...run, screen };
 }
