@@ -8,6 +8,7 @@ import { invokeStructured } from "../../lib/models/structured.js";
 import { BASELINE_MANIFEST, fillSlots, loadPromptSet, type PromptTemplate, type VariantManifest } from "../../lib/prompts/loader.js";
 import { createRng, hashSeed } from "../../lib/random.js";
 import { addUsage, type Speaker } from "../../lib/records/schema.js";
+import { speakerHistory } from "../../graphs/series/render.js";
 import { bulletList, conditioningSlots, languageOf, languageSlots } from "../shared.js";
 
 const turnSchemas = new Map<number, ReturnType<typeof buildTurnSchema>>();
@@ -59,13 +60,14 @@ export function speakerMessages(
   const persona = state.personas.find((p) => p.speaker === speaker);
   const event = state.speechEvent;
   if (!persona || !event) throw new Error("speakerTurn runs after the personas and the speech event exist");
-  const system = fillSlots(prompt.section("system"), {
-    ...languageSlots(languageOf(state.language)),
-    name: persona.name,
-    persona: bulletList(persona.sentences),
-    ...conditioningSlots(state, manifest),
-    demonstration: renderDemonstration(prompt, demonstrationFor(state, manifest)),
-  });
+  const system =
+    fillSlots(prompt.section("system"), {
+      ...languageSlots(languageOf(state.language)),
+      name: persona.name,
+      persona: bulletList(persona.sentences),
+      ...conditioningSlots(state, manifest),
+      demonstration: renderDemonstration(prompt, demonstrationFor(state, manifest)),
+    }) + speakerHistory(state.history, speaker);
 
   const chat: BaseMessage[] = [];
   if (speaker === "A") chat.push(new HumanMessage(prompt.section("opening")));
