@@ -4,7 +4,8 @@ import { ScriptedChatModel, type ScriptedCall } from "../../lib/models/scripted.
 import { ENGLISH_SOURCE_PERSONAS, SPANISH_ACCEPT, SPANISH_COMMON_GROUND, SPANISH_TURNS, spanishPersona } from "../../lib/models/testing/spanish-script.js";
 import { DialogueRecordSchema } from "../../lib/records/schema.js";
 import type { DialogueContext } from "../dialogue/configuration.js";
-import { compileSeries, runSeries } from "./graph.js";
+import { getInputTypeSchema } from "@langchain/langgraph/zod/schema";
+import { compileSeries, runSeries, seriesGraph } from "./graph.js";
 import { SeriesStateSchema } from "./state.js";
 
 /** Each speaker's memory of each session: distinct sentences, so the tests can follow where each one goes. */
@@ -85,6 +86,11 @@ function callsOfSession(model: ScriptedChatModel, task: string, session: number)
 }
 
 describe("series graph (scripted model)", () => {
+  it("takes a dialogue's request plus the number of sessions as its input (Studio's form)", () => {
+    const schema = getInputTypeSchema(seriesGraph) as { properties: Record<string, unknown> };
+    expect(Object.keys(schema.properties).sort()).toEqual(["index", "language", "seed", "sessions", "sourcePersonas", "speechEventId"]);
+  });
+
   it("writes three sessions, each remembering the earlier ones, as one record", async () => {
     const model = seriesModel();
     const state = await runSeries(INPUT, context(model));

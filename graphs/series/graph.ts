@@ -88,7 +88,7 @@ export function routeAfterMemory(state: SeriesState): "nextSession" | "end" {
 }
 
 /** The hash of every prompt a series used: the variant's (in each session's record) and the series' own. */
-function seriesPromptHash(variantHash: string): string {
+export function seriesPromptHash(variantHash: string): string {
   return createHash("sha256").update(`${variantHash}\0${seriesPrompts().hash}`).digest("hex").slice(0, 12);
 }
 

@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { GapSchema, PersonaSchema, SpeakerSchema } from "../../lib/records/schema.js";
 
+/** Most sessions one series may have. */
+export const MAX_SESSIONS = 8;
+
 /**
  * What a later session of a series knows of the earlier ones: the time since the last session and each speaker's
  * own memory (summaries of the earlier sessions from their point of view, what they learned about the partner),

@@ -12,10 +12,10 @@ import {
   ZERO_USAGE,
 } from "../../lib/records/schema.js";
 import { DialogueInputSchema, lastValueAnnotation } from "../dialogue/state.js";
-import { SpeakerMemorySchema } from "./history.js";
+import { MAX_SESSIONS, SpeakerMemorySchema } from "./history.js";
 
-/** Most sessions one series may have. */
-export const MAX_SESSIONS = 8;
+export { MAX_SESSIONS };
+
 
 /** One finished session: the dialogue graph's record of it, the gap before it, and what each speaker remembers. */
 export const WrittenSessionSchema = z.object({
