@@ -1,7 +1,7 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { END, GraphRecursionError, type Runtime, START, StateGraph } from "@langchain/langgraph";
 import { checkDialogue, routeAfterDialogueCheck } from "../../nodes/check-dialogue/index.js";
-import { checkTurn, routeAfterCheck } from "../../nodes/check-turn/index.js";
+import { routeAfterCheck } from "../../nodes/check-turn/index.js";
 import { writeCommonGround } from "../../nodes/write-common-ground/index.js";
 import { critiqueDialogue } from "../../nodes/critique-dialogue/index.js";
 import { finalize } from "../../nodes/finalize/index.js";
@@ -24,10 +24,11 @@ const continueOrReject = (next: string) => (state: DialogueState) => (state.reje
 /**
  * One persona-grounded dialogue, written directly in the target language:
  *
- *   rewritePersonas → selectSpeechEvent → writeCommonGround → speakerTurn ⇄ checkTurn → critiqueDialogue → finalize
+ *   rewritePersonas → selectSpeechEvent → writeCommonGround → speakerTurn ⟲ → critiqueDialogue → finalize
  *                                       (or: writeDialogue ⇄ checkDialogue, the whole-dialogue path)
  *
- * checkTurn sends a failed turn back to its speaker (bounded retries), hands the floor to the other speaker,
+ * speakerTurn writes a turn and checks it (the turn check is a traced step inside the node, nodes/check-turn); it
+ * sends a failed turn back to its speaker (bounded retries), hands the floor to the other speaker,
  * or ends the loop at the turn budget or when a speaker closed the conversation; critiqueDialogue accepts, or sends
  * the dialogue back to the speakers from the earliest offending turn (bounded). Every spent budget ends in
  * finalize with the reasons, so no loop is unbounded. The prompt variant's manifest (variant-routing.ts) may skip
@@ -38,7 +39,6 @@ export const builder = new StateGraph({ state: DialogueStateAnnotation, input: D
   .addNode("selectSpeechEvent", selectSpeechEvent)
   .addNode("writeCommonGround", writeCommonGround)
   .addNode("speakerTurn", speakerTurn)
-  .addNode("checkTurn", checkTurn)
   .addNode("writeDialogue", writeDialogue)
   .addNode("checkDialogue", checkDialogue)
   .addNode("critiqueDialogue", critiqueDialogue)
@@ -47,8 +47,7 @@ export const builder = new StateGraph({ state: DialogueStateAnnotation, input: D
   .addConditionalEdges("rewritePersonas", continueOrReject("ok"), { ok: "selectSpeechEvent", reject: "finalize" })
   .addConditionalEdges("selectSpeechEvent", routeAfterPlan, { commonGround: "writeCommonGround", turnByTurn: "speakerTurn", wholeDialogue: "writeDialogue" })
   .addConditionalEdges("writeCommonGround", routeAfterCommonGround, { turnByTurn: "speakerTurn", wholeDialogue: "writeDialogue", reject: "finalize" })
-  .addEdge("speakerTurn", "checkTurn")
-  .addConditionalEdges("checkTurn", routeAfterCheck, {
+  .addConditionalEdges("speakerTurn", routeAfterCheck, {
     nextSpeaker: "speakerTurn",
     retry: "speakerTurn",
     critique: "critiqueDialogue",
