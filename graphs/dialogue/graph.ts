@@ -11,6 +11,7 @@ import { speakerTurn } from "../../nodes/speaker-turn/index.js";
 import { writeDialogue } from "../../nodes/write-dialogue/index.js";
 import { installUntracedRunContext } from "../../lib/tracing/untraced-context.js";
 import { type DialogueContext, DialogueContextSchema, resolveConfig } from "./configuration.js";
+import { route } from "./route.js";
 import { MAX_STEP_BUDGET, stepBudget } from "./step-budget.js";
 import { type DialogueInput, DialogueInputSchema, type DialogueState, DialogueStateAnnotation, DialogueStateSchema } from "./state.js";
 import { routeAfterCommonGround, routeAfterCritiqueFor, routeAfterPlan } from "./variant-routing.js";
@@ -44,18 +45,18 @@ export const builder = new StateGraph({ state: DialogueStateAnnotation, input: D
   .addNode("critiqueDialogue", critiqueDialogue)
   .addNode("finalize", finalize)
   .addEdge(START, "rewritePersonas")
-  .addConditionalEdges("rewritePersonas", continueOrReject("ok"), { ok: "selectSpeechEvent", reject: "finalize" })
-  .addConditionalEdges("selectSpeechEvent", routeAfterPlan, { commonGround: "writeCommonGround", turnByTurn: "speakerTurn", wholeDialogue: "writeDialogue" })
-  .addConditionalEdges("writeCommonGround", routeAfterCommonGround, { turnByTurn: "speakerTurn", wholeDialogue: "writeDialogue", reject: "finalize" })
-  .addConditionalEdges("speakerTurn", routeAfterCheck, {
+  .addConditionalEdges("rewritePersonas", route(continueOrReject("ok")), { ok: "selectSpeechEvent", reject: "finalize" })
+  .addConditionalEdges("selectSpeechEvent", route(routeAfterPlan), { commonGround: "writeCommonGround", turnByTurn: "speakerTurn", wholeDialogue: "writeDialogue" })
+  .addConditionalEdges("writeCommonGround", route(routeAfterCommonGround), { turnByTurn: "speakerTurn", wholeDialogue: "writeDialogue", reject: "finalize" })
+  .addConditionalEdges("speakerTurn", route(routeAfterCheck), {
     nextSpeaker: "speakerTurn",
     retry: "speakerTurn",
     critique: "critiqueDialogue",
     reject: "finalize",
   })
-  .addConditionalEdges("writeDialogue", continueOrReject("ok"), { ok: "checkDialogue", reject: "finalize" })
-  .addConditionalEdges("checkDialogue", routeAfterDialogueCheck, { retry: "writeDialogue", critique: "critiqueDialogue", reject: "finalize" })
-  .addConditionalEdges("critiqueDialogue", routeAfterCritiqueFor, {
+  .addConditionalEdges("writeDialogue", route(continueOrReject("ok")), { ok: "checkDialogue", reject: "finalize" })
+  .addConditionalEdges("checkDialogue", route(routeAfterDialogueCheck), { retry: "writeDialogue", critique: "critiqueDialogue", reject: "finalize" })
+  .addConditionalEdges("critiqueDialogue", route(routeAfterCritiqueFor), {
     accept: "finalize",
     repair: "speakerTurn",
     redraft: "writeDialogue",
