@@ -11,6 +11,7 @@ import { speakerTurn } from "../../nodes/speaker-turn/index.js";
 import { writeDialogue } from "../../nodes/write-dialogue/index.js";
 import { installUntracedRunContext } from "../../lib/tracing/untraced-context.js";
 import { type DialogueContext, DialogueContextSchema, resolveConfig } from "./configuration.js";
+import { type DialogueEvent, dialogueEvents, WATCHED_STREAM_MODES } from "./events.js";
 import { route } from "./route.js";
 import { MAX_STEP_BUDGET, stepBudget } from "./step-budget.js";
 import { type DialogueInput, DialogueInputSchema, type DialogueState, DialogueStateAnnotation, DialogueStateSchema } from "./state.js";
@@ -99,6 +100,8 @@ export async function runDialogue(
   input: DialogueInput,
   context: DialogueContext,
   options: DialogueRunOptions = {},
+  /** sees the dialogue as it is written (events.ts): updates, model tokens and the nodes' custom events */
+  watch?: (event: DialogueEvent) => void,
 ): Promise<DialogueState> {
   const recursionLimit = options.recursionLimit ?? stepBudget(resolveConfig(context));
   const { signal, unlink } = ownSignal(options.signal);
@@ -108,20 +111,20 @@ export async function runDialogue(
       context: context as GraphContext,
       ...options,
       recursionLimit,
-      streamMode: "values",
+      // watched: LangGraph's own stream modes besides the values (a dialogue not watched streams nothing else)
+      streamMode: watch ? [...WATCHED_STREAM_MODES] : ["values"],
       ...(signal ? { signal } : {}),
     });
-    for await (const values of stream) last = values as DialogueState;
+    for await (const chunk of stream) {
+      const [mode, payload] = chunk as unknown as [string, unknown];
+      if (mode === "values") last = payload as DialogueState;
+      else for (const event of dialogueEvents([mode, payload])) watch?.(event);
+    }
   } catch (error) {
     if (!(error instanceof GraphRecursionError) || !last) throw error;
     const reason = { check: "step_budget", detail: `the dialogue ran out of its ${recursionLimit} graph steps before it ended` };
-    const inFlight = last.candidate;
-    const state = {
-      ...last,
-      candidate: null,
-      rejectionReasons: [...last.rejectionReasons, reason],
-      ...(inFlight ? { failedAttempt: { stage: "turn" as const, speaker: inFlight.speaker, turn: last.turns.length, text: inFlight.raw ?? inFlight.text } } : {}),
-    };
+    // no attempt is in flight between steps: speakerTurn writes and checks a turn in one step
+    const state = { ...last, rejectionReasons: [...last.rejectionReasons, reason] };
     return { ...state, ...(await finalize(state, { context } as Runtime<DialogueContext>)) };
   } finally {
     unlink();

@@ -17,7 +17,8 @@ export interface TurnCheckInput {
 /**
  * The deterministic gates on the turn just written (the same gates `npm run audit` runs). A passing turn joins
  * the dialogue; a failing one is sent back with the gates' feedback until the per-turn retry budget is spent,
- * and then the dialogue is rejected with the gates' reasons.
+ * and then the dialogue is rejected with the gates' reasons. The candidate stays in the update, as the attempt
+ * the verdict is about (the live view and Studio show what the speaker wrote, passed or not).
  */
 export function checkTurn(input: TurnCheckInput): DialogueUpdate {
   const { candidate, settings } = input;
@@ -32,14 +33,14 @@ export function checkTurn(input: TurnCheckInput): DialogueUpdate {
     const turns = [...input.turns, turn];
     return {
       turns,
-      candidate: null,
+      candidate,
       turnFeedback: null,
       turnRetries: 0,
       closed: candidate.endsConversation && turns.length >= settings.turnsMin,
     };
   }
   if (input.turnRetries < settings.maxTurnRetries) {
-    return { candidate: null, turnFeedback: describeFailures(failures), turnRetries: input.turnRetries + 1 };
+    return { candidate, turnFeedback: describeFailures(failures), turnRetries: input.turnRetries + 1 };
   }
   const reasons = failures.map((failure) => ({
     check: failure.check,
@@ -47,7 +48,7 @@ export function checkTurn(input: TurnCheckInput): DialogueUpdate {
     turn: index,
   }));
   return {
-    candidate: null,
+    candidate,
     turnFeedback: null,
     rejectionReasons: [...input.rejectionReasons, ...reasons],
     failedAttempt: { stage: "turn", speaker: candidate.speaker, turn: index, text: candidate.raw ?? candidate.text },

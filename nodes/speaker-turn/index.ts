@@ -5,6 +5,7 @@ import { z } from "zod";
 import { type DialogueContext, resolveRuntime } from "../../graphs/dialogue/configuration.js";
 import type { CandidateTurn, DialogueState, DialogueUpdate } from "../../graphs/dialogue/state.js";
 import { type Demonstration, loadDemonstrations, pickDemonstration } from "../../lib/demonstrations.js";
+import { emitDialogueEvent } from "../../graphs/dialogue/events.js";
 import { invokeStructured } from "../../lib/models/structured.js";
 import { BASELINE_MANIFEST, fillSlots, loadPromptSet, type PromptTemplate, type VariantManifest } from "../../lib/prompts/loader.js";
 import { createRng, hashSeed } from "../../lib/random.js";
@@ -104,6 +105,7 @@ export async function speakerTurn(state: DialogueState, runtime: Runtime<Dialogu
   const prompts = loadPromptSet(config.promptVariant);
   const speaker = speakerOfTurn(state.turns.length);
   const messages = speakerMessages(state, prompts.get("speaker-turn"), speaker, prompts.manifest);
+  emitDialogueEvent(runtime, { event: "turn", speaker, turn: state.turns.length, attempt: state.turnRetries + 1 });
   const result = await invokeStructured(chatModel, turnSchema(config.maxTurnChars), messages, {
     name: "turn",
     runName: `turn ${state.turns.length} (${speaker})`,

@@ -3,6 +3,7 @@ import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { z } from "zod";
 import { type DialogueConfig, type DialogueContext, resolveRuntime } from "../../graphs/dialogue/configuration.js";
 import type { DialogueState, DialogueUpdate } from "../../graphs/dialogue/state.js";
+import { emitDialogueEvent } from "../../graphs/dialogue/events.js";
 import { attemptStructured } from "../../lib/models/attempts.js";
 import { fillSlots, loadPromptSet } from "../../lib/prompts/loader.js";
 import { addUsage } from "../../lib/records/schema.js";
@@ -67,6 +68,7 @@ export async function writeDialogue(state: DialogueState, runtime: Runtime<Dialo
     schema: dialogueSchema(config),
     name: "dialogue",
     maxRetries: config.maxStructuredRetries,
+    onRetry: (reason, attempt) => emitDialogueEvent(runtime, { event: "retry", stage: "dialogue", attempt, reason }),
     messages: (feedback) => dialogueMessages(state, config, feedback ?? gateFeedback),
   });
   const spent = { usage: addUsage(state.usage, result.usage), attempts: state.attempts + result.attempts };
