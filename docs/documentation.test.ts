@@ -115,7 +115,7 @@ function pageFromDisk(path: string): Page | null {
 
 const DISK: Pages = { exists: (path) => existsSync(resolve(root, path)), read: pageFromDisk };
 
-describe("documentation links", () => {
+describe("documentation", () => {
   it("every relative link in README.md and docs/*.md resolves to a file, its #anchor to a heading, and every path they name exists", () => {
     const pages = repositoryPages();
     expect(pages.length).toBeGreaterThan(1);
@@ -123,6 +123,11 @@ describe("documentation links", () => {
     expect(read.reduce((sum, page) => sum + page.links.length, 0), "the pages were read and hold links").toBeGreaterThan(20);
     expect(read.reduce((sum, page) => sum + page.paths.length, 0), "the pages name repository paths").toBeGreaterThan(20);
     expect(pages.flatMap((page) => brokenLinks(page, DISK))).toEqual([]);
+  });
+
+  it("README.md stays a short read (at most 12,500 characters): the reference belongs in docs/", () => {
+    const characters = [...readFileSync(join(root, "README.md"), "utf8")].length;
+    expect(characters, "README.md has grown past 12,500 characters: move the detail into the matching docs/ page").toBeLessThanOrEqual(12_500);
   });
 
   it("every docs/*.md page is linked from README.md", () => {
