@@ -15,15 +15,14 @@ import { createChatModel, createJudgeModel, disposeChatModel, loadProviders, mod
 import { RetryNotices } from "../models/retry.js";
 import { loadPromptSet } from "../prompts/loader.js";
 import { loadBuiltinPersonas, loadPersonaFile } from "../records/personas.js";
-import { runBatch, shellCommand } from "../run/batch.js";
+import { runBatch } from "../run/batch.js";
 import { planJobs } from "../run/generate.js";
 import { DEFAULT_JACCARD_THRESHOLD } from "../run/near-duplicate.js";
 import { PLANNER_VERSION } from "../run/plan.js";
 import { buildRunConfig, dataHashes } from "../run/run-config.js";
 import { loadSpeechEvents, speechEventIds } from "../speech-events.js";
 import { createTracing, dialogueTraceLabels } from "../tracing/index.js";
-import { redactSecrets } from "../security/redact.js";
-import { formatDialogue } from "./format.js";
+import { formatDialogue, recordedCommand } from "./format.js";
 
 /** Everything a user can get wrong, checked before any model loads. */
 function validate(flags: GraphFlags) {
@@ -172,7 +171,7 @@ export async function runGraphCommand(flags: GraphFlags, argv: readonly string[]
       // on a terminal, one dialogue in flight is shown as it is written (runBatch decides whether one is)
       live: !flags.quiet && !flags.queue && Boolean(process.stdout.isTTY) && process.env.TERM !== "dumb",
       // recorded in the dataset card and printed on interruption: without passwords and tokens
-      command: redactSecrets(`npm run graph -- ${shellCommand(argv)}`),
+      command: recordedCommand("graph", argv),
     });
   } finally {
     await disposeChatModel(chatModel);
