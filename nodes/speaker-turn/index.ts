@@ -1,14 +1,17 @@
 import type { Runtime } from "@langchain/langgraph";
 import { AIMessage, type BaseMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
+import type { RunnableConfig } from "@langchain/core/runnables";
 import { z } from "zod";
 import { type DialogueContext, resolveRuntime } from "../../graphs/dialogue/configuration.js";
-import type { DialogueState, DialogueUpdate } from "../../graphs/dialogue/state.js";
+import type { CandidateTurn, DialogueState, DialogueUpdate } from "../../graphs/dialogue/state.js";
 import { type Demonstration, loadDemonstrations, pickDemonstration } from "../../lib/demonstrations.js";
 import { emitDialogueEvent } from "../../graphs/dialogue/events.js";
 import { invokeStructured } from "../../lib/models/structured.js";
 import { BASELINE_MANIFEST, fillSlots, loadPromptSet, type PromptTemplate, type VariantManifest } from "../../lib/prompts/loader.js";
 import { createRng, hashSeed } from "../../lib/random.js";
 import { addUsage, type Speaker } from "../../lib/records/schema.js";
+import { speakerHistory } from "../../graphs/series/render.js";
+import { checkTurnStep } from "../check-turn/index.js";
 import { bulletList, conditioningSlots, languageOf, languageSlots } from "../shared.js";
 
 const turnSchemas = new Map<number, ReturnType<typeof buildTurnSchema>>();
@@ -60,13 +63,14 @@ export function speakerMessages(
   const persona = state.personas.find((p) => p.speaker === speaker);
   const event = state.speechEvent;
   if (!persona || !event) throw new Error("speakerTurn runs after the personas and the speech event exist");
-  const system = fillSlots(prompt.section("system"), {
-    ...languageSlots(languageOf(state.language)),
-    name: persona.name,
-    persona: bulletList(persona.sentences),
-    ...conditioningSlots(state, manifest),
-    demonstration: renderDemonstration(prompt, demonstrationFor(state, manifest)),
-  });
+  const system =
+    fillSlots(prompt.section("system"), {
+      ...languageSlots(languageOf(state.language)),
+      name: persona.name,
+      persona: bulletList(persona.sentences),
+      ...conditioningSlots(state, manifest),
+      demonstration: renderDemonstration(prompt, demonstrationFor(state, manifest)),
+    }) + speakerHistory(state.history, speaker);
 
   const chat: BaseMessage[] = [];
   if (speaker === "A") chat.push(new HumanMessage(prompt.section("opening")));
@@ -93,7 +97,11 @@ export function speakerMessages(
   return [new SystemMessage(system), ...chat];
 }
 
-/** The speaker whose turn it is writes one utterance; checkTurn decides whether it stands. */
+/**
+ * The speaker whose turn it is writes one utterance, and the turn check (nodes/check-turn, a traced step of its own
+ * inside this node) decides whether it stands: the update holds the turn joined to the dialogue, or the feedback for
+ * a retry, or the rejection.
+ */
 export async function speakerTurn(state: DialogueState, runtime: Runtime<DialogueContext>): Promise<DialogueUpdate> {
   const { config, chatModel } = resolveRuntime(runtime);
   const prompts = loadPromptSet(config.promptVariant);
@@ -104,11 +112,20 @@ export async function speakerTurn(state: DialogueState, runtime: Runtime<Dialogu
     name: "turn",
     runName: `turn ${state.turns.length} (${speaker})`,
   });
-  return {
-    usage: addUsage(state.usage, result.usage),
-    attempts: state.attempts + 1,
-    candidate: result.ok
-      ? { speaker, text: result.value.utterance.trim(), endsConversation: result.value.ends_conversation }
-      : { speaker, text: "", endsConversation: false, outputError: result.reason, raw: result.raw },
-  };
+  const candidate: CandidateTurn = result.ok
+    ? { speaker, text: result.value.utterance.trim(), endsConversation: result.value.ends_conversation }
+    : { speaker, text: "", endsConversation: false, outputError: result.reason, raw: result.raw };
+  // LangGraph hands a node its run's config (the runtime's fields are on it): the check runs as a child of this node
+  const checked = await checkTurnStep.invoke(
+    {
+      candidate,
+      language: state.language,
+      turns: state.turns,
+      turnRetries: state.turnRetries,
+      rejectionReasons: state.rejectionReasons,
+      settings: { turnsMin: config.turnsMin, maxTurnRetries: config.maxTurnRetries, maxTurnChars: config.maxTurnChars },
+    },
+    runtime as RunnableConfig,
+  );
+  return { usage: addUsage(state.usage, result.usage), attempts: state.attempts + 1, ...checked };
 }

@@ -7,6 +7,7 @@ import { emitDialogueEvent } from "../../graphs/dialogue/events.js";
 import { attemptStructured } from "../../lib/models/attempts.js";
 import { fillSlots, loadPromptSet } from "../../lib/prompts/loader.js";
 import { addUsage } from "../../lib/records/schema.js";
+import { commonGroundHistory } from "../../graphs/series/render.js";
 import { bothSpeakersSlots } from "../shared.js";
 import { demonstrationFor, renderDemonstration } from "../speaker-turn/index.js";
 
@@ -54,7 +55,7 @@ export function dialogueMessages(state: DialogueState, config: DialogueConfig, f
     turns_max: config.turnsMax,
     notes: notes.length ? `\n\n${notes.join("\n")}` : "",
   };
-  return [new SystemMessage(fillSlots(prompt.section("system"), slots)), new HumanMessage(fillSlots(prompt.section("user"), slots))];
+  return [new SystemMessage(fillSlots(prompt.section("system"), slots) + commonGroundHistory(state.history)), new HumanMessage(fillSlots(prompt.section("user"), slots))];
 }
 
 export async function writeDialogue(state: DialogueState, runtime: Runtime<DialogueContext>): Promise<DialogueUpdate> {
