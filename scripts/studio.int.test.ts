@@ -158,7 +158,12 @@ describe("npm run studio stopped by the npm pid a shell gives ($!)", () => {
       const tree = new Set([npm]);
       for (let grew = true; grew; ) {
         grew = false;
-        for (const p of table) if (tree.has(p.ppid) && !tree.has(p.pid)) (tree.add(p.pid), (grew = true));
+        for (const p of table) {
+          if (tree.has(p.ppid) && !tree.has(p.pid)) {
+            tree.add(p.pid);
+            grew = true;
+          }
+        }
       }
       const server = table.filter((p) => tree.has(p.pid) && p.pgid !== npm);
       expect(server.length, "the dev server runs in a process group of its own").toBeGreaterThan(0);

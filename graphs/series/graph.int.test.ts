@@ -16,6 +16,7 @@ describe("series graph on the real llama.cpp engine, tiny word model (random wei
     engine = new ChatLlamaCppEngine({ modelPath: path, threads: 1, maxTokens: 1024, seed: 1 });
   });
   afterAll(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     await engine?.dispose();
   });
 

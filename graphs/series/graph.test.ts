@@ -52,7 +52,7 @@ function seriesModel(script: Script = {}) {
         return JSON.stringify(SPANISH_COMMON_GROUND);
       case "turn": {
         const chat = call.messages.slice(1);
-        const opens = String(chat[0]?.content ?? "").startsWith("(You start");
+        const opens = (chat[0]?.text ?? "").startsWith("(You start");
         const index = chat.length - (opens ? 1 : 0);
         return JSON.stringify({ utterance: SPANISH_TURNS[index]!, ends_conversation: false });
       }
@@ -74,7 +74,7 @@ function seriesModel(script: Script = {}) {
 
 const INPUT = { language: "es", seed: 7, index: 0, sourcePersonas: ENGLISH_SOURCE_PERSONAS, speechEventId: "getting_to_know_someone", sessions: 3 };
 const context = (model: ScriptedChatModel, extra: Partial<DialogueContext> = {}): DialogueContext => ({ chatModel: model, turnsMin: 4, turnsMax: 4, ...extra });
-const text = (call: ScriptedCall, i = 0) => String(call.messages[i]!.content);
+const text = (call: ScriptedCall, i = 0) => call.messages[i]!.text;
 
 /** The calls of one task made while writing session `session` (sessions are told apart by their common-ground call). */
 function callsOfSession(model: ScriptedChatModel, task: string, session: number): ScriptedCall[] {
@@ -155,7 +155,7 @@ describe("series graph (scripted model)", () => {
     expect(record.sessions).toHaveLength(3);
     expect(record.sessions![1]!.critique).toHaveProperty("memory_consistency", 5);
     // the speakers of session 2 rewrote from the offending turn with the reviewer's feedback
-    const repaired = callsOfSession(model, "turn", 2).filter((call) => String(call.messages.at(-1)!.content).includes("conversación anterior"));
+    const repaired = callsOfSession(model, "turn", 2).filter((call) => call.messages.at(-1)!.text.includes("conversación anterior"));
     expect(repaired.length).toBe(2);
     expect(callsOfSession(model, "critique", 2)).toHaveLength(2);
   });

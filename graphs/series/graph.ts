@@ -66,6 +66,8 @@ async function runSession(state: SeriesState, runtime: Runtime<DialogueContext>)
       ...(history ? { history } : {}),
     },
     runtime.context ?? {},
+    // a node called directly, outside a run, has no signal, whatever the type says
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
     { ...(runtime.signal ? { signal: runtime.signal } : {}) },
   );
   if (!dialogue.record) throw new Error(`session ${next.session} ended without a record`);

@@ -229,6 +229,8 @@ export async function ensureDefaultModel(options: EnsureModelOptions = {}): Prom
     try {
       const again = resolveModelPath(undefined, env);
       if (again.ok) {
+        // set by the wait callback above (the narrowing cannot see into it)
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
         if (told) say(`the other process finished: using ${again.path}`);
         return again.path;
       }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_MODEL } from "./default-model.js";
 import { createChatModel, disposeChatModel } from "./factory.js";
-import type { ChatLlamaCppEngine } from "./llama-cpp.js";
+import { ChatLlamaCppEngine } from "./llama-cpp.js";
 import { type HubStandIn, sha256, startHubStandIn } from "./testing/hf-stand-in.js";
 import { writeTinyGguf } from "./tiny-gguf.js";
 
@@ -25,6 +25,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
   await hub?.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -34,13 +35,14 @@ describe("the default model for a caller that did not fetch it (a Studio run)", 
     const cache = join(dir, "cache");
     const env = { ...process.env, POLYGLOT_MODELS_DIR: cache, HF_ENDPOINT: hub.endpoint, POLYGLOT_NO_DOWNLOAD: "", CI: "true" };
     expect(() => createChatModel({ provider: "llama-cpp" }, { ...env, POLYGLOT_NO_DOWNLOAD: "1" })).toThrow(/^default model not found at .*; download it once with: npm run model:pull/);
-    const model = createChatModel({ provider: "llama-cpp", threads: 1 }, env) as ChatLlamaCppEngine;
+    const model = createChatModel({ provider: "llama-cpp", threads: 1 }, env);
+    if (!(model instanceof ChatLlamaCppEngine)) throw new Error("createChatModel: not the embedded engine");
     expect(hub.gets).toHaveLength(0); // nothing fetched until the engine loads
     try {
       await model.load();
       expect(sha256(readFileSync(join(cache, DEFAULT_MODEL.file)))).toBe(sha256(gguf));
       expect(hub.gets.filter((get) => get.ranged && get.start === 0)).toHaveLength(1);
-      const answer = await model.invoke("Hola", { maxTokens: 4 } as never);
+      const answer = await model.invoke("Hola", { maxTokens: 4 });
       expect(typeof answer.content).toBe("string");
     } finally {
       await disposeChatModel(model);
