@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { extname } from "node:path";
 import { z } from "zod";
-import { UsageError } from "../lib/cli/errors.js";
+import { UsageError } from "../app/cli/errors.js";
 import { formatZodError } from "../lib/records/schema.js";
 import { krippendorffAlpha, spearman } from "./agreement.js";
 import type { EvalDialogue } from "./dialogues.js";

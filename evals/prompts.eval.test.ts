@@ -4,14 +4,14 @@ import { join } from "node:path";
 import * as ls from "langsmith/vitest";
 import { expect } from "vitest";
 import { runDialogue } from "../graphs/dialogue/graph.js";
-import type { ScriptedChatModel } from "../lib/models/scripted.js";
+import type { ScriptedChatModel } from "../testing/scripted-model.js";
 import { listVariants, loadPromptSet } from "../lib/prompts/loader.js";
 import { loadSpeechEvents } from "../lib/speech-events.js";
 import type { EvalDialogue } from "./dialogues.js";
 import { judgeMessages, loadJudgePrompts } from "./judges.js";
 import { langsmithConfigured } from "./langsmith.js";
 import { runGenerateEval } from "./run.js";
-import { scriptedJudge, scriptedWriter } from "./scripted-models.js";
+import { scriptedJudge, scriptedWriter } from "../testing/scripted-eval-models.js";
 
 /**
  * Prompt regression checks (`npm run test:eval`). Each variant's prompts are rendered the way the graph renders

@@ -2,7 +2,7 @@ import { checkTurn, type CheckName, type GateFailure } from "../lib/gates/index.
 import { type LanguageInfo, resolveLanguage } from "../lib/lang/languages.js";
 import type { VariantManifest } from "../lib/prompts/loader.js";
 import type { Turn } from "../lib/records/schema.js";
-import type { DialogueState } from "../graphs/dialogue/state.js";
+import type { DialogueState } from "./state.js";
 
 /** Small pieces several nodes use: language slots, persona text, the gates on prose. */
 

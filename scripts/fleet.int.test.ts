@@ -15,9 +15,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hasRedisServer, type LocalRedis, startLocalRedis, until } from "../lib/fleet/local-redis.js";
-import { freePort } from "../lib/testing/ports.js";
-import { completeLines, type ScriptRun, startScript } from "../lib/testing/processes.js";
+import { hasRedisServer, type LocalRedis, startLocalRedis, until } from "../testing/local-redis.js";
+import { freePort } from "../testing/ports.js";
+import { completeLines, type ScriptRun, startScript } from "../testing/processes.js";
 import { writeTinyGguf } from "../lib/models/tiny-gguf.js";
 import { DialogueRecordSchema } from "../lib/records/schema.js";
 

@@ -8,8 +8,8 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FakeServer, startFakeLlmServer } from "../lib/models/testing/fake-llm-server.js";
-import { type StudioServer, startStudio } from "../lib/testing/studio-server.js";
+import { type FakeServer, startFakeLlmServer } from "../testing/fake-llm-server.js";
+import { type StudioServer, startStudio } from "../testing/studio-server.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const OPENAI_KEY = "sk-studio-openai-secret-1234";

@@ -13,7 +13,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { TRACING_FLAGS, tracingSettings } from "../lib/tracing/settings.js";
+import { TRACING_FLAGS, tracingSettings } from "../app/tracing/settings.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const FlagsSchema = z.object({

@@ -1,14 +1,14 @@
 /**
  * `npm run worker -- --queue redis://HOST:PORT [--concurrency N] [provider/model flags]`: a fleet worker
- * (lib/fleet/worker.ts). Runs until SIGINT / SIGTERM (jobs in flight finish; a second signal abandons them, and
+ * (app/fleet/worker.ts). Runs until SIGINT / SIGTERM (jobs in flight finish; a second signal abandons them, and
  * BullMQ hands them to another worker once their lock expires). A user's mistake: one line, exit 2; Redis
  * unreachable (within a few seconds), lost for good mid-run (after about 20 s of reconnecting) or a model
  * failure: one line, exit 1.
  */
-import { runMain } from "../lib/cli/errors.js";
-import { modelContext } from "../lib/cli/flag-types.js";
-import { parseWorkerFlags, WORKER_HELP } from "../lib/cli/worker-flags.js";
-import { parseQueueUrl, workerIdentity } from "../lib/fleet/fleet.js";
+import { runMain } from "../app/cli/errors.js";
+import { modelContext } from "../app/cli/flag-types.js";
+import { parseWorkerFlags, WORKER_HELP } from "../app/cli/worker-flags.js";
+import { parseQueueUrl, workerIdentity } from "../app/fleet/fleet.js";
 import { redactSecrets } from "../lib/security/redact.js";
 
 async function main(argv: string[]): Promise<number> {
@@ -20,8 +20,8 @@ async function main(argv: string[]): Promise<number> {
   const target = parseQueueUrl(flags.queue, { blocking: true, maxReconnects: 20 });
   // the graph, BullMQ and the model code take seconds to load: only once the flags are read
   const [{ chatModelSettings, judgeModelSettings, resolveConfig }, { runWorker }] = await Promise.all([
-    import("../graphs/dialogue/configuration.js"),
-    import("../lib/fleet/worker.js"),
+    import("../nodes/configuration.js"),
+    import("../app/fleet/worker.js"),
   ]);
   const config = resolveConfig(modelContext(flags));
   const stop = new AbortController();

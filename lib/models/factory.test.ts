@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { chatModelSettings, judgeModelSettings, resolveConfig } from "../../graphs/dialogue/configuration.js";
+import { chatModelSettings, judgeModelSettings, resolveConfig } from "../../nodes/configuration.js";
 import { AnthropicChat, OllamaChat, OpenAICompatibleChat, resolveEndpoint } from "./remote.js";
 import { cachedModelCount, createChatModel, getChatModel, loadProviders, ModelConfigError, modelLabel } from "./factory.js";
 import { ChatLlamaCppEngine } from "./llama-cpp.js";

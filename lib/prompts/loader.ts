@@ -17,12 +17,12 @@ import { z } from "zod";
  *
  * `prompts/judges/` is not a generation variant: it holds the evaluation judges' prompts, as variants of their own
  * (`loadPromptSet(name, JUDGES_DIR)`, see evals/judges.ts); nor is `prompts/export/`, the wording of the training
- * exports (`loadPromptSet("baseline", EXPORT_DIR)`, see lib/run/training.ts).
+ * exports (`loadPromptSet("baseline", EXPORT_DIR)`, see app/run/training.ts).
  */
 
 export const PROMPTS_DIR = fileURLToPath(new URL("../../prompts/", import.meta.url));
 export const JUDGES_DIR = join(PROMPTS_DIR, "judges");
-/** the wording of the training exports (the system message of `--format messages`), lib/run/training.ts */
+/** the wording of the training exports (the system message of `--format messages`), app/run/training.ts */
 export const EXPORT_DIR = join(PROMPTS_DIR, "export");
 export const BASE_VARIANT = "baseline";
 const VARIANT_NAME = /^[a-z0-9][a-z0-9-]*$/;

@@ -80,7 +80,7 @@ export const ProvenanceSchema = z.object({
   /** the embedded engine's CPU threads (llama-cpp only: its output depends on them) */
   threads: z.number().int().positive().optional(),
   trace_id: z.string().optional(),
-  /** hash of the run's configuration (lib/run/run-config.ts configHash): checks a journal without its run log */
+  /** hash of the run's configuration (app/run/run-config.ts configHash): checks a journal without its run log */
   run_config: z.string().optional(),
 });
 export type Provenance = z.infer<typeof ProvenanceSchema>;

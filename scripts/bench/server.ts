@@ -21,7 +21,7 @@ import type { ChatResult } from "@langchain/core/outputs";
 import { runDialogue } from "../../graphs/dialogue/graph.js";
 import { createRemoteChatModel } from "../../lib/models/remote.js";
 import type { JsonSchemaResponseFormat } from "../../lib/models/structured.js";
-import { findLlamaServer, type LlamaServer, startLlamaServer } from "../../lib/models/testing/llama-server.js";
+import { findLlamaServer, type LlamaServer, startLlamaServer } from "../../testing/llama-server.js";
 import { tinyWordsFor, writeTinyGguf } from "../../lib/models/tiny-gguf.js";
 import { PrefixTrie, TARGET_RATIO } from "./engine.js";
 

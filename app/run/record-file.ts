@@ -1,0 +1,194 @@
+import { closeSync, existsSync, fsync, fsyncSync, openSync, readFileSync, truncateSync, write, writeSync } from "node:fs";
+import { promisify } from "node:util";
+import { type DialogueRecord, DialogueRecordSchema, formatZodError } from "../../lib/records/schema.js";
+
+/** An output file that is not ours to append to: one line for the user. */
+export class RecordFileError extends Error {
+  override name = "RecordFileError";
+}
+
+/**
+ * The JSONL output of a run, safe to kill at any moment: each record is written as one whole line with one
+ * write and flushed to disk before it counts; on open, a torn last line (a crash mid-write) is cut off, and
+ * the ids already present are known, so a rerun continues where the last one stopped.
+ */
+export class RecordFile {
+  readonly done: Set<string>;
+  private readonly fd: number;
+
+  private constructor(
+    readonly path: string,
+    existing: DialogueRecord[],
+  ) {
+    this.done = new Set(existing.map((record) => record.id));
+    this.fd = openSync(path, "a");
+  }
+
+  /**
+   * Opens `path` for appending (created if missing). Repairs only what a crash leaves: an unterminated last line
+   * that is not a record (a torn write) is cut off at its first byte; a whole record that only lacks its newline
+   * gets one. A file that is not ours (a line that is not a record, a first line that does not start like one)
+   * and a file holding an id twice are refused, and never written to. `notes`: what was repaired, for the user.
+   */
+  static open(path: string): { file: RecordFile; records: DialogueRecord[]; repaired: boolean; notes: string[] } {
+    const read = existsSync(path) ? readRecords(path) : { records: [], validBytes: 0, totalBytes: 0, unterminated: false, invalidUtf8Lines: [] };
+    const { records } = read;
+    const seen = new Map<string, number>();
+    records.forEach((record, i) => {
+      const first = seen.get(record.id);
+      if (first !== undefined) {
+        throw new RecordFileError(
+          `${path} holds dialogue ${record.id} twice (records ${first + 1} and ${i + 1}): two runs wrote to it at once; keep one of each before resuming`,
+        );
+      }
+      seen.set(record.id, i);
+    });
+    const notes: string[] = [];
+    const repaired = read.validBytes < read.totalBytes;
+    if (repaired) {
+      truncateSync(path, read.validBytes);
+      notes.push(`${path}: cut off a torn last line left by an interrupted run (${read.totalBytes - read.validBytes} bytes)`);
+    }
+    if (read.invalidUtf8Lines.length) {
+      notes.push(`${path}: record(s) on line ${read.invalidUtf8Lines.slice(0, 5).join(", ")} hold bytes that are not UTF-8 (kept as U+FFFD)`);
+    }
+    const file = new RecordFile(path, records);
+    if (read.unterminated) {
+      writeSync(file.fd, "\n");
+      fsyncSync(file.fd);
+      notes.push(`${path}: added the newline missing after its last record`);
+    }
+    return { file, records, repaired, notes };
+  }
+
+  append(record: DialogueRecord): void {
+    const checked = DialogueRecordSchema.safeParse(record);
+    if (!checked.success) throw new Error(`refusing to write an invalid record ${record.id}: ${formatZodError(checked.error)}`);
+    if (this.done.has(record.id)) return;
+    writeSync(this.fd, `${JSON.stringify(checked.data)}\n`);
+    fsyncSync(this.fd);
+    this.done.add(record.id);
+  }
+
+  private queue: Promise<void> = Promise.resolve();
+  private readonly writing = new Set<string>();
+
+  /**
+   * The same as append(), with the write and the fsync on libuv's thread pool instead of the event loop (a
+   * sync fsync takes milliseconds, which every dialogue in flight would wait for). Appends are serialised, so
+   * each record is still one whole line; the promise resolves once the line is on disk.
+   */
+  appendAsync(record: DialogueRecord): Promise<void> {
+    const checked = DialogueRecordSchema.safeParse(record);
+    if (!checked.success) return Promise.reject(new Error(`refusing to write an invalid record ${record.id}: ${formatZodError(checked.error)}`));
+    if (this.done.has(record.id) || this.writing.has(record.id)) return this.queue;
+    this.writing.add(record.id);
+    const line = Buffer.from(`${JSON.stringify(checked.data)}\n`);
+    const next = this.queue.then(async () => {
+      try {
+        let offset = 0;
+        while (offset < line.length) offset += await writeAsync(this.fd, line, offset, line.length - offset);
+        await fsyncAsync(this.fd);
+        this.done.add(record.id);
+      } finally {
+        this.writing.delete(record.id);
+      }
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Waits for the appends in progress, then closes the file. */
+  async closeAsync(): Promise<void> {
+    await this.queue;
+    this.close();
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+const writeAsync = (fd: number, buffer: Buffer, offset: number, length: number) =>
+  new Promise<number>((resolve, reject) => write(fd, buffer, offset, length, null, (error, written) => (error ? reject(error) : resolve(written))));
+const fsyncAsync = promisify(fsync);
+
+/** How every record line starts (JSON.stringify of a record: `id` is its first key). */
+const RECORD_START = Buffer.from('{"id":"');
+const NEWLINE = 0x0a;
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+const utf8Lenient = new TextDecoder("utf-8");
+
+function decodeLine(bytes: Buffer): { text: string; valid: boolean } {
+  try {
+    return { text: utf8.decode(bytes), valid: true };
+  } catch {
+    return { text: utf8Lenient.decode(bytes), valid: false };
+  }
+}
+
+function parseRecord(text: string): { record?: DialogueRecord; problem?: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { problem: "is not JSON" };
+  }
+  const parsed = DialogueRecordSchema.safeParse(json);
+  return parsed.success ? { record: parsed.data } : { problem: `is not a dialogue record: ${formatZodError(parsed.error)}` };
+}
+
+/**
+ * Reads the records of a JSONL file, working on bytes (offsets never depend on how the text decodes). Complete
+ * lines must be valid records (anything else is an error naming the line: the file is not ours to repair). An
+ * unterminated last line that is a valid record is kept (`unterminated`); one that is not is torn, and
+ * `validBytes` ends before it — unless it does not start like a record (`{"id":"`): then the file is not
+ * ours, and an error.
+ */
+export function readRecords(path: string): {
+  records: DialogueRecord[];
+  validBytes: number;
+  totalBytes: number;
+  unterminated: boolean;
+  invalidUtf8Lines: number[];
+} {
+  const buffer = readFileSync(path);
+  const records: DialogueRecord[] = [];
+  const invalidUtf8Lines: number[] = [];
+  let start = 0;
+  let line = 0;
+  while (start < buffer.length) {
+    line++;
+    const newline = buffer.indexOf(NEWLINE, start);
+    const end = newline < 0 ? buffer.length : newline;
+    const bytes = buffer.subarray(start, end);
+    const { text, valid } = decodeLine(bytes);
+    if (text.trim() === "" && newline >= 0) {
+      start = end + 1;
+      continue;
+    }
+    const { record, problem } = parseRecord(text);
+    if (newline < 0) {
+      // the last line has no newline: a whole record, or a write cut short
+      if (record) {
+        if (!valid) invalidUtf8Lines.push(line);
+        records.push(record);
+        return { records, validBytes: buffer.length, totalBytes: buffer.length, unterminated: true, invalidUtf8Lines };
+      }
+      const head = Math.min(RECORD_START.length, bytes.length);
+      if (!bytes.subarray(0, head).equals(RECORD_START.subarray(0, head))) {
+        throw new RecordFileError(`${path} line ${line} is not a dialogue record: is this a polyglot-personachat output file?`);
+      }
+      return { records, validBytes: start, totalBytes: buffer.length, unterminated: false, invalidUtf8Lines };
+    }
+    if (!record) {
+      throw new RecordFileError(
+        problem === "is not JSON" ? `${path} line ${line} is not JSON: is this a polyglot-personachat output file?` : `${path} line ${line} ${problem}`,
+      );
+    }
+    if (!valid) invalidUtf8Lines.push(line);
+    records.push(record);
+    start = end + 1;
+  }
+  return { records, validBytes: buffer.length, totalBytes: buffer.length, unterminated: false, invalidUtf8Lines };
+}
