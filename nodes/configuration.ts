@@ -2,7 +2,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import type { Runtime } from "@langchain/langgraph";
 import { z } from "zod";
 import { getChatModel, type ModelSettings, PROVIDERS } from "../lib/models/factory.js";
-import { checkCallerModelSettings } from "../lib/security/caller-policy.js";
+import { checkCallerModelSettings } from "../lib/models/caller-policy.js";
 
 /**
  * The run-time settings of the dialogue graph, with their defaults in one place.

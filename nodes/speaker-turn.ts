@@ -3,12 +3,10 @@ import { AIMessage, type BaseMessage, HumanMessage, SystemMessage } from "@langc
 import { z } from "zod";
 import { type DialogueContext, resolveRuntime } from "./configuration.js";
 import type { DialogueState, DialogueUpdate } from "./state.js";
-import { type Demonstration, loadDemonstrations, pickDemonstration } from "../lib/demonstrations.js";
 import { invokeStructured } from "../lib/models/structured.js";
 import { BASELINE_MANIFEST, fillSlots, loadPromptSet, type PromptTemplate, type VariantManifest } from "../lib/prompts/loader.js";
-import { createRng, hashSeed } from "../lib/random.js";
 import { addUsage, type Speaker } from "../lib/records/schema.js";
-import { bulletList, conditioningSlots, languageOf, languageSlots } from "./shared.js";
+import { bulletList, conditioningSlots, demonstrationFor, languageOf, languageSlots, renderDemonstration } from "./shared.js";
 
 const turnSchemas = new Map<number, ReturnType<typeof buildTurnSchema>>();
 function buildTurnSchema(maxChars: number) {
@@ -23,25 +21,6 @@ export function turnSchema(maxChars: number) {
 
 export function speakerOfTurn(index: number): Speaker {
   return index % 2 === 0 ? "A" : "B";
-}
-
-export function renderDemonstration(prompt: PromptTemplate, demo: Demonstration): string {
-  return fillSlots(prompt.section("demonstration"), {
-    persona_1: bulletList(demo.personas[0]),
-    persona_2: bulletList(demo.personas[1]),
-    situation: demo.common_ground,
-    conversation: demo.turns.map((turn) => `– ${turn}`).join("\n"),
-  });
-}
-
-/**
- * The English demonstration of a dialogue (seeded): one of the planned speech event when the variant shows the
- * event, otherwise one drawn without it, so that an ablated event does not come back through the example.
- */
-export function demonstrationFor(state: DialogueState, manifest: VariantManifest): Demonstration {
-  const rng = createRng(hashSeed(state.seed, state.language, state.index, "demo"));
-  const demos = loadDemonstrations();
-  return manifest.speechEvent && state.speechEvent ? pickDemonstration(demos, state.speechEvent.id, rng) : rng.pick(demos);
 }
 
 /**

@@ -6,8 +6,7 @@ import type { DialogueState, DialogueUpdate } from "./state.js";
 import { attemptStructured } from "../lib/models/attempts.js";
 import { fillSlots, loadPromptSet } from "../lib/prompts/loader.js";
 import { addUsage } from "../lib/records/schema.js";
-import { bothSpeakersSlots } from "./shared.js";
-import { demonstrationFor, renderDemonstration } from "./speaker-turn.js";
+import { bothSpeakersSlots, demonstrationFor, renderDemonstration } from "./shared.js";
 
 /**
  * The `whole-dialogue` path (a variant whose manifest says `"mode": "whole-dialogue"`): the whole dialogue in one

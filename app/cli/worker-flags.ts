@@ -35,7 +35,6 @@ export const WorkerFlagsSchema = z.object({
   ...modelFlagTypes,
   "lock-seconds": secondsFlag("--lock-seconds", 1, 3600).default("30"),
   "stalled-seconds": secondsFlag("--stalled-seconds", 1, 3600).default("30"),
-  "scripted-latency": wholeNumber("--scripted-latency", 0, 600_000).optional(),
 });
 export type WorkerFlags = z.infer<typeof WorkerFlagsSchema>;
 
@@ -46,8 +45,6 @@ const OPTIONS = {
   ...MODEL_FLAG_OPTIONS,
   "lock-seconds": { type: "string" },
   "stalled-seconds": { type: "string" },
-  // TEST / BENCHMARK ONLY (not in --help): an in-process scripted Spanish model with this fixed latency in ms
-  "scripted-latency": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 

@@ -11,7 +11,6 @@
  */
 import { type Job, Queue } from "bullmq";
 import type { DialogueConfig } from "../../nodes/configuration.js";
-import { UsageError } from "../cli/errors.js";
 import { type DialogueRecord, DialogueRecordSchema } from "../../lib/records/schema.js";
 import { DialogueFailedError, type GenerateOptions } from "../run/generate.js";
 import type { DialogueJob } from "../../lib/plan.js";
@@ -255,7 +254,7 @@ export async function prepareFleet(options: {
   limits: FleetJobData["limits"];
   pollMs?: number;
 }) {
-  if (!options.out) throw new UsageError("--queue needs --out FILE.jsonl (the journal the workers' records are collected into)");
+  if (!options.out) throw new FleetConfigError("--queue needs --out FILE.jsonl (the journal the workers' records are collected into)");
   const target = parseQueueUrl(options.url);
   await (await openQueue(target)).close();
   return fleetGenerator({

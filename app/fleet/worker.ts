@@ -21,7 +21,6 @@ import { RetryNotices } from "../../lib/models/retry.js";
 import { loadPromptSet } from "../../lib/prompts/loader.js";
 import { limitChatModel } from "../run/rate-limit.js";
 import { contentHash } from "../run/run-config.js";
-import { spanishScriptedModel } from "../../testing/spanish-script.js";
 import { FleetError, type FleetJobData, parseFleetJobData, type FleetJobResult, type QueueTarget, type WorkerIdentity, withRedisTimeout } from "./fleet.js";
 import { type RedisLike, SharedLimiter } from "./shared-limiter.js";
 
@@ -33,10 +32,14 @@ export interface WorkerOptions {
   identity: WorkerIdentity;
   lockDurationMs: number;
   stalledIntervalMs: number;
-  /** TEST / BENCHMARK ONLY: an in-process scripted model answering valid Spanish after this many ms */
-  scriptedLatencyMs?: number | undefined;
+  /** The models a job's dialogue is written with, per seed; default: `chat` and `judge` through the model factory.
+   * Tests and benchmarks inject scripted ones (testing/scripted-worker.ts). */
+  models?: WorkerModels | undefined;
   log: (line: string) => void;
 }
+
+/** The chat model (and judge) a worker writes the dialogues of one seed with. */
+export type WorkerModels = (seed: number) => { chat: BaseChatModel; judge?: BaseChatModel | undefined };
 
 const noop = () => undefined;
 
@@ -47,13 +50,17 @@ export async function runWorker(options: WorkerOptions, signal: AbortSignal): Pr
   const retries = new RetryNotices();
   retries.showWith(options.log);
   const onRetry = retries.record;
+  const createModels: WorkerModels =
+    options.models ??
+    ((seed) => ({
+      chat: createChatModel({ ...options.chat, seed, sequences, onRetry }),
+      judge: options.judge ? createChatModel({ ...options.judge, seed, sequences, onRetry }) : undefined,
+    }));
   const models = new Map<number, { chat: BaseChatModel; judge?: BaseChatModel | undefined }>();
   const modelsFor = (seed: number) => {
     let entry = models.get(seed);
     if (!entry) {
-      const chat = options.scriptedLatencyMs !== undefined ? spanishScriptedModel(options.scriptedLatencyMs, { keepCalls: false }) : createChatModel({ ...options.chat, seed, sequences, onRetry });
-      const judge = options.judge && options.scriptedLatencyMs === undefined ? createChatModel({ ...options.judge, seed, sequences, onRetry }) : undefined;
-      entry = { chat, judge };
+      entry = createModels(seed);
       models.set(seed, entry);
     }
     return entry;

@@ -12,9 +12,9 @@
  */
 import { realpathSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
-import { configuredBaseUrl, ModelConfigError } from "../models/errors.js";
-import type { ModelSettings } from "../models/factory.js";
-import { redactUrlCredentials } from "./redact.js";
+import { configuredBaseUrl, ModelConfigError } from "./errors.js";
+import type { ModelSettings } from "./factory.js";
+import { redactUrlCredentials } from "../security/redact.js";
 
 export const ALLOWED_BASE_URLS_ENV = "POLYGLOT_ALLOWED_BASE_URLS";
 export const ALLOWED_MODELS_ENV = "POLYGLOT_ALLOWED_MODELS";

@@ -1,0 +1,22 @@
+/**
+ * A fleet worker whose model is the scripted Spanish crowdworker (testing/spanish-script.ts) answering every call
+ * after `--latency-ms MS` (default 0), for the fleet tests and `npm run bench -- fleet`:
+ *
+ *   node --import tsx testing/scripted-worker.ts --latency-ms 100 --queue redis://… [the other `npm run worker` flags]
+ *
+ * Everything but the model is `npm run worker`'s own code (app/cli/worker-command.ts), which takes the model
+ * factory this passes in.
+ */
+import { runMain, UsageError } from "../app/cli/errors.js";
+import { runWorkerCommand } from "../app/cli/worker-command.js";
+import { spanishScriptedModel } from "./spanish-script.js";
+
+const argv = process.argv.slice(2);
+const at = argv.indexOf("--latency-ms");
+const latency = at < 0 ? 0 : Number(argv[at + 1]);
+if (at >= 0) argv.splice(at, 2);
+
+runMain("scripted worker", async () => {
+  if (!Number.isInteger(latency) || latency < 0) throw new UsageError(`--latency-ms: a whole number of milliseconds, not ${JSON.stringify(argv[at + 1])}`);
+  return runWorkerCommand(argv, { models: () => ({ chat: spanishScriptedModel(latency, { keepCalls: false }) }) });
+});
