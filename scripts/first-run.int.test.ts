@@ -32,7 +32,12 @@ function graph(cache: string, out: string, env: NodeJS.ProcessEnv = {}, extra: s
 
 const cacheDir = (name: string) => join(dir, name, "cache");
 const modelIn = (cache: string) => join(cache, DEFAULT_MODEL.file);
-const downloadLine = /^polyglot-personachat: downloading the default model Qwen2\.5-1\.5B-Instruct Q4_K_M \(11\.\d MB\) from http:\/\/127\.0\.0\.1:\d+\/Qwen\/Qwen2\.5-1\.5B-Instruct-GGUF\/resolve\/main\/qwen2\.5-1\.5b-instruct-q4_k_m\.gguf into .*cache/m;
+const esc = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const fileRe = esc(DEFAULT_MODEL.file);
+const downloadLine = new RegExp(
+  `^polyglot-personachat: downloading the default model ${esc(DEFAULT_MODEL.name)} \\(11\\.\\d MB\\) from http://127\\.0\\.0\\.1:\\d+/${esc(hubPath.replace(`/${DEFAULT_MODEL.file}`, ""))}/resolve/main/${fileRe} into .*cache`,
+  "m",
+);
 
 /** A journal of the first run's finished dialogue, so a later run only has the download to do (the job is done). */
 function journalFrom(first: string, name: string): string {
@@ -84,7 +89,7 @@ describe("npm run graph on a fresh machine (no --model, empty cache, Hugging Fac
     const first = await graph(cache, firstOut).done;
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toMatch(downloadLine);
-    expect(first.stderr).toMatch(/default model ready: .*qwen2\.5-1\.5b-instruct-q4_k_m\.gguf \(SHA-256 verified\)/);
+    expect(first.stderr).toMatch(new RegExp(`default model ready: .*${fileRe} \\(SHA-256 verified\\)`));
     // plain progress off a terminal: nothing redrawn in place
     expect(first.stderr).not.toContain("\r");
     expect(sha256(readFileSync(modelIn(cache)))).toBe(sha256(gguf));
@@ -114,7 +119,7 @@ describe("npm run graph on a fresh machine (no --model, empty cache, Hugging Fac
       expectOneDownload();
       const waited = [a, b].filter((r) => /another process is downloading the default model into .*; waiting for it/.test(r.stderr));
       expect(waited).toHaveLength(1);
-      expect(waited[0]!.stderr).toMatch(/the other process finished: using .*qwen2\.5-1\.5b-instruct-q4_k_m\.gguf/);
+      expect(waited[0]!.stderr).toMatch(new RegExp(`the other process finished: using .*${fileRe}`));
       expect(sha256(readFileSync(modelIn(cache)))).toBe(sha256(gguf));
     } finally {
       hub.throttle.delayMs = 0;

@@ -1,5 +1,5 @@
 /**
- * `npm run model:pull [-- NAME] [--timeout SECONDS]`: downloads the default GGUF (Qwen2.5-1.5B-Instruct Q4_K_M) or
+ * `npm run model:pull [-- NAME] [--timeout SECONDS]`: downloads the default GGUF (Qwen3-1.7B Q4_K_M) or
  * the named one (hf:user/repo/file.gguf, hf:user/repo:quant, https://…) into the model cache
  * ($POLYGLOT_MODELS_DIR, else $XDG_CACHE_HOME/polyglot-personachat/models, else ~/.cache/…) with a progress bar;
  * an interrupted pull resumes; the SHA-256 is checked when the Hub publishes it. Prints the file's path.
@@ -14,7 +14,7 @@ const HELP = `Usage: npm run model:pull [-- NAME] [options]
 
 Downloads a GGUF into the model cache ($POLYGLOT_MODELS_DIR, else $XDG_CACHE_HOME/polyglot-personachat/models,
 else ~/.cache/polyglot-personachat/models) and prints its path. Without NAME: the default model
-(Qwen2.5-1.5B-Instruct Q4_K_M). An interrupted pull resumes; the SHA-256 is checked when the Hub publishes it.
+(Qwen3-1.7B Q4_K_M, 1.28 GB). An interrupted pull resumes; the SHA-256 is checked when the Hub publishes it.
 
   NAME                 hf:user/repo/file.gguf, hf:user/repo:quant, or an https:// URL
   --timeout SECONDS    how long to wait for the server to answer before the download starts   [20]

@@ -3,9 +3,11 @@
  * environment. A run whose context names a capture listener as baseUrl (or judgeBaseUrl, or a model file) is
  * refused with one line in the run's output and the listener hears nothing; a server the operator allowed gets
  * the run but not the keys, which go only to the host they were configured for; a cross-site text/plain POST gets
- * no CORS grant; a non-loopback --host needs --allow-remote.
+ * no CORS grant, and neither it, nor anything from a foreign origin (a WebSocket included), nor a request for a
+ * non-loopback Host creates a run (graphs/studio-http.ts); a non-loopback --host needs --allow-remote.
  */
 import { spawnSync } from "node:child_process";
+import { request as httpRequest } from "node:http";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeServer, startFakeLlmServer } from "../testing/fake-llm-server.js";
@@ -89,6 +91,70 @@ describe("npm run studio against hostile callers (langgraphjs dev, offline)", ()
     expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
     const studioOrigin = await post(STUDIO_ORIGIN);
     expect(studioOrigin.headers.get("access-control-allow-origin")).toBe(STUDIO_ORIGIN);
+  }, 60_000);
+
+  /** one request with exactly these headers (fetch would add an Origin of its own or refuse to set Host) */
+  function raw(method: string, path: string, headers: Record<string, string>, body?: string) {
+    return new Promise<{ status: number; upgraded: boolean; text: string }>((resolve, reject) => {
+      const req = httpRequest(`${studio.base}${path}`, { method, headers: body === undefined ? headers : { ...headers, "content-length": String(Buffer.byteLength(body)) } });
+      req.on("upgrade", (_response, socket) => {
+        socket.destroy();
+        resolve({ status: 101, upgraded: true, text: "" });
+      });
+      req.on("response", (response) => {
+        let text = "";
+        response.on("data", (chunk: Buffer) => (text += chunk.toString()));
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, upgraded: false, text }));
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+  }
+
+  async function json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${studio.base}${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    expect(response.status, `${path}: ${await response.clone().text()}`).toBe(200);
+    return (await response.json()) as T;
+  }
+
+  it("refuses a text/plain POST, a foreign origin and a rebound Host before any run exists; Studio's JSON still runs", async () => {
+    const { thread_id } = await json<{ thread_id: string }>("POST", "/threads", {});
+    const path = `/threads/${thread_id}/runs/wait`;
+    const body = JSON.stringify({ assistant_id: "dialogue", input: { language: "es", seed: 1 }, context: { provider: "openai", model: "m", baseUrl: allowed.baseUrl, maxAttempts: 1, maxStructuredRetries: 0 } });
+    const host = new URL(studio.base).host;
+    const simple = await raw("POST", path, { host, origin: "https://evil.example", "content-type": "text/plain;charset=UTF-8" }, body);
+    expect(simple.status).toBe(403);
+    expect(simple.text).toContain('refused: a request from origin \\"https://evil.example\\"');
+    const plain = await raw("POST", path, { host, "content-type": "text/plain" }, body);
+    expect(plain.status).toBe(415);
+    expect(JSON.parse(plain.text)).toEqual({ error: "UnsupportedMediaType", message: 'refused: a POST with Content-Type "text/plain" — send the body as application/json' });
+    const foreignJson = await raw("POST", path, { host, origin: "https://evil.example", "content-type": "application/json" }, body);
+    expect(foreignJson.status).toBe(403);
+    const rebound = await raw("POST", path, { host: `rebind.evil.example:${new URL(studio.base).port}`, "content-type": "application/json" }, body);
+    expect(rebound.status).toBe(403);
+    expect(JSON.parse(rebound.text).message).toMatch(/^refused: a request for host "rebind\.evil\.example:\d+"/);
+    expect(await json<unknown[]>("GET", `/threads/${thread_id}/runs`)).toEqual([]);
+    // what Studio sends (its origin, JSON) still runs
+    const studioRun = await raw("POST", path, { host, origin: STUDIO_ORIGIN, "content-type": "application/json" }, body);
+    expect(studioRun.status).toBe(200);
+    expect(await json<unknown[]>("GET", `/threads/${thread_id}/runs`)).toHaveLength(1);
+  }, 120_000);
+
+  it("opens the run WebSocket only for this machine and Studio, never for a foreign origin", async () => {
+    const { thread_id } = await json<{ thread_id: string }>("POST", "/threads", {});
+    const upgrade = (origin?: string) =>
+      raw("GET", `/threads/${thread_id}/stream/events`, {
+        host: new URL(studio.base).host,
+        connection: "Upgrade",
+        upgrade: "websocket",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        ...(origin ? { origin } : {}),
+      });
+    const evil = await upgrade("https://evil.example");
+    expect(evil).toMatchObject({ status: 403, upgraded: false });
+    expect(await upgrade(STUDIO_ORIGIN)).toMatchObject({ upgraded: true });
+    expect(await upgrade()).toMatchObject({ upgraded: true });
   }, 60_000);
 });
 

@@ -13,6 +13,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { ALLOW_REMOTE_ENV, isLoopback } from "../lib/security/studio-guard.js";
 import { TRACING_FLAGS, tracingSettings } from "../app/tracing/settings.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -26,12 +27,6 @@ const FlagsSchema = z.object({
   host: z.string().min(1).default("127.0.0.1"),
   "allow-remote": z.boolean().default(false),
 });
-
-/** 127.0.0.0/8, ::1, localhost: the addresses only this machine reaches. */
-function isLoopback(host: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
-  return bare === "localhost" || bare === "::1" || /^127(\.\d{1,3}){3}$/.test(bare);
-}
 
 function fail(message: string): never {
   console.error(`polyglot-personachat studio: ${message}`);
@@ -88,8 +83,9 @@ if (taken) {
 // langgraph.json names an env file; the dev server wants it to exist
 if (!existsSync(join(root, ".env"))) writeFileSync(join(root, ".env"), "");
 
+// the request guard (graphs/studio-http.ts) answers non-loopback Host names only when the operator opted in here
+const env: NodeJS.ProcessEnv = { ...process.env, LANGGRAPH_CLI_NO_ANALYTICS: "1", [ALLOW_REMOTE_ENV]: isLoopback(host) ? "0" : "1" };
 // tracing asked for but impossible (no key, bad URL): say so once and keep the server from trying
-const env: NodeJS.ProcessEnv = { ...process.env, LANGGRAPH_CLI_NO_ANALYTICS: "1" };
 const tracing = tracingSettings(env);
 if (!tracing.enabled && tracing.problem) {
   console.error(`tracing: ${tracing.problem}`);

@@ -33,7 +33,7 @@ export interface HubGet {
 export interface HubStandIn {
   /** the HF_ENDPOINT value (ends in /) */
   endpoint: string;
-  /** repo path + file → file, e.g. "Qwen/Qwen2.5-1.5B-Instruct-GGUF/qwen2.5-1.5b-instruct-q4_k_m.gguf" */
+  /** repo path + file → file, e.g. "ggml-org/Qwen3-1.7B-GGUF/Qwen3-1.7B-Q4_K_M.gguf" */
   files: Map<string, HubFile>;
   gets: HubGet[];
   /** bytes sent by ranged GETs (the download itself) since the last reset */

@@ -5,7 +5,7 @@
  *   node --import tsx testing/scripted-worker.ts --latency-ms 100 --queue redis://… [the other `npm run worker` flags]
  *
  * Everything but the model is `npm run worker`'s own code (app/cli/worker-command.ts), which takes the model
- * factory this passes in.
+ * factory this passes in (a judge, with --judge-model, would be scripted too).
  */
 import { runMain, UsageError } from "../app/cli/errors.js";
 import { runWorkerCommand } from "../app/cli/worker-command.js";
@@ -18,5 +18,5 @@ if (at >= 0) argv.splice(at, 2);
 
 runMain("scripted worker", async () => {
   if (!Number.isInteger(latency) || latency < 0) throw new UsageError(`--latency-ms: a whole number of milliseconds, not ${JSON.stringify(argv[at + 1])}`);
-  return runWorkerCommand(argv, { models: () => ({ chat: spanishScriptedModel(latency, { keepCalls: false }) }) });
+  return runWorkerCommand(argv, { createModel: () => spanishScriptedModel(latency, { keepCalls: false }) });
 });

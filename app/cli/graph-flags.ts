@@ -23,7 +23,7 @@ Options:
   --model NAME          llama-cpp: a local .gguf file [default model in the cache]; others: the model's
                         name on the server                                         [required for others]
   --no-download         llama-cpp: never fetch the default model on first use (also POLYGLOT_NO_DOWNLOAD=1);
-                        without it, a first run downloads it (~1.1 GB, resumable, SHA-256 checked)
+                        without it, a first run downloads it (1.28 GB, resumable, SHA-256 checked)
   --base-url URL        server of openai / anthropic / ollama (e.g. http://127.0.0.1:8000/v1)
                         [OPENAI_BASE_URL / ANTHROPIC_BASE_URL / OLLAMA_BASE_URL, else the public API]
                         keys: OPENAI_API_KEY, ANTHROPIC_API_KEY (ollama: none)

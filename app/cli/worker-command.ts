@@ -4,15 +4,15 @@
  * abandons them). Tests and benchmarks pass their own models (testing/scripted-worker.ts) instead of a flag.
  */
 import { redactSecrets } from "../../lib/security/redact.js";
-import type { WorkerModels } from "../fleet/worker.js";
+import type { WorkerModelFactory } from "../fleet/worker.js";
 import { parseQueueUrl, workerIdentity } from "../fleet/fleet.js";
 import { modelContext } from "./flag-types.js";
 import { parseWorkerFlags, WORKER_HELP } from "./worker-flags.js";
 
 export interface WorkerCommandOptions {
-  /** The models each job is written with; default: the ones the provider/model flags name (fetching the default
-   * model first when it is needed and missing). */
-  models?: WorkerModels;
+  /** Builds the worker's models; default: the model factory on the provider/model flags' settings (fetching the
+   * default model first when it is needed and missing). */
+  createModel?: WorkerModelFactory;
 }
 
 export async function runWorkerCommand(argv: string[], options: WorkerCommandOptions = {}): Promise<number> {
@@ -39,7 +39,7 @@ export async function runWorkerCommand(argv: string[], options: WorkerCommandOpt
   // the first worker on a machine fetches the default model; the others wait for it (a lock), then load it
   const chat = chatModelSettings(config);
   const judge = judgeModelSettings(config);
-  if (!options.models) {
+  if (!options.createModel) {
     const [{ needsDefaultModel }, { ensureDefaultModel }] = await Promise.all([import("../../lib/models/factory.js"), import("../../lib/models/auto-pull.js")]);
     if (needsDefaultModel(chat, judge)) await ensureDefaultModel({ noDownload: flags["no-download"], signal: stop.signal, program: "polyglot-personachat worker" });
   }
@@ -52,7 +52,7 @@ export async function runWorkerCommand(argv: string[], options: WorkerCommandOpt
       identity: workerIdentity(flags.name),
       lockDurationMs: flags["lock-seconds"] * 1000,
       stalledIntervalMs: flags["stalled-seconds"] * 1000,
-      models: options.models,
+      createModel: options.createModel,
       // job failures and Redis errors can carry URLs: printed without their passwords
       log: (line) => console.error(redactSecrets(line)),
     },

@@ -9,9 +9,14 @@
  * Redis gone: ioredis reconnects (the worker's script allows 20 attempts, about 20 s), then the worker stops with
  * one line (a FleetError, exit 1) instead of waiting forever.
  *
+ * Models: one chat model (and judge) per worker, built at start and freed when it stops, whatever runs it serves.
+ * A job reaches it through a view (jobView) carrying the job's run seed with each call — the request equals a
+ * local run's of that seed — and the job's own rate limits, so nothing of one run stays on the model for the next.
+ *
  * Rate limits: the coordinator's --rpm / --tpm travel with each job and are enforced per request across the
  * fleet by a shared fixed-window counter in Redis keyed by the provider + base URL this worker calls
- * (sharedLimiter below), not by BullMQ's limiter, which counts jobs (dialogues), not model requests.
+ * (SharedLimiter), not by BullMQ's limiter, which counts jobs (dialogues), not model requests. A job without
+ * limits is not counted.
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { type Job, UnrecoverableError, Worker } from "bullmq";
@@ -19,7 +24,7 @@ import { runDialogue } from "../../graphs/dialogue/graph.js";
 import { createChatModel, disposeChatModel, loadProviders, type ModelSettings } from "../../lib/models/factory.js";
 import { RetryNotices } from "../../lib/models/retry.js";
 import { loadPromptSet } from "../../lib/prompts/loader.js";
-import { limitChatModel } from "../run/rate-limit.js";
+import { jobView } from "../run/rate-limit.js";
 import { contentHash } from "../run/run-config.js";
 import { FleetError, type FleetJobData, parseFleetJobData, type FleetJobResult, type QueueTarget, type WorkerIdentity, withRedisTimeout } from "./fleet.js";
 import { type RedisLike, SharedLimiter } from "./shared-limiter.js";
@@ -32,14 +37,14 @@ export interface WorkerOptions {
   identity: WorkerIdentity;
   lockDurationMs: number;
   stalledIntervalMs: number;
-  /** The models a job's dialogue is written with, per seed; default: `chat` and `judge` through the model factory.
-   * Tests and benchmarks inject scripted ones (testing/scripted-worker.ts). */
-  models?: WorkerModels | undefined;
+  /** builds the worker's models (default: the factory's createChatModel); once each, at start. Tests and benchmarks
+   * pass scripted ones (testing/scripted-worker.ts). */
+  createModel?: WorkerModelFactory | undefined;
   log: (line: string) => void;
 }
 
-/** The chat model (and judge) a worker writes the dialogues of one seed with. */
-export type WorkerModels = (seed: number) => { chat: BaseChatModel; judge?: BaseChatModel | undefined };
+/** Builds a worker's chat model (and judge) from its settings. */
+export type WorkerModelFactory = (settings: ModelSettings) => BaseChatModel;
 
 const noop = () => undefined;
 
@@ -50,27 +55,13 @@ export async function runWorker(options: WorkerOptions, signal: AbortSignal): Pr
   const retries = new RetryNotices();
   retries.showWith(options.log);
   const onRetry = retries.record;
-  const createModels: WorkerModels =
-    options.models ??
-    ((seed) => ({
-      chat: createChatModel({ ...options.chat, seed, sequences, onRetry }),
-      judge: options.judge ? createChatModel({ ...options.judge, seed, sequences, onRetry }) : undefined,
-    }));
-  const models = new Map<number, { chat: BaseChatModel; judge?: BaseChatModel | undefined }>();
-  const modelsFor = (seed: number) => {
-    let entry = models.get(seed);
-    if (!entry) {
-      entry = createModels(seed);
-      models.set(seed, entry);
-    }
-    return entry;
-  };
-  // a bad model path / key fails here, before the worker takes any job
-  modelsFor(1);
+  // a bad model path / key fails here, before the worker takes any job; an embedded model loads once
+  const create = options.createModel ?? createChatModel;
+  const chat: BaseChatModel = create({ ...options.chat, sequences, onRetry });
+  const judge = options.judge ? create({ ...options.judge, sequences, onRetry }) : undefined;
 
   const limiterKey = `personachat-rate:${contentHash([options.chat.provider, options.chat.baseUrl ?? ""])}`;
   let redis: RedisLike | undefined;
-  const limited = new WeakSet<BaseChatModel>();
 
   const processor = async (job: Job<FleetJobData, FleetJobResult>): Promise<FleetJobResult> => {
     const started = Date.now();
@@ -83,16 +74,8 @@ export async function runWorker(options: WorkerOptions, signal: AbortSignal): Pr
     if (prompts.hash !== data.promptHash) {
       throw new UnrecoverableError(`worker ${options.identity.name}: prompt set "${data.settings.promptVariant}" differs from the coordinator's (hash ${prompts.hash} ≠ ${data.promptHash}): run the same checkout`);
     }
-    const { chat, judge } = modelsFor(data.job.seed);
-    if ((data.limits.rpm || data.limits.tpm) && redis) {
-      const limiter = new SharedLimiter(redis, limiterKey, data.limits);
-      for (const model of [chat, judge]) {
-        if (model && !limited.has(model)) {
-          limitChatModel(model, limiter);
-          limited.add(model);
-        }
-      }
-    }
+    const limiter = (data.limits.rpm || data.limits.tpm) && redis ? new SharedLimiter(redis, limiterKey, data.limits) : undefined;
+    const perCall = { seed: data.job.seed };
     const input = {
       language: data.job.language,
       seed: data.job.seed,
@@ -100,7 +83,11 @@ export async function runWorker(options: WorkerOptions, signal: AbortSignal): Pr
       ...(data.job.sourcePersonas ? { sourcePersonas: data.job.sourcePersonas } : {}),
       ...(data.job.speechEventId ? { speechEventId: data.job.speechEventId } : {}),
     };
-    const state = await runDialogue(input, { ...data.settings, chatModel: chat, ...(judge ? { judgeModel: judge } : {}) });
+    const state = await runDialogue(input, {
+      ...data.settings,
+      chatModel: jobView(chat, perCall, limiter),
+      ...(judge ? { judgeModel: jobView(judge, perCall, limiter) } : {}),
+    });
     if (!state.record) throw new Error(`dialogue ${data.job.id} ended without a record`);
     return { record: state.record, worker: options.identity, duration_ms: Date.now() - started };
   };
@@ -123,10 +110,8 @@ export async function runWorker(options: WorkerOptions, signal: AbortSignal): Pr
   worker.on("completed", (job) => options.log(`${job.id} done by ${options.identity.name} (${job.returnvalue.record.status})`));
   worker.on("failed", (job, error) => options.log(`${job?.id ?? "?"} failed on ${options.identity.name}: ${error.message.split("\n")[0]}`));
   const disposeModels = async () => {
-    for (const entry of models.values()) {
-      await disposeChatModel(entry.chat);
-      await disposeChatModel(entry.judge);
-    }
+    await disposeChatModel(chat);
+    await disposeChatModel(judge);
   };
   let client: Awaited<ReturnType<typeof worker.waitUntilReady>>;
   try {

@@ -74,6 +74,56 @@ describe("generateDialogues (worker pool)", () => {
     expect(readFileSync(path, "utf8")).toBe("");
   });
 
+  it("takes the next job while a record goes to disk; a record counts only once it is there", async () => {
+    const path = tempFile();
+    const file = RecordFile.open(path).file;
+    // the disk is slow: no append finishes until the gate opens
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const append = file.appendAsync.bind(file);
+    file.appendAsync = async (record) => {
+      await gate;
+      return append(record);
+    };
+    const jobs = planJobs({ languages: ["es"], n: 3, seed: 1 });
+    const started: string[] = [];
+    const onDisk: boolean[] = [];
+    const run = generateDialogues({
+      jobs,
+      context: { chatModel: spanishScriptedModel(0), ...CONTEXT },
+      concurrency: 1,
+      file,
+      onStart: (job) => {
+        started.push(job.id);
+        if (started.length === jobs.length) open();
+      },
+      onRecord: (record) => onDisk.push(ids(path).includes(record.id)),
+    });
+    const result = await run;
+    await file.closeAsync();
+    // one worker started all three dialogues while the first record was still waiting for the disk
+    expect(started).toEqual(jobs.map((j) => j.id));
+    expect(result.written.map((r) => r.id)).toEqual(jobs.map((j) => j.id));
+    expect(onDisk).toEqual([true, true, true]);
+    expect(ids(path)).toEqual(jobs.map((j) => j.id));
+  });
+
+  it("stops taking jobs when a record cannot be written, and throws after the appends in flight", async () => {
+    const path = tempFile();
+    const file = RecordFile.open(path).file;
+    const append = file.appendAsync.bind(file);
+    let appends = 0;
+    file.appendAsync = (record) => (appends++ === 0 ? Promise.reject(new Error("ENOSPC: no space left on device")) : append(record));
+    const jobs = planJobs({ languages: ["es"], n: 8, seed: 1 });
+    const error = await generateDialogues({ jobs, context: { chatModel: spanishScriptedModel(2), ...CONTEXT }, concurrency: 1, file }).catch((e: unknown) => e);
+    await file.closeAsync();
+    expect(error).toBeInstanceOf(DialogueFailedError);
+    expect((error as Error).message).toBe(`dialogue ${jobs[0]!.id} failed: ENOSPC: no space left on device`);
+    // at most the dialogue that was being written when the append failed is written after it; the rest are not started
+    expect(ids(path).length).toBeLessThanOrEqual(1);
+    expect((error as DialogueFailedError).written).toBe(ids(path).length);
+  });
+
   it("lets the run review each record before it is written (near-duplicate rejection)", async () => {
     const path = tempFile();
     const file = RecordFile.open(path).file;

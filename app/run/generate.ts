@@ -112,18 +112,25 @@ export async function generateDialogues(
         failure ??= new DialogueFailedError(job, error, 0);
         continue;
       }
-      try {
-        await options.file?.appendAsync(record);
-      } catch (error) {
-        failure ??= new DialogueFailedError(job, error, 0);
-        continue;
-      }
-      written.push(record);
-      options.onRecord?.(record, job);
+      // the worker takes its next job while the record goes to disk (the appends are serialised by the file); the
+      // record counts, and onRecord sees it, only once it is there
+      const appended = (async () => {
+        try {
+          await options.file?.appendAsync(record);
+          written.push(record);
+          options.onRecord?.(record, job);
+        } catch (error) {
+          failure ??= new DialogueFailedError(job, error, 0);
+        }
+      })();
+      appending.add(appended);
+      void appended.then(() => appending.delete(appended));
     }
   };
+  const appending = new Set<Promise<void>>();
   const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 1, pending.length)) }, worker);
   await Promise.all(workers);
+  await Promise.all([...appending]);
   if (failure) throw new DialogueFailedError(failure.job, failure.cause, written.length);
   return { written, skipped: options.jobs.length - pending.length, abandoned };
 }

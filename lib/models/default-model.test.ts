@@ -17,13 +17,13 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("DEFAULT_MODEL", () => {
-  it("is Qwen2.5-1.5B-Instruct Q4_K_M", () => {
+  it("is Qwen3-1.7B Q4_K_M from ggml-org", () => {
     expect(DEFAULT_MODEL).toEqual({
-      name: "Qwen2.5-1.5B-Instruct Q4_K_M",
-      uri: "hf:Qwen/Qwen2.5-1.5B-Instruct-GGUF/qwen2.5-1.5b-instruct-q4_k_m.gguf",
-      file: "qwen2.5-1.5b-instruct-q4_k_m.gguf",
+      name: "Qwen3-1.7B Q4_K_M",
+      uri: "hf:ggml-org/Qwen3-1.7B-GGUF/Qwen3-1.7B-Q4_K_M.gguf",
+      file: "Qwen3-1.7B-Q4_K_M.gguf",
     });
-    expect(DEFAULT_MODEL_PULLED_FILE).toBe("hf_Qwen_qwen2.5-1.5b-instruct-q4_k_m.gguf");
+    expect(DEFAULT_MODEL_PULLED_FILE).toBe("hf_ggml-org_Qwen3-1.7B-Q4_K_M.gguf");
   });
 });
 

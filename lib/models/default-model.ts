@@ -1,21 +1,22 @@
-// The default model used when the user passes no --model: Qwen2.5-1.5B-Instruct, Q4_K_M quantisation
-// (multilingual — 29+ languages —, ~1.1 GB, runs on a laptop CPU).
+// The default model used when the user passes no --model: Qwen3-1.7B, Q4_K_M quantisation, as llama.cpp's own
+// ggml-org publishes it (119 languages, Apache-2.0, 1.28 GB, runs on a laptop CPU; written in Qwen3's non-thinking
+// format, see llama-cpp.ts). Why this one: docs/default-model.md.
 import { existsSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 
 export const DEFAULT_MODEL = {
   /** what the first-run download line calls it */
-  name: "Qwen2.5-1.5B-Instruct Q4_K_M",
-  uri: "hf:Qwen/Qwen2.5-1.5B-Instruct-GGUF/qwen2.5-1.5b-instruct-q4_k_m.gguf",
-  file: "qwen2.5-1.5b-instruct-q4_k_m.gguf",
+  name: "Qwen3-1.7B Q4_K_M",
+  uri: "hf:ggml-org/Qwen3-1.7B-GGUF/Qwen3-1.7B-Q4_K_M.gguf",
+  file: "Qwen3-1.7B-Q4_K_M.gguf",
 } as const;
 
 /**
  * The name `node-llama-cpp pull` gives the file when no `--filename` is passed (it prefixes
  * "hf_<user>_"); accepted too so a plain `pull --dir <dir> <uri>` also works.
  */
-export const DEFAULT_MODEL_PULLED_FILE = `hf_Qwen_${DEFAULT_MODEL.file}`;
+export const DEFAULT_MODEL_PULLED_FILE = `hf_ggml-org_${DEFAULT_MODEL.file}`;
 
 export type ModelPathResult = { ok: true; path: string } | { ok: false; message: string };
 

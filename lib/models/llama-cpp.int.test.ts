@@ -189,3 +189,34 @@ describe("ChatLlamaCppEngine on the tiny GGUF", () => {
     expect(engine.loaded).toBe(true);
   });
 });
+
+describe("ChatLlamaCppEngine on a tiny Qwen3-architecture GGUF (the default model's family)", () => {
+  let qwen3: ChatLlamaCppEngine;
+  beforeAll(async () => {
+    const qwenPath = join(dir, "tiny-qwen3.gguf");
+    await writeTinyGguf(qwenPath, { seed: 42, architecture: "qwen3" });
+    qwen3 = new ChatLlamaCppEngine({ modelPath: qwenPath, threads: 1, maxTokens: 48, seed: 1, sequences: 1 });
+  });
+  afterAll(async () => {
+    await qwen3?.dispose();
+  });
+
+  it("writes in Qwen3's non-thinking format: an empty think block opens the answer, none without Qwen3", async () => {
+    const { chat, model } = await qwen3.load();
+    expect(model.fileInfo.metadata.general.architecture).toBe("qwen3");
+    expect(chat.chatWrapper.wrapperName).toBe("Qwen");
+    const messages = [persona, new HumanMessage("Reply with JSON.")];
+    const prompt = model.detokenize(await qwen3.promptTokens(messages), true);
+    expect(prompt.endsWith("<|im_start|>assistant\n<think>\n\n</think>\n\n")).toBe(true);
+    // the llama-architecture tiny model (ChatML) gets no think block
+    const { model: llamaModel } = await engine.load();
+    expect(llamaModel.detokenize(await engine.promptTokens(messages), true)).not.toContain("<think>");
+  });
+
+  it("answers a json_schema request with the JSON alone, no reasoning before it", async () => {
+    const res = await qwen3.invoke([persona, new HumanMessage("Reply with JSON.")], { response_format: replyFormat, maxTokens: 300 });
+    expect(res.content as string).not.toContain("think>");
+    expect(Reply.safeParse(JSON.parse(res.content as string)).success, `${res.content}`).toBe(true);
+    expect(res.response_metadata.finish_reason).toBe("stop");
+  });
+});

@@ -21,6 +21,8 @@ import type { ChatResult } from "@langchain/core/outputs";
 import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
 import type { UsageMetadata } from "@langchain/core/messages";
 import type {
+  ChatWrapper,
+  QwenChatWrapper,
   ChatHistoryItem,
   GbnfJsonSchema,
   Llama,
@@ -117,6 +119,19 @@ interface Slot {
   lastUsed: number;
   /** the prompt of the last call queued on it */
   queuedPrompt: Token[];
+}
+
+/**
+ * Architectures whose chat format opens a reasoning block unless told not to: Qwen3 (the default model's family)
+ * thinks in `<think>…</think>` first. A dialogue turn is written without it, in Qwen3's own non-thinking format
+ * (the empty think block its chat template renders with `enable_thinking: false`): reasoning would cost hundreds
+ * of tokens a call, and is not what a crowdworker's turn is.
+ */
+export const NON_THINKING_ARCHITECTURES: ReadonlySet<string> = new Set(["qwen3", "qwen3moe"]);
+
+/** node-llama-cpp's Qwen wrapper with thoughts discouraged, whatever the model's own template resolved to. */
+function nonThinkingQwenWrapper(resolved: ChatWrapper, Qwen: typeof QwenChatWrapper): ChatWrapper {
+  return resolved instanceof Qwen && resolved.thoughts === "discourage" ? resolved : new Qwen({ thoughts: "discourage" });
 }
 
 type Loaded = { llama: Llama; model: LlamaModel; context: LlamaContext; slots: Slot[]; /** the first slot's chat */ chat: LlamaChat };
@@ -263,7 +278,7 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
     await this.prepare?.();
     // imported on first use: the binding takes about a second to load, which runs on other providers (and
     // --help) need not pay
-    const { getLlama, LlamaChat, LlamaLogLevel } = await import("node-llama-cpp");
+    const { getLlama, LlamaChat, LlamaLogLevel, QwenChatWrapper, resolveChatWrapper } = await import("node-llama-cpp");
     checkGgufFile(modelPath);
     let llama: Llama;
     try {
@@ -296,10 +311,13 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
         throw new ModelConfigError(`${modelPath} is not a usable GGUF model (${oneLine(err)}${why ? `: ${oneLine(why.replace(/^.*error loading model:\s*/, ""))}` : ""})`);
       }
       const context = await model.createContext({ contextSize, threads, sequences });
+      const chatWrapper = NON_THINKING_ARCHITECTURES.has(model.fileInfo.metadata.general.architecture)
+        ? nonThinkingQwenWrapper(resolveChatWrapper(model, { customWrapperSettings: { qwen: { thoughts: "discourage" } } }), QwenChatWrapper)
+        : "auto";
       const slots: Slot[] = [];
       for (let index = 0; index < sequences; index++) {
         const sequence = context.getSequence();
-        const chat = new LlamaChat({ contextSequence: sequence, autoDisposeSequence: true });
+        const chat = new LlamaChat({ contextSequence: sequence, autoDisposeSequence: true, chatWrapper });
         slots.push({ index, chat, sequence, queue: Promise.resolve(), pending: 0, lastUsed: 0, queuedPrompt: [] });
       }
       this.counters = ChatLlamaCppEngine.zeroStats(sequences);

@@ -260,7 +260,9 @@ export class OpenAICompatibleChat extends ChatOpenAICompletions<OpenAICompatible
 
   override async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"], runManager?: CallbackManagerForLLMRun): Promise<ChatResult> {
     const schema = requestedSchema(options);
-    const seed = callSeed(this.baseSeed, messages.map((m) => [m.getType(), m.content]));
+    // the call's seed (a fleet worker passes its job's run seed with each call) or the model's, made per call
+    // from the messages as the embedded engine does: a fleet job sends what a local run of the same seed sends
+    const seed = callSeed(options.seed ?? this.baseSeed, messages.map((m) => [m.getType(), m.content]));
     const attempt = async (mode: StructuredMode): Promise<ChatResult> => {
       const { response_format: _format, ...rest } = options;
       let callOptions = { ...rest, ...(seed !== undefined ? { seed } : {}) } as this["ParsedCallOptions"];

@@ -50,7 +50,7 @@ interface Vocab {
 /** Most words a word model takes (each word and its prefixes become vocabulary pieces). */
 export const MAX_TINY_WORDS = 2000;
 
-function buildVocab(words: readonly string[] = []): Vocab {
+function buildVocab(words: readonly string[] = [], extraControl: readonly string[] = []): Vocab {
   const tokens: string[] = ["<unk>", "<s>", "</s>"];
   const types: number[] = [2, 3, 3];
   for (let b = 0; b < 256; b++) {
@@ -99,6 +99,13 @@ function buildVocab(words: readonly string[] = []): Vocab {
     scores.push(-1000 + [...p].length * 100 - n++ * 0.01);
   }
   if (tokens.length - special < 200) throw new Error("tiny vocab unexpectedly small");
+  // control tokens of a model family (Qwen3's <think> and </think>), after every piece so the ids above hold
+  for (const c of extraControl) {
+    tokens.push(c);
+    types.push(3);
+    scores.push(0);
+    roles.push("piece");
+  }
   return { tokens, scores, types, roles };
 }
 
@@ -164,7 +171,17 @@ export interface TinyGgufOptions {
   words?: readonly string[] | undefined;
   /** the model's name in its metadata */
   name?: string | undefined;
+  /**
+   * The llama.cpp architecture: "llama" (default) or "qwen3" — the default model's family, with its per-head
+   * query/key norms and the `<think>`/`</think>` control tokens, so the engine's handling of a thinking model's
+   * chat format runs on the real engine.
+   */
+  architecture?: TinyArchitecture | undefined;
 }
+
+export type TinyArchitecture = "llama" | "qwen3";
+/** Qwen3's reasoning delimiters, control tokens of its vocabulary */
+export const QWEN3_THINK_TOKENS = ["<think>", "</think>"] as const;
 
 /** The languages a word list ships for (data/tiny-words). */
 export function tinyWordLanguages(dir = TINY_WORDS_DIR): string[] {
@@ -194,25 +211,27 @@ export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
   for (const word of words) {
     if (!/^\p{L}+(?:['’]\p{L}+)*$/u.test(word) || word.length !== [...word].length) throw new Error(`not a word for the tiny model: ${JSON.stringify(word)}`);
   }
-  const { tokens, scores, types, roles } = buildVocab(words);
+  const arch = opts.architecture ?? "llama";
+  const { tokens, scores, types, roles } = buildVocab(words, arch === "qwen3" ? QWEN3_THINK_TOKENS : []);
   const wordModel = words.length > 0;
   const nVocab = tokens.length;
+  const headDim = N_EMBD / N_HEAD;
 
   const metadata: Array<[string, KV]> = [
-    ["general.architecture", { type: "string", value: "llama" }],
-    ["general.name", { type: "string", value: opts.name ?? (wordModel ? "tiny-random-llama-words" : "tiny-random-llama") }],
+    ["general.architecture", { type: "string", value: arch }],
+    ["general.name", { type: "string", value: opts.name ?? `tiny-random-${arch}${wordModel ? "-words" : ""}` }],
     ["general.file_type", { type: "u32", value: 0 }],
     ["general.alignment", { type: "u32", value: ALIGNMENT }],
-    ["llama.context_length", { type: "u32", value: opts.contextLength ?? 8192 }],
-    ["llama.embedding_length", { type: "u32", value: N_EMBD }],
-    ["llama.block_count", { type: "u32", value: N_LAYER }],
-    ["llama.feed_forward_length", { type: "u32", value: N_FF }],
-    ["llama.attention.head_count", { type: "u32", value: N_HEAD }],
-    ["llama.attention.head_count_kv", { type: "u32", value: N_HEAD }],
-    ["llama.rope.dimension_count", { type: "u32", value: N_EMBD / N_HEAD }],
-    ["llama.rope.freq_base", { type: "f32", value: 10000 }],
-    ["llama.attention.layer_norm_rms_epsilon", { type: "f32", value: 1e-5 }],
-    ["llama.vocab_size", { type: "u32", value: nVocab }],
+    [`${arch}.context_length`, { type: "u32", value: opts.contextLength ?? 8192 }],
+    [`${arch}.embedding_length`, { type: "u32", value: N_EMBD }],
+    [`${arch}.block_count`, { type: "u32", value: N_LAYER }],
+    [`${arch}.feed_forward_length`, { type: "u32", value: N_FF }],
+    [`${arch}.attention.head_count`, { type: "u32", value: N_HEAD }],
+    [`${arch}.attention.head_count_kv`, { type: "u32", value: N_HEAD }],
+    [`${arch}.rope.dimension_count`, { type: "u32", value: headDim }],
+    [`${arch}.rope.freq_base`, { type: "f32", value: 10000 }],
+    [`${arch}.attention.layer_norm_rms_epsilon`, { type: "f32", value: 1e-5 }],
+    [`${arch}.vocab_size`, { type: "u32", value: nVocab }],
     ["tokenizer.ggml.model", { type: "string", value: "llama" }],
     ["tokenizer.ggml.tokens", { type: "string[]", value: tokens }],
     ["tokenizer.ggml.scores", { type: "f32[]", value: scores }],
@@ -274,6 +293,12 @@ export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
       { name: `${p}attn_k.weight`, ne: [N_EMBD, N_EMBD], data: uniform(N_EMBD * N_EMBD) },
       { name: `${p}attn_v.weight`, ne: [N_EMBD, N_EMBD], data: uniform(N_EMBD * N_EMBD) },
       { name: `${p}attn_output.weight`, ne: [N_EMBD, N_EMBD], data: uniform(N_EMBD * N_EMBD) },
+      ...(arch === "qwen3"
+        ? [
+            { name: `${p}attn_q_norm.weight`, ne: [headDim], data: ones(headDim) },
+            { name: `${p}attn_k_norm.weight`, ne: [headDim], data: ones(headDim) },
+          ]
+        : []),
       { name: `${p}ffn_norm.weight`, ne: [N_EMBD], data: ones(N_EMBD) },
       { name: `${p}ffn_gate.weight`, ne: [N_EMBD, N_FF], data: uniform(N_EMBD * N_FF) },
       { name: `${p}ffn_up.weight`, ne: [N_EMBD, N_FF], data: uniform(N_EMBD * N_FF) },
@@ -304,7 +329,7 @@ export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
   return out.concat();
 }
 
-/** Writes a deterministic random-weight tiny llama GGUF (ChatML template, SPM byte-fallback vocab) to `path`. */
+/** Writes a deterministic random-weight tiny GGUF (llama or qwen3; ChatML template, SPM byte-fallback vocab) to `path`. */
 export async function writeTinyGguf(path: string, opts?: TinyGgufOptions): Promise<void> {
   await writeFile(path, buildTinyGguf(opts));
 }
