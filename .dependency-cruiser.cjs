@@ -60,9 +60,9 @@ module.exports = {
     {
       name: "nodes-apart",
       severity: "error",
-      comment: "A node does not import another node: what two nodes share lives in nodes/shared.ts, nodes/state.ts, nodes/configuration.ts or lib/.",
-      from: { path: "^nodes/([^/]+)\\.ts$", pathNot: [TEST_FILE, "^nodes/(shared|state|configuration)\\.ts$"] },
-      to: { path: "^nodes/", pathNot: ["^nodes/(shared|state|configuration)\\.ts$", "^nodes/$1\\.ts$"] },
+      comment: "A node does not import another node: what two nodes share lives in nodes/shared.ts, state.ts, configuration.ts, events.ts or lib/.",
+      from: { path: "^nodes/([^/]+)\\.ts$", pathNot: [TEST_FILE, "^nodes/(shared|state|configuration|events)\\.ts$"] },
+      to: { path: "^nodes/", pathNot: ["^nodes/(shared|state|configuration|events)\\.ts$", "^nodes/$1\\.ts$"] },
     },
     {
       name: "app-below-evals",

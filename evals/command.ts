@@ -7,6 +7,7 @@ import { existsSync, statSync } from "node:fs";
 import { Client } from "langsmith";
 import { type DialogueContext, resolveConfig } from "../nodes/configuration.js";
 import { UsageError } from "../app/cli/errors.js";
+import { recordedCommand } from "../lib/records/format.js";
 import { resolveLanguage } from "../lib/lang/languages.js";
 import { ensureDefaultModel } from "../lib/models/auto-pull.js";
 import { createChatModel, disposeChatModel, loadProviders, modelLabel, needsDefaultModel } from "../lib/models/factory.js";
@@ -47,7 +48,7 @@ function summary(results: EvalResults): string {
 export async function runEvalCommand(flags: EvalFlags, argv: readonly string[]): Promise<number> {
   checkOut(flags.out);
   const judgePrompts = loadJudgePrompts(flags["judge-prompts"]);
-  const command = `npm run eval -- ${argv.join(" ")}`;
+  const command = recordedCommand("eval", argv);
   const log = (line: string) => console.error(line);
   const common = { out: flags.out, command, seed: flags.seed, resamples: flags.resamples, price: flags.price, scoreRejected: flags["score-rejected"], log };
 

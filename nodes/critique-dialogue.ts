@@ -2,6 +2,7 @@ import type { Runtime } from "@langchain/langgraph";
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { type DialogueContext, resolveRuntime } from "./configuration.js";
 import type { DialogueState, DialogueUpdate } from "./state.js";
+import { emitDialogueEvent } from "./events.js";
 import { attemptStructured } from "../lib/models/attempts.js";
 import { fillSlots, loadPromptSet } from "../lib/prompts/loader.js";
 import { addUsage, type Critique, CritiqueSchema } from "../lib/records/schema.js";
@@ -43,6 +44,7 @@ export async function critiqueDialogue(state: DialogueState, runtime: Runtime<Di
     schema: CritiqueSchema,
     name: "critique",
     maxRetries: config.maxStructuredRetries,
+    onRetry: (reason, attempt) => emitDialogueEvent(runtime, { event: "retry", stage: "critique", attempt, reason }),
     messages: (feedback) => [
       new SystemMessage(fillSlots(prompt.section("system"), slots)),
       new HumanMessage(fillSlots(prompt.section("user"), { ...slots, retry_note: feedback ? fillSlots(prompt.section("retry"), { feedback }) : "" })),

@@ -3,6 +3,7 @@ import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { z } from "zod";
 import { type DialogueContext, resolveRuntime } from "./configuration.js";
 import type { DialogueState, DialogueUpdate } from "./state.js";
+import { emitDialogueEvent } from "./events.js";
 import { attemptStructured } from "../lib/models/attempts.js";
 import { fillSlots, loadPromptSet } from "../lib/prompts/loader.js";
 import { dialogueIdFor } from "../lib/plan.js";
@@ -56,6 +57,7 @@ export async function rewritePersonas(state: DialogueState, runtime: Runtime<Dia
         ),
       ],
       validate: (value) => checkProse(value.sentences.join(" "), state.language),
+      onRetry: (reason, attempt) => emitDialogueEvent(runtime, { event: "retry", stage: "persona", speaker, attempt, reason }),
     });
     usage = addUsage(usage, result.usage);
     attempts += result.attempts;
@@ -66,7 +68,9 @@ export async function rewritePersonas(state: DialogueState, runtime: Runtime<Dia
       if (result.value) personas.push({ speaker, name: result.value.name, sentences: result.value.sentences, source_sentences: sourceSentences });
       break;
     }
-    personas.push({ speaker, name: result.value.name, sentences: result.value.sentences, source_sentences: sourceSentences });
+    const persona = { speaker, name: result.value.name, sentences: result.value.sentences, source_sentences: sourceSentences };
+    personas.push(persona);
+    emitDialogueEvent(runtime, { event: "persona", persona });
   }
 
   return {

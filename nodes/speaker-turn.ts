@@ -3,6 +3,7 @@ import { AIMessage, type BaseMessage, HumanMessage, SystemMessage } from "@langc
 import { z } from "zod";
 import { type DialogueContext, resolveRuntime } from "./configuration.js";
 import type { DialogueState, DialogueUpdate } from "./state.js";
+import { emitDialogueEvent } from "./events.js";
 import { invokeStructured } from "../lib/models/structured.js";
 import { BASELINE_MANIFEST, fillSlots, loadPromptSet, type PromptTemplate, type VariantManifest } from "../lib/prompts/loader.js";
 import { addUsage, type Speaker } from "../lib/records/schema.js";
@@ -77,6 +78,7 @@ export async function speakerTurn(state: DialogueState, runtime: Runtime<Dialogu
   const prompts = loadPromptSet(config.promptVariant);
   const speaker = speakerOfTurn(state.turns.length);
   const messages = speakerMessages(state, prompts.get("speaker-turn"), speaker, prompts.manifest);
+  emitDialogueEvent(runtime, { event: "turn", speaker, turn: state.turns.length, attempt: state.turnRetries + 1 });
   const result = await invokeStructured(chatModel, turnSchema(config.maxTurnChars), messages, {
     name: "turn",
     runName: `turn ${state.turns.length} (${speaker})`,

@@ -3,6 +3,7 @@ import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { z } from "zod";
 import { type DialogueContext, resolveRuntime } from "./configuration.js";
 import type { DialogueState, DialogueUpdate } from "./state.js";
+import { emitDialogueEvent } from "./events.js";
 import { attemptStructured } from "../lib/models/attempts.js";
 import { fillSlots, loadPromptSet } from "../lib/prompts/loader.js";
 import { addUsage } from "../lib/records/schema.js";
@@ -30,6 +31,7 @@ export async function writeCommonGround(state: DialogueState, runtime: Runtime<D
     schema: CommonGroundSchema,
     name: "common_ground",
     maxRetries: config.maxStructuredRetries,
+    onRetry: (reason, attempt) => emitDialogueEvent(runtime, { event: "retry", stage: "common_ground", attempt, reason }),
     messages: (feedback) => [
       new SystemMessage(fillSlots(prompt.section("system"), slots)),
       new HumanMessage(fillSlots(prompt.section("user"), { ...slots, retry_note: feedback ? fillSlots(prompt.section("retry"), { feedback }) : "" })),

@@ -3,6 +3,7 @@ import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { z } from "zod";
 import { type DialogueConfig, type DialogueContext, resolveRuntime } from "./configuration.js";
 import type { DialogueState, DialogueUpdate } from "./state.js";
+import { emitDialogueEvent } from "./events.js";
 import { attemptStructured } from "../lib/models/attempts.js";
 import { fillSlots, loadPromptSet } from "../lib/prompts/loader.js";
 import { addUsage } from "../lib/records/schema.js";
@@ -66,6 +67,7 @@ export async function writeDialogue(state: DialogueState, runtime: Runtime<Dialo
     schema: dialogueSchema(config),
     name: "dialogue",
     maxRetries: config.maxStructuredRetries,
+    onRetry: (reason, attempt) => emitDialogueEvent(runtime, { event: "retry", stage: "dialogue", attempt, reason }),
     messages: (feedback) => dialogueMessages(state, config, feedback ?? gateFeedback),
   });
   const spent = { usage: addUsage(state.usage, result.usage), attempts: state.attempts + result.attempts };

@@ -3,6 +3,7 @@ import { execFile, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parquetWriteBuffer } from "hyparquet-writer";
 import { afterAll, describe, expect, it } from "vitest";
 
 const root = join(import.meta.dirname, "..");
@@ -23,7 +24,7 @@ function auditAsync(...args: string[]): Promise<{ code: number | null; stdout: s
   });
 }
 
-function file(name: string, content: string): string {
+function file(name: string, content: string | Uint8Array): string {
   const p = join(tmp, name);
   writeFileSync(p, content);
   return p;
@@ -93,6 +94,9 @@ describe("scripts/audit.ts", () => {
       [[file("f.json", '{"x": 1}')], /not XPersona\/ConvAI2 JSON/],
       [[file("g.json", "[1, 2")], /invalid JSON/],
       [[file("h.jsonl", '{"id":"x","language":"klingonish","turns":[]}')], /line 1: unknown language code "klingonish"/],
+      [[file("i.parquet", jsonl)], /i\.parquet: not a readable Parquet file/],
+      [[file("j.parquet", new Uint8Array(parquetWriteBuffer({ columnData: [{ name: "id", data: ["x"] }] })))], /without the column\(s\) language, turns/],
+      [[file("k.bin", Buffer.concat([Buffer.from("PAR1"), Buffer.from(jsonl)]))], /k\.bin: not a readable Parquet file/],
     ];
     const results = await Promise.all(cases.map(([args]) => auditAsync(...args)));
     for (const [k, [args, re]] of cases.entries()) {

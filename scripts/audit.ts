@@ -1,12 +1,14 @@
 /**
  * Run the deterministic gates on a dialogue dataset.
  *
- *   npm run audit -- FILE [--format jsonl|xpersona] [--lang CODE] [--json]
+ *   npm run audit -- FILE [--format jsonl|parquet|xpersona] [--lang CODE] [--json]
  *
- * FILE: XPersona / ConvAI2 JSON (`[{persona, dialogue: [[user, reply], …]}]`) or our JSONL records
- * (`{"id", "language", "turns": [{"speaker", "text"}]}` per line). The format is taken from --format, else
- * from the extension (.jsonl/.ndjson, .json), else from the content. XPersona files need --lang unless the
- * file name starts with En_/Fr_/Id_/It_/Jp_/Ko_/Zh_. For JSONL, --lang overrides each record's language.
+ * FILE: XPersona / ConvAI2 JSON (`[{persona, dialogue: [[user, reply], …]}]`), our JSONL records
+ * (`{"id", "language", "turns": [{"speaker", "text"}]}` per line), or our records as Parquet (what
+ * `npm run export -- --format parquet` writes; its id, language and turns columns are read, with hyparquet). The
+ * format is taken from --format, else from the extension (.jsonl/.ndjson, .parquet, .json), else from the content
+ * (Parquet's `PAR1` magic, `[` or `{`). XPersona files need --lang unless the file name starts with
+ * En_/Fr_/Id_/It_/Jp_/Ko_/Zh_. For our records, --lang overrides each record's language.
  *
  * Output: a per-check summary table, or with --json one line per dialogue
  * `{"id","ok","reasons":[{"check","turn","detail"}]}`. Exit 0 when the audit ran (whatever it found); 2 with a
@@ -23,22 +25,24 @@ import { CHECK_NAMES, type CheckName, type GateFailure } from "../lib/gates/type
 
 class UsageError extends Error {}
 
-const USAGE = "usage: npm run audit -- FILE [--format jsonl|xpersona] [--lang CODE] [--json]";
+const USAGE = "usage: npm run audit -- FILE [--format jsonl|parquet|xpersona] [--lang CODE] [--json]";
 
 const HELP = `Usage: npm run audit -- FILE [options]
 
 Runs the deterministic quality gates (the checks the graph runs on every turn) over a dataset and prints how many
 dialogues and turns fail each check.
 
-  FILE               our records (JSONL, one record per line) or XPersona / ConvAI2 JSON
-  --format F         jsonl or xpersona                                      [from the extension / content]
+  FILE               our records (JSONL, one record per line, or the Parquet file npm run export writes)
+                     or XPersona / ConvAI2 JSON
+  --format F         jsonl, parquet or xpersona                             [from the extension / content]
   --lang CODE        the language of an XPersona file                       [from its file name]
   --json             one JSON line per dialogue ({id, ok, reasons}) instead of the table
   -h, --help         this help
 
 Exit codes: 0 every dialogue passes, 1 some dialogue fails a check (for CI), 2 bad input or flags.`;
 
-type Format = "jsonl" | "xpersona";
+const FORMATS = ["jsonl", "parquet", "xpersona"] as const;
+type Format = (typeof FORMATS)[number];
 
 interface Options {
   file: string;
@@ -68,12 +72,12 @@ function parseOptions(argv: string[]): Options | "help" {
   if (values.help) return "help";
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? `missing FILE (${USAGE})` : `expected one FILE, got ${positionals.length} (${USAGE})`);
   const format = values.format;
-  if (format !== undefined && format !== "jsonl" && format !== "xpersona") throw new UsageError(`unknown --format "${format}" (expected jsonl or xpersona)`);
+  if (format !== undefined && !(FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown --format "${format}" (expected jsonl, parquet or xpersona)`);
   if (values.lang !== undefined) {
     const r = resolveLanguage(values.lang);
     if (!r.ok) throw new UsageError(`--lang: ${r.message}`);
   }
-  return { file: positionals[0]!, ...(format ? { format } : {}), ...(values.lang ? { lang: values.lang } : {}), json: values.json ?? false };
+  return { file: positionals[0]!, ...(format ? { format: format as Format } : {}), ...(values.lang ? { lang: values.lang } : {}), json: values.json ?? false };
 }
 
 function oneLine(s: string): string {
@@ -87,11 +91,15 @@ function zodSummary(e: ZodError): string {
   return `${path}: ${issue.message}${e.issues.length > 1 ? ` (+${e.issues.length - 1} more)` : ""}`;
 }
 
-function detectFormat(file: string, text: string): Format {
+const PARQUET_MAGIC = "PAR1";
+
+function detectFormat(file: string, bytes: Buffer): Format {
   const ext = extname(file).toLowerCase();
   if (ext === ".jsonl" || ext === ".ndjson") return "jsonl";
+  if (ext === ".parquet") return "parquet";
   if (ext === ".json") return "xpersona";
-  const first = text.trimStart()[0];
+  if (bytes.subarray(0, 4).toString("latin1") === PARQUET_MAGIC) return "parquet";
+  const first = bytes.subarray(0, 4096).toString("utf8").trimStart()[0];
   if (first === "[") return "xpersona";
   if (first === "{") return "jsonl";
   throw new UsageError(`cannot tell the format of ${file} (use --format jsonl|xpersona)`);
@@ -99,6 +107,16 @@ function detectFormat(file: string, text: string): Format {
 
 interface Loaded {
   records: Array<DialogueRecord & { language: string }>;
+}
+
+/** One of our records (a JSONL line, a Parquet row) as the gates read it; `where` names it in an error. */
+function ourRecord(obj: unknown, where: string, lang: string | undefined): Loaded["records"][number] {
+  const r = JsonlRecordSchema.safeParse(obj);
+  if (!r.success) throw new UsageError(`${where}: ${zodSummary(r.error)}`);
+  const language = lang ?? r.data.language;
+  const res = resolveLanguage(language);
+  if (!res.ok) throw new UsageError(`${where}: ${res.message}`);
+  return { id: r.data.id, language, turns: r.data.turns.map((t) => ({ speaker: t.speaker, text: t.text })) };
 }
 
 function loadJsonl(file: string, text: string, lang: string | undefined): Loaded {
@@ -112,13 +130,34 @@ function loadJsonl(file: string, text: string, lang: string | undefined): Loaded
     } catch (e) {
       throw new UsageError(`${file} line ${i + 1}: invalid JSON (${oneLine((e as Error).message)})`);
     }
-    const r = JsonlRecordSchema.safeParse(obj);
-    if (!r.success) throw new UsageError(`${file} line ${i + 1}: ${zodSummary(r.error)}`);
-    const language = lang ?? r.data.language;
-    const res = resolveLanguage(language);
-    if (!res.ok) throw new UsageError(`${file} line ${i + 1}: ${res.message}`);
-    records.push({ id: r.data.id, language, turns: r.data.turns.map((t) => ({ speaker: t.speaker, text: t.text })) });
+    records.push(ourRecord(obj, `${file} line ${i + 1}`, lang));
   });
+  if (records.length === 0) throw new UsageError(`${file}: no records`);
+  return { records };
+}
+
+/** The columns of our Parquet export (app/run/export.ts) that the gates read. */
+const PARQUET_COLUMNS = ["id", "language", "turns"];
+
+async function loadParquet(file: string, bytes: Buffer, lang: string | undefined): Promise<Loaded> {
+  const { parquetMetadata, parquetReadObjects, parquetSchema } = await import("hyparquet");
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  let metadata: ReturnType<typeof parquetMetadata>;
+  try {
+    metadata = parquetMetadata(buffer);
+  } catch (e) {
+    throw new UsageError(`${file}: not a readable Parquet file (${oneLine((e as Error).message)})`);
+  }
+  const columns = parquetSchema(metadata).children.map((child) => child.element.name);
+  const missing = PARQUET_COLUMNS.filter((name) => !columns.includes(name));
+  if (missing.length) throw new UsageError(`${file}: a Parquet file without the column(s) ${missing.join(", ")} (audit reads the records npm run export -- --format parquet writes)`);
+  let rows: Record<string, unknown>[];
+  try {
+    rows = await parquetReadObjects({ file: buffer, metadata, columns: PARQUET_COLUMNS });
+  } catch (e) {
+    throw new UsageError(`${file}: cannot read its rows (${oneLine((e as Error).message)})`);
+  }
+  const records = rows.map((row, i) => ourRecord(row, `${file} row ${i + 1}`, lang));
   if (records.length === 0) throw new UsageError(`${file}: no records`);
   return { records };
 }
@@ -158,15 +197,20 @@ async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(opts.file, "utf8");
+    bytes = readFileSync(opts.file);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     throw new UsageError(`cannot read ${opts.file}: ${err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "is a directory" : oneLine(err.message)}`);
   }
-  const format = opts.format ?? detectFormat(opts.file, text);
-  const { records } = format === "jsonl" ? loadJsonl(opts.file, text, opts.lang) : loadXPersonaFile(opts.file, text, opts.lang);
+  const format = opts.format ?? detectFormat(opts.file, bytes);
+  const { records } =
+    format === "parquet"
+      ? await loadParquet(opts.file, bytes, opts.lang)
+      : format === "jsonl"
+        ? loadJsonl(opts.file, bytes.toString("utf8"), opts.lang)
+        : loadXPersonaFile(opts.file, bytes.toString("utf8"), opts.lang);
   // the gates load the language detector's model: only once the input is known to be good
   const { checkDialogue } = await import("../lib/gates/index.js");
 

@@ -1,7 +1,7 @@
 /**
  * `npm run export` on `npm run eval`'s records (written by the real eval generation with a scripted model), then
  * the PersonaChat export read back by `npm run audit` and `npm run eval -- --dataset … --format xpersona` as child
- * processes: the same dialogues come back.
+ * processes: the same dialogues come back; the Parquet export audited gives what the JSONL journal gives.
  */
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -64,6 +64,24 @@ describe("npm run export", () => {
     const back = fromXPersona(JSON.parse(readFileSync(personachat, "utf8")), "es");
     expect(back.map((d) => d.turns.map((t) => t.text))).toEqual(written.map((r) => r.turns.map((t) => t.text)));
   }, 600_000);
+
+  it("npm run audit reads the Parquet export: the same verdicts as on the JSONL journal it came from", async () => {
+    const all = readRecords(records).records;
+    const result = await run("scripts/export.ts", ["--out", records, "--format", "parquet"]);
+    expect(result.code, result.stderr).toBe(0);
+    const parquet = join(dir, "eval", "records", "baseline.parquet");
+    const fromParquet = await run("scripts/audit.ts", [parquet, "--json"]);
+    const fromJsonl = await run("scripts/audit.ts", [records, "--json"]);
+    expect(fromParquet.stderr).toBe("");
+    expect([0, 1]).toContain(fromParquet.code);
+    expect(fromParquet.code).toBe(fromJsonl.code);
+    const verdicts = fromParquet.stdout.trim().split("\n").map((line) => JSON.parse(line) as { id: string });
+    expect(verdicts.map((v) => v.id)).toEqual(all.map((r) => r.id));
+    expect(fromParquet.stdout).toBe(fromJsonl.stdout);
+    // the table names the format it read
+    const table = await run("scripts/audit.ts", [parquet]);
+    expect(table.stdout).toContain(`${all.length} dialogue(s), ${all.reduce((n, r) => n + r.turns.length, 0)} turn(s), language es (parquet)`);
+  }, 300_000);
 
   it("refuses a missing journal and contradictory flags with one line and exit code 2", async () => {
     for (const [args, message] of [

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,9 +21,18 @@ const COMMANDS: [script: string, usage: RegExp][] = [
   ["model-pull", /^Usage: npm run model:pull[\s\S]*--timeout SECONDS/],
   ["diagram", /^Usage: npm run graph:diagram/],
   ["bench", /^usage: npm run bench -- NAME/],
+  ["review", /^Usage:\n\s+npm run review -- DATA\.jsonl/],
+  ["export", /^Usage: npm run export -- --out FILE\.jsonl/],
 ];
 
+/** README.md and docs/*.md, where every flag a command's help names must be documented. */
+const docs = ["README.md", ...readdirSync(join(root, "docs")).filter((name) => name.endsWith(".md")).map((name) => join("docs", name))]
+  .map((file) => readFileSync(join(root, file), "utf8"))
+  .join("\n");
+const FLAG = /(?<![\w-])--[a-z][a-z0-9-]*/g;
+
 describe("--help", () => {
+  const helpText = new Map<string, string>();
   const mmd = join(root, "docs", "graph.mmd");
   const before = statSync(mmd).mtimeMs;
   for (const [script, usage] of COMMANDS) {
@@ -33,8 +42,17 @@ describe("--help", () => {
         expect(result.status, `${script} ${flag}: ${result.stderr}`).toBe(0);
         expect(result.stdout).toMatch(usage);
         expect(result.stderr).not.toMatch(/\n\s+at /);
+        if (flag === "--help") helpText.set(script, result.stdout);
       }
     }, 120_000);
+    it(`${script}: every flag its --help names is documented in README.md or docs/*.md`, () => {
+      const help = helpText.get(script);
+      expect(help, "the --help test above ran").toBeDefined();
+      const flags = [...new Set(help!.match(FLAG) ?? [])];
+      if (script !== "diagram" && script !== "bench") expect(flags.length, "its --help names flags").toBeGreaterThan(0);
+      const undocumented = flags.filter((name) => !new RegExp(`(?<![\\w-])${name}(?![\\w-])`).test(docs));
+      expect(undocumented, `${script}: flags in --help that README.md and docs/*.md never mention`).toEqual([]);
+    });
   }
   it("graph:diagram --help leaves docs/graph.mmd alone", () => {
     expect(statSync(mmd).mtimeMs).toBe(before);

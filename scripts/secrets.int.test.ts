@@ -5,7 +5,8 @@
  * export, dataset card), stdout and stderr of both processes and every trace the stand-in received are searched
  * for the Redis password, the model key and the LangSmith key. Mistakes carrying the password (`--base-url
  * http://user:PW@…`, a bad `--queue` URL) end in one line that shows `***` in its place, with no file written.
- * Skipped (with the reason) without redis-server.
+ * Skipped (with the reason) without redis-server. And an `npm run eval` against the same kind of server, keys in
+ * its environment: the key is in none of its records, results.json, report.md, report.html, stdout or stderr.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -113,4 +114,33 @@ describe.skipIf(!hasRedisServer)("secrets in a fleet run (real redis-server with
     for (const result of [baseUrl, badQueue, fromEnv]) expect([...leaks("stderr", result.stderr), ...leaks("stdout", result.stdout)]).toEqual([]);
     expect(existsSync(join(dir, "mistakes"))).toBe(false);
   }, 120_000);
+});
+
+describe("secrets in an eval run (npm run eval on a scripted OpenAI-compatible server)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "secrets-eval-"));
+  let llm: FakeServer;
+
+  beforeAll(async () => {
+    llm = await startSpanishLlmServer();
+  });
+
+  afterAll(async () => {
+    await llm?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("the model key is in no report, record or output line; the recorded command is the one run", async () => {
+    const out = join(dir, "eval");
+    const args = ["--lang", "es", "--n", "2", "--turns", "6-8", "--provider", "openai", "--base-url", llm.baseUrl, "--model", "m", "--local", "--out", out];
+    const run = startScript("scripts/eval.ts", args, { OPENAI_API_KEY: MODEL_KEY, LANGSMITH_TRACING: "false" });
+    const result = await Promise.race([run.done, new Promise<never>((_, reject) => setTimeout(() => reject(new Error("eval did not finish in 180 s")), 180_000))]);
+    expect(result.code, result.stderr).toBe(0);
+    // the model was called with the key (so it was there to leak)
+    expect(llm.requests.some((r) => JSON.stringify(r.headers).includes(MODEL_KEY))).toBe(true);
+    const files = filesUnder(out);
+    expect(files.map((file) => file.slice(out.length + 1)).sort()).toEqual(expect.arrayContaining(["records/baseline.jsonl", "report.html", "report.md", "results.json"]));
+    expect(readFileSync(join(out, "report.md"), "utf8")).toContain(`npm run eval -- ${args.join(" ")}`);
+    const found = [...files.flatMap((file) => leaks(file, readFileSync(file, "latin1"))), ...leaks("stdout", result.stdout), ...leaks("stderr", result.stderr)];
+    expect(found).toEqual([]);
+  }, 240_000);
 });

@@ -88,3 +88,18 @@ export function completeLines(path: string): string[] {
   const text = readFileSync(path, "utf8");
   return text.slice(0, text.lastIndexOf("\n") + 1).split("\n").filter(Boolean);
 }
+
+/**
+ * A project script on a pseudo-terminal (util-linux `script`, so no native pty package): its stdout and stderr are
+ * a terminal, as when a user runs it, and `screen()` is what that terminal received so far, with the terminal's
+ * CRLFs as plain newlines and the ANSI escape sequences (cursor moves, progress bars) taken out.
+ */
+export function startOnTerminal(script: string, args: string[], env: NodeJS.ProcessEnv = {}): ScriptRun & { screen: () => string } {
+  const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, "--import", "tsx", script, ...args].map(quote).join(" ");
+  const run = spawnDetached("script", ["-qfec", command, "/dev/null"], { TERM: "xterm", COLUMNS: "200", LINES: "50", ...env });
+  let raw = "";
+  run.child.stdout!.on("data", (chunk) => (raw += chunk));
+  const screen = () => raw.replace(/\r\n/g, "\n").replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
+  return { ...run, screen };
+}

@@ -1,3 +1,4 @@
+import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
 import { BaseChatModel, type BaseChatModelCallOptions } from "@langchain/core/language_models/chat_models";
 import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import type { ChatResult } from "@langchain/core/outputs";
@@ -30,7 +31,9 @@ export class ScriptedChatModel extends BaseChatModel<ScriptedCallOptions> {
   constructor(
     private readonly script: Script,
     /** keepCalls: false keeps no call (long benchmark runs would otherwise hold every prompt) */
-    private readonly options: { latencyMs?: number; modelName?: string; keepCalls?: boolean } = {},
+    /** streamChars: the answer also comes as tokens of this many characters (runManager.handleLLMNewToken), as the
+     * embedded engine sends its text while it generates; between two tokens the event loop turns */
+    private readonly options: { latencyMs?: number; modelName?: string; keepCalls?: boolean; streamChars?: number } = {},
   ) {
     super({});
   }
@@ -48,12 +51,19 @@ export class ScriptedChatModel extends BaseChatModel<ScriptedCallOptions> {
     return this.calls.filter((call) => call.task === task);
   }
 
-  async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"]): Promise<ChatResult> {
+  async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"], runManager?: CallbackManagerForLLMRun): Promise<ChatResult> {
     const call: ScriptedCall = { task: options.response_format?.json_schema.name ?? "text", messages };
     this.callCount++;
     if (this.options.keepCalls !== false) this.calls.push(call);
     if (this.options.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs));
     const text = await this.script(call, this.calls);
+    const size = this.options.streamChars;
+    if (size && runManager) {
+      for (const token of Array.from(text.matchAll(new RegExp(`[\\s\\S]{1,${size}}`, "gu")), (m) => m[0])) {
+        await new Promise((resolve) => setImmediate(resolve));
+        await runManager.handleLLMNewToken(token);
+      }
+    }
     const input = messages.reduce((sum, m) => sum + String(m.content).length, 0);
     const usage = { input_tokens: Math.ceil(input / 4), output_tokens: Math.ceil(text.length / 4), total_tokens: 0 };
     usage.total_tokens = usage.input_tokens + usage.output_tokens;

@@ -11,7 +11,7 @@ import { readRecords } from "../run/record-file.js";
 import { readRunFile } from "../run/run-config.js";
 import { summarize } from "../run/summary.js";
 import { UsageError } from "./errors.js";
-import { shellCommand } from "../../lib/records/format.js";
+import { recordedCommand } from "../../lib/records/format.js";
 import { EXPORT_FLAG_OPTIONS, EXPORT_HELP, exportFlagTypes, exportOptions, parseCommandFlags } from "./flag-types.js";
 
 export const EXPORT_COMMAND_HELP = `Usage: npm run export -- --out FILE.jsonl --format FORMATS [options]
@@ -56,6 +56,6 @@ export function runExportCommand(flags: ExportCommandFlags, argv: readonly strin
     seed: flags.seed ?? run?.config.seed ?? 1,
     summary: summarize(records, { wallMs }),
     config: run?.config ?? null,
-    command: `npm run export -- ${shellCommand(argv)}`,
+    command: recordedCommand("export", argv),
   });
 }

@@ -15,15 +15,14 @@ import { createChatModel, createJudgeModel, disposeChatModel, loadProviders, mod
 import { RetryNotices } from "../../lib/models/retry.js";
 import { loadPromptSet } from "../../lib/prompts/loader.js";
 import { loadBuiltinPersonas, loadPersonaFile } from "../../lib/records/personas.js";
-import { runBatch, shellCommand } from "../run/batch.js";
+import { runBatch } from "../run/batch.js";
 import { planJobs } from "../run/generate.js";
 import { DEFAULT_JACCARD_THRESHOLD } from "../run/near-duplicate.js";
 import { PLANNER_VERSION } from "../../lib/plan.js";
 import { buildRunConfig, dataHashes } from "../run/run-config.js";
 import { loadSpeechEvents, speechEventIds } from "../../lib/speech-events.js";
 import { createTracing, dialogueTraceLabels } from "../tracing/index.js";
-import { redactSecrets } from "../../lib/security/redact.js";
-import { formatDialogue } from "../../lib/records/format.js";
+import { formatDialogue, recordedCommand } from "../../lib/records/format.js";
 
 /** Everything a user can get wrong, checked before any model loads. */
 function validate(flags: GraphFlags) {
@@ -169,8 +168,10 @@ export async function runGraphCommand(flags: GraphFlags, argv: readonly string[]
       ...exports,
       ...(tracing.enabled ? { invokeOptions: (job) => tracing.invokeOptions(dialogueTraceLabels(job, traced)) } : {}),
       print: (record) => (flags.quiet ? formatDialogue(record, { brief: true }) : `${formatDialogue(record)}\n`),
+      // on a terminal, one dialogue in flight is shown as it is written (runBatch decides whether one is)
+      live: !flags.quiet && !flags.queue && Boolean(process.stdout.isTTY) && process.env.TERM !== "dumb",
       // recorded in the dataset card and printed on interruption: without passwords and tokens
-      command: redactSecrets(`npm run graph -- ${shellCommand(argv)}`),
+      command: recordedCommand("graph", argv),
     });
   } finally {
     await disposeChatModel(chatModel);

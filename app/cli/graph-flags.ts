@@ -49,7 +49,8 @@ ${EXPORT_HELP}
   --queue URL           fleet mode: enqueue the dialogues on this Redis (redis://HOST:PORT[?queue=NAME])
                         for \`npm run worker\` processes and collect their records into --out (required);
                         or set POLYGLOT_QUEUE_URL (keeps a Redis password out of \`ps\` and the shell history)
-  --quiet               print one line per dialogue instead of the whole dialogue
+  --quiet               print one line per dialogue instead of the whole dialogue (on a terminal with
+                        one dialogue in flight, it is otherwise shown as it is written, turn by turn)
   -h, --help            show this help
 
 Tracing (optional): LANGSMITH_TRACING=true and LANGSMITH_API_KEY send one LangSmith trace per dialogue

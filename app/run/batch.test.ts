@@ -89,6 +89,32 @@ describe("runBatch", () => {
     expect(existsSync(join(dir, "data.summary.json"))).toBe(true);
   });
 
+  it("shows the one dialogue in flight as it is written (live), several in flight as whole dialogues (print)", async () => {
+    const printed = (record: { id: string }) => `PRINTED ${record.id}`;
+    const live = quietStream();
+    await runBatch({ ...options("", 2), out: undefined, concurrency: 1, live: true, print: printed, progress: { tty: false, stream: quietStream().stream, out: live.stream } });
+    const screen = live.chunks.join("");
+    expect(screen).not.toContain("PRINTED");
+    for (const id of ["es-1-00000", "es-1-00001"]) {
+      expect(screen).toContain(`── ${id} · es\nA `);
+      expect(screen).toMatch(new RegExp(`── ${id} · es · .* · 4 turns · (accepted|rejected)`));
+    }
+    // written piece by piece: a persona was on stdout before the first critique
+    expect(live.chunks.findIndex((c) => c.startsWith("A "))).toBeLessThan(live.chunks.findIndex((c) => c.startsWith("Critique:")));
+    // two in flight: the whole dialogues as before, nothing live
+    const batch = quietStream();
+    await runBatch({ ...options("", 2), out: undefined, concurrency: 2, live: true, print: printed, progress: { tty: false, stream: quietStream().stream, out: batch.stream } });
+    expect(batch.chunks.sort()).toEqual(["PRINTED es-1-00000\n", "PRINTED es-1-00001\n"]);
+    // resuming with one left to write, at concurrency 2: one in flight, shown live
+    const dir = mkdtempSync(join(tmpdir(), "batch-"));
+    const out = join(dir, "data.jsonl");
+    await runBatch(options(out, 1));
+    const resumed = quietStream();
+    await runBatch({ ...options(out, 2), live: true, print: printed, progress: { tty: false, stream: quietStream().stream, out: resumed.stream } });
+    expect(resumed.chunks.join("")).toContain("── es-1-00001 · es\nA ");
+    expect(resumed.chunks.join("")).not.toContain("PRINTED");
+  });
+
   it("quotes a command line for the shell", () => {
     expect(shellCommand(["--lang", "es,fr", "--out", "my data.jsonl", "--personas", "it's.json"])).toBe(
       `--lang es,fr --out 'my data.jsonl' --personas 'it'\\''s.json'`,

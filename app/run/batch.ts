@@ -16,6 +16,8 @@ import type { DialogueRecord } from "../../lib/records/schema.js";
 import { type ExportFormat, writeDataset } from "./export.js";
 import { DialogueFailedError, type DialogueJob, type GenerateOptions, generateDialogues } from "./generate.js";
 import { DEFAULT_JACCARD_THRESHOLD, NearDuplicateIndex } from "./near-duplicate.js";
+import type { DialogueEvent } from "../../nodes/events.js";
+import { LiveView } from "./live-view.js";
 import { Progress } from "./progress.js";
 import { limitChatModel, RateLimiter, type RateLimits } from "./rate-limit.js";
 import { type JournalLock, lockJournal } from "./journal-lock.js";
@@ -51,6 +53,11 @@ export interface BatchOptions {
   retries?: RetryNotices;
   /** what to print on stdout for a finished dialogue (null: nothing) */
   print?: (record: DialogueRecord) => string | null;
+  /**
+   * Show the dialogue as it is written (app/run/live-view.ts) in place of `print`, when one dialogue is in flight at
+   * a time (concurrency 1, or one dialogue left to write). The caller decides whether its output is a terminal.
+   */
+  live?: boolean;
   /** the command line that resumes this run (printed on interruption, kept in the dataset card) */
   command: string;
   /** install SIGINT / SIGTERM handlers (default true) */
@@ -170,6 +177,17 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     process.on("SIGTERM", onSignal);
   }
 
+  // one dialogue in flight at a time: it may be shown as it is written
+  const pending = options.jobs.filter((job) => !file?.done.has(job.id)).length;
+  const live = options.live === true && !options.generate && Math.min(options.concurrency, pending) <= 1;
+  const views = new Map<string, LiveView>();
+  const watch = (job: DialogueJob) => {
+    const view = new LiveView({ id: job.id, language: job.language });
+    views.set(job.id, view);
+    progress.write(view.start());
+    return (event: DialogueEvent) => progress.write(view.render(event));
+  };
+
   const stamp = configHash(options.runConfig);
   let written = 0;
   const saveLog = () => runLog?.update(written);
@@ -191,19 +209,28 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
       signal: AbortSignal.any([stop.signal, lost.signal]),
       abortSignal: AbortSignal.any([abandon.signal, lost.signal]),
       ...(options.invokeOptions ? { invokeOptions: options.invokeOptions } : {}),
+      ...(live ? { watch } : {}),
       // every record says which configuration made it (a journal without its run log is checked against it)
       review: (record) => {
         const reviewed = dedup.review(record);
         return { ...reviewed, provenance: { ...reviewed.provenance, run_config: stamp } };
       },
       onStart: () => progress.started(),
-      onAbandon: () => progress.finished(null),
-      onRecord: (record) => {
+      onAbandon: (job) => {
+        views.delete(job.id);
+        progress.finished(null);
+      },
+      onRecord: (record, job) => {
         written++;
         summary.add(record);
         progress.finished(record);
-        const text = options.print?.(record);
-        if (text) progress.log(text);
+        const view = views.get(job.id);
+        views.delete(job.id);
+        if (view) progress.write(view.end(record));
+        else {
+          const text = options.print?.(record);
+          if (text) progress.log(text);
+        }
       },
     }, progress);
   } catch (error) {

@@ -1,4 +1,5 @@
 import type { DialogueContext } from "../../nodes/configuration.js";
+import type { DialogueEvent } from "../../nodes/events.js";
 import { runDialogue } from "../../graphs/dialogue/graph.js";
 import { loadBuiltinPersonas, type PersonaPool } from "../../lib/records/personas.js";
 import { type DialogueRecord, DialogueRecordSchema } from "../../lib/records/schema.js";
@@ -48,6 +49,8 @@ export interface GenerateOptions {
   onStart?: (job: DialogueJob) => void;
   /** a job in flight was abandoned (abortSignal) or failed */
   onAbandon?: (job: DialogueJob, error: unknown) => void;
+  /** a dialogue to watch as it is written: its events go to the function returned (nodes/events.ts) */
+  watch?: (job: DialogueJob) => ((event: DialogueEvent) => void) | undefined;
   /** per-dialogue invoke options: tracing callbacks, tags, metadata; a runId is the trace id the record keeps */
   invokeOptions?: (job: DialogueJob) => Parameters<typeof runDialogue>[2];
 }
@@ -98,7 +101,7 @@ export async function generateDialogues(
       options.onStart?.(job);
       let record: DialogueRecord;
       try {
-        const state = await runDialogue(input, options.context, { ...invoke, ...(signal ? { signal } : {}) });
+        const state = await runDialogue(input, options.context, { ...invoke, ...(signal ? { signal } : {}) }, options.watch?.(job));
         if (!state.record) throw new Error(`dialogue ${job.id} ended without a record`);
         // tracing: the runId is the root run's id, i.e. the trace id
         record = invoke.runId

@@ -49,4 +49,28 @@ describe("Progress", () => {
     expect(err.chunks.join("")).toContain("\x1b[2F\x1b[J");
     progress.stop();
   });
+
+  it("takes the bars away while a line of a dialogue is being written, and draws them again under it once it ends", () => {
+    const err = fakeStream(true);
+    const out = fakeStream(true);
+    const progress = new Progress({ languages: ["es"], planned: { es: 1 }, stream: err.stream, out: out.stream, tty: true, now: () => 0 });
+    const drawn = () => err.chunks.filter((c) => c.includes("dialogues ·")).length;
+    const before = drawn();
+    progress.write("Ana  Hol");
+    expect(err.chunks.at(-1)).toBe("\x1b[2F\x1b[J"); // the bars (header + es) erased before the line starts
+    progress.write("a, ¿qué");
+    progress.started(); // would redraw: not in the middle of a line
+    (progress as unknown as { redraw(): void }).redraw(); // nor from the timer
+    expect(drawn()).toBe(before);
+    progress.write(" tal?\n");
+    expect(drawn()).toBe(before + 1);
+    expect(out.chunks.join("")).toBe("Ana  Hola, ¿qué tal?\n");
+    // a message while a line is open ends the line first (both go to one terminal)
+    progress.write("Bea  Bi");
+    progress.message("model: 429 Too Many Requests, retrying in 2s");
+    expect(out.chunks.join("")).toBe("Ana  Hola, ¿qué tal?\nBea  Bi\n");
+    expect(err.chunks.join("")).toContain("model: 429 Too Many Requests, retrying in 2s\n");
+    progress.write("en\n");
+    progress.stop();
+  });
 });

@@ -50,6 +50,8 @@ export class Progress {
   private lastPlain = 0;
   private lastPlainText = "";
   private timer: NodeJS.Timeout | undefined;
+  /** stdout ends in the middle of a line (write()): the bars stay hidden until it is finished */
+  private midLine = false;
   inFlight = 0;
   note = "";
 
@@ -103,16 +105,37 @@ export class Progress {
 
   /** Prints text on stdout without breaking the bars. */
   log(text: string): void {
+    this.endLine();
     if (this.tty) this.erase();
     this.out.write(text.endsWith("\n") ? text : `${text}\n`);
     if (this.tty) this.redraw();
   }
 
+  /**
+   * Prints text on stdout as it comes, a line possibly in pieces (a dialogue shown as it is written): the bars are
+   * taken away while a line is being written and drawn again under it once it ends.
+   */
+  write(text: string): void {
+    if (!text) return;
+    if (this.tty && !this.midLine) this.erase();
+    this.out.write(text);
+    this.midLine = !text.endsWith("\n");
+    if (this.tty && !this.midLine) this.redraw();
+  }
+
   /** Prints a message on stderr (above the bars). */
   message(text: string): void {
+    this.endLine();
     if (this.tty) this.erase();
     this.stream.write(`${text}\n`);
     if (this.tty) this.redraw();
+  }
+
+  /** A line left unfinished on stdout is ended before anything else is printed (on a terminal it would be run into). */
+  private endLine(): void {
+    if (!this.midLine) return;
+    this.out.write("\n");
+    this.midLine = false;
   }
 
   private tick(): void {
@@ -156,6 +179,7 @@ export class Progress {
   }
 
   private redraw(): void {
+    if (this.midLine) return;
     const columns = this.stream.columns || 120;
     const lines = this.lines().map((line) => (line.length >= columns ? `${line.slice(0, columns - 2)}…` : line));
     const up = this.drawn > 0 ? `\x1b[${this.drawn}F` : "";
@@ -178,6 +202,7 @@ export class Progress {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.endLine();
     if (this.tty) {
       this.redraw();
       this.drawn = 0;

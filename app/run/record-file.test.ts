@@ -1,4 +1,5 @@
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { appendFileSync, existsSync, lstatSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -55,6 +56,34 @@ describe("RecordFile", () => {
     writeFileSync(path, `${JSON.stringify(record("es-1-00000"))}\n{"hello": "world"}\n`);
     expect(() => RecordFile.open(path)).toThrow(RecordFileError);
     expect(() => RecordFile.open(path)).toThrow(/line 2 is not a dialogue record/);
+  });
+
+  it("never reads, repairs or appends through a symbolic link planted at the journal path", () => {
+    const dir = mkdtempSync(join(tmpdir(), "records-"));
+    // a file of the victim's that happens to look like a journal with a torn last line: following the link would
+    // cut it and append to it
+    const victim = join(dir, "victim.jsonl");
+    const victimText = `${JSON.stringify(record("es-1-00000"))}\n{"id":"es-1-0`;
+    writeFileSync(victim, victimText);
+    const link = join(dir, "out.jsonl");
+    symlinkSync(victim, link);
+    expect(() => RecordFile.open(link)).toThrow(new RecordFileError(`${link} is a symbolic link: refusing to read or append to what it points to (pass that file's own path)`));
+    expect(readFileSync(victim, "utf8")).toBe(victimText);
+    // a dangling link: following it would create the file it names
+    const dangling = join(dir, "dangling.jsonl");
+    const target = join(dir, "would-be-created");
+    symlinkSync(target, dangling);
+    expect(() => RecordFile.open(dangling)).toThrow(/is a symbolic link: refusing/);
+    expect(existsSync(target)).toBe(false);
+    expect(lstatSync(dangling).isSymbolicLink()).toBe(true);
+  });
+
+  it("refuses a folder or a pipe as the journal in one line, without blocking on the pipe", () => {
+    const dir = mkdtempSync(join(tmpdir(), "records-"));
+    expect(() => RecordFile.open(dir)).toThrow(new RecordFileError(`${dir} is a folder, not an output file`));
+    const fifo = join(dir, "out.jsonl");
+    if (spawnSync("mkfifo", [fifo]).status !== 0) return; // no mkfifo here: the folder case still ran
+    expect(() => RecordFile.open(fifo)).toThrow(/is not a regular file \(a pipe or a device\?\): refusing/);
   });
 
   it("keeps a whole last record that only lacks its newline, and appends after it on a line of its own", () => {

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsync, fsyncSync, openSync, readFileSync, truncateSync, write, writeSync } from "node:fs";
+import { closeSync, constants, fstatSync, fsync, fsyncSync, ftruncateSync, openSync, readFileSync, write, writeSync } from "node:fs";
 import { promisify } from "node:util";
 import { type DialogueRecord, DialogueRecordSchema, formatZodError } from "../../lib/records/schema.js";
 
@@ -7,21 +7,47 @@ export class RecordFileError extends Error {
   override name = "RecordFileError";
 }
 
+/** read-write, appending, created when missing — and never through a symbolic link at the path itself */
+const JOURNAL_FLAGS = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0);
+
+/**
+ * Opens the journal at `path` for reading and appending: the file itself, not what a link planted there points
+ * to (O_NOFOLLOW; folders above it may be links), and only a regular file (not a FIFO or a device).
+ */
+function openJournal(path: string): number {
+  let fd: number;
+  try {
+    fd = openSync(path, JOURNAL_FLAGS, 0o644);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ELOOP") {
+      throw new RecordFileError(`${path} is a symbolic link: refusing to read or append to what it points to (pass that file's own path)`);
+    }
+    if (code === "EISDIR") throw new RecordFileError(`${path} is a folder, not an output file`);
+    throw error;
+  }
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    throw new RecordFileError(`${path} is not a regular file (a pipe or a device?): refusing to use it as an output file`);
+  }
+  return fd;
+}
+
 /**
  * The JSONL output of a run, safe to kill at any moment: each record is written as one whole line with one
  * write and flushed to disk before it counts; on open, a torn last line (a crash mid-write) is cut off, and
- * the ids already present are known, so a rerun continues where the last one stopped.
+ * the ids already present are known, so a rerun continues where the last one stopped. Reading, repairing and
+ * appending all go through one descriptor of the file at the path, opened without following a link there.
  */
 export class RecordFile {
   readonly done: Set<string>;
-  private readonly fd: number;
 
   private constructor(
     readonly path: string,
+    private readonly fd: number,
     existing: DialogueRecord[],
   ) {
     this.done = new Set(existing.map((record) => record.id));
-    this.fd = openSync(path, "a");
   }
 
   /**
@@ -31,7 +57,17 @@ export class RecordFile {
    * and a file holding an id twice are refused, and never written to. `notes`: what was repaired, for the user.
    */
   static open(path: string): { file: RecordFile; records: DialogueRecord[]; repaired: boolean; notes: string[] } {
-    const read = existsSync(path) ? readRecords(path) : { records: [], validBytes: 0, totalBytes: 0, unterminated: false, invalidUtf8Lines: [] };
+    const fd = openJournal(path);
+    try {
+      return RecordFile.load(path, fd);
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+  }
+
+  private static load(path: string, fd: number): ReturnType<typeof RecordFile.open> {
+    const read = readRecords(path, fd);
     const { records } = read;
     const seen = new Map<string, number>();
     records.forEach((record, i) => {
@@ -46,13 +82,13 @@ export class RecordFile {
     const notes: string[] = [];
     const repaired = read.validBytes < read.totalBytes;
     if (repaired) {
-      truncateSync(path, read.validBytes);
+      ftruncateSync(fd, read.validBytes);
       notes.push(`${path}: cut off a torn last line left by an interrupted run (${read.totalBytes - read.validBytes} bytes)`);
     }
     if (read.invalidUtf8Lines.length) {
       notes.push(`${path}: record(s) on line ${read.invalidUtf8Lines.slice(0, 5).join(", ")} hold bytes that are not UTF-8 (kept as U+FFFD)`);
     }
-    const file = new RecordFile(path, records);
+    const file = new RecordFile(path, fd, records);
     if (read.unterminated) {
       writeSync(file.fd, "\n");
       fsyncSync(file.fd);
@@ -143,16 +179,16 @@ function parseRecord(text: string): { record?: DialogueRecord; problem?: string 
  * lines must be valid records (anything else is an error naming the line: the file is not ours to repair). An
  * unterminated last line that is a valid record is kept (`unterminated`); one that is not is torn, and
  * `validBytes` ends before it — unless it does not start like a record (`{"id":"`): then the file is not
- * ours, and an error.
+ * ours, and an error. `fd`: read from this freshly opened descriptor of `path` instead of opening it again.
  */
-export function readRecords(path: string): {
+export function readRecords(path: string, fd?: number): {
   records: DialogueRecord[];
   validBytes: number;
   totalBytes: number;
   unterminated: boolean;
   invalidUtf8Lines: number[];
 } {
-  const buffer = readFileSync(path);
+  const buffer = readFileSync(fd ?? path);
   const records: DialogueRecord[] = [];
   const invalidUtf8Lines: number[] = [];
   let start = 0;

@@ -9,9 +9,9 @@
  * planner version. Not in it: --n, --lang, --concurrency, --rpm/--tpm, --price, --format and the other export
  * options — growing --n or adding a language resumes the same run.
  */
-import { temporaryName } from "../../lib/security/safe-write.js";
+import { writeFileSafely } from "../../lib/security/safe-write.js";
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { z } from "zod";
@@ -149,19 +149,6 @@ export function diffConfigs(stored: RunConfig, current: RunConfig): string[] {
   return keys.filter((key) => a[key] !== b[key]).map((key) => `${key}: ${a[key] ?? "(none)"} → ${b[key] ?? "(none)"}`);
 }
 
-function writeAtomically(path: string, text: string): void {
-  // exclusive, under an unpredictable name: a symlink planted at the temporary name is never followed
-  const tmp = temporaryName(path);
-  const fd = openSync(tmp, "wx", 0o644);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-}
-
 function refusal(out: string, differences: string[]): RunConfigError {
   const shown = differences.slice(0, 3).join("; ") + (differences.length > 3 ? `; +${differences.length - 3} more` : "");
   return new RunConfigError(
@@ -290,7 +277,7 @@ export class RunLog {
   }
 
   private save(): void {
-    writeAtomically(this.path, `${JSON.stringify(this.file, null, 2)}\n`);
+    writeFileSafely(this.path, `${JSON.stringify(this.file, null, 2)}\n`);
   }
 }
 

@@ -11,6 +11,7 @@ import { speakerTurn } from "../../nodes/speaker-turn.js";
 import { writeDialogue } from "../../nodes/write-dialogue.js";
 import { installUntracedRunContext } from "../../lib/untraced-context.js";
 import { type DialogueContext, DialogueContextSchema, resolveConfig } from "../../nodes/configuration.js";
+import { type DialogueEvent, dialogueEvents, WATCHED_STREAM_MODES } from "../../nodes/events.js";
 import { MAX_STEP_BUDGET, stepBudget } from "./step-budget.js";
 import { type DialogueInput, DialogueInputSchema, type DialogueState, DialogueStateAnnotation, DialogueStateSchema } from "../../nodes/state.js";
 import { routeAfterCommonGround, routeAfterCritiqueFor, routeAfterPlan } from "./variant-routing.js";
@@ -99,6 +100,8 @@ export async function runDialogue(
   input: DialogueInput,
   context: DialogueContext,
   options: DialogueRunOptions = {},
+  /** sees the dialogue as it is written (events.ts): updates, model tokens and the nodes' custom events */
+  watch?: (event: DialogueEvent) => void,
 ): Promise<DialogueState> {
   const recursionLimit = options.recursionLimit ?? stepBudget(resolveConfig(context));
   const { signal, unlink } = ownSignal(options.signal);
@@ -108,10 +111,15 @@ export async function runDialogue(
       context: context as GraphContext,
       ...options,
       recursionLimit,
-      streamMode: "values",
+      // watched: LangGraph's own stream modes besides the values (a dialogue not watched streams nothing else)
+      streamMode: watch ? [...WATCHED_STREAM_MODES] : ["values"],
       ...(signal ? { signal } : {}),
     });
-    for await (const values of stream) last = values as DialogueState;
+    for await (const chunk of stream) {
+      const [mode, payload] = chunk as unknown as [string, unknown];
+      if (mode === "values") last = payload as DialogueState;
+      else for (const event of dialogueEvents([mode, payload])) watch?.(event);
+    }
   } catch (error) {
     if (!(error instanceof GraphRecursionError) || !last) throw error;
     const reason = { check: "step_budget", detail: `the dialogue ran out of its ${recursionLimit} graph steps before it ended` };

@@ -22,6 +22,8 @@ export interface AttemptsOptions<S extends z.ZodTypeAny> {
   messages: (feedback: string | null) => BaseMessage[];
   /** a problem with a well-formed value, or null when it is good */
   validate?: (value: z.infer<S>) => { check: string; detail: string } | null;
+  /** an attempt failed and the next one is about to be made (`attempt`: the one that failed, from 1) */
+  onRetry?: (reason: string, attempt: number) => void;
 }
 
 export async function attemptStructured<S extends z.ZodTypeAny>(options: AttemptsOptions<S>): Promise<AttemptsResult<z.infer<S>>> {
@@ -47,5 +49,6 @@ export async function attemptStructured<S extends z.ZodTypeAny>(options: Attempt
     }
     if (attempt > options.maxRetries) return { ok: false, reason, check, attempts: attempt, usage, raw, ...(value !== undefined ? { value } : {}) };
     feedback = reason;
+    options.onRetry?.(reason, attempt);
   }
 }

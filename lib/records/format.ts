@@ -1,5 +1,6 @@
 import { CONTROL_CHARACTER } from "../gates/structure.js";
 import type { DialogueRecord } from "./schema.js";
+import { redactSecrets } from "../security/redact.js";
 
 /** A record as a person reads it in a terminal; `brief` gives one line. */
 export function formatDialogue(record: DialogueRecord, options: { brief?: boolean } = {}): string {
@@ -42,4 +43,12 @@ export function printable(text: string): string {
 /** Shell-quotes a command line for copy and paste. */
 export function shellCommand(args: readonly string[]): string {
   return args.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(" ");
+}
+
+/**
+ * `npm run PROGRAM -- ARGS` as it is recorded (dataset card, run files, eval reports) and printed ("resume with"):
+ * shell-quoted, with passwords in URLs, token parameters and the environment's secrets as `***`.
+ */
+export function recordedCommand(program: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): string {
+  return redactSecrets(`npm run ${program} -- ${shellCommand(args)}`, env);
 }

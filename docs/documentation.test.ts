@@ -9,7 +9,8 @@ import { describe, expect, it } from "vitest";
  * The documentation's relative links point at files that exist and, for `#anchor`, at a heading the target page
  * has, with anchors made as GitHub makes them (github-slugger: lower case, punctuation dropped, spaces as hyphens,
  * a repeated heading numbered). Links are read by a Markdown lexer (marked), so code blocks and code spans are not
- * links and links inside tables and lists are.
+ * links and links inside tables and lists are. The repository paths the text names in code spans
+ * (`lib/gates/README.md`, `.ci/run`) exist too, so a moved file cannot leave the documentation behind.
  */
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -22,7 +23,12 @@ interface Link {
 interface Page {
   links: Link[];
   anchors: Set<string>;
+  /** code spans that name a file or folder of the repository */
+  paths: Link[];
 }
+
+/** A path in the repository: under one of its top-level folders, with no placeholder (`<variant>`, `*`, `…`). */
+const REPO_PATH = /^(?:\.ci|app|data|docs|evals|graphs|lib|nodes|prompts|scripts|testing)\/[\w./-]*$/;
 
 /** The text a heading renders to: code spans without their backticks, links as their text, HTML tags dropped. */
 function plainText(tokens: readonly Token[] | undefined): string {
@@ -40,15 +46,22 @@ function readPage(markdown: string): Page {
   const slugger = new GithubSlugger();
   const anchors = new Set<string>();
   const links: Link[] = [];
+  const paths: Link[] = [];
+  const lineOf = (raw: string) => {
+    const at = markdown.indexOf(raw);
+    return at < 0 ? 0 : markdown.slice(0, at).split("\n").length;
+  };
   walkTokens(tokens, (token) => {
+    if (token.type === "codespan" && REPO_PATH.test((token as Tokens.Codespan).text)) {
+      paths.push({ href: (token as Tokens.Codespan).text, line: lineOf(token.raw) });
+    }
     if (token.type === "heading") anchors.add(slugger.slug(plainText((token as Tokens.Heading).tokens)));
     if (token.type === "link" || token.type === "image") {
       const { href, raw } = token as Tokens.Link | Tokens.Image;
-      const at = markdown.indexOf(raw);
-      links.push({ href, line: at < 0 ? 0 : markdown.slice(0, at).split("\n").length });
+      links.push({ href, line: lineOf(raw) });
     }
   });
-  return { links, anchors };
+  return { links, anchors, paths };
 }
 
 const EXTERNAL = /^[a-z][a-z0-9+.-]*:/i; // https:, mailto:, …
@@ -83,6 +96,9 @@ function brokenLinks(file: string, pages: Pages): string[] {
     const targetPage = pages.read(target);
     if (!targetPage?.anchors.has(anchor)) broken.push(`${where} (no heading #${anchor} in ${target})`);
   }
+  for (const { href, line } of page.paths) {
+    if (!pages.exists(href.replace(/\/$/, ""))) broken.push(`${file}:${line}: \`${href}\` (no such file or folder)`);
+  }
   return broken;
 }
 
@@ -99,13 +115,19 @@ function pageFromDisk(path: string): Page | null {
 
 const DISK: Pages = { exists: (path) => existsSync(resolve(root, path)), read: pageFromDisk };
 
-describe("documentation links", () => {
-  it("every relative link in README.md and docs/*.md resolves to a file, and its #anchor to a heading", () => {
+describe("documentation", () => {
+  it("every relative link in README.md and docs/*.md resolves to a file, its #anchor to a heading, and every path they name exists", () => {
     const pages = repositoryPages();
     expect(pages.length).toBeGreaterThan(1);
-    const linkCount = pages.reduce((sum, page) => sum + (pageFromDisk(page)?.links.length ?? 0), 0);
-    expect(linkCount, "the pages were read and hold links").toBeGreaterThan(20);
+    const read = pages.map((page) => pageFromDisk(page)!);
+    expect(read.reduce((sum, page) => sum + page.links.length, 0), "the pages were read and hold links").toBeGreaterThan(20);
+    expect(read.reduce((sum, page) => sum + page.paths.length, 0), "the pages name repository paths").toBeGreaterThan(20);
     expect(pages.flatMap((page) => brokenLinks(page, DISK))).toEqual([]);
+  });
+
+  it("README.md stays a short read (at most 12,500 characters): the reference belongs in docs/", () => {
+    const characters = [...readFileSync(join(root, "README.md"), "utf8")].length;
+    expect(characters, "README.md has grown past 12,500 characters: move the detail into the matching docs/ page").toBeLessThanOrEqual(12_500);
   });
 
   it("every docs/*.md page is linked from README.md", () => {
@@ -115,7 +137,7 @@ describe("documentation links", () => {
     expect(unlinked, "pages a reader of the README cannot reach").toEqual([]);
   });
 
-  it("reports a missing file, a missing heading and a link out of the repository, and makes anchors as GitHub does", () => {
+  it("reports a missing file, a missing heading, a link out of the repository and a named path that is gone, and makes anchors as GitHub does", () => {
     const files: Record<string, string> = {
       "docs/a.md": [
         "# Title",
@@ -131,12 +153,14 @@ describe("documentation links", () => {
         "| a | b |",
         "|---|---|",
         "| [in a table](b.md#not-here) | x |",
+        "",
+        "names `docs/b.md`, `docs/`, `lib/gone.ts`, `prompts/<variant>/turn.md` and `~/.cache/lib/x`",
       ].join("\n"),
       "docs/b.md": "# B\n\n## Exists\n",
       "docs/graph.mmd": "graph TD;",
     };
     const pages: Pages = {
-      exists: (path) => files[path] !== undefined,
+      exists: (path) => Object.keys(files).some((file) => file === path || file.startsWith(`${path}/`)),
       read: (path) => (files[path] === undefined ? null : readPage(files[path]!)),
     };
     const page = pages.read("docs/a.md")!;
@@ -152,6 +176,7 @@ describe("documentation links", () => {
       "docs/a.md:6: b.md#nope (no heading #nope in docs/b.md)",
       "docs/a.md:6: ../../x.md (points outside the repository)",
       "docs/a.md:13: b.md#not-here (no heading #not-here in docs/b.md)",
+      "docs/a.md:15: `lib/gone.ts` (no such file or folder)",
     ]);
     expect(brokenLinks("docs/gone.md", pages)).toEqual(["docs/gone.md: cannot be read"]);
   });
