@@ -73,15 +73,14 @@ function fromUpdate(node: string, update: DialogueUpdate): DialogueEvent[] {
     case "writeCommonGround":
       return update.commonGround && !update.failedAttempt ? [{ event: "common-ground", text: update.commonGround }] : [];
     case "speakerTurn": {
+      // the speaker's step writes the turn and checks it: what was written, then the check's retry if it failed
       const candidate = update.candidate as CandidateTurn | null | undefined;
       if (!candidate) return [];
-      return [{ event: "turn-written", speaker: candidate.speaker, text: candidate.text, ...(candidate.outputError ? { error: candidate.outputError } : {}) }];
+      const written: DialogueEvent = { event: "turn-written", speaker: candidate.speaker, text: candidate.text, ...(candidate.outputError ? { error: candidate.outputError } : {}) };
+      return update.turnFeedback ? [written, { event: "retry", stage: "turn", attempt: update.turnRetries ?? 1, reason: update.turnFeedback }] : [written];
     }
-    case "checkTurn":
     case "checkDialogue":
-      return update.turnFeedback
-        ? [{ event: "retry", stage: node === "checkTurn" ? "turn" : "dialogue", attempt: update.turnRetries ?? 1, reason: update.turnFeedback }]
-        : [];
+      return update.turnFeedback ? [{ event: "retry", stage: "dialogue", attempt: update.turnRetries ?? 1, reason: update.turnFeedback }] : [];
     case "writeDialogue":
       return update.turns ? [{ event: "draft", turns: update.turns }] : [];
     case "critiqueDialogue":

@@ -1,12 +1,14 @@
 import type { Runtime } from "@langchain/langgraph";
 import { AIMessage, type BaseMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
+import type { RunnableConfig } from "@langchain/core/runnables";
 import { z } from "zod";
 import { type DialogueContext, resolveRuntime } from "./configuration.js";
-import type { DialogueState, DialogueUpdate } from "./state.js";
+import type { CandidateTurn, DialogueState, DialogueUpdate } from "./state.js";
 import { emitDialogueEvent } from "./events.js";
 import { invokeStructured } from "../lib/models/structured.js";
 import { BASELINE_MANIFEST, fillSlots, loadPromptSet, type PromptTemplate, type VariantManifest } from "../lib/prompts/loader.js";
 import { addUsage, type Speaker } from "../lib/records/schema.js";
+import { checkTurnStep } from "./check-turn.js";
 import { bulletList, conditioningSlots, demonstrationFor, languageOf, languageSlots, renderDemonstration } from "./shared.js";
 
 const turnSchemas = new Map<number, ReturnType<typeof buildTurnSchema>>();
@@ -72,7 +74,11 @@ export function speakerMessages(
   return [new SystemMessage(system), ...chat];
 }
 
-/** The speaker whose turn it is writes one utterance; checkTurn decides whether it stands. */
+/**
+ * The speaker whose turn it is writes one utterance, and the turn check (nodes/check-turn, a traced step of its own
+ * inside this node) decides whether it stands: the update holds the turn joined to the dialogue, or the feedback for
+ * a retry, or the rejection.
+ */
 export async function speakerTurn(state: DialogueState, runtime: Runtime<DialogueContext>): Promise<DialogueUpdate> {
   const { config, chatModel } = resolveRuntime(runtime);
   const prompts = loadPromptSet(config.promptVariant);
@@ -83,11 +89,20 @@ export async function speakerTurn(state: DialogueState, runtime: Runtime<Dialogu
     name: "turn",
     runName: `turn ${state.turns.length} (${speaker})`,
   });
-  return {
-    usage: addUsage(state.usage, result.usage),
-    attempts: state.attempts + 1,
-    candidate: result.ok
-      ? { speaker, text: result.value.utterance.trim(), endsConversation: result.value.ends_conversation }
-      : { speaker, text: "", endsConversation: false, outputError: result.reason, raw: result.raw },
-  };
+  const candidate: CandidateTurn = result.ok
+    ? { speaker, text: result.value.utterance.trim(), endsConversation: result.value.ends_conversation }
+    : { speaker, text: "", endsConversation: false, outputError: result.reason, raw: result.raw };
+  // LangGraph hands a node its run's config (the runtime's fields are on it): the check runs as a child of this node
+  const checked = await checkTurnStep.invoke(
+    {
+      candidate,
+      language: state.language,
+      turns: state.turns,
+      turnRetries: state.turnRetries,
+      rejectionReasons: state.rejectionReasons,
+      settings: { turnsMin: config.turnsMin, maxTurnRetries: config.maxTurnRetries, maxTurnChars: config.maxTurnChars },
+    },
+    runtime as RunnableConfig,
+  );
+  return { usage: addUsage(state.usage, result.usage), attempts: state.attempts + 1, ...checked };
 }

@@ -14,7 +14,7 @@ import {
 } from "../lib/records/schema.js";
 import { loadSpeechEvents, speechEventIds } from "../lib/speech-events.js";
 
-/** The utterance a speaker just wrote, waiting for the deterministic checks. */
+/** The utterance a speaker wrote, as the turn check saw it. */
 export const CandidateTurnSchema = z.object({
   speaker: SpeakerSchema,
   text: z.string(),
@@ -50,7 +50,7 @@ export const DialogueStateSchema = z.object({
   commonGround: z.string(),
   targetTurns: z.number().int().describe("The turn count this dialogue aims at, drawn from the turn budget"),
   turns: z.array(TurnSchema),
-  candidate: CandidateTurnSchema.nullable().describe("The utterance just written, before the deterministic checks"),
+  candidate: CandidateTurnSchema.nullable().describe("The last utterance a speaker wrote, as written: the attempt the turn check's verdict (turns, turnFeedback) is about"),
   turnFeedback: z.string().nullable().describe("Why the last attempt at the current turn failed; shown to the speaker on retry"),
   turnRetries: z.number().int(),
   closed: z.boolean().describe("A speaker closed the conversation"),

@@ -30,6 +30,11 @@ function graph(cache: string, out: string, env: NodeJS.ProcessEnv = {}, extra: s
   });
 }
 
+/** `npm run model:pull` (the default model) into the same cache, against the same stand-in. */
+function modelPull(cache: string) {
+  return startScript("scripts/model-pull.ts", [], { POLYGLOT_MODELS_DIR: cache, HF_ENDPOINT: hub.endpoint, CI: "true" });
+}
+
 const cacheDir = (name: string) => join(dir, name, "cache");
 const modelIn = (cache: string) => join(cache, DEFAULT_MODEL.file);
 const esc = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -121,6 +126,43 @@ describe("npm run graph on a fresh machine (no --model, empty cache, Hugging Fac
       expect(waited).toHaveLength(1);
       expect(waited[0]!.stderr).toMatch(new RegExp(`the other process finished: using .*${fileRe}`));
       expect(sha256(readFileSync(modelIn(cache)))).toBe(sha256(gguf));
+    } finally {
+      hub.throttle.delayMs = 0;
+    }
+  });
+
+  it("npm run model:pull takes the same lock: with a first run, or another pull, at once the file is downloaded once", async () => {
+    const cache = cacheDir("pull-and-run");
+    hub.reset();
+    hub.throttle.delayMs = 40;
+    try {
+      const [run, pull] = await Promise.all([graph(cache, journalFrom(firstOut, "pull-and-run")).done, modelPull(cache).done]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(pull.code, pull.stderr).toBe(0);
+      expectOneDownload();
+      expect([run, pull].filter((r) => /another process is downloading the default model into .*; waiting for it/.test(r.stderr))).toHaveLength(1);
+      expect(pull.stdout.trim()).toBe(modelIn(cache));
+      expect(sha256(readFileSync(modelIn(cache)))).toBe(sha256(gguf));
+
+      // two pulls at once into an empty cache: one download, the other waits and says where the file is
+      const twice = cacheDir("pull-twice");
+      hub.reset();
+      const pulls = await Promise.all([modelPull(twice).done, modelPull(twice).done]);
+      for (const p of pulls) {
+        expect(p.code, p.stderr).toBe(0);
+        expect(p.stdout.trim()).toBe(modelIn(twice));
+      }
+      expectOneDownload();
+      expect(pulls.filter((p) => /waiting for it/.test(p.stderr))).toHaveLength(1);
+      expect(sha256(readFileSync(modelIn(twice)))).toBe(sha256(gguf));
+      expect(readdirSync(twice).filter((name) => !name.endsWith(".lock"))).toEqual([DEFAULT_MODEL.file]);
+
+      // a pull once the file is there: verified again, not downloaded
+      hub.reset();
+      const again = await modelPull(twice).done;
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toMatch(/already there, sha256 verified/);
+      expect(hub.downloadedBytes()).toBe(0);
     } finally {
       hub.throttle.delayMs = 0;
     }

@@ -4,12 +4,12 @@
  * them as CSV or JSONL. A user's mistake ends with one line on stderr and exit code 2.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, writeFileSync } from "node:fs";
-import { isIP } from "node:net";
+import { existsSync } from "node:fs";
 import { runMain, UsageError } from "../app/cli/errors.js";
+import { writeFileSafely } from "../lib/security/safe-write.js";
+import { isLoopback } from "../lib/security/studio-guard.js";
 import { parseReviewFlags, REVIEW_HELP } from "../evals/review/flags.js";
 
-const isLoopback = (host: string) => host === "localhost" || host === "::1" || (isIP(host) === 4 && host.startsWith("127."));
 
 async function main(argv: string[]): Promise<number> {
   const flags = parseReviewFlags(argv);
@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
     const store = await ReviewStore.open(dbPath, { readOnly: true });
     const ratings = store.currentRatings().map(ratingFromKey);
     store.close();
-    writeFileSync(flags.export, flags.export.toLowerCase().endsWith(".csv") ? ratingsCsv(ratings) : ratingsJsonl(ratings));
+    writeFileSafely(flags.export, flags.export.toLowerCase().endsWith(".csv") ? ratingsCsv(ratings) : ratingsJsonl(ratings));
     console.log(`review: ${ratings.length} ratings → ${flags.export}`);
     return 0;
   }

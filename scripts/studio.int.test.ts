@@ -53,7 +53,7 @@ describe("npm run studio (langgraphjs dev, offline)", () => {
     expect(assistant).toBeDefined();
     assistantId = assistant!.assistant_id;
     const drawn = await api<{ nodes: { id: string }[] }>(`/assistants/${assistantId}/graph`);
-    expect(drawn.nodes.map((node) => node.id)).toEqual(expect.arrayContaining(["rewritePersonas", "speakerTurn", "checkTurn", "finalize"]));
+    expect(drawn.nodes.map((node) => node.id)).toEqual(expect.arrayContaining(["rewritePersonas", "speakerTurn", "critiqueDialogue", "finalize"]));
   });
 
   it("exposes the model, language, speech event and turn budget as settings Studio can set", async () => {

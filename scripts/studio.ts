@@ -80,8 +80,15 @@ if (taken) {
   );
 }
 
-// langgraph.json names an env file; the dev server wants it to exist
-if (!existsSync(join(root, ".env"))) writeFileSync(join(root, ".env"), "");
+// langgraph.json names an env file; the dev server wants it to exist (created only if nothing is there: a link
+// planted at .env is not followed)
+if (!existsSync(join(root, ".env"))) {
+  try {
+    writeFileSync(join(root, ".env"), "", { flag: "wx" });
+  } catch (error) {
+    fail(`cannot create ${join(root, ".env")}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
 
 // the request guard (graphs/studio-http.ts) answers non-loopback Host names only when the operator opted in here
 const env: NodeJS.ProcessEnv = { ...process.env, LANGGRAPH_CLI_NO_ANALYTICS: "1", [ALLOW_REMOTE_ENV]: isLoopback(host) ? "0" : "1" };

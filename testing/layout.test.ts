@@ -46,8 +46,8 @@ describe("code layout", () => {
       "lib/plan.ts": 'import { state } from "../nodes/state.js";\nexport const plan = state;\n',
       "lib/plan.test.ts": 'import { run } from "../app/run/run.js";\nexport const t = run;\n',
       "nodes/state.ts": "export const state = 1;\n",
-      "nodes/speaker-turn.ts": 'import { state } from "./state.js";\nimport { check } from "./check-turn.js";\nexport const turn = state + check;\n',
-      "nodes/check-turn.ts": 'import { state } from "./state.js";\nexport const check = state;\n',
+      "nodes/speaker-turn.ts": 'import { state } from "./state.js";\nimport { draft } from "./write-dialogue.js";\nexport const turn = state + draft;\n',
+      "nodes/write-dialogue.ts": 'import { state } from "./state.js";\nexport const draft = state;\n',
       "graphs/dialogue/graph.ts": 'import { turn } from "../../nodes/speaker-turn.js";\nimport { run } from "../../app/run/run.js";\nexport const graph = turn + run;\n',
       "app/run/run.ts": 'import { scripted } from "../../testing/scripted.js";\nexport const run = scripted;\n',
       "app/cli/command.ts": 'import { worker } from "../fleet/worker.js";\nexport const command = worker;\nexport const usage = 1;\n',
@@ -79,7 +79,7 @@ describe("code layout", () => {
         "no-folder-cycles: app/cli → app/fleet (app/fleet → app/cli)",
         "no-folder-cycles: app/fleet → app/cli (app/cli → app/fleet)",
         "no-test-support-in-production: app/run/run.ts → testing/scripted.ts",
-        "nodes-apart: nodes/speaker-turn.ts → nodes/check-turn.ts",
+        "nodes-apart: nodes/speaker-turn.ts → nodes/write-dialogue.ts",
       ]);
     });
   });

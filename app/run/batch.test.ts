@@ -99,6 +99,8 @@ describe("runBatch", () => {
       expect(screen).toContain(`── ${id} · es\nA `);
       expect(screen).toMatch(new RegExp(`── ${id} · es · .* · 4 turns · (accepted|rejected)`));
     }
+    // one after the other: the first dialogue's status line before the second one starts
+    expect(screen.indexOf("── es-1-00000 · es · ")).toBeLessThan(screen.indexOf("── es-1-00001 · es\n"));
     // written piece by piece: a persona was on stdout before the first critique
     expect(live.chunks.findIndex((c) => c.startsWith("A "))).toBeLessThan(live.chunks.findIndex((c) => c.startsWith("Critique:")));
     // two in flight: the whole dialogues as before, nothing live

@@ -181,6 +181,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const pending = options.jobs.filter((job) => !file?.done.has(job.id)).length;
   const live = options.live === true && !options.generate && Math.min(options.concurrency, pending) <= 1;
   const views = new Map<string, LiveView>();
+  /** dialogues whose end was shown live (nothing more to print when their record is on disk) */
+  const shown = new Set<string>();
   const watch = (job: DialogueJob) => {
     const view = new LiveView({ id: job.id, language: job.language });
     views.set(job.id, view);
@@ -211,8 +213,16 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
       ...(options.invokeOptions ? { invokeOptions: options.invokeOptions } : {}),
       ...(live ? { watch } : {}),
       // every record says which configuration made it (a journal without its run log is checked against it)
-      review: (record) => {
+      review: (record, job) => {
         const reviewed = dedup.review(record);
+        // a dialogue shown as it was written ends with its status now, before the next one starts (its record goes
+        // to disk while the next is written; a failed write stops the run and says so)
+        const view = views.get(job.id);
+        views.delete(job.id);
+        if (view) {
+          progress.write(view.end(reviewed));
+          shown.add(job.id);
+        }
         return { ...reviewed, provenance: { ...reviewed.provenance, run_config: stamp } };
       },
       onStart: () => progress.started(),
@@ -224,10 +234,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
         written++;
         summary.add(record);
         progress.finished(record);
-        const view = views.get(job.id);
-        views.delete(job.id);
-        if (view) progress.write(view.end(record));
-        else {
+        if (!shown.delete(job.id)) {
           const text = options.print?.(record);
           if (text) progress.log(text);
         }

@@ -143,9 +143,19 @@ describe("createTracing", () => {
       const visible = (run: CapturedRun) => !run.tags?.includes("langsmith:hidden") && run.run_type === "chain" && run.name !== "RunnableLambda";
       const nodes = children(root).filter(visible);
       expect(new Set(nodes.map((run) => run.name))).toEqual(
-        new Set(["rewritePersonas", "selectSpeechEvent", "writeCommonGround", "speakerTurn", "checkTurn", "critiqueDialogue", "finalize"]),
+        new Set(["rewritePersonas", "selectSpeechEvent", "writeCommonGround", "speakerTurn", "critiqueDialogue", "finalize"]),
       );
       expect(nodes.filter((run) => run.name === "speakerTurn")).toHaveLength(4);
+      // the turn check: a traced step of its own inside each speakerTurn, with the turn it judged and its verdict
+      const inOrder = (runs: CapturedRun[]) => [...runs].sort((a, b) => String(a.dotted_order).localeCompare(String(b.dotted_order)));
+      const checks = inOrder(nodes.filter((run) => run.name === "speakerTurn")).map((node) => children(node).filter((run) => run.name === "checkTurn"));
+      expect(checks.map((runs) => runs.length)).toEqual([1, 1, 1, 1]);
+      checks.flat().forEach((check, turn) => {
+        expect(check.run_type).toBe("chain");
+        expect((check.inputs as { candidate?: { text?: string } }).candidate?.text).toBe(record.turns[turn]!.text);
+        expect((check.outputs as { turns?: unknown[] }).turns).toHaveLength(turn + 1);
+        expect(check.end_time).toBeDefined();
+      });
 
       const llmUnder = (node: string) => nodes.filter((run) => run.name === node).flatMap(children).filter((run) => run.run_type === "llm");
       expect(llmUnder("rewritePersonas").map((run) => run.name)).toEqual(["persona", "persona"]);

@@ -1,7 +1,7 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { END, GraphRecursionError, type Runtime, START, StateGraph } from "@langchain/langgraph";
 import { checkDialogue, routeAfterDialogueCheck } from "../../nodes/check-dialogue.js";
-import { checkTurn, routeAfterCheck } from "../../nodes/check-turn.js";
+import { routeAfterCheck } from "../../nodes/check-turn.js";
 import { writeCommonGround } from "../../nodes/write-common-ground.js";
 import { critiqueDialogue } from "../../nodes/critique-dialogue.js";
 import { finalize } from "../../nodes/finalize.js";
@@ -12,6 +12,7 @@ import { writeDialogue } from "../../nodes/write-dialogue.js";
 import { installUntracedRunContext } from "../../lib/untraced-context.js";
 import { type DialogueContext, DialogueContextSchema, resolveConfig } from "../../nodes/configuration.js";
 import { type DialogueEvent, dialogueEvents, WATCHED_STREAM_MODES } from "../../nodes/events.js";
+import { route } from "./route.js";
 import { MAX_STEP_BUDGET, stepBudget } from "./step-budget.js";
 import { type DialogueInput, DialogueInputSchema, type DialogueState, DialogueStateAnnotation, DialogueStateSchema } from "../../nodes/state.js";
 import { routeAfterCommonGround, routeAfterCritiqueFor, routeAfterPlan } from "./variant-routing.js";
@@ -25,10 +26,11 @@ const continueOrReject = (next: string) => (state: DialogueState) => (state.reje
 /**
  * One persona-grounded dialogue, written directly in the target language:
  *
- *   rewritePersonas → selectSpeechEvent → writeCommonGround → speakerTurn ⇄ checkTurn → critiqueDialogue → finalize
+ *   rewritePersonas → selectSpeechEvent → writeCommonGround → speakerTurn ⟲ → critiqueDialogue → finalize
  *                                       (or: writeDialogue ⇄ checkDialogue, the whole-dialogue path)
  *
- * checkTurn sends a failed turn back to its speaker (bounded retries), hands the floor to the other speaker,
+ * speakerTurn writes a turn and checks it (the turn check is a traced step inside the node, nodes/check-turn); it
+ * sends a failed turn back to its speaker (bounded retries), hands the floor to the other speaker,
  * or ends the loop at the turn budget or when a speaker closed the conversation; critiqueDialogue accepts, or sends
  * the dialogue back to the speakers from the earliest offending turn (bounded). Every spent budget ends in
  * finalize with the reasons, so no loop is unbounded. The prompt variant's manifest (variant-routing.ts) may skip
@@ -39,25 +41,23 @@ export const builder = new StateGraph({ state: DialogueStateAnnotation, input: D
   .addNode("selectSpeechEvent", selectSpeechEvent)
   .addNode("writeCommonGround", writeCommonGround)
   .addNode("speakerTurn", speakerTurn)
-  .addNode("checkTurn", checkTurn)
   .addNode("writeDialogue", writeDialogue)
   .addNode("checkDialogue", checkDialogue)
   .addNode("critiqueDialogue", critiqueDialogue)
   .addNode("finalize", finalize)
   .addEdge(START, "rewritePersonas")
-  .addConditionalEdges("rewritePersonas", continueOrReject("ok"), { ok: "selectSpeechEvent", reject: "finalize" })
-  .addConditionalEdges("selectSpeechEvent", routeAfterPlan, { commonGround: "writeCommonGround", turnByTurn: "speakerTurn", wholeDialogue: "writeDialogue" })
-  .addConditionalEdges("writeCommonGround", routeAfterCommonGround, { turnByTurn: "speakerTurn", wholeDialogue: "writeDialogue", reject: "finalize" })
-  .addEdge("speakerTurn", "checkTurn")
-  .addConditionalEdges("checkTurn", routeAfterCheck, {
+  .addConditionalEdges("rewritePersonas", route(continueOrReject("ok")), { ok: "selectSpeechEvent", reject: "finalize" })
+  .addConditionalEdges("selectSpeechEvent", route(routeAfterPlan), { commonGround: "writeCommonGround", turnByTurn: "speakerTurn", wholeDialogue: "writeDialogue" })
+  .addConditionalEdges("writeCommonGround", route(routeAfterCommonGround), { turnByTurn: "speakerTurn", wholeDialogue: "writeDialogue", reject: "finalize" })
+  .addConditionalEdges("speakerTurn", route(routeAfterCheck), {
     nextSpeaker: "speakerTurn",
     retry: "speakerTurn",
     critique: "critiqueDialogue",
     reject: "finalize",
   })
-  .addConditionalEdges("writeDialogue", continueOrReject("ok"), { ok: "checkDialogue", reject: "finalize" })
-  .addConditionalEdges("checkDialogue", routeAfterDialogueCheck, { retry: "writeDialogue", critique: "critiqueDialogue", reject: "finalize" })
-  .addConditionalEdges("critiqueDialogue", routeAfterCritiqueFor, {
+  .addConditionalEdges("writeDialogue", route(continueOrReject("ok")), { ok: "checkDialogue", reject: "finalize" })
+  .addConditionalEdges("checkDialogue", route(routeAfterDialogueCheck), { retry: "writeDialogue", critique: "critiqueDialogue", reject: "finalize" })
+  .addConditionalEdges("critiqueDialogue", route(routeAfterCritiqueFor), {
     accept: "finalize",
     repair: "speakerTurn",
     redraft: "writeDialogue",
@@ -123,13 +123,8 @@ export async function runDialogue(
   } catch (error) {
     if (!(error instanceof GraphRecursionError) || !last) throw error;
     const reason = { check: "step_budget", detail: `the dialogue ran out of its ${recursionLimit} graph steps before it ended` };
-    const inFlight = last.candidate;
-    const state = {
-      ...last,
-      candidate: null,
-      rejectionReasons: [...last.rejectionReasons, reason],
-      ...(inFlight ? { failedAttempt: { stage: "turn" as const, speaker: inFlight.speaker, turn: last.turns.length, text: inFlight.raw ?? inFlight.text } } : {}),
-    };
+    // no attempt is in flight between steps: speakerTurn writes and checks a turn in one step
+    const state = { ...last, rejectionReasons: [...last.rejectionReasons, reason] };
     return { ...state, ...(await finalize(state, { context } as Runtime<DialogueContext>)) };
   } finally {
     unlink();

@@ -78,7 +78,7 @@ describe("the step budget", () => {
 
   it("lets 14 turns with 10 retries a turn and 3 critique rounds (valid settings) end in a record, not a GraphRecursionError", async () => {
     const settings = { turnsMin: 14, turnsMax: 14, maxTurnRetries: 10, maxCritiqueRounds: 3 };
-    expect(stepBudget(settings)).toBeGreaterThan(1000);
+    expect(stepBudget(settings)).toBe(3 + 4 * (14 * 11 + 1) + 1 + 1);
     const { record } = await run({ chatModel: worstCase(settings), ...settings });
     expect(record.rejection_reasons).toEqual([]);
     expect(record.turns).toHaveLength(14);

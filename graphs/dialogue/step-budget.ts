@@ -8,7 +8,7 @@ import { type DialogueConfig, DialogueConfigSchema } from "../../nodes/configura
  *
  *   rewritePersonas, selectSpeechEvent, writeCommonGround                       3
  *   per critique round (maxCritiqueRounds + 1 of them; a repair may restart from turn 0):
- *     turn by turn: turnsMax turns × (maxTurnRetries + 1) attempts × (speakerTurn + checkTurn)
+ *     turn by turn: turnsMax turns × (maxTurnRetries + 1) attempts × speakerTurn (which checks its turn too)
  *     or whole dialogue: (maxTurnRetries + 1) drafts × (writeDialogue + checkDialogue)
  *     + critiqueDialogue                                                        1
  *   finalize                                                                    1
@@ -18,7 +18,7 @@ export type StepBudgetSettings = Pick<DialogueConfig, "turnsMax" | "maxTurnRetri
 
 export function stepBudget(settings: StepBudgetSettings): number {
   const attempts = settings.maxTurnRetries + 1;
-  const turnByTurn = settings.turnsMax * attempts * 2;
+  const turnByTurn = settings.turnsMax * attempts;
   const wholeDialogue = attempts * 2;
   const rounds = settings.maxCritiqueRounds + 1;
   return 3 + rounds * (Math.max(turnByTurn, wholeDialogue) + 1) + 1 + 1;

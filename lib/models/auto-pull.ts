@@ -156,6 +156,45 @@ async function withSignals<T>(given: AbortSignal | undefined, run: (signal: Abor
   }
 }
 
+/**
+ * The lock of one download into the model cache (`FILE.lock` beside the file it makes; proper-lockfile, as
+ * node-llama-cpp uses): `npm run model:pull` and every first run take the same one, so two at once download once
+ * and never write the same partial file. Waits while another process holds it (`onWait` once), polling every
+ * `pollMs`; a lock whose holder died is taken over after a minute. `lost` aborts if the lock is taken away while
+ * held. Throws DownloadInterruptedError when `signal` aborts during the wait, DownloadError when it cannot lock.
+ */
+export async function holdDownloadLock(
+  target: string,
+  signal: AbortSignal,
+  pollMs: number,
+  onWait: () => void,
+): Promise<{ release: () => Promise<void>; lost: AbortSignal; compromised: () => Error | undefined }> {
+  let compromised: Error | undefined;
+  const lost = new AbortController();
+  let told = false;
+  for (;;) {
+    if (signal.aborted) throw new DownloadInterruptedError("interrupted while waiting for the other download");
+    try {
+      const release = await lock(target, {
+        realpath: false,
+        lockfilePath: `${target}.lock`,
+        stale: 60_000,
+        update: 10_000,
+        onCompromised: (error) => {
+          compromised = error;
+          lost.abort();
+        },
+      });
+      return { release: () => release().catch(() => undefined), lost: lost.signal, compromised: () => compromised };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ELOCKED") throw new DownloadError(`cannot lock ${target}.lock: ${(error as Error).message.split("\n")[0]}`);
+      if (!told) onWait();
+      told = true;
+      await sleep(pollMs, signal);
+    }
+  }
+}
+
 const WHAT_TO_DO = "pass --model PATH.gguf, set HF_ENDPOINT to a mirror, or use a server (--provider openai|anthropic|ollama)";
 
 /**
@@ -181,30 +220,12 @@ export async function ensureDefaultModel(options: EnsureModelOptions = {}): Prom
 
   return withSignals(options.signal, async (signal) => {
     // one download per cache: the others wait for it, then find the file
-    let release: (() => Promise<void>) | undefined;
     let told = false;
-    let compromised: Error | undefined;
-    const abortOnCompromise = new AbortController();
-    while (!release) {
-      if (signal.aborted) throw new DownloadInterruptedError("interrupted while waiting for the other download");
-      try {
-        release = await lock(target, {
-          realpath: false,
-          lockfilePath: `${target}.lock`,
-          stale: 60_000,
-          update: 10_000,
-          onCompromised: (error) => {
-            compromised = error;
-            abortOnCompromise.abort();
-          },
-        });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "ELOCKED") throw new DownloadError(`cannot lock ${target}.lock: ${(error as Error).message.split("\n")[0]}`);
-        if (!told) say(`another process is downloading the default model into ${dir}; waiting for it`);
-        told = true;
-        await sleep(options.pollMs ?? 1000, signal);
-      }
-    }
+    const held = await holdDownloadLock(target, signal, options.pollMs ?? 1000, () => {
+      say(`another process is downloading the default model into ${dir}; waiting for it`);
+      told = true;
+    });
+    const { compromised } = held;
     try {
       const again = resolveModelPath(undefined, env);
       if (again.ok) {
@@ -233,14 +254,14 @@ export async function ensureDefaultModel(options: EnsureModelOptions = {}): Prom
       try {
         result = await pullModel(plan, {
           timeoutMs: options.timeoutMs ?? 20_000,
-          signal: AbortSignal.any([signal, abortOnCompromise.signal]),
+          signal: AbortSignal.any([signal, held.lost]),
           onRemote,
           onProgress: (p) => progress?.update(p),
         });
       } catch (error) {
         progress?.end();
         if (signal.aborted) throw new DownloadInterruptedError(`download interrupted; the next run resumes it (${gb(bytesOnDisk(join(staging, `${DEFAULT_MODEL.file}.ipull`)))} kept in ${staging})`);
-        if (compromised) throw new DownloadError(`lost the download lock (${compromised.message.split("\n")[0]}); run the command again`);
+        if (compromised()) throw new DownloadError(`lost the download lock (${compromised()!.message.split("\n")[0]}); run the command again`);
         if (error instanceof DownloadError) throw error;
         if (error instanceof PullError) {
           if (error.kind === "offline" || error.kind === "unreachable") {
@@ -262,7 +283,7 @@ export async function ensureDefaultModel(options: EnsureModelOptions = {}): Prom
       say(`default model ready: ${target} (${check})`);
       return target;
     } finally {
-      await release().catch(() => undefined);
+      await held.release();
     }
   });
 }
