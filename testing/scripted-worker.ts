@@ -16,7 +16,8 @@ const at = argv.indexOf("--latency-ms");
 const latency = at < 0 ? 0 : Number(argv[at + 1]);
 if (at >= 0) argv.splice(at, 2);
 
-runMain("scripted worker", async () => {
+// the same program name as `npm run worker`: its messages are the worker's own
+runMain("polyglot-personachat worker", async () => {
   if (!Number.isInteger(latency) || latency < 0) throw new UsageError(`--latency-ms: a whole number of milliseconds, not ${JSON.stringify(argv[at + 1])}`);
   return runWorkerCommand(argv, { createModel: () => spanishScriptedModel(latency, { keepCalls: false }) });
 });
