@@ -16,7 +16,7 @@
 const TEST_FILE = "\\.(int\\.|eval\\.)?test\\.ts$";
 /** What nodes share, none of them a graph node: the state, the context, the events a dialogue reports, small helpers,
  * and the turn check (a traced step inside speakerTurn since it stopped being a node of its own). */
-const NODES_SHARED = "^nodes/(shared|state|configuration|events|check-turn)\\.ts$";
+const NODES_SHARED = "^nodes/(shared|state|configuration|events|check-turn|series-[a-z]+)\\.ts$";
 /** Dev tools that may use test support: the benchmarks (scripted models, local Redis, a built llama-server) and the
  * builder of the test suite's llama-server (testing/llama-server.ts; `npm run llama-server:build`). */
 const DEV_TOOLS = ["^scripts/bench(\\.ts$|/)", "^scripts/llama-server-build\\.ts$"];

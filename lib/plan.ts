@@ -52,6 +52,8 @@ export interface DialogueJob {
   seed: number;
   sourcePersonas?: [string[], string[]];
   speechEventId?: string;
+  /** a multi-session series of this many sessions (absent: one dialogue) */
+  sessions?: number;
 }
 
 /** Bumped when the planning changes what a given (seed, language, index) gets: part of the run configuration. */
@@ -164,6 +166,8 @@ export interface PlanOptions {
   events: readonly SpeechEvent[];
   /** one speech event for every dialogue (--speech-event) instead of the quota */
   speechEventId?: string | undefined;
+  /** sessions per series (--sessions); 1 or absent: single dialogues */
+  sessions?: number | undefined;
 }
 
 export function planRun(options: PlanOptions): DialogueJob[] {
@@ -179,6 +183,7 @@ export function planRun(options: PlanOptions): DialogueJob[] {
         seed: options.seed,
         sourcePersonas: [[...options.personas[a]!], [...options.personas[b]!]],
         speechEventId: options.speechEventId ?? events![index]!,
+        ...(options.sessions && options.sessions > 1 ? { sessions: options.sessions } : {}),
       };
     });
   });

@@ -5,17 +5,24 @@ import type { DialogueState, DialogueUpdate } from "./state.js";
 import { emitDialogueEvent } from "./events.js";
 import { attemptStructured } from "../lib/models/attempts.js";
 import { fillSlots, loadPromptSet } from "../lib/prompts/loader.js";
-import { addUsage, type Critique, CritiqueSchema } from "../lib/records/schema.js";
+import { addUsage, type Critique, CritiqueSchema, type SeriesCritique, SeriesCritiqueSchema } from "../lib/records/schema.js";
+import { critiqueHistory } from "./series-render.js";
 import { bothSpeakersSlots } from "./shared.js";
 
 /** Lowest score on any axis that still lets a dialogue pass, whatever the verdict says. */
 export const MIN_PASSING_SCORE = 3;
 
-export function critiquePasses(critique: Critique): boolean {
-  return (
-    critique.verdict === "accept" &&
-    Math.min(critique.persona_faithfulness, critique.speech_event_fit, critique.naturalness) >= MIN_PASSING_SCORE
-  );
+export function critiquePasses(critique: Critique | SeriesCritique): boolean {
+  return critique.verdict === "accept" && Math.min(...critiqueScores(critique)) >= MIN_PASSING_SCORE && !forgetsHistory(critique);
+}
+
+function critiqueScores(critique: Critique | SeriesCritique): number[] {
+  return [critique.persona_faithfulness, critique.speech_event_fit, critique.naturalness];
+}
+
+/** A later session of a series contradicts or forgets what was said before (the judge's memory_consistency score). */
+export function forgetsHistory(critique: Critique | SeriesCritique): boolean {
+  return "memory_consistency" in critique && critique.memory_consistency < MIN_PASSING_SCORE;
 }
 
 /** Where a repair starts: the earliest offending turn that exists, or the whole dialogue when none is named. */
@@ -39,14 +46,16 @@ export async function critiqueDialogue(state: DialogueState, runtime: Runtime<Di
     ...speakers,
     transcript: state.turns.map((turn, i) => `[${i}] ${nameOf[turn.speaker]}: ${turn.text}`).join("\n"),
   };
-  const result = await attemptStructured({
+  // a later session of a series is also judged against the speakers' memory of the earlier ones
+  const schema = state.history ? SeriesCritiqueSchema : CritiqueSchema;
+  const result = await attemptStructured<typeof schema>({
     model: judgeModel,
-    schema: CritiqueSchema,
+    schema,
     name: "critique",
     maxRetries: config.maxStructuredRetries,
     onRetry: (reason, attempt) => emitDialogueEvent(runtime, { event: "retry", stage: "critique", attempt, reason }),
     messages: (feedback) => [
-      new SystemMessage(fillSlots(prompt.section("system"), slots)),
+      new SystemMessage(fillSlots(prompt.section("system"), slots) + critiqueHistory(state.history)),
       new HumanMessage(fillSlots(prompt.section("user"), { ...slots, retry_note: feedback ? fillSlots(prompt.section("retry"), { feedback }) : "" })),
     ],
   });
@@ -76,7 +85,11 @@ export async function critiqueDialogue(state: DialogueState, runtime: Runtime<Di
     critique: verdict,
     rejectionReasons: [
       ...state.rejectionReasons,
-      { check: "critique", detail: verdict.feedback || `scores below ${MIN_PASSING_SCORE} or verdict "${verdict.verdict}"`, turn: start },
+      {
+        check: forgetsHistory(verdict) ? "memory" : "critique",
+        detail: verdict.feedback || `scores below ${MIN_PASSING_SCORE} or verdict "${verdict.verdict}"`,
+        turn: start,
+      },
     ],
   };
 }

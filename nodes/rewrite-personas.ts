@@ -31,6 +31,17 @@ export async function rewritePersonas(state: DialogueState, runtime: Runtime<Dia
   const lang = languageOf(state.language);
   const prompts = loadPromptSet(config.promptVariant);
   const prompt = prompts.get("rewrite-persona");
+  // a later session of a series: the same two people, with the personas the series carried forward
+  if (state.history) {
+    const personas = state.history.personas;
+    return {
+      dialogueId: dialogueIdFor(state.language, state.seed, state.index),
+      startedAt,
+      sourcePersonas: personas.map((p) => p.source_sentences),
+      personas,
+      promptHash: prompts.hash,
+    };
+  }
   const rng = createRng(hashSeed(state.seed, state.language, state.index, "personas"));
   const source = (state.sourcePersonas as [string[], string[]] | undefined) ?? pickPersonaPair(loadBuiltinPersonas(), rng);
 

@@ -8,6 +8,7 @@ import { emitDialogueEvent } from "./events.js";
 import { invokeStructured } from "../lib/models/structured.js";
 import { BASELINE_MANIFEST, fillSlots, loadPromptSet, type PromptTemplate, type VariantManifest } from "../lib/prompts/loader.js";
 import { addUsage, type Speaker } from "../lib/records/schema.js";
+import { speakerHistory } from "./series-render.js";
 import { checkTurnStep } from "./check-turn.js";
 import { bulletList, conditioningSlots, demonstrationFor, languageOf, languageSlots, renderDemonstration } from "./shared.js";
 
@@ -41,13 +42,14 @@ export function speakerMessages(
   const persona = state.personas.find((p) => p.speaker === speaker);
   const event = state.speechEvent;
   if (!persona || !event) throw new Error("speakerTurn runs after the personas and the speech event exist");
-  const system = fillSlots(prompt.section("system"), {
-    ...languageSlots(languageOf(state.language)),
-    name: persona.name,
-    persona: bulletList(persona.sentences),
-    ...conditioningSlots(state, manifest),
-    demonstration: renderDemonstration(prompt, demonstrationFor(state, manifest)),
-  });
+  const system =
+    fillSlots(prompt.section("system"), {
+      ...languageSlots(languageOf(state.language)),
+      name: persona.name,
+      persona: bulletList(persona.sentences),
+      ...conditioningSlots(state, manifest),
+      demonstration: renderDemonstration(prompt, demonstrationFor(state, manifest)),
+    }) + speakerHistory(state.history, speaker);
 
   const chat: BaseMessage[] = [];
   if (speaker === "A") chat.push(new HumanMessage(prompt.section("opening")));

@@ -13,6 +13,7 @@ import {
   ZERO_USAGE,
 } from "../lib/records/schema.js";
 import { loadSpeechEvents, speechEventIds } from "../lib/speech-events.js";
+import { SessionHistorySchema } from "./series-history.js";
 
 /** The utterance a speaker wrote, as the turn check saw it. */
 export const CandidateTurnSchema = z.object({
@@ -41,6 +42,7 @@ export const DialogueStateSchema = z.object({
     .optional()
     .describe("Two English source personas; default: a seeded pair from the built-in set"),
   speechEventId: z.string().optional().describe("Speech event id from data/speech-events.json; default: seeded weighted pick"),
+  history: SessionHistorySchema.nullable().describe("A later session of a series: the gap, both speakers' memories and grown personas (set by the series graph)"),
 
   // ── built along the way ─────────────────────────────────────────────────────
   dialogueId: z.string(),
@@ -72,6 +74,7 @@ export type DialogueState = z.infer<typeof DialogueStateSchema>;
 const STATE_DEFAULTS: { [K in keyof DialogueState]?: () => DialogueState[K] } = {
   seed: () => 1,
   index: () => 0,
+  history: () => null,
   dialogueId: () => "",
   startedAt: () => 0,
   personas: () => [],
@@ -104,14 +107,19 @@ type Channels<S> = { [K in keyof S]-?: BaseChannel<S[K], S[K]> };
  * (DialogueInputSchema), its context (configuration.ts), every model answer (lib/models/structured.ts) and the
  * record finalize writes (DialogueRecordSchema); between them the nodes are checked by the compiler.
  */
-export const DialogueStateAnnotation = Annotation.Root(
-  Object.fromEntries(
-    Object.keys(DialogueStateSchema.shape).map((key) => {
-      const initial = STATE_DEFAULTS[key as keyof DialogueState] ?? (() => undefined);
-      return [key, Annotation<unknown>({ reducer: (_current, update) => update, default: initial })];
-    }),
-  ) as unknown as Channels<DialogueState>,
-);
+export const DialogueStateAnnotation = lastValueAnnotation(DialogueStateSchema, STATE_DEFAULTS);
+
+/** One LangGraph channel per key of a zod object, each keeping the last value written to it, from its default. */
+export function lastValueAnnotation<S extends z.ZodRawShape>(schema: z.ZodObject<S>, defaults: { [K in keyof S]?: () => unknown }) {
+  return Annotation.Root(
+    Object.fromEntries(
+      Object.keys(schema.shape).map((key) => {
+        const initial = defaults[key as keyof S] ?? (() => undefined);
+        return [key, Annotation<unknown>({ reducer: (_current, update) => update, default: initial })];
+      }),
+    ) as unknown as Channels<z.infer<z.ZodObject<S>>>,
+  );
+}
 
 /**
  * The graph's input: one dialogue's request and nothing else, so LangGraph Studio's input form shows only these
@@ -124,6 +132,7 @@ export const DialogueInputSchema = z.object({
   index: z.number().int().nonnegative().optional().describe("Index of the dialogue in its run; default 0"),
   sourcePersonas: DialogueStateSchema.shape.sourcePersonas,
   speechEventId: z.enum(speechEventIdList).optional().describe("Speech event (data/speech-events.json); default: seeded weighted pick"),
+  history: SessionHistorySchema.nullable().optional().describe("Series only (set by the series graph): what the speakers remember of earlier sessions"),
 });
 
 export type DialogueUpdate = Partial<DialogueState>;

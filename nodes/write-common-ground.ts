@@ -7,6 +7,7 @@ import { emitDialogueEvent } from "./events.js";
 import { attemptStructured } from "../lib/models/attempts.js";
 import { fillSlots, loadPromptSet } from "../lib/prompts/loader.js";
 import { addUsage } from "../lib/records/schema.js";
+import { commonGroundHistory } from "./series-render.js";
 import { bothSpeakersSlots, checkProse } from "./shared.js";
 
 export const CommonGroundSchema = z.object({
@@ -33,7 +34,7 @@ export async function writeCommonGround(state: DialogueState, runtime: Runtime<D
     maxRetries: config.maxStructuredRetries,
     onRetry: (reason, attempt) => emitDialogueEvent(runtime, { event: "retry", stage: "common_ground", attempt, reason }),
     messages: (feedback) => [
-      new SystemMessage(fillSlots(prompt.section("system"), slots)),
+      new SystemMessage(fillSlots(prompt.section("system"), slots) + commonGroundHistory(state.history)),
       new HumanMessage(fillSlots(prompt.section("user"), { ...slots, retry_note: feedback ? fillSlots(prompt.section("retry"), { feedback }) : "" })),
     ],
     validate: (value) => checkProse(commonGroundParagraph(value), state.language),

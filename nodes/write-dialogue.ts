@@ -7,6 +7,7 @@ import { emitDialogueEvent } from "./events.js";
 import { attemptStructured } from "../lib/models/attempts.js";
 import { fillSlots, loadPromptSet } from "../lib/prompts/loader.js";
 import { addUsage } from "../lib/records/schema.js";
+import { commonGroundHistory } from "./series-render.js";
 import { bothSpeakersSlots, demonstrationFor, renderDemonstration } from "./shared.js";
 
 /**
@@ -53,7 +54,7 @@ export function dialogueMessages(state: DialogueState, config: DialogueConfig, f
     turns_max: config.turnsMax,
     notes: notes.length ? `\n\n${notes.join("\n")}` : "",
   };
-  return [new SystemMessage(fillSlots(prompt.section("system"), slots)), new HumanMessage(fillSlots(prompt.section("user"), slots))];
+  return [new SystemMessage(fillSlots(prompt.section("system"), slots) + commonGroundHistory(state.history)), new HumanMessage(fillSlots(prompt.section("user"), slots))];
 }
 
 export async function writeDialogue(state: DialogueState, runtime: Runtime<DialogueContext>): Promise<DialogueUpdate> {

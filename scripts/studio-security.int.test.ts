@@ -7,16 +7,20 @@
  * non-loopback Host creates a run (graphs/studio-http.ts); a non-loopback --host needs --allow-remote.
  */
 import { spawnSync } from "node:child_process";
-import { request as httpRequest } from "node:http";
+import { existsSync } from "node:fs";
+import { createServer, request as httpRequest } from "node:http";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeServer, startFakeLlmServer } from "../testing/fake-llm-server.js";
+import { freePort } from "../testing/ports.js";
 import { type StudioServer, startStudio } from "../testing/studio-server.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const OPENAI_KEY = "sk-studio-openai-secret-1234";
 const ANTHROPIC_KEY = "sk-ant-studio-secret-5678";
 const STUDIO_ORIGIN = "https://smith.langchain.com";
+const CHROMIUM = "/usr/bin/chromium";
+if (!existsSync(CHROMIUM)) console.warn(`studio-security.int: the browser attack is skipped — ${CHROMIUM} is absent (apt-get install -y chromium)`);
 
 describe("npm run studio against hostile callers (langgraphjs dev, offline)", () => {
   let studio: StudioServer;
@@ -156,6 +160,51 @@ describe("npm run studio against hostile callers (langgraphjs dev, offline)", ()
     expect(await upgrade(STUDIO_ORIGIN)).toMatchObject({ upgraded: true });
     expect(await upgrade()).toMatchObject({ upgraded: true });
   }, 60_000);
+
+  it.skipIf(!existsSync(CHROMIUM))("a page on another site, in a real browser, starts no run: neither a no-cors text/plain POST nor a WebSocket", async () => {
+    const { thread_id } = await json<{ thread_id: string }>("POST", "/threads", {});
+    // the attacker's site: evil.example, resolved to this machine by the browser only
+    const site = createServer((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>cat pictures</title>"));
+    const port = await freePort();
+    await new Promise<void>((resolve) => site.listen(port, "127.0.0.1", resolve));
+    const { chromium } = await import("playwright-core");
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--host-resolver-rules=MAP evil.example 127.0.0.1"],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`http://evil.example:${port}/`);
+      const body = JSON.stringify({ assistant_id: "dialogue", input: { language: "es", seed: 1 }, context: { provider: "openai", model: "m", baseUrl: allowed.baseUrl, maxAttempts: 1, maxStructuredRetries: 0 } });
+      const outcome = await page.evaluate(
+        async ({ base, thread, body }) => {
+          // what a page may send anywhere without a preflight: the browser sends it, CORS only hides the answer
+          const post = await fetch(`${base}/threads/${thread}/runs/wait`, { method: "POST", mode: "no-cors", headers: { "content-type": "text/plain" }, body }).then(
+            (r) => r.type,
+            (e: unknown) => String(e),
+          );
+          // a WebSocket is not subject to CORS at all: open, ask for a run, wait for an answer
+          const socket = await new Promise<string>((resolve) => {
+            const ws = new WebSocket(`${base.replace(/^http/, "ws")}/threads/${thread}/stream/events`);
+            ws.onopen = () => ws.send(JSON.stringify({ id: 1, method: "run.start", params: { assistant_id: "dialogue", input: JSON.parse(body).input } }));
+            ws.onmessage = (event) => resolve(`answered: ${String(event.data).slice(0, 200)}`);
+            ws.onerror = () => resolve("refused");
+            setTimeout(() => resolve("no answer"), 10_000);
+          });
+          return { post, socket };
+        },
+        { base: studio.base, thread: thread_id, body },
+      );
+      expect(outcome.post).toBe("opaque"); // sent, as the attack needs; the answer hidden
+      expect(outcome.socket).toBe("refused");
+      // give a run the page might have started time to show
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(await json<unknown[]>("GET", `/threads/${thread_id}/runs`)).toEqual([]);
+    } finally {
+      await browser.close();
+      site.close();
+    }
+  }, 120_000);
 });
 
 describe("npm run studio --host", () => {

@@ -6,6 +6,8 @@ import type { FakeServer } from "../testing/fake-llm-server.js";
 import { startSpanishLlmServer } from "../testing/spanish-script.js";
 import { writeTinyGguf } from "../lib/models/tiny-gguf.js";
 import { type DialogueRecord, DialogueRecordSchema } from "../lib/records/schema.js";
+import { freePort } from "../testing/ports.js";
+import { processTable, startNpmScript, waitFor } from "../testing/processes.js";
 import { type StudioServer, startStudio } from "../testing/studio-server.js";
 
 // `npm run studio` for real: the pinned `langgraphjs dev` on a free port, offline, in its own process group.
@@ -112,4 +114,45 @@ describe("npm run studio (langgraphjs dev, offline)", () => {
     const saved = await api<{ values: { record?: DialogueRecord | null } }>(`/threads/${thread.thread_id}/state`);
     expect(DialogueRecordSchema.parse(saved.values.record).id).toBe(record.id);
   }, 300_000);
+});
+
+describe("npm run studio stopped by the npm pid a shell gives ($!)", () => {
+  it("SIGTERM to npm: the dev server and every process under it end with it, no orphan", async () => {
+    let port = await freePort();
+    while (port === 2024) port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const answers = () => fetch(`${base}/ok`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false);
+    const run = startNpmScript("studio", ["--port", String(port)]);
+    const npm = run.child.pid!;
+    try {
+      const deadline = Date.now() + 120_000;
+      while (!(await answers())) {
+        if (run.child.exitCode !== null || Date.now() > deadline) throw new Error(`the dev server did not come up on ${base}:\n${run.output()}`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      // everything npm started, the dev server (in a process group of its own) included
+      const table = processTable();
+      const tree = new Set([npm]);
+      for (let grew = true; grew; ) {
+        grew = false;
+        for (const p of table) if (tree.has(p.ppid) && !tree.has(p.pid)) (tree.add(p.pid), (grew = true));
+      }
+      const server = table.filter((p) => tree.has(p.pid) && p.pgid !== npm);
+      expect(server.length, "the dev server runs in a process group of its own").toBeGreaterThan(0);
+
+      process.kill(npm, "SIGTERM");
+      // npm's exit, not its pipes' close (an orphan would hold them open)
+      if (run.child.exitCode === null && run.child.signalCode === null) await new Promise((resolve) => run.child.once("exit", resolve));
+      const alive = () => processTable().filter((p) => tree.has(p.pid));
+      await waitFor("every process of npm run studio to end", () => alive().length === 0 || undefined, 20_000).catch(() => undefined);
+      expect(alive()).toEqual([]);
+      expect(await answers()).toBe(false);
+    } finally {
+      try {
+        process.kill(-npm, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  }, 180_000);
 });

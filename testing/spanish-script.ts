@@ -193,6 +193,13 @@ export const SPANISH_ACCEPT = {
   feedback: "",
 };
 
+/** One speaker's memory of a session of a series (nodes/write-memory). */
+export const SPANISH_MEMORY = {
+  summary: "Hablamos de la novela de misterio y de las clases de cerámica, y quedamos en tomar algo el jueves por el centro.",
+  new_facts: ["Empiezo las clases de cerámica el martes que viene."],
+  partner_facts: ["Sigue con el turno de noche en el hospital hasta final de mes."],
+};
+
 /** How many turns the dialogue has when a speaker is asked for the next one (system, opening cue for A, one message per turn). */
 export function turnIndexOf(messages: readonly { role: string; content: string }[]): number {
   const chat = messages.filter((m) => m.role !== "system");
@@ -223,8 +230,13 @@ export function createSpanishScript(): (task: string, messages: readonly { role:
         const index = turnIndexOf(messages);
         return JSON.stringify({ utterance: SPANISH_TURNS[index % SPANISH_TURNS.length]!, ends_conversation: false });
       }
-      case "critique":
-        return JSON.stringify(SPANISH_ACCEPT);
+      case "critique": {
+        // a later session of a series is also scored on its consistency with the speakers' memory
+        const series = (schema as { properties?: Record<string, unknown> } | undefined)?.properties?.memory_consistency !== undefined;
+        return JSON.stringify(series ? { ...SPANISH_ACCEPT, memory_consistency: 5 } : SPANISH_ACCEPT);
+      }
+      case "memory":
+        return JSON.stringify(SPANISH_MEMORY);
       default:
         return JSON.stringify({ text: "Hola, ¿qué tal?" });
     }

@@ -6,6 +6,7 @@
 import { accessSync, constants, mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { chatModelSettings, type DialogueContext, judgeModelSettings, resolveConfig } from "../../nodes/configuration.js";
+import { seriesPromptHash } from "../../graphs/series/graph.js";
 import { UsageError } from "./errors.js";
 import type { GraphFlags } from "./graph-flags.js";
 import { exportOptions, modelContext } from "./flag-types.js";
@@ -45,7 +46,7 @@ function validate(flags: GraphFlags) {
     ...(flags.turns ? { turnsMin: flags.turns[0], turnsMax: flags.turns[1] } : {}),
   };
   if (flags.out) checkOutPath(flags.out);
-  const jobs = planJobs({ languages, n: flags.n, seed: flags.seed, personas, speechEventId: eventId });
+  const jobs = planJobs({ languages, n: flags.n, seed: flags.seed, personas, speechEventId: eventId, sessions: flags.sessions });
   return { jobs, context, config: resolveConfig(context), languages, personas, eventId, exports };
 }
 
@@ -134,7 +135,9 @@ export async function runGraphCommand(flags: GraphFlags, argv: readonly string[]
   const runConfig = buildRunConfig({
     seed: flags.seed,
     settings: config,
-    promptHash: loadPromptSet(config.promptVariant).hash,
+    // a series is written with the series' prompts too (prompts/series/), and its records carry their hash
+    promptHash: flags.sessions > 1 ? seriesPromptHash(loadPromptSet(config.promptVariant).hash) : loadPromptSet(config.promptVariant).hash,
+    sessions: flags.sessions,
     chatModel,
     judgeModel,
     personasSource: flags.personas ?? "built-in",

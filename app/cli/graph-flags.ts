@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { MAX_SESSIONS } from "../../nodes/series-history.js";
 import { UsageError } from "./errors.js";
 import { EXPORT_FLAG_OPTIONS, EXPORT_HELP, exportFlagTypes, languageCodesFlag, MODEL_FLAG_OPTIONS, modelFlagTypes, parseFlagValues, priceFlag, seedFlag, turnsFlag, wholeNumber } from "./flag-types.js";
 
@@ -40,6 +41,8 @@ Options:
   --personas FILE       English source personas: PersonaChat/ConvAI2/XPersona JSON, or JSONL of sentence
                         lists                                                  [built-in persona set]
   --variant NAME        prompt variant, a folder under prompts/                                 [baseline]
+  --sessions N          multi-session series: the same two people meet N times (gap hours to months,
+                        each remembering the earlier sessions); one record per series, at most ${MAX_SESSIONS}  [1]
   --concurrency N       dialogues in flight at once                                             [1]
   --rpm N               requests per minute to the model, paced evenly                   [no limit]
   --tpm N               tokens per minute to the model (estimated before a call as prompt chars/4 +
@@ -72,6 +75,7 @@ export const GraphFlagsSchema = z.object({
   "speech-event": z.string().min(1).optional(),
   personas: z.string().min(1).optional(),
   variant: z.string().min(1).default("baseline"),
+  sessions: wholeNumber("--sessions", 1, MAX_SESSIONS).default("1"),
   concurrency: wholeNumber("--concurrency", 1).default("1"),
   quiet: z.boolean().default(false),
   wait: z.boolean().default(false),
@@ -96,6 +100,7 @@ const OPTIONS = {
   "speech-event": { type: "string" },
   personas: { type: "string" },
   variant: { type: "string" },
+  sessions: { type: "string" },
   concurrency: { type: "string" },
   quiet: { type: "boolean" },
   wait: { type: "boolean" },

@@ -12,6 +12,7 @@ import { hostname } from "node:os";
 import type { ConnectionOptions } from "bullmq";
 import { z } from "zod";
 import { type DialogueConfig, DialogueConfigSchema } from "../../nodes/configuration.js";
+import { MAX_SESSIONS } from "../../nodes/series-history.js";
 import type { DialogueRecord } from "../../lib/records/schema.js";
 import type { DialogueJob } from "../../lib/plan.js";
 import { RecordFileError } from "../run/record-file.js";
@@ -57,6 +58,7 @@ const DialogueJobSchema = z
     seed: z.number().int(),
     sourcePersonas: z.tuple([z.array(z.string().max(1000)).max(20), z.array(z.string().max(1000)).max(20)]).optional(),
     speechEventId: z.string().regex(/^[\w-]{1,80}$/).optional(),
+    sessions: z.number().int().min(2).max(MAX_SESSIONS).optional(),
   })
   .strict();
 

@@ -20,7 +20,8 @@
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { type Job, UnrecoverableError, Worker } from "bullmq";
-import { runDialogue } from "../../graphs/dialogue/graph.js";
+import { seriesPromptHash } from "../../graphs/series/graph.js";
+import { runJob } from "../run/run-job.js";
 import { createChatModel, disposeChatModel, loadProviders, type ModelSettings } from "../../lib/models/factory.js";
 import { RetryNotices } from "../../lib/models/retry.js";
 import { loadPromptSet } from "../../lib/prompts/loader.js";
@@ -71,19 +72,14 @@ export async function runWorker(options: WorkerOptions, signal: AbortSignal): Pr
     if (!checked.ok) throw new UnrecoverableError(`worker ${options.identity.name}: refused job ${job.id}: ${checked.reason} (a worker uses only the model it was started with)`);
     const data = checked.data;
     const prompts = loadPromptSet(data.settings.promptVariant);
-    if (prompts.hash !== data.promptHash) {
-      throw new UnrecoverableError(`worker ${options.identity.name}: prompt set "${data.settings.promptVariant}" differs from the coordinator's (hash ${prompts.hash} ≠ ${data.promptHash}): run the same checkout`);
+    // a series is written with the series' prompts too (prompts/series/)
+    const promptHash = data.job.sessions ? seriesPromptHash(prompts.hash) : prompts.hash;
+    if (promptHash !== data.promptHash) {
+      throw new UnrecoverableError(`worker ${options.identity.name}: prompt set "${data.settings.promptVariant}" differs from the coordinator's (hash ${promptHash} ≠ ${data.promptHash}): run the same checkout`);
     }
     const limiter = (data.limits.rpm || data.limits.tpm) && redis ? new SharedLimiter(redis, limiterKey, data.limits) : undefined;
     const perCall = { seed: data.job.seed };
-    const input = {
-      language: data.job.language,
-      seed: data.job.seed,
-      index: data.job.index,
-      ...(data.job.sourcePersonas ? { sourcePersonas: data.job.sourcePersonas } : {}),
-      ...(data.job.speechEventId ? { speechEventId: data.job.speechEventId } : {}),
-    };
-    const state = await runDialogue(input, {
+    const state = await runJob(data.job, {
       ...data.settings,
       chatModel: jobView(chat, perCall, limiter),
       ...(judge ? { judgeModel: jobView(judge, perCall, limiter) } : {}),

@@ -21,7 +21,7 @@ import type { DialogueRecord } from "../../lib/records/schema.js";
 import { type RunConfig, siblingPath } from "./run-config.js";
 import { planSplits, type SplitPlan } from "./splits.js";
 import { formatSummaryTable, type RunSummary } from "./summary.js";
-import { toMessagesExamples, toPersonaChat } from "./training.js";
+import { toMessagesExamples, toPersonaChatEntries } from "./training.js";
 
 /** jsonl / parquet: our records; messages / personachat: training-ready shapes (app/run/training.ts) */
 export const EXPORT_FORMATS = ["jsonl", "parquet", "messages", "personachat"] as const;
@@ -196,7 +196,7 @@ export function writeDatasetFiles(options: DatasetFileOptions): DatasetFiles {
       writeJsonl(examples, path);
       return examples.length;
     } else {
-      const entries = rows.map(toPersonaChat).filter((e) => e !== null);
+      const entries = rows.flatMap(toPersonaChatEntries);
       writeWhole(path, `${JSON.stringify(entries)}\n`);
       return entries.length;
     }

@@ -1,6 +1,7 @@
 import type { DialogueContext } from "../../nodes/configuration.js";
 import type { DialogueEvent } from "../../nodes/events.js";
-import { runDialogue } from "../../graphs/dialogue/graph.js";
+import type { runDialogue } from "../../graphs/dialogue/graph.js";
+import { runJob } from "./run-job.js";
 import { loadBuiltinPersonas, type PersonaPool } from "../../lib/records/personas.js";
 import { type DialogueRecord, DialogueRecordSchema } from "../../lib/records/schema.js";
 import { loadSpeechEvents } from "../../lib/speech-events.js";
@@ -19,6 +20,7 @@ export function planJobs(options: {
   seed: number;
   personas?: PersonaPool | null;
   speechEventId?: string | undefined;
+  sessions?: number | undefined;
 }): DialogueJob[] {
   return planRun({
     languages: options.languages,
@@ -27,6 +29,7 @@ export function planJobs(options: {
     personas: options.personas ?? loadBuiltinPersonas(),
     events: loadSpeechEvents(),
     speechEventId: options.speechEventId,
+    sessions: options.sessions,
   });
 }
 
@@ -89,19 +92,12 @@ export async function generateDialogues(
   const worker = async () => {
     while (next < pending.length && !stopped()) {
       const job = pending[next++]!;
-      const input = {
-        language: job.language,
-        seed: job.seed,
-        index: job.index,
-        ...(job.sourcePersonas ? { sourcePersonas: job.sourcePersonas } : {}),
-        ...(job.speechEventId ? { speechEventId: job.speechEventId } : {}),
-      };
       const invoke = options.invokeOptions?.(job) ?? {};
       const signal = options.abortSignal && invoke.signal ? AbortSignal.any([options.abortSignal, invoke.signal]) : (options.abortSignal ?? invoke.signal);
       options.onStart?.(job);
       let record: DialogueRecord;
       try {
-        const state = await runDialogue(input, options.context, { ...invoke, ...(signal ? { signal } : {}) }, options.watch?.(job));
+        const state = await runJob(job, options.context, { ...invoke, ...(signal ? { signal } : {}) }, options.watch?.(job));
         if (!state.record) throw new Error(`dialogue ${job.id} ended without a record`);
         // tracing: the runId is the root run's id, i.e. the trace id
         record = invoke.runId

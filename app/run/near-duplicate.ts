@@ -93,9 +93,9 @@ export function jaccard(a: ReadonlySet<number>, b: ReadonlySet<number>): number 
   return inter / (a.size + b.size - inter);
 }
 
-/** The text a dialogue is compared on: its turns, in order. */
-export function dialogueText(record: Pick<DialogueRecord, "turns">): string {
-  return record.turns.map((turn) => turn.text).join("\n");
+/** The text a dialogue is compared on: its turns, in order (a series: every session's). */
+export function dialogueText(record: Pick<DialogueRecord, "turns" | "sessions">): string {
+  return (record.sessions ?? [record]).flatMap((session) => session.turns.map((turn) => turn.text)).join("\n");
 }
 
 export interface NearDuplicateMatch {

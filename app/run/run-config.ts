@@ -55,6 +55,8 @@ export const RunConfigSchema = z.object({
   demonstrations_hash: z.string(),
   near_duplicate_threshold: z.number(),
   planner_version: z.number().int(),
+  /** sessions per series (--sessions); absent for single dialogues, so their configuration hash is unchanged */
+  sessions: z.number().int().min(2).optional(),
 });
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 
@@ -303,6 +305,8 @@ export interface RunConfigInput {
   demonstrationsHash: string;
   nearDuplicateThreshold: number;
   plannerVersion: number;
+  /** sessions per series; 1 or absent: single dialogues */
+  sessions?: number | undefined;
 }
 
 export function buildRunConfig(input: RunConfigInput): RunConfig {
@@ -323,6 +327,7 @@ export function buildRunConfig(input: RunConfigInput): RunConfig {
     demonstrations_hash: input.demonstrationsHash,
     near_duplicate_threshold: input.nearDuplicateThreshold,
     planner_version: input.plannerVersion,
+    ...(input.sessions && input.sessions > 1 ? { sessions: input.sessions } : {}),
   };
 }
 

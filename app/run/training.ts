@@ -12,10 +12,16 @@
  *   when that is also the speaker who opened, the first pair is `["__SILENCE__", first turn]` (ConvAI2's marker
  *   for "the partner said nothing yet").
  *
+ * A multi-session series (a record with `sessions[]`) gives the same per session: messages, one example per speaker
+ * per session, whose system message for a later session carries that speaker's memory of the earlier ones (their
+ * summaries and what they learned about the partner, as the memory node wrote them) and the gap; personachat, one
+ * entry per session, with the persona as it stood in that session.
+ *
  * Empty turns are left out; consecutive turns of one speaker (the graph alternates, other data may not) are
  * joined with a newline, so roles alternate.
  */
-import type { DialogueRecord, Speaker } from "../../lib/records/schema.js";
+import { gapText } from "../../nodes/series-gap.js";
+import type { DialogueRecord, SeriesSession, Speaker } from "../../lib/records/schema.js";
 import { EXPORT_DIR, fillSlots, loadPromptSet } from "../../lib/prompts/loader.js";
 
 export type ChatRole = "system" | "user" | "assistant";
@@ -35,7 +41,7 @@ export interface PersonaChatEntry {
 export const SILENCE = "__SILENCE__";
 
 /** The turns with empty ones left out and one speaker's consecutive turns joined. */
-function tidyTurns(record: DialogueRecord): { speaker: Speaker; text: string }[] {
+function tidyTurns(record: Pick<DialogueRecord, "turns">): { speaker: Speaker; text: string }[] {
   const out: { speaker: Speaker; text: string }[] = [];
   for (const turn of record.turns) {
     const text = turn.text.trim();
@@ -47,7 +53,7 @@ function tidyTurns(record: DialogueRecord): { speaker: Speaker; text: string }[]
   return out;
 }
 
-const personaOf = (record: DialogueRecord, speaker: Speaker) =>
+const personaOf = (record: Pick<DialogueRecord, "personas">, speaker: Speaker) =>
   (record.personas.find((p) => p.speaker === speaker)?.sentences ?? []).map((s) => s.trim()).filter(Boolean);
 
 export interface MessagesOptions {
@@ -56,9 +62,14 @@ export interface MessagesOptions {
 }
 
 /** The system message of one speaker (prompts/export/baseline/messages.md). */
-export function systemMessage(persona: readonly string[], commonGround: string | null): string {
+export function systemMessage(persona: readonly string[], commonGround: string | null, history?: { gap: string; memory: string }): string {
   const template = loadPromptSet("baseline", EXPORT_DIR).get("messages");
-  const system = fillSlots(template.section("system"), { persona: persona.map((s) => `- ${s}`).join("\n") }).trim();
+  const personaList = persona.map((s) => `- ${s}`).join("\n");
+  const system = (
+    history
+      ? fillSlots(template.section("series"), { persona: personaList, gap: history.gap, memory: history.memory })
+      : fillSlots(template.section("system"), { persona: personaList })
+  ).trim();
   if (!commonGround?.trim()) return system;
   return `${system}\n\n${fillSlots(template.section("common_ground"), { common_ground: commonGround.trim() }).trim()}`;
 }
@@ -68,13 +79,31 @@ export function systemMessage(persona: readonly string[], commonGround: string |
  * without a turn gives no example.
  */
 export function toMessagesExamples(record: DialogueRecord, options: MessagesOptions = {}): MessagesExample[] {
+  if (record.sessions) return record.sessions.flatMap((session, i) => sessionExamples(session, record.sessions!.slice(0, i), options));
+  return sessionExamples(record, [], options);
+}
+
+/** One speaker's memory of the earlier sessions, as the memory node wrote it: a summary per session, then what they learned about the partner. */
+export function memoryOf(earlier: readonly SeriesSession[], speaker: Speaker): string {
+  const memories = earlier.flatMap((session) => session.memory.filter((m) => m.speaker === speaker).map((m) => ({ session: session.session, ...m })));
+  const facts = [...new Set(memories.flatMap((m) => m.partner_facts))];
+  return [...memories.map((m) => `- ${m.summary}`), ...facts.map((fact) => `- ${fact}`)].join("\n");
+}
+
+function sessionExamples(
+  session: Pick<DialogueRecord, "turns" | "personas" | "common_ground"> & { gap?: SeriesSession["gap"] },
+  earlier: readonly SeriesSession[],
+  options: MessagesOptions,
+): MessagesExample[] {
+  const record = session;
   const turns = tidyTurns(record);
   const examples: MessagesExample[] = [];
   for (const speaker of ["A", "B"] as const) {
     const persona = personaOf(record, speaker);
     const last = turns.map((t) => t.speaker).lastIndexOf(speaker);
     if (persona.length === 0 || last < 0) continue;
-    const system = systemMessage(persona, options.commonGround ? record.common_ground : null);
+    const history = session.gap ? { gap: gapText(session.gap), memory: memoryOf(earlier, speaker) } : undefined;
+    const system = systemMessage(persona, options.commonGround ? record.common_ground : null, history);
     examples.push({
       messages: [
         { role: "system", content: system },
@@ -86,7 +115,7 @@ export function toMessagesExamples(record: DialogueRecord, options: MessagesOpti
 }
 
 /** The dialogue as one XPersona entry (null when it has no turn). */
-export function toPersonaChat(record: DialogueRecord): PersonaChatEntry | null {
+export function toPersonaChat(record: Pick<DialogueRecord, "turns" | "personas">): PersonaChatEntry | null {
   const turns = tidyTurns(record);
   if (turns.length === 0) return null;
   const replier = turns[turns.length - 1]!.speaker;
@@ -96,4 +125,9 @@ export function toPersonaChat(record: DialogueRecord): PersonaChatEntry | null {
   const dialogue: [string, string][] = [];
   for (let i = 0; i < texts.length; i += 2) dialogue.push([texts[i]!, texts[i + 1]!]);
   return { persona: personaOf(record, replier), dialogue };
+}
+
+/** The record as XPersona entries: one, or one per session of a series (those with a turn). */
+export function toPersonaChatEntries(record: DialogueRecord): PersonaChatEntry[] {
+  return (record.sessions ?? [record]).map(toPersonaChat).filter((entry) => entry !== null);
 }

@@ -10,7 +10,8 @@ describe("the graph's input", () => {
 
   it("is the request only, with the speech events as choices", () => {
     const schema = getInputTypeSchema(graph) as { properties: Record<string, { enum?: string[] }> };
-    expect(Object.keys(schema.properties).sort()).toEqual(["index", "language", "seed", "sourcePersonas", "speechEventId"]);
+    // history: set by the series graph for a later session (optional; a single dialogue has none)
+    expect(Object.keys(schema.properties).sort()).toEqual(["history", "index", "language", "seed", "sourcePersonas", "speechEventId"]);
     expect(schema.properties.speechEventId!.enum).toContain("catching_up");
   });
 

@@ -17,17 +17,21 @@ import { z } from "zod";
  *
  * `prompts/judges/` is not a generation variant: it holds the evaluation judges' prompts, as variants of their own
  * (`loadPromptSet(name, JUDGES_DIR)`, see evals/judges.ts); nor is `prompts/export/`, the wording of the training
- * exports (`loadPromptSet("baseline", EXPORT_DIR)`, see app/run/training.ts).
+ * exports (`loadPromptSet("baseline", EXPORT_DIR)`, see lib/run/training.ts); nor is `prompts/series/`, the memory
+ * and history wording of multi-session series (`loadPromptSet("baseline", SERIES_DIR)`, see graphs/series/), kept
+ * apart so that single dialogues keep their prompt hash.
  */
 
 export const PROMPTS_DIR = fileURLToPath(new URL("../../prompts/", import.meta.url));
 export const JUDGES_DIR = join(PROMPTS_DIR, "judges");
 /** the wording of the training exports (the system message of `--format messages`), app/run/training.ts */
 export const EXPORT_DIR = join(PROMPTS_DIR, "export");
+/** the wording of multi-session series (the memory node, the history shown to later sessions), graphs/series/ */
+export const SERIES_DIR = join(PROMPTS_DIR, "series");
 export const BASE_VARIANT = "baseline";
 const VARIANT_NAME = /^[a-z0-9][a-z0-9-]*$/;
 /** folder names under prompts/ that are not variants */
-const RESERVED = new Set(["judges", "export"]);
+const RESERVED = new Set(["judges", "export", "series"]);
 export const MANIFEST_FILE = "variant.json";
 
 // ── variant manifest ─────────────────────────────────────────────────────────────────────────────

@@ -8,9 +8,13 @@ export function formatDialogue(record: DialogueRecord, options: { brief?: boolea
     record.status === "accepted"
       ? "accepted"
       : `rejected: ${record.rejection_reasons
-          .map((r) => `${r.check}${r.turn !== undefined ? ` (turn ${r.turn})` : ""}: ${r.detail}`)
+          .map((r) => `${r.check}${r.session !== undefined ? ` (session ${r.session}${r.turn !== undefined ? `, turn ${r.turn}` : ""})` : r.turn !== undefined ? ` (turn ${r.turn})` : ""}: ${r.detail}`)
           .join("; ")}`;
-  const head = `${record.id} · ${record.language} · ${record.speech_event.name} · ${record.turns.length} turns · ${status}`;
+  const sessions = record.sessions;
+  const what = sessions
+    ? `${sessions.length} sessions · ${sessions.reduce((sum, s) => sum + s.turns.length, 0)} turns`
+    : `${record.speech_event.name} · ${record.turns.length} turns`;
+  const head = `${record.id} · ${record.language} · ${what} · ${status}`;
   if (options.brief) return printable(head);
   const names = new Map(record.personas.map((p) => [p.speaker, p.name || p.speaker]));
   const width = Math.max(...[...names.values()].map((n) => n.length));
@@ -18,16 +22,26 @@ export function formatDialogue(record: DialogueRecord, options: { brief?: boolea
   for (const persona of record.personas) {
     lines.push(`${persona.speaker} ${names.get(persona.speaker)}: ${persona.sentences.join(" ") || "(not written)"}`);
   }
-  if (record.common_ground) lines.push(`Common ground: ${record.common_ground}`);
-  lines.push("");
-  for (const turn of record.turns) lines.push(`${(names.get(turn.speaker) ?? turn.speaker).padEnd(width)}  ${turn.text}`);
-  if (record.critique) {
-    const c = record.critique;
-    lines.push("", `Critique: persona ${c.persona_faithfulness}/5 · speech event ${c.speech_event_fit}/5 · naturalness ${c.naturalness}/5 · ${c.verdict}${c.feedback ? ` — ${c.feedback}` : ""}`);
+  const body = (session: Pick<DialogueRecord, "common_ground" | "turns" | "critique">) => {
+    if (session.common_ground) lines.push(`Common ground: ${session.common_ground}`);
+    lines.push("");
+    for (const turn of session.turns) lines.push(`${(names.get(turn.speaker) ?? turn.speaker).padEnd(width)}  ${turn.text}`);
+    if (session.critique) {
+      const c = session.critique;
+      const memory = "memory_consistency" in c ? ` · memory ${String(c.memory_consistency)}/5` : "";
+      lines.push("", `Critique: persona ${c.persona_faithfulness}/5 · speech event ${c.speech_event_fit}/5 · naturalness ${c.naturalness}/5${memory} · ${c.verdict}${c.feedback ? ` — ${c.feedback}` : ""}`);
+    }
+  };
+  if (!sessions) body(record);
+  for (const session of sessions ?? []) {
+    const gap = session.gap ? ` · ${session.gap.amount} ${session.gap.unit}${session.gap.amount === 1 ? "" : "s"} later` : "";
+    lines.push("", `── session ${session.session}${gap} · ${session.speech_event.name} · ${session.status}`);
+    body(session);
+    for (const memory of session.memory) lines.push(`${names.get(memory.speaker) ?? memory.speaker} remembers: ${memory.summary}`);
   }
   const failed = record.failed_attempt;
   if (failed) {
-    const where = [failed.stage.replace("_", " "), failed.speaker ? `speaker ${failed.speaker}` : "", failed.turn !== undefined ? `turn ${failed.turn}` : ""].filter(Boolean);
+    const where = [failed.session !== undefined ? `session ${failed.session}` : "", failed.stage.replace("_", " "), failed.speaker ? `speaker ${failed.speaker}` : "", failed.turn !== undefined ? `turn ${failed.turn}` : ""].filter(Boolean);
     lines.push("", `Failed attempt (${where.join(", ")}), as the model wrote it:`, ...(failed.text.trim() ? failed.text.trim().split("\n").map((line) => `  ${line}`) : ["  (empty answer)"]));
   }
   return printable(lines.join("\n"));

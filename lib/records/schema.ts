@@ -32,6 +32,8 @@ export const RejectionReasonSchema = z.object({
   check: z.string(),
   detail: z.string(),
   turn: z.number().int().nonnegative().optional(),
+  /** series records: the session (1-based) the reason belongs to */
+  session: z.number().int().positive().optional(),
 });
 export type RejectionReason = z.infer<typeof RejectionReasonSchema>;
 
@@ -55,6 +57,12 @@ export const CritiqueSchema = z.object({
   feedback: z.string().max(600).describe("what to change, concretely"),
 });
 export type Critique = z.infer<typeof CritiqueSchema>;
+
+/** The self-critique of a later session of a series: the same axes, plus consistency with the speakers' memory. */
+export const SeriesCritiqueSchema = CritiqueSchema.extend({
+  memory_consistency: Score.describe("1-5: nobody contradicts or forgets what was said in earlier sessions"),
+});
+export type SeriesCritique = z.infer<typeof SeriesCritiqueSchema>;
 
 export const UsageSchema = z.object({
   input_tokens: z.number().int().nonnegative(),
@@ -92,12 +100,52 @@ export type Provenance = z.infer<typeof ProvenanceSchema>;
  */
 export const FailedAttemptSchema = z.object({
   /** the call that failed: a persona rewrite, the common ground, one turn, a whole-dialogue draft, the critique */
-  stage: z.enum(["persona", "common_ground", "turn", "dialogue", "critique"]),
+  stage: z.enum(["persona", "common_ground", "turn", "dialogue", "critique", "memory"]),
   speaker: SpeakerSchema.optional(),
   turn: z.number().int().nonnegative().optional(),
+  /** series records: the session (1-based) of the failed attempt */
+  session: z.number().int().positive().optional(),
   text: z.string(),
 });
 export type FailedAttempt = z.infer<typeof FailedAttemptSchema>;
+
+/** The time between two sessions of a series, drawn by the series graph (nodes/series-gap.ts). */
+export const GapSchema = z.object({
+  kind: z.enum(["hours", "next_day", "days", "weeks", "months"]),
+  amount: z.number().int().positive(),
+  unit: z.enum(["hour", "day", "week", "month"]),
+});
+export type Gap = z.infer<typeof GapSchema>;
+
+/** What one speaker took away from a session, written by the memory node in the target language, from their point of view. */
+export const SessionMemorySchema = z.object({
+  speaker: SpeakerSchema,
+  /** a short summary of the session as this speaker remembers it */
+  summary: z.string(),
+  /** persona facts about this speaker that came up new or changed in the session (added to their persona) */
+  new_facts: z.array(z.string()),
+  /** what this speaker learned about the partner */
+  partner_facts: z.array(z.string()),
+});
+export type SessionMemory = z.infer<typeof SessionMemorySchema>;
+
+/** One session of a series record. */
+export const SeriesSessionSchema = z.object({
+  /** 1-based */
+  session: z.number().int().positive(),
+  /** the time since the previous session (null for the first) */
+  gap: GapSchema.nullable(),
+  status: z.enum(["accepted", "rejected"]),
+  speech_event: SpeechEventRefSchema,
+  common_ground: z.string(),
+  /** the personas as the speakers had them in this session: the first session's plus the facts learned since */
+  personas: z.array(PersonaSchema).length(2),
+  turns: z.array(TurnSchema),
+  critique: z.union([SeriesCritiqueSchema, CritiqueSchema]).nullable(),
+  /** each speaker's memory of this session (empty when the session or its memory failed) */
+  memory: z.array(SessionMemorySchema),
+});
+export type SeriesSession = z.infer<typeof SeriesSessionSchema>;
 
 export const DialogueRecordSchema = z
   .object({
@@ -114,6 +162,11 @@ export const DialogueRecordSchema = z
     provenance: ProvenanceSchema,
     /** rejected records: the failing attempt's text (absent from accepted records and from older files) */
     failed_attempt: FailedAttemptSchema.optional(),
+    /**
+     * a multi-session series (`--sessions N`): every session, the first included. The top-level speech event,
+     * common ground, turns and critique are the first session's, so a reader of single dialogues sees the first meeting.
+     */
+    sessions: z.array(SeriesSessionSchema).min(1).optional(),
   })
   .superRefine((record, ctx) => {
     if (record.status === "accepted" && record.rejection_reasons.length > 0) {
