@@ -21,7 +21,8 @@ import type { ChatResult } from "@langchain/core/outputs";
 import { runDialogue } from "../../graphs/dialogue/graph.js";
 import { createRemoteChatModel } from "../../lib/models/remote.js";
 import type { JsonSchemaResponseFormat } from "../../lib/models/structured.js";
-import { findLlamaServer, type LlamaServer, startLlamaServer } from "../../testing/llama-server.js";
+import { findLlamaServer } from "../../lib/models/llama-server-build.js";
+import { type LlamaServer, startLlamaServer } from "../../testing/llama-server.js";
 import { tinyWordsFor, writeTinyGguf } from "../../lib/models/tiny-gguf.js";
 import { PrefixTrie, TARGET_RATIO } from "./engine.js";
 
