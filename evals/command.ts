@@ -5,15 +5,15 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { Client } from "langsmith";
-import { type DialogueContext, resolveConfig } from "../graphs/dialogue/configuration.js";
-import { UsageError } from "../lib/cli/errors.js";
-import { recordedCommand } from "../lib/cli/format.js";
+import { type DialogueContext, resolveConfig } from "../nodes/configuration.js";
+import { UsageError } from "../app/cli/errors.js";
+import { recordedCommand } from "../lib/records/format.js";
 import { resolveLanguage } from "../lib/lang/languages.js";
 import { ensureDefaultModel } from "../lib/models/auto-pull.js";
 import { createChatModel, disposeChatModel, loadProviders, modelLabel, needsDefaultModel } from "../lib/models/factory.js";
 import { RetryNotices } from "../lib/models/retry.js";
 import { loadPromptSet } from "../lib/prompts/loader.js";
-import { TRACING_FLAGS, tracingSettings } from "../lib/tracing/index.js";
+import { TRACING_FLAGS, tracingSettings } from "../app/tracing/index.js";
 import { loadDataset } from "./dialogues.js";
 import { humanSummaryLine, readReviews } from "./human.js";
 import { datasetFormat, type EvalFlags } from "./flags.js";

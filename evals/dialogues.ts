@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { z } from "zod";
-import { UsageError } from "../lib/cli/errors.js";
+import { UsageError } from "../app/cli/errors.js";
 import type { Critique, DialogueRecord, Usage } from "../lib/records/schema.js";
-import { readRecords } from "../lib/run/record-file.js";
+import { readRecords } from "../app/run/record-file.js";
 
 /**
  * What the eval scores: one dialogue, from our records or from another dataset, in one shape.

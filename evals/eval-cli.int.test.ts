@@ -9,7 +9,7 @@ import { writeTinyGguf } from "../lib/models/tiny-gguf.js";
 import { DialogueRecordSchema } from "../lib/records/schema.js";
 import type { EvalResults } from "./report.js";
 import { runGenerateEval } from "./run.js";
-import { scriptedWriter } from "./scripted-models.js";
+import { scriptedWriter } from "../testing/scripted-eval-models.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const tsx = join(root, "node_modules", ".bin", "tsx");

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { PROVIDERS } from "../lib/models/errors.js";
 import { DEFAULT_RESAMPLES } from "./stats.js";
-import { languageCodesFlag, parseCommandFlags, priceFlag, providerFlag, seedFlag, turnsFlag, wholeNumber } from "../lib/cli/flag-types.js";
+import { languageCodesFlag, parseCommandFlags, priceFlag, providerFlag, seedFlag, turnsFlag, wholeNumber } from "../app/cli/flag-types.js";
 
 /** The flags of `npm run eval`: one table for the parser, one zod schema for their values. */
 

@@ -1,12 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { extname } from "node:path";
-import { z } from "zod";
-import { UsageError } from "../lib/cli/errors.js";
+import { UsageError } from "../app/cli/errors.js";
 import { formatZodError } from "../lib/records/schema.js";
 import { krippendorffAlpha, spearman } from "./agreement.js";
 import type { EvalDialogue } from "./dialogues.js";
 import type { DialogueFigures } from "./metrics.js";
-import { CRITERIA, type Criterion } from "./review/study.js";
+import { CRITERIA, type Criterion, type HumanRating, HumanRatingSchema } from "./review/study.js";
 import { bootstrapCI, DEFAULT_LEVEL, DEFAULT_RESAMPLES, type Interval } from "./stats.js";
 
 /**
@@ -24,22 +23,7 @@ import { bootstrapCI, DEFAULT_LEVEL, DEFAULT_RESAMPLES, type Interval } from "./
  *   "accept" with no score below 3, the graph's own rule) against the annotators' majority verdict.
  */
 
-/** One annotator's rating of one dialogue, as the review exports it (and as read back from the database). */
-export const HumanRatingSchema = z.object({
-  annotator: z.string().min(1),
-  id: z.string().min(1),
-  variant: z.string().min(1),
-  model: z.string(),
-  language: z.string().min(1),
-  persona_faithfulness: z.number().int().min(1).max(5),
-  speech_event_fit: z.number().int().min(1).max(5),
-  naturalness: z.number().int().min(1).max(5),
-  verdict: z.enum(["accept", "revise"]),
-  wrong_turns: z.array(z.number().int().nonnegative()),
-  comment: z.string(),
-  created_at: z.string(),
-});
-export type HumanRating = z.infer<typeof HumanRatingSchema>;
+export { type HumanRating, HumanRatingSchema } from "./review/study.js";
 
 /** Reads ratings: the review database (.sqlite/.db) or its JSONL export. */
 export async function readReviews(path: string): Promise<HumanRating[]> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { EvalDialogue } from "./dialogues.js";
 import { judgeDialogue, judgeMessages, loadJudgePrompts } from "./judges.js";
-import { scriptedJudge } from "./scripted-models.js";
+import { scriptedJudge } from "../testing/scripted-eval-models.js";
 
 const dialogue: EvalDialogue = {
   id: "es-1-00000",

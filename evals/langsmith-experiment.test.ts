@@ -1,12 +1,12 @@
 import { Client, type Example } from "langsmith";
 import { describe, expect, it, vi } from "vitest";
 import { runDialogue } from "../graphs/dialogue/graph.js";
-import type { DialogueJob } from "../lib/run/generate.js";
+import type { DialogueJob } from "../app/run/generate.js";
 import { fromRecord } from "./dialogues.js";
 import { datasetExamples, evalDatasetName, runExperiment } from "./langsmith.js";
 import { metricTable } from "./metrics.js";
 import { evalJobs, Scorer } from "./run.js";
-import { scriptedWriter } from "./scripted-models.js";
+import { scriptedWriter } from "../testing/scripted-eval-models.js";
 
 /**
  * runExperiment drives langsmith's real evaluate() here, but against an in-process stand-in for the LangSmith

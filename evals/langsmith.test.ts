@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ExampleCreate, ExampleUpdate } from "langsmith/schemas";
-import { planDialogue } from "../nodes/select-speech-event/index.js";
-import { resolveConfig } from "../graphs/dialogue/configuration.js";
+import { planDialogue } from "../lib/plan.js";
+import { resolveConfig } from "../nodes/configuration.js";
 import type { DialogueRecord } from "../lib/records/schema.js";
 import { fromRecord } from "./dialogues.js";
 import {
@@ -19,7 +19,7 @@ import {
 } from "./langsmith.js";
 import { metricTable, scoreDialogue } from "./metrics.js";
 import { evalJobs } from "./run.js";
-import { makeRecord } from "../lib/run/fixtures.js";
+import { makeRecord } from "../testing/records.js";
 
 // The LangSmith pieces that can be checked offline. evaluate() itself runs only against a real LangSmith.
 
@@ -57,7 +57,7 @@ class FakeClient implements DatasetClient {
   }
 }
 
-/** A record with Spanish personas, 3 attempts and 150 tokens (lib/run's fixture otherwise). */
+/** A record with Spanish personas, 3 attempts and 150 tokens (testing/records.ts otherwise). */
 const record = (status: "accepted" | "rejected", texts: string[]): DialogueRecord => {
   const base = makeRecord("es-1-00000", "es", texts, status);
   return {

@@ -2,11 +2,11 @@ import { createHash } from "node:crypto";
 import type { Client, Example } from "langsmith";
 import type { ExampleCreate, ExampleUpdate } from "langsmith/schemas";
 import { evaluate, type EvaluationResult } from "langsmith/evaluation";
-import { resolveConfig } from "../graphs/dialogue/configuration.js";
-import { planDialogue } from "../nodes/select-speech-event/index.js";
+import { resolveConfig } from "../nodes/configuration.js";
+import { planDialogue } from "../lib/plan.js";
 import { type DialogueRecord, DialogueRecordSchema } from "../lib/records/schema.js";
-import type { DialogueJob } from "../lib/run/generate.js";
-import { tracingSettings, type TracingEnv } from "../lib/tracing/index.js";
+import type { DialogueJob } from "../app/run/generate.js";
+import { tracingSettings, type TracingEnv } from "../app/tracing/index.js";
 import { aggregate, inScope, type Metric, type Scored } from "./metrics.js";
 
 /**
@@ -20,7 +20,7 @@ import { aggregate, inScope, type Metric, type Scored } from "./metrics.js";
  * client) and the evaluators are unit-tested; `evaluate()` itself is langsmith's.
  */
 
-/** LangSmith is used when tracing is on and a key is set (the same check as lib/tracing). */
+/** LangSmith is used when tracing is on and a key is set (the same check as app/tracing). */
 export function langsmithConfigured(env: TracingEnv = process.env): boolean {
   return tracingSettings(env).enabled;
 }

@@ -10,7 +10,7 @@ import type { EvalDialogue } from "./dialogues.js";
 import { judgeMessages, loadJudgePrompts } from "./judges.js";
 import { langsmithConfigured } from "./langsmith.js";
 import { runGenerateEval } from "./run.js";
-import { scriptedJudge, scriptedWriter } from "./scripted-models.js";
+import { scriptedJudge, scriptedWriter } from "../testing/scripted-eval-models.js";
 
 /**
  * Prompt regression checks (`npm run test:eval`). Each variant's prompts are rendered the way the graph renders

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadJudgePrompts } from "./judges.js";
 import { runGenerateEval } from "./run.js";
-import { scriptedJudge, scriptedWriter } from "./scripted-models.js";
+import { scriptedJudge, scriptedWriter } from "../testing/scripted-eval-models.js";
 
 // The HTML report opened in a real browser: Debian's chromium, headless. CI installs it (apt-get install -y
 // chromium); where it is absent the test is skipped and says why.

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { fromRecord } from "./dialogues.js";
 import { mdCode, mdText } from "./report.js";
 import { runDatasetEval } from "./run.js";
-import { makeRecord } from "../lib/run/fixtures.js";
+import { makeRecord } from "../testing/records.js";
 
 describe("report.md keeps text from a dataset inert", () => {
   it("escapes HTML and Markdown markup, and fences code spans so they cannot be closed", () => {

@@ -2,14 +2,14 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../lib/cli/errors.js";
-import { ScriptedChatModel } from "../lib/models/scripted.js";
+import { UsageError } from "../app/cli/errors.js";
+import { ScriptedChatModel } from "../testing/scripted-model.js";
 import { DialogueRecordSchema } from "../lib/records/schema.js";
 import { parseEvalFlags } from "./flags.js";
 import { loadJudgePrompts } from "./judges.js";
 import type { EvalResults } from "./report.js";
 import { runGenerateEval } from "./run.js";
-import { scriptedJudge, scriptedWriter } from "./scripted-models.js";
+import { scriptedJudge, scriptedWriter } from "../testing/scripted-eval-models.js";
 
 function run(chatModel: ScriptedChatModel, options: { judge?: boolean | ScriptedChatModel; variants?: string[]; out?: string } = {}) {
   const out = options.out ?? mkdtempSync(join(tmpdir(), "eval-run-"));

@@ -1,8 +1,10 @@
 import { checkTurn, type CheckName, type GateFailure } from "../lib/gates/index.js";
 import { type LanguageInfo, resolveLanguage } from "../lib/lang/languages.js";
-import type { VariantManifest } from "../lib/prompts/loader.js";
+import { type Demonstration, loadDemonstrations, pickDemonstration } from "../lib/demonstrations.js";
+import { fillSlots, type PromptTemplate, type VariantManifest } from "../lib/prompts/loader.js";
+import { createRng, hashSeed } from "../lib/random.js";
 import type { Turn } from "../lib/records/schema.js";
-import type { DialogueState } from "../graphs/dialogue/state.js";
+import type { DialogueState } from "./state.js";
 
 /** Small pieces several nodes use: language slots, persona text, the gates on prose. */
 
@@ -63,4 +65,23 @@ export function bothSpeakersSlots(state: DialogueState, manifest: VariantManifes
     name_b: b.name,
     persona_b: bulletList(b.sentences),
   };
+}
+
+export function renderDemonstration(prompt: PromptTemplate, demo: Demonstration): string {
+  return fillSlots(prompt.section("demonstration"), {
+    persona_1: bulletList(demo.personas[0]),
+    persona_2: bulletList(demo.personas[1]),
+    situation: demo.common_ground,
+    conversation: demo.turns.map((turn) => `– ${turn}`).join("\n"),
+  });
+}
+
+/**
+ * The English demonstration of a dialogue (seeded): one of the planned speech event when the variant shows the
+ * event, otherwise one drawn without it, so that an ablated event does not come back through the example.
+ */
+export function demonstrationFor(state: DialogueState, manifest: VariantManifest): Demonstration {
+  const rng = createRng(hashSeed(state.seed, state.language, state.index, "demo"));
+  const demos = loadDemonstrations();
+  return manifest.speechEvent && state.speechEvent ? pickDemonstration(demos, state.speechEvent.id, rng) : rng.pick(demos);
 }

@@ -136,7 +136,7 @@ function loadJsonl(file: string, text: string, lang: string | undefined): Loaded
   return { records };
 }
 
-/** The columns of our Parquet export (lib/run/export.ts) that the gates read. */
+/** The columns of our Parquet export (app/run/export.ts) that the gates read. */
 const PARQUET_COLUMNS = ["id", "language", "turns"];
 
 async function loadParquet(file: string, bytes: Buffer, lang: string | undefined): Promise<Loaded> {

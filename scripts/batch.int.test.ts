@@ -10,7 +10,7 @@ import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from "h
 import { beforeAll, describe, expect, it } from "vitest";
 import { writeTinyGguf } from "../lib/models/tiny-gguf.js";
 import { DialogueRecordSchema } from "../lib/records/schema.js";
-import { completeLines, startScript } from "../lib/testing/processes.js";
+import { completeLines, startScript } from "../testing/processes.js";
 
 const dir = mkdtempSync(join(tmpdir(), "batch-cli-"));
 const tinyModel = join(dir, "tiny.gguf");

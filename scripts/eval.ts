@@ -4,7 +4,7 @@
  * report.html, results.json (and records/<variant>.jsonl) into --out. See evals/flags.ts for the flags.
  * A user's mistake ends with one line on stderr and exit code 2; a failure of a model, exit code 1.
  */
-import { runMain } from "../lib/cli/errors.js";
+import { runMain } from "../app/cli/errors.js";
 import { EVAL_HELP, parseEvalFlags } from "../evals/flags.js";
 
 async function main(argv: string[]): Promise<number> {

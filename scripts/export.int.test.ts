@@ -9,10 +9,10 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { runGenerateEval } from "../evals/run.js";
-import { scriptedWriter } from "../evals/scripted-models.js";
-import { readRecords } from "../lib/run/record-file.js";
-import { fineTuningProblems } from "../lib/testing/fine-tuning.js";
-import { startScript } from "../lib/testing/processes.js";
+import { scriptedWriter } from "../testing/scripted-eval-models.js";
+import { readRecords } from "../app/run/record-file.js";
+import { fineTuningProblems } from "../testing/fine-tuning.js";
+import { startScript } from "../testing/processes.js";
 
 const dir = mkdtempSync(join(tmpdir(), "export-cli-"));
 const records = join(dir, "eval", "records", "baseline.jsonl");

@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_MODEL } from "../lib/models/default-model.js";
-import { type HubStandIn, sha256, startHubStandIn } from "../lib/models/testing/hf-stand-in.js";
+import { type HubStandIn, sha256, startHubStandIn } from "../testing/hf-stand-in.js";
 import { writeTinyGguf } from "../lib/models/tiny-gguf.js";
-import { freePort } from "../lib/testing/ports.js";
-import { completeLines, type ScriptResult, startScript } from "../lib/testing/processes.js";
+import { freePort } from "../testing/ports.js";
+import { completeLines, type ScriptResult, startScript } from "../testing/processes.js";
 
 // `npm run graph` on a fresh machine: no --model, an empty model cache (POLYGLOT_MODELS_DIR in a temp dir), and a
 // local Hugging Face stand-in (HF_ENDPOINT) serving the tiny random-weight GGUF under the default model's path.

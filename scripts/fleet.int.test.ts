@@ -15,10 +15,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseQueueUrl } from "../lib/fleet/fleet.js";
-import { hasRedisServer, type LocalRedis, startLocalRedis, until } from "../lib/fleet/local-redis.js";
-import { freePort } from "../lib/testing/ports.js";
-import { completeLines, type ScriptRun, startScript } from "../lib/testing/processes.js";
+import { parseQueueUrl } from "../app/fleet/fleet.js";
+import { hasRedisServer, type LocalRedis, startLocalRedis, until } from "../testing/local-redis.js";
+import { freePort } from "../testing/ports.js";
+import { completeLines, type ScriptRun, startScript } from "../testing/processes.js";
 import { writeTinyGguf } from "../lib/models/tiny-gguf.js";
 import { DialogueRecordSchema } from "../lib/records/schema.js";
 
@@ -114,7 +114,7 @@ describe.skipIf(!hasRedis)("fleet (real redis-server, worker processes, tiny GGU
     // a queue of its own, and a worker with the scripted Spanish model (100 ms a call: about 1 s a dialogue)
     const url = `${queue()}?queue=ctrl-c`;
     const out = join(dir, "ctrl-c.jsonl");
-    const scripted = start("scripts/worker.ts", ["--queue", url, "--scripted-latency", "100", "--name", "scripted"], dir);
+    const scripted = start("testing/scripted-worker.ts", ["--latency-ms", "100", "--queue", url, "--name", "scripted"], dir);
     workers.push(scripted);
     await until("the worker to be ready", () => /taking jobs/.test(scripted.output()), 60_000);
     // the training exports come from the same end of a session as a local run's
@@ -152,7 +152,7 @@ describe.skipIf(!hasRedis)("fleet (real redis-server, worker processes, tiny GGU
     const url = `redis://127.0.0.1:${own.port}`;
     const out = join(dir, "redis-restart.jsonl");
     let restarted: LocalRedis | undefined;
-    const scripted = start("scripts/worker.ts", ["--queue", url, "--scripted-latency", "100", "--concurrency", "2", "--name", "scripted"], dir);
+    const scripted = start("testing/scripted-worker.ts", ["--latency-ms", "100", "--queue", url, "--concurrency", "2", "--name", "scripted"], dir);
     workers.push(scripted);
     let coordinatorRun: ScriptRun | undefined;
     try {
@@ -184,10 +184,10 @@ describe.skipIf(!hasRedis)("fleet (real redis-server, worker processes, tiny GGU
     const own = await startLocalRedis(dir);
     const url = `redis://127.0.0.1:${own.port}`;
     const out = join(dir, "redis-dies.jsonl");
-    const workerArgs = ["--queue", url, "--scripted-latency", "100", "--concurrency", "2", "--name", "scripted"];
+    const workerArgs = ["--latency-ms", "100", "--queue", url, "--concurrency", "2", "--name", "scripted"];
     const args = ["--lang", "es", "--n", "8", "--queue", url, "--model", tinyModel, "--threads", "1", "--out", out, "--quiet"];
     let restarted: LocalRedis | undefined;
-    const first = start("scripts/worker.ts", workerArgs, dir);
+    const first = start("testing/scripted-worker.ts", workerArgs, dir);
     workers.push(first);
     let coordinatorRun: ScriptRun | undefined;
     try {
@@ -213,7 +213,7 @@ describe.skipIf(!hasRedis)("fleet (real redis-server, worker processes, tiny GGU
 
       // Redis back on the same port, empty (no persistence): the same two commands finish the run
       restarted = await startLocalRedis(dir, own.port);
-      const second = start("scripts/worker.ts", workerArgs, dir);
+      const second = start("testing/scripted-worker.ts", workerArgs, dir);
       workers.push(second);
       const resumed = await start("scripts/graph.ts", args, dir).done;
       expect(resumed.code, resumed.stderr).toBe(0);

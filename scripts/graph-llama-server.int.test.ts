@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findLlamaServer } from "../lib/models/llama-server-build.js";
-import { type LlamaServer, startLlamaServer } from "../lib/models/testing/llama-server.js";
+import { type LlamaServer, startLlamaServer } from "../testing/llama-server.js";
 import { tinyWordsFor, writeTinyGguf } from "../lib/models/tiny-gguf.js";
 import { DialogueRecordSchema } from "../lib/records/schema.js";
-import { completeLines, startScript } from "../lib/testing/processes.js";
+import { completeLines, startScript } from "../testing/processes.js";
 
 // `npm run graph --provider openai` against llama.cpp's own server (built by `npm run llama-server:build`) serving
 // the Italian tiny word model: the real server's wire format, slots, usage and failure, not our stand-in's.

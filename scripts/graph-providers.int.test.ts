@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { type FakeReply, type FakeRequest, type FakeServer, messagesOf, startFakeLlmServer, taskOf } from "../lib/models/testing/fake-llm-server.js";
-import { createSpanishScript } from "../lib/models/testing/spanish-script.js";
+import { type FakeReply, type FakeRequest, type FakeServer, messagesOf, startFakeLlmServer, taskOf } from "../testing/fake-llm-server.js";
+import { createSpanishScript } from "../testing/spanish-script.js";
 import { DialogueRecordSchema } from "../lib/records/schema.js";
-import { freePort } from "../lib/testing/ports.js";
+import { freePort } from "../testing/ports.js";
 
 // `npm run graph` end to end against a scripted OpenAI-compatible server on 127.0.0.1 that answers every
 // structured call with well-formed Spanish JSON — and against one that fails in each of the ways a server fails.
@@ -37,7 +37,7 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<CliResul
   });
 }
 
-/** The run's own lines on stderr: progress reports (lib/run/progress.ts) set aside. */
+/** The run's own lines on stderr: progress reports (app/run/progress.ts) set aside. */
 function errorLines(stderr: string): string[] {
   return stderr
     .trim()

@@ -2,11 +2,11 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type FakeServer, messagesOf, startFakeLlmServer, taskOf } from "../lib/models/testing/fake-llm-server.js";
-import { createSpanishScript, SPANISH_MEMORY } from "../lib/models/testing/spanish-script.js";
+import { type FakeServer, messagesOf, startFakeLlmServer, taskOf } from "../testing/fake-llm-server.js";
+import { createSpanishScript, SPANISH_MEMORY } from "../testing/spanish-script.js";
 import { DialogueRecordSchema } from "../lib/records/schema.js";
-import { fineTuningProblems } from "../lib/testing/fine-tuning.js";
-import { startScript } from "../lib/testing/processes.js";
+import { fineTuningProblems } from "../testing/fine-tuning.js";
+import { startScript } from "../testing/processes.js";
 
 // `npm run graph -- --sessions 3` end to end against a scripted OpenAI-compatible server: one record per series,
 // a rerun resumes, a rerun with another --sessions is refused, and the training exports hold every session.

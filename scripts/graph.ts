@@ -4,8 +4,8 @@
  * finished (rerunning the same command resumes). A user's mistake ends with one line on stderr and exit
  * code 2; a failure of the model, exit code 1.
  */
-import { runMain } from "../lib/cli/errors.js";
-import { GRAPH_HELP, parseGraphFlags } from "../lib/cli/graph-flags.js";
+import { runMain } from "../app/cli/errors.js";
+import { GRAPH_HELP, parseGraphFlags } from "../app/cli/graph-flags.js";
 
 async function main(argv: string[]): Promise<number> {
   const flags = parseGraphFlags(argv);
@@ -14,7 +14,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   // the graph, the language detector's tables and the model code take seconds to load: only once the flags are read
-  const { runGraphCommand } = await import("../lib/cli/graph-command.js");
+  const { runGraphCommand } = await import("../app/cli/graph-command.js");
   return runGraphCommand(flags, argv);
 }
 

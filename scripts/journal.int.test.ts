@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { writeTinyGguf } from "../lib/models/tiny-gguf.js";
 import { DialogueRecordSchema } from "../lib/records/schema.js";
-import { completeLines, groupMembers, processTable, startNpmScript, startScript, waitFor } from "../lib/testing/processes.js";
+import { completeLines, groupMembers, processTable, startNpmScript, startScript, waitFor } from "../testing/processes.js";
 
 const dir = mkdtempSync(join(tmpdir(), "journal-cli-"));
 const tinyModel = join(dir, "tiny.gguf");

@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { type FakeServer, messagesOf, startFakeLlmServer, taskOf } from "../lib/models/testing/fake-llm-server.js";
-import { createSpanishScript, SPANISH_COMMON_GROUND, SPANISH_TURNS, turnIndexOf } from "../lib/models/testing/spanish-script.js";
-import { startOnTerminal } from "../lib/testing/processes.js";
+import { type FakeServer, messagesOf, startFakeLlmServer, taskOf } from "../testing/fake-llm-server.js";
+import { createSpanishScript, SPANISH_COMMON_GROUND, SPANISH_TURNS, turnIndexOf } from "../testing/spanish-script.js";
+import { startOnTerminal } from "../testing/processes.js";
 
 // `npm run graph` on a terminal (a pseudo-terminal from util-linux `script`) against a scripted OpenAI-compatible
 // server: one dialogue in flight is shown as it is written. The server is where the test checks the order: it

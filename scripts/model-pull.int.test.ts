@@ -6,9 +6,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { planPull, pullModel } from "../lib/models/pull.js";
-import { type HubStandIn, sha256 as sha256Of, startHubStandIn } from "../lib/models/testing/hf-stand-in.js";
+import { type HubStandIn, sha256 as sha256Of, startHubStandIn } from "../testing/hf-stand-in.js";
 import { writeTinyGguf } from "../lib/models/tiny-gguf.js";
-import { freePort } from "../lib/testing/ports.js";
+import { freePort } from "../testing/ports.js";
 
 // `npm run model:pull` with no network (as on this machine and CI) and against a local server that speaks the
 // Hugging Face resolve URLs (HEAD with x-linked-etag / x-linked-size, GET with Range), never the real Hub.

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { runMain, UsageError } from "../lib/cli/errors.js";
+import { runMain, UsageError } from "../app/cli/errors.js";
 import { writeFileSafely } from "../lib/security/safe-write.js";
 import { isLoopback } from "../lib/security/studio-guard.js";
 import { parseReviewFlags, REVIEW_HELP } from "../evals/review/flags.js";
@@ -18,7 +18,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (!existsSync(flags.data)) throw new UsageError(`${flags.data} does not exist`);
-  const { readRecords } = await import("../lib/run/record-file.js");
+  const { readRecords } = await import("../app/run/record-file.js");
   const { sampleItems, studyFingerprint } = await import("../evals/review/study.js");
   const { ReviewStore } = await import("../evals/review/store.js");
   const { records } = readRecords(flags.data);

@@ -12,11 +12,11 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hasRedisServer, type LocalRedis, startLocalRedis, until } from "../lib/fleet/local-redis.js";
-import type { FakeServer } from "../lib/models/testing/fake-llm-server.js";
-import { startSpanishLlmServer } from "../lib/models/testing/spanish-script.js";
-import { type ScriptResult, type ScriptRun, startScript } from "../lib/testing/processes.js";
-import { type FakeLangSmithServer, startFakeLangSmith } from "../lib/tracing/fake-langsmith.js";
+import { hasRedisServer, type LocalRedis, startLocalRedis, until } from "../testing/local-redis.js";
+import type { FakeServer } from "../testing/fake-llm-server.js";
+import { startSpanishLlmServer } from "../testing/spanish-script.js";
+import { type ScriptResult, type ScriptRun, startScript } from "../testing/processes.js";
+import { type FakeLangSmithServer, startFakeLangSmith } from "../testing/fake-langsmith.js";
 
 if (!hasRedisServer) console.warn("secrets.int.test: skipped — no redis-server on PATH (apt-get install -y redis-server)");
 

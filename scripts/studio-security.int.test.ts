@@ -11,9 +11,9 @@ import { existsSync } from "node:fs";
 import { createServer, request as httpRequest } from "node:http";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FakeServer, startFakeLlmServer } from "../lib/models/testing/fake-llm-server.js";
-import { freePort } from "../lib/testing/ports.js";
-import { type StudioServer, startStudio } from "../lib/testing/studio-server.js";
+import { type FakeServer, startFakeLlmServer } from "../testing/fake-llm-server.js";
+import { freePort } from "../testing/ports.js";
+import { type StudioServer, startStudio } from "../testing/studio-server.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const OPENAI_KEY = "sk-studio-openai-secret-1234";

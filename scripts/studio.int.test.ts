@@ -2,13 +2,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FakeServer } from "../lib/models/testing/fake-llm-server.js";
-import { startSpanishLlmServer } from "../lib/models/testing/spanish-script.js";
+import type { FakeServer } from "../testing/fake-llm-server.js";
+import { startSpanishLlmServer } from "../testing/spanish-script.js";
 import { writeTinyGguf } from "../lib/models/tiny-gguf.js";
 import { type DialogueRecord, DialogueRecordSchema } from "../lib/records/schema.js";
-import { freePort } from "../lib/testing/ports.js";
-import { processTable, startNpmScript, waitFor } from "../lib/testing/processes.js";
-import { type StudioServer, startStudio } from "../lib/testing/studio-server.js";
+import { freePort } from "../testing/ports.js";
+import { processTable, startNpmScript, waitFor } from "../testing/processes.js";
+import { type StudioServer, startStudio } from "../testing/studio-server.js";
 
 // `npm run studio` for real: the pinned `langgraphjs dev` on a free port, offline, in its own process group.
 

@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { ALLOW_REMOTE_ENV, isLoopback } from "../lib/security/studio-guard.js";
-import { tracingSettings, withoutTracing } from "../lib/tracing/settings.js";
+import { tracingSettings, withoutTracing } from "../app/tracing/settings.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const FlagsSchema = z.object({

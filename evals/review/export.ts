@@ -1,5 +1,4 @@
-import type { HumanRating } from "../human.js";
-import { parseItemKey, type Rating } from "./study.js";
+import { type HumanRating, parseItemKey, type Rating } from "./study.js";
 
 /**
  * Ratings out of the review database, for analysis: JSONL (one `HumanRating` a line, which `npm run eval

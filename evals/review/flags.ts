@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { UsageError } from "../../lib/cli/errors.js";
-import { seedFlag, wholeNumber } from "../../lib/cli/flag-types.js";
+import { UsageError } from "../../app/cli/errors.js";
+import { seedFlag, wholeNumber } from "../../app/cli/flag-types.js";
 
 /** The flags of \`npm run review\` (scripts/review.ts): a positional dataset, a parseArgs table, a zod schema. */
 

@@ -5,10 +5,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeRecord } from "../../lib/run/fixtures.js";
+import { makeRecord } from "../../testing/records.js";
 import type { DialogueRecord } from "../../lib/records/schema.js";
-import { freePort } from "../../lib/testing/ports.js";
-import { type ScriptRun, startScript } from "../../lib/testing/processes.js";
+import { freePort } from "../../testing/ports.js";
+import { type ScriptRun, startScript } from "../../testing/processes.js";
 import { ReviewStore } from "./store.js";
 
 // The review page for real: the CLI's own server as a child process, Debian's chromium driven by playwright-core,

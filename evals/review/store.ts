@@ -1,4 +1,4 @@
-import { UsageError } from "../../lib/cli/errors.js";
+import { UsageError } from "../../app/cli/errors.js";
 import type { Rating, RatingInput } from "./study.js";
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { makeRecord } from "../../lib/run/fixtures.js";
+import { makeRecord } from "../../testing/records.js";
 import type { DialogueRecord } from "../../lib/records/schema.js";
 import { annotatorOrder, AnnotatorNameSchema, parseItemKey, RatingInputSchema, reviewItem, sampleItems, studyFingerprint } from "./study.js";
 

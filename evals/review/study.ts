@@ -148,3 +148,20 @@ export function annotatorOrder(items: readonly ReviewItem[], seed: number, annot
 export function studyFingerprint(items: readonly ReviewItem[]): string {
   return createHash("sha256").update(items.map((i) => i.key).join("\n")).digest("hex").slice(0, 16);
 }
+
+/** One annotator's rating of one dialogue, as the review exports it (and as read back from the database). */
+export const HumanRatingSchema = z.object({
+  annotator: z.string().min(1),
+  id: z.string().min(1),
+  variant: z.string().min(1),
+  model: z.string(),
+  language: z.string().min(1),
+  persona_faithfulness: z.number().int().min(1).max(5),
+  speech_event_fit: z.number().int().min(1).max(5),
+  naturalness: z.number().int().min(1).max(5),
+  verdict: z.enum(["accept", "revise"]),
+  wrong_turns: z.array(z.number().int().nonnegative()),
+  comment: z.string(),
+  created_at: z.string(),
+});
+export type HumanRating = z.infer<typeof HumanRatingSchema>;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { formatDialogue } from "../../lib/cli/format.js";
-import { ScriptedChatModel, type ScriptedCall } from "../../lib/models/scripted.js";
-import { ENGLISH_SOURCE_PERSONAS, SPANISH_ACCEPT, SPANISH_COMMON_GROUND, SPANISH_TURNS, spanishPersona, turnIndexOf } from "../../lib/models/testing/spanish-script.js";
+import { formatDialogue } from "../../lib/records/format.js";
+import { ScriptedChatModel, type ScriptedCall } from "../../testing/scripted-model.js";
+import { ENGLISH_SOURCE_PERSONAS, SPANISH_ACCEPT, SPANISH_COMMON_GROUND, SPANISH_TURNS, spanishPersona, turnIndexOf } from "../../testing/spanish-script.js";
 import { type DialogueRecord, DialogueRecordSchema } from "../../lib/records/schema.js";
-import type { DialogueContext } from "./configuration.js";
+import type { DialogueContext } from "../../nodes/configuration.js";
 import { runDialogue } from "./graph.js";
 
 // A rejected record keeps what the model wrote: the text as last written, and the failing attempt marked as such.

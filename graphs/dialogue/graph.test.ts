@@ -1,11 +1,11 @@
 import type { BaseMessage } from "@langchain/core/messages";
 import { describe, expect, it } from "vitest";
-import { ScriptedChatModel, type ScriptedCall } from "../../lib/models/scripted.js";
-import { ENGLISH_SOURCE_PERSONAS, SPANISH_ACCEPT, SPANISH_COMMON_GROUND, SPANISH_TURNS, spanishPersona } from "../../lib/models/testing/spanish-script.js";
+import { ScriptedChatModel, type ScriptedCall } from "../../testing/scripted-model.js";
+import { ENGLISH_SOURCE_PERSONAS, SPANISH_ACCEPT, SPANISH_COMMON_GROUND, SPANISH_TURNS, spanishPersona } from "../../testing/spanish-script.js";
 import { DialogueRecordSchema } from "../../lib/records/schema.js";
-import type { DialogueContext } from "./configuration.js";
+import type { DialogueContext } from "../../nodes/configuration.js";
 import { runDialogue } from "./graph.js";
-import { DialogueStateAnnotation, DialogueStateSchema } from "./state.js";
+import { DialogueStateAnnotation, DialogueStateSchema } from "../../nodes/state.js";
 
 // Spanish material a scripted "model" answers with; every turn differs, so the repetition gate stays quiet.
 const ENGLISH_TURN = "Sorry, I think I will just answer in English because it is easier for me today, my friend.";

@@ -1,23 +1,23 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { END, GraphRecursionError, type Runtime, START, StateGraph } from "@langchain/langgraph";
-import { checkDialogue, routeAfterDialogueCheck } from "../../nodes/check-dialogue/index.js";
-import { routeAfterCheck } from "../../nodes/check-turn/index.js";
-import { writeCommonGround } from "../../nodes/write-common-ground/index.js";
-import { critiqueDialogue } from "../../nodes/critique-dialogue/index.js";
-import { finalize } from "../../nodes/finalize/index.js";
-import { rewritePersonas } from "../../nodes/rewrite-personas/index.js";
-import { selectSpeechEvent } from "../../nodes/select-speech-event/index.js";
-import { speakerTurn } from "../../nodes/speaker-turn/index.js";
-import { writeDialogue } from "../../nodes/write-dialogue/index.js";
-import { installUntracedRunContext } from "../../lib/tracing/untraced-context.js";
-import { type DialogueContext, DialogueContextSchema, resolveConfig } from "./configuration.js";
-import { type DialogueEvent, dialogueEvents, WATCHED_STREAM_MODES } from "./events.js";
+import { checkDialogue, routeAfterDialogueCheck } from "../../nodes/check-dialogue.js";
+import { routeAfterCheck } from "../../nodes/check-turn.js";
+import { writeCommonGround } from "../../nodes/write-common-ground.js";
+import { critiqueDialogue } from "../../nodes/critique-dialogue.js";
+import { finalize } from "../../nodes/finalize.js";
+import { rewritePersonas } from "../../nodes/rewrite-personas.js";
+import { selectSpeechEvent } from "../../nodes/select-speech-event.js";
+import { speakerTurn } from "../../nodes/speaker-turn.js";
+import { writeDialogue } from "../../nodes/write-dialogue.js";
+import { installUntracedRunContext } from "../../lib/untraced-context.js";
+import { type DialogueContext, DialogueContextSchema, resolveConfig } from "../../nodes/configuration.js";
+import { type DialogueEvent, dialogueEvents, WATCHED_STREAM_MODES } from "../../nodes/events.js";
 import { route } from "./route.js";
 import { MAX_STEP_BUDGET, stepBudget } from "./step-budget.js";
-import { type DialogueInput, DialogueInputSchema, type DialogueState, DialogueStateAnnotation, DialogueStateSchema } from "./state.js";
+import { type DialogueInput, DialogueInputSchema, type DialogueState, DialogueStateAnnotation, DialogueStateSchema } from "../../nodes/state.js";
 import { routeAfterCommonGround, routeAfterCritiqueFor, routeAfterPlan } from "./variant-routing.js";
 
-// untraced runs skip @langchain/core's placeholder RunTree per runnable call (lib/tracing/untraced-context.ts)
+// untraced runs skip @langchain/core's placeholder RunTree per runnable call (lib/untraced-context.ts)
 installUntracedRunContext();
 
 /** A node that ends the dialogue early when it recorded a rejection. */

@@ -1,6 +1,6 @@
 import { getInputTypeSchema } from "@langchain/langgraph/zod/schema";
 import { describe, expect, it } from "vitest";
-import { ScriptedChatModel } from "../../lib/models/scripted.js";
+import { ScriptedChatModel } from "../../testing/scripted-model.js";
 import { graph, runDialogue } from "./graph.js";
 
 // The graph's input schema is what LangGraph Studio shows as the input form: the request, nothing else.

@@ -1,10 +1,10 @@
 import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
-import { generateDialogues } from "../../lib/run/generate.js";
-import { ScriptedChatModel, type ScriptedCall } from "../../lib/models/scripted.js";
-import { ENGLISH_SOURCE_PERSONAS, SPANISH_ACCEPT, SPANISH_COMMON_GROUND, SPANISH_TURNS, spanishPersona, turnIndexOf } from "../../lib/models/testing/spanish-script.js";
+import { generateDialogues } from "../../app/run/generate.js";
+import { ScriptedChatModel, type ScriptedCall } from "../../testing/scripted-model.js";
+import { ENGLISH_SOURCE_PERSONAS, SPANISH_ACCEPT, SPANISH_COMMON_GROUND, SPANISH_TURNS, spanishPersona, turnIndexOf } from "../../testing/spanish-script.js";
 import { DialogueRecordSchema } from "../../lib/records/schema.js";
-import { type DialogueConfig, DialogueConfigSchema, type DialogueContext } from "./configuration.js";
+import { type DialogueConfig, DialogueConfigSchema, type DialogueContext } from "../../nodes/configuration.js";
 import { graph, runDialogue } from "./graph.js";
 import { MAX_STEP_BUDGET, stepBudget } from "./step-budget.js";
 

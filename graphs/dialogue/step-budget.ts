@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type DialogueConfig, DialogueConfigSchema } from "./configuration.js";
+import { type DialogueConfig, DialogueConfigSchema } from "../../nodes/configuration.js";
 
 /**
  * The step budget of one dialogue: the most graph steps (LangGraph supersteps; the graph runs one node per step)

@@ -1,8 +1,8 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import { routeAfterCritique } from "../../nodes/critique-dialogue/index.js";
+import { routeAfterCritique } from "../../nodes/critique-dialogue.js";
 import { loadPromptSet, type VariantManifest } from "../../lib/prompts/loader.js";
-import { type DialogueContext, resolveConfig } from "./configuration.js";
-import type { DialogueState } from "./state.js";
+import { type DialogueContext, resolveConfig } from "../../nodes/configuration.js";
+import type { DialogueState } from "../../nodes/state.js";
 
 /**
  * The graph's routes that depend on the prompt variant's manifest (prompts/<variant>/variant.json): whether the

@@ -1,10 +1,10 @@
 import type { BaseMessage } from "@langchain/core/messages";
 import { describe, expect, it } from "vitest";
-import { ScriptedChatModel, type ScriptedCall } from "../../lib/models/scripted.js";
-import { SPANISH_ACCEPT, SPANISH_COMMON_GROUND, SPANISH_TURNS } from "../../lib/models/testing/spanish-script.js";
+import { ScriptedChatModel, type ScriptedCall } from "../../testing/scripted-model.js";
+import { SPANISH_ACCEPT, SPANISH_COMMON_GROUND, SPANISH_TURNS } from "../../testing/spanish-script.js";
 import { loadPromptSet } from "../../lib/prompts/loader.js";
 import { DialogueRecordSchema } from "../../lib/records/schema.js";
-import type { DialogueContext } from "./configuration.js";
+import type { DialogueContext } from "../../nodes/configuration.js";
 import { graph, runDialogue } from "./graph.js";
 
 // The prompt variants that change the graph (prompts/<variant>/variant.json), driven with a scripted model.

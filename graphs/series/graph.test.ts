@@ -1,12 +1,12 @@
 import { MemorySaver } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
-import { ScriptedChatModel, type ScriptedCall } from "../../lib/models/scripted.js";
-import { ENGLISH_SOURCE_PERSONAS, SPANISH_ACCEPT, SPANISH_COMMON_GROUND, SPANISH_TURNS, spanishPersona } from "../../lib/models/testing/spanish-script.js";
+import { ScriptedChatModel, type ScriptedCall } from "../../testing/scripted-model.js";
+import { ENGLISH_SOURCE_PERSONAS, SPANISH_ACCEPT, SPANISH_COMMON_GROUND, SPANISH_TURNS, spanishPersona } from "../../testing/spanish-script.js";
 import { DialogueRecordSchema } from "../../lib/records/schema.js";
-import type { DialogueContext } from "../dialogue/configuration.js";
+import type { DialogueContext } from "../../nodes/configuration.js";
 import { getInputTypeSchema } from "@langchain/langgraph/zod/schema";
 import { compileSeries, runSeries, seriesGraph } from "./graph.js";
-import { SeriesStateSchema } from "./state.js";
+import { SeriesStateSchema } from "../../nodes/series-state.js";
 
 /** Each speaker's memory of each session: distinct sentences, so the tests can follow where each one goes. */
 const memoryOf = (speaker: "A" | "B", session: number) => ({

@@ -1,16 +1,16 @@
 import { createHash } from "node:crypto";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { type BaseCheckpointSaver, END, type Runtime, START, StateGraph } from "@langchain/langgraph";
-import { writeMemory } from "../../nodes/write-memory/index.js";
+import { writeMemory } from "../../nodes/write-memory.js";
 import { createRng, hashSeed } from "../../lib/random.js";
 import { addUsage, type DialogueRecord, DialogueRecordSchema, type RejectionReason, type SeriesSession } from "../../lib/records/schema.js";
 import { loadSpeechEvents } from "../../lib/speech-events.js";
-import { type DialogueContext, DialogueContextSchema } from "../dialogue/configuration.js";
+import { type DialogueContext, DialogueContextSchema } from "../../nodes/configuration.js";
 import { type DialogueRunOptions, runDialogue } from "../dialogue/graph.js";
-import { drawGap, pickEventAfterGap } from "./gap.js";
-import type { SessionHistory } from "./history.js";
-import { seriesPrompts } from "./render.js";
-import { type SeriesInput, SeriesInputSchema, type SeriesState, SeriesStateAnnotation, SeriesStateSchema, type SeriesUpdate } from "./state.js";
+import { drawGap, pickEventAfterGap } from "../../nodes/series-gap.js";
+import type { SessionHistory } from "../../nodes/series-history.js";
+import { seriesPrompts } from "../../nodes/series-render.js";
+import { type SeriesInput, SeriesInputSchema, type SeriesState, SeriesStateAnnotation, SeriesStateSchema, type SeriesUpdate } from "../../nodes/series-state.js";
 
 /**
  * A multi-session series: the same two people meet again, session after session.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fails } from "./test-helpers.js";
+import { fails } from "../../testing/gate-helpers.js";
 
 const meta = (lang: string, text: string) => fails("meta_text", lang, text);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fails, failuresOf } from "./test-helpers.js";
+import { fails, failuresOf } from "../../testing/gate-helpers.js";
 
 const ph = (lang: string, text: string) => fails("placeholder", lang, text);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkTurn } from "./index.js";
-import { fails } from "./test-helpers.js";
+import { fails } from "../../testing/gate-helpers.js";
 
 const label = (lang: string, text: string) => fails("speaker_label", lang, text);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkTurn, type Turn } from "./index.js";
-import { fails } from "./test-helpers.js";
+import { fails } from "../../testing/gate-helpers.js";
 
 describe("empty", () => {
   it.each(["", "   ", "\n\t", "\u200b", "...", "—"])("empty: %j", (text) => {

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { chatModelSettings, judgeModelSettings, resolveConfig } from "../../graphs/dialogue/configuration.js";
+import { chatModelSettings, judgeModelSettings, resolveConfig } from "../../nodes/configuration.js";
 import { AnthropicChat, OllamaChat, OpenAICompatibleChat, resolveEndpoint } from "./remote.js";
 import { cachedModelCount, createChatModel, getChatModel, loadProviders, ModelConfigError, modelLabel } from "./factory.js";
 import { ChatLlamaCppEngine } from "./llama-cpp.js";

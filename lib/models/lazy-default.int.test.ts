@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_MODEL } from "./default-model.js";
 import { createChatModel, disposeChatModel } from "./factory.js";
 import { ChatLlamaCppEngine } from "./llama-cpp.js";
-import { type HubStandIn, sha256, startHubStandIn } from "./testing/hf-stand-in.js";
+import { type HubStandIn, sha256, startHubStandIn } from "../../testing/hf-stand-in.js";
 import { writeTinyGguf } from "./tiny-gguf.js";
 
 // A caller that does not fetch the default model up front — a Studio run (the graph builds its model from the

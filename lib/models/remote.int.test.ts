@@ -4,8 +4,8 @@ import { z } from "zod";
 import { ModelCallError, ModelConfigError } from "./errors.js";
 import { createChatModel, loadProviders, modelLabel } from "./factory.js";
 import { invokeStructured } from "./structured.js";
-import { type FakeReply, type FakeScript, type FakeServer, messagesOf, startFakeLlmServer, type WireFormat } from "./testing/fake-llm-server.js";
-import { freePort } from "../testing/ports.js";
+import { type FakeReply, type FakeScript, type FakeServer, messagesOf, startFakeLlmServer, type WireFormat } from "../../testing/fake-llm-server.js";
+import { freePort } from "../../testing/ports.js";
 
 // The remote providers against local HTTP servers that speak each wire format (127.0.0.1, random port): what
 // structured output looks like on the wire, and the failure policy — one line, no retry storm.

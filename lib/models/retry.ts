@@ -122,7 +122,7 @@ export async function withRetries<T>(call: (attempt: number) => Promise<T>, opti
 /**
  * What a run tells the user about retried calls, so that a wait on a 429 or a flaky server is not silence: the
  * first retry at once, then at most one line per `everyMs` saying how many calls were retried since and the last
- * reason. Pass `record` as a model's onRetry; a run (lib/run/batch.ts) routes the lines through its progress
+ * reason. Pass `record` as a model's onRetry; a run (app/run/batch.ts) routes the lines through its progress
  * display and calls `flush` on its periodic tick and at the end.
  */
 export class RetryNotices {

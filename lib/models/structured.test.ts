@@ -1,7 +1,7 @@
 import { HumanMessage } from "@langchain/core/messages";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ScriptedChatModel } from "./scripted.js";
+import { ScriptedChatModel } from "../../testing/scripted-model.js";
 import { extractJson, invokeStructured, responseFormatFor } from "./structured.js";
 
 const Schema = z.object({ utterance: z.string().max(20), ends_conversation: z.boolean() });

@@ -24,7 +24,7 @@ import { z } from "zod";
 
 export const PROMPTS_DIR = fileURLToPath(new URL("../../prompts/", import.meta.url));
 export const JUDGES_DIR = join(PROMPTS_DIR, "judges");
-/** the wording of the training exports (the system message of `--format messages`), lib/run/training.ts */
+/** the wording of the training exports (the system message of `--format messages`), app/run/training.ts */
 export const EXPORT_DIR = join(PROMPTS_DIR, "export");
 /** the wording of multi-session series (the memory node, the history shown to later sessions), graphs/series/ */
 export const SERIES_DIR = join(PROMPTS_DIR, "series");

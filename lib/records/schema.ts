@@ -88,7 +88,7 @@ export const ProvenanceSchema = z.object({
   /** the embedded engine's CPU threads (llama-cpp only: its output depends on them) */
   threads: z.number().int().positive().optional(),
   trace_id: z.string().optional(),
-  /** hash of the run's configuration (lib/run/run-config.ts configHash): checks a journal without its run log */
+  /** hash of the run's configuration (app/run/run-config.ts configHash): checks a journal without its run log */
   run_config: z.string().optional(),
 });
 export type Provenance = z.infer<typeof ProvenanceSchema>;
@@ -109,7 +109,7 @@ export const FailedAttemptSchema = z.object({
 });
 export type FailedAttempt = z.infer<typeof FailedAttemptSchema>;
 
-/** The time between two sessions of a series, drawn by the series graph (graphs/series/gap.ts). */
+/** The time between two sessions of a series, drawn by the series graph (nodes/series-gap.ts). */
 export const GapSchema = z.object({
   kind: z.enum(["hours", "next_day", "days", "weeks", "months"]),
   amount: z.number().int().positive(),

@@ -18,11 +18,11 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
-import "../../graphs/dialogue/graph.js"; // the same runtime set-up as the dialogue graph (lib/tracing/untraced-context.ts)
-import { generateDialogues, planJobs } from "../../lib/run/generate.js";
-import { NearDuplicateIndex } from "../../lib/run/near-duplicate.js";
-import { RecordFile } from "../../lib/run/record-file.js";
-import { spanishScriptedModel } from "../../lib/run/spanish-script.js";
+import "../../graphs/dialogue/graph.js"; // the same runtime set-up as the dialogue graph (lib/untraced-context.ts)
+import { generateDialogues, planJobs } from "../../app/run/generate.js";
+import { NearDuplicateIndex } from "../../app/run/near-duplicate.js";
+import { RecordFile } from "../../app/run/record-file.js";
+import { spanishScriptedModel } from "../../testing/spanish-script.js";
 
 const TURNS = 6;
 const CONTEXT = { turnsMin: TURNS, turnsMax: TURNS };

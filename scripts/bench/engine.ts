@@ -30,7 +30,7 @@ import type { ChatResult } from "@langchain/core/outputs";
 import { runDialogue } from "../../graphs/dialogue/graph.js";
 import { ChatLlamaCppEngine } from "../../lib/models/llama-cpp.js";
 import type { JsonSchemaResponseFormat } from "../../lib/models/structured.js";
-import { createSpanishScript } from "../../lib/models/testing/spanish-script.js";
+import { createSpanishScript } from "../../testing/spanish-script.js";
 import { writeTinyGguf } from "../../lib/models/tiny-gguf.js";
 
 export const TARGET_RATIO = 1.3;

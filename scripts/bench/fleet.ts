@@ -4,9 +4,9 @@
  *   npm run bench -- fleet [--latency MS] [--workers 1,2,4] [--concurrency C] [--rounds R]
  *
  * Starts its own redis-server (free loopback port, temp dir, no persistence). For each worker count W: W worker
- * processes (`scripts/worker.ts --scripted-latency MS`, the in-process scripted Spanish model whose every call
- * takes MS, test/benchmark only) with --concurrency C each; the coordinator's enqueue-and-collect step
- * (lib/fleet/coordinator.ts, polling every 100 ms) writes W × C × R dialogues into a journal with near-duplicate
+ * processes (`testing/scripted-worker.ts --latency-ms MS`: `npm run worker` with the in-process scripted Spanish
+ * model, whose every call takes MS) with --concurrency C each; the coordinator's enqueue-and-collect step
+ * (app/fleet/coordinator.ts, polling every 100 ms) writes W × C × R dialogues into a journal with near-duplicate
  * review. Every dialogue makes the same number of calls k (measured once in-process), so the ideal throughput is
  * W × C / (k × latency); `ratio` = achieved / ideal. Worker start-up (module loading) is not timed.
  */
@@ -16,15 +16,15 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { resolveConfig } from "../../graphs/dialogue/configuration.js";
-import { fleetGenerator } from "../../lib/fleet/coordinator.js";
-import { startLocalRedis, until } from "../../lib/fleet/local-redis.js";
-import { generationSettings, parseQueueUrl } from "../../lib/fleet/fleet.js";
+import { resolveConfig } from "../../nodes/configuration.js";
+import { fleetGenerator } from "../../app/fleet/coordinator.js";
+import { startLocalRedis, until } from "../../testing/local-redis.js";
+import { generationSettings, parseQueueUrl } from "../../app/fleet/fleet.js";
 import { loadPromptSet } from "../../lib/prompts/loader.js";
-import { generateDialogues, planJobs } from "../../lib/run/generate.js";
-import { NearDuplicateIndex } from "../../lib/run/near-duplicate.js";
-import { RecordFile } from "../../lib/run/record-file.js";
-import { spanishScriptedModel } from "../../lib/run/spanish-script.js";
+import { generateDialogues, planJobs } from "../../app/run/generate.js";
+import { NearDuplicateIndex } from "../../app/run/near-duplicate.js";
+import { RecordFile } from "../../app/run/record-file.js";
+import { spanishScriptedModel } from "../../testing/spanish-script.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const TURNS = 6;
@@ -32,7 +32,7 @@ const TURNS = 6;
 function startWorker(url: string, latency: number, concurrency: number, name: string): { child: ChildProcess; ready: () => boolean } {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "scripts/worker.ts", "--queue", url, "--scripted-latency", String(latency), "--concurrency", String(concurrency), "--name", name],
+    ["--import", "tsx", "testing/scripted-worker.ts", "--latency-ms", String(latency), "--queue", url, "--concurrency", String(concurrency), "--name", name],
     { cwd: root, env: { ...process.env, LANGSMITH_TRACING: "false" }, detached: true, stdio: ["ignore", "ignore", "pipe"] },
   );
   let stderr = "";

@@ -14,7 +14,7 @@
  * and N missed faults per row.
  *
  * DIR defaults to $XPERSONA_DIR or ../shared/data/xpersona beside the repository. Nothing about the data is assumed beyond the
- * file format. Fault templates: lib/gates/faults.ts (written with the gates) and data/gate-faults.json
+ * file format. Fault templates: testing/gate-faults.ts (written with the gates) and data/gate-faults.json
  * (held_out_* faults, written apart from the gates' patterns).
  */
 
@@ -24,7 +24,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { clearDetectionCache } from "../../lib/lang/detect.js";
 import { parseXPersona, type DialogueRecord } from "../../lib/gates/datasets.js";
-import { FAULTS, RIGHT_CHECK, inject, loadHeldOutTemplates, rng, type FaultType, type HeldOutTemplates } from "../../lib/gates/faults.js";
+import { FAULTS, RIGHT_CHECK, inject, loadHeldOutTemplates, rng, type FaultType, type HeldOutTemplates } from "../../testing/gate-faults.js";
 import { CHECK_NAMES, checkDialogue, checkTurn, clearAnalysisCache, type CheckName, type GateFailure } from "../../lib/gates/index.js";
 import { fnv1a } from "../../lib/random.js";
 

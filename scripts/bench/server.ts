@@ -22,7 +22,7 @@ import { runDialogue } from "../../graphs/dialogue/graph.js";
 import { createRemoteChatModel } from "../../lib/models/remote.js";
 import type { JsonSchemaResponseFormat } from "../../lib/models/structured.js";
 import { findLlamaServer } from "../../lib/models/llama-server-build.js";
-import { type LlamaServer, startLlamaServer } from "../../lib/models/testing/llama-server.js";
+import { type LlamaServer, startLlamaServer } from "../../testing/llama-server.js";
 import { tinyWordsFor, writeTinyGguf } from "../../lib/models/tiny-gguf.js";
 import { PrefixTrie, TARGET_RATIO } from "./engine.js";
 

@@ -1,0 +1,28 @@
+import type { DialogueContext } from "../../nodes/configuration.js";
+import type { DialogueEvent } from "../../nodes/events.js";
+import { type DialogueRunOptions, runDialogue } from "../../graphs/dialogue/graph.js";
+import { runSeries } from "../../graphs/series/graph.js";
+import type { DialogueRecord } from "../../lib/records/schema.js";
+import type { DialogueJob } from "../../lib/plan.js";
+
+/**
+ * One planned job, whoever runs it (the local batch, a fleet worker): a single dialogue, or a multi-session series
+ * when the job has `sessions`. Either way one record comes out. `watch` sees a single dialogue as it is written
+ * (graphs/dialogue/events.ts); a series is not watched (the printout shows it when it ends).
+ */
+export async function runJob(
+  job: DialogueJob,
+  context: DialogueContext,
+  options: DialogueRunOptions = {},
+  watch?: (event: DialogueEvent) => void,
+): Promise<{ record: DialogueRecord | null }> {
+  const input = {
+    language: job.language,
+    seed: job.seed,
+    index: job.index,
+    ...(job.sourcePersonas ? { sourcePersonas: job.sourcePersonas } : {}),
+    ...(job.speechEventId ? { speechEventId: job.speechEventId } : {}),
+  };
+  if (job.sessions && job.sessions > 1) return runSeries({ ...input, sessions: job.sessions }, context, options);
+  return runDialogue(input, context, options, watch);
+}

@@ -1,0 +1,98 @@
+import type { Runtime } from "@langchain/langgraph";
+import { HumanMessage, SystemMessage } from "@langchain/core/messages";
+import { z } from "zod";
+import { type DialogueContext, resolveRuntime } from "./configuration.js";
+import type { DialogueState, DialogueUpdate } from "./state.js";
+import { emitDialogueEvent } from "./events.js";
+import { attemptStructured } from "../lib/models/attempts.js";
+import { fillSlots, loadPromptSet } from "../lib/prompts/loader.js";
+import { dialogueIdFor } from "../lib/plan.js";
+import { createRng, hashSeed } from "../lib/random.js";
+import { loadBuiltinPersonas, pickPersonaPair } from "../lib/records/personas.js";
+import { addUsage, type FailedAttempt, type Persona, type RejectionReason, SPEAKERS } from "../lib/records/schema.js";
+import { bulletList, checkProse, languageOf, languageSlots } from "./shared.js";
+
+/** What the model returns for one persona: as many sentences as the English source has. */
+export function personaRewriteSchema(sentenceCount: number) {
+  return z.object({
+    name: z.string().min(1).max(40),
+    sentences: z.array(z.string().min(1).max(200)).min(sentenceCount).max(sentenceCount),
+  });
+}
+
+/**
+ * Rewrites each English source persona natively for the target language and culture (one structured call per
+ * speaker, retried when the output is malformed or fails the prose gates). Also fixes the dialogue's id and,
+ * when the input names no source personas, draws a seeded pair from the built-in set.
+ */
+export async function rewritePersonas(state: DialogueState, runtime: Runtime<DialogueContext>): Promise<DialogueUpdate> {
+  const startedAt = state.startedAt || Date.now();
+  const { config, chatModel } = resolveRuntime(runtime);
+  const lang = languageOf(state.language);
+  const prompts = loadPromptSet(config.promptVariant);
+  const prompt = prompts.get("rewrite-persona");
+  // a later session of a series: the same two people, with the personas the series carried forward
+  if (state.history) {
+    const personas = state.history.personas;
+    return {
+      dialogueId: dialogueIdFor(state.language, state.seed, state.index),
+      startedAt,
+      sourcePersonas: personas.map((p) => p.source_sentences),
+      personas,
+      promptHash: prompts.hash,
+    };
+  }
+  const rng = createRng(hashSeed(state.seed, state.language, state.index, "personas"));
+  const source = (state.sourcePersonas as [string[], string[]] | undefined) ?? pickPersonaPair(loadBuiltinPersonas(), rng);
+
+  let usage = state.usage;
+  let attempts = state.attempts;
+  const personas: Persona[] = [];
+  const rejectionReasons: RejectionReason[] = [];
+  let failedAttempt: FailedAttempt | null = null;
+  for (const [i, speaker] of SPEAKERS.entries()) {
+    const sourceSentences = source[i]!;
+    const slots = { ...languageSlots(lang), sentence_count: sourceSentences.length, source_persona: bulletList(sourceSentences) };
+    const result = await attemptStructured({
+      model: chatModel,
+      schema: personaRewriteSchema(sourceSentences.length),
+      name: "persona",
+      maxRetries: config.maxStructuredRetries,
+      messages: (feedback) => [
+        new SystemMessage(fillSlots(prompt.section("system"), slots)),
+        new HumanMessage(
+          fillSlots(prompt.section("user"), {
+            ...slots,
+            retry_note: feedback ? fillSlots(prompt.section("retry"), { feedback }) : "",
+          }),
+        ),
+      ],
+      validate: (value) => checkProse(value.sentences.join(" "), state.language),
+      onRetry: (reason, attempt) => emitDialogueEvent(runtime, { event: "retry", stage: "persona", speaker, attempt, reason }),
+    });
+    usage = addUsage(usage, result.usage);
+    attempts += result.attempts;
+    if (!result.ok) {
+      rejectionReasons.push({ check: result.check, detail: `persona ${speaker}: ${result.reason}` });
+      failedAttempt = { stage: "persona", speaker, text: result.raw };
+      // a persona that parsed but failed a gate is kept as written, for the reader of the rejected record
+      if (result.value) personas.push({ speaker, name: result.value.name, sentences: result.value.sentences, source_sentences: sourceSentences });
+      break;
+    }
+    const persona = { speaker, name: result.value.name, sentences: result.value.sentences, source_sentences: sourceSentences };
+    personas.push(persona);
+    emitDialogueEvent(runtime, { event: "persona", persona });
+  }
+
+  return {
+    dialogueId: dialogueIdFor(state.language, state.seed, state.index),
+    startedAt,
+    sourcePersonas: source,
+    personas,
+    rejectionReasons: [...state.rejectionReasons, ...rejectionReasons],
+    ...(failedAttempt ? { failedAttempt } : {}),
+    usage,
+    attempts,
+    promptHash: prompts.hash,
+  };
+}

@@ -1,0 +1,86 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { cruise, type ICruiseOptions, type ICruiseResult } from "dependency-cruiser";
+import extractDepcruiseOptions from "dependency-cruiser/config-utl/extract-depcruise-options";
+import extractTSConfig from "dependency-cruiser/config-utl/extract-ts-config";
+import { afterAll, describe, expect, it } from "vitest";
+
+/**
+ * The layers of .dependency-cruiser.cjs, checked with dependency-cruiser: the project breaks none of its rules, and
+ * the rules do catch each kind of break (a small project written for that in a temporary directory).
+ */
+const root = fileURLToPath(new URL("..", import.meta.url));
+const FOLDERS = ["app", "evals", "graphs", "lib", "nodes", "scripts", "testing"];
+
+async function projectOptions(): Promise<ICruiseOptions> {
+  return extractDepcruiseOptions(join(root, ".dependency-cruiser.cjs"));
+}
+
+function violations(result: ICruiseResult): string[] {
+  return (result.summary.violations ?? []).map((v) => `${v.rule.name}: ${v.from} → ${v.to}${v.cycle ? ` (${v.cycle.map((c) => c.name).join(" → ")})` : ""}`);
+}
+
+describe("code layout", () => {
+  it("has no dependency that breaks the layers, no cycle between modules or folders, and no test support in production code", async () => {
+    const cwd = process.cwd();
+    process.chdir(root);
+    try {
+      const { output } = await cruise(FOLDERS, await projectOptions(), undefined, { tsConfig: extractTSConfig(join(root, "tsconfig.json")) });
+      const result = output as ICruiseResult;
+      expect(violations(result)).toEqual([]);
+      // the cruise did see the project (a config that matched nothing would also report no violation)
+      expect(result.summary.totalCruised).toBeGreaterThan(100);
+      const graph = result.modules.find((m) => m.source === "graphs/dialogue/graph.ts");
+      expect(graph?.dependencies.map((d) => d.resolved)).toContain("nodes/state.ts");
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  describe("catches", () => {
+    const dir = mkdtempSync(join(tmpdir(), "layout-"));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const files: Record<string, string> = {
+      "lib/plan.ts": 'import { state } from "../nodes/state.js";\nexport const plan = state;\n',
+      "lib/plan.test.ts": 'import { run } from "../app/run/run.js";\nexport const t = run;\n',
+      "nodes/state.ts": "export const state = 1;\n",
+      "nodes/speaker-turn.ts": 'import { state } from "./state.js";\nimport { draft } from "./write-dialogue.js";\nexport const turn = state + draft;\n',
+      "nodes/write-dialogue.ts": 'import { state } from "./state.js";\nexport const draft = state;\n',
+      "graphs/dialogue/graph.ts": 'import { turn } from "../../nodes/speaker-turn.js";\nimport { run } from "../../app/run/run.js";\nexport const graph = turn + run;\n',
+      "app/run/run.ts": 'import { scripted } from "../../testing/scripted.js";\nexport const run = scripted;\n',
+      "app/cli/command.ts": 'import { worker } from "../fleet/worker.js";\nexport const command = worker;\nexport const usage = 1;\n',
+      "app/fleet/worker.ts": "export const worker = 1;\n",
+      "app/fleet/coordinator.ts": 'import { usage } from "../cli/command.js";\nexport const coordinator = usage;\n',
+      "testing/scripted.ts": "export const scripted = 1;\n",
+      "scripts/bench/fleet.ts": 'import { scripted } from "../../testing/scripted.js";\nexport const bench = scripted;\n',
+    };
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    }
+
+    it("a domain module that imports a node, a node that imports another, the graph importing the application, production code importing test support, and folders in a circle — but not tests or benchmarks that use what they need", async () => {
+      const { tsConfig: _projectTsConfig, ...options } = await projectOptions();
+      const cwd = process.cwd();
+      process.chdir(dir);
+      let found: string[];
+      try {
+        found = violations((await cruise(["app", "graphs", "lib", "nodes", "scripts", "testing"], { ...options, baseDir: dir })).output as ICruiseResult);
+      } finally {
+        process.chdir(cwd);
+      }
+      // and nothing else: a node importing the state, a test importing the application and a benchmark using test
+      // support are allowed
+      expect(found.sort()).toEqual([
+        "domain-below-graph-and-app: lib/plan.ts → nodes/state.ts",
+        "graph-below-app: graphs/dialogue/graph.ts → app/run/run.ts",
+        "no-folder-cycles: app/cli → app/fleet (app/fleet → app/cli)",
+        "no-folder-cycles: app/fleet → app/cli (app/cli → app/fleet)",
+        "no-test-support-in-production: app/run/run.ts → testing/scripted.ts",
+        "nodes-apart: nodes/speaker-turn.ts → nodes/write-dialogue.ts",
+      ]);
+    });
+  });
+});
