@@ -7,7 +7,8 @@ import { defineConfig } from "eslint/config";
 import tseslint from "typescript-eslint";
 
 export default defineConfig(
-  { ignores: ["node_modules/", "dist/", ".langgraph_api/", "data/", "**/*.d.ts"] },
+  // .dependency-cruiser.cjs: CommonJS configuration, read and checked by dependency-cruiser itself
+  { ignores: ["node_modules/", "dist/", ".langgraph_api/", "data/", "**/*.d.ts", ".dependency-cruiser.cjs"] },
   eslint.configs.recommended,
   tseslint.configs.strictTypeChecked,
   {

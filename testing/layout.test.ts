@@ -19,7 +19,7 @@ async function projectOptions(): Promise<ICruiseOptions> {
 }
 
 function violations(result: ICruiseResult): string[] {
-  return (result.summary.violations ?? []).map((v) => `${v.rule.name}: ${v.from} → ${v.to}${v.cycle ? ` (${v.cycle.map((c) => c.name).join(" → ")})` : ""}`);
+  return result.summary.violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}${v.cycle ? ` (${v.cycle.map((c) => c.name).join(" → ")})` : ""}`);
 }
 
 describe("code layout", () => {

@@ -92,12 +92,12 @@ const COMMON_GROUND = JSON.stringify({
 /** The utterance a speaker just received: the last human message, without the notes after a blank line. */
 function lastUtterance(messages: BaseMessage[]): string | null {
   const last = messages.at(-1);
-  if (!last || last.getType() !== "human") return null;
-  return String(last.content).split("\n\n")[0]!;
+  if (!last || last.type !== "human") return null;
+  return last.text.split("\n\n")[0]!;
 }
 
 function dialogueLength(messages: BaseMessage[]): number {
-  const opens = String(messages[1]?.content ?? "").startsWith("(You start");
+  const opens = (messages[1]?.text ?? "").startsWith("(You start");
   return messages.length - 1 - (opens ? 1 : 0);
 }
 
@@ -109,7 +109,7 @@ export function spanishScript(): Script {
       case "persona": {
         const k = personaCalls++;
         // as many sentences as the English source persona has (the prompt says how many)
-        const text = call.messages.map((m) => String(m.content)).join("\n");
+        const text = call.messages.map((m) => m.text).join("\n");
         const count = Number(/Exactly (\d+) sentences/.exec(text)?.[1] ?? 4);
         return JSON.stringify({
           name: NAMES[k % NAMES.length]!,
@@ -131,7 +131,7 @@ export function spanishScript(): Script {
           const c = CLOSERS.findIndex((s) => previous.endsWith(s));
           key = ((o - (i - 1) + 1600) % 16) + 16 * ((b - 3 * (i - 1) + 1600) % 16) + 256 * ((c - 5 * (i - 1) + 1600) % 16);
         } else {
-          key = hashSeed(String(call.messages[0]?.content ?? "")) % 4096;
+          key = hashSeed((call.messages[0]?.text ?? "")) % 4096;
         }
         const [o, b, c] = [key % 16, Math.floor(key / 16) % 16, Math.floor(key / 256) % 16];
         const utterance = `${OPENERS[(o + i) % 16]} ${BODIES[(b + 3 * i) % 16]} ${CLOSERS[(c + 5 * i) % 16]}`;
@@ -203,7 +203,7 @@ export const SPANISH_MEMORY = {
 /** How many turns the dialogue has when a speaker is asked for the next one (system, opening cue for A, one message per turn). */
 export function turnIndexOf(messages: readonly { role: string; content: string }[]): number {
   const chat = messages.filter((m) => m.role !== "system");
-  const opens = String(chat[0]?.content ?? "").startsWith("(You start");
+  const opens = (chat[0]?.content ?? "").startsWith("(You start");
   return chat.length - (opens ? 1 : 0);
 }
 
