@@ -42,14 +42,16 @@ module.exports = {
     {
       name: "domain-below-graph-and-app",
       severity: "error",
-      comment: "lib/ is the domain: it imports neither the graph (graphs/, nodes/) nor the application (app/, evals/, scripts/).",
+      comment:
+        "lib/ is the domain: it imports neither the graph (graphs/, nodes/) nor the application (app/, evals/, scripts/).",
       from: { path: "^lib/" },
       to: { path: "^(graphs|nodes|app|evals|scripts)/" },
     },
     {
       name: "graph-below-app",
       severity: "error",
-      comment: "The graph (graphs/, nodes/) imports only the domain (lib/), never the application (app/, evals/, scripts/).",
+      comment:
+        "The graph (graphs/, nodes/) imports only the domain (lib/), never the application (app/, evals/, scripts/).",
       from: { path: "^(graphs|nodes)/" },
       to: { path: "^(app|evals|scripts)/" },
     },
@@ -63,21 +65,24 @@ module.exports = {
     {
       name: "nodes-apart",
       severity: "error",
-      comment: "A node does not import another node: what two nodes share lives in nodes/shared.ts, state.ts, configuration.ts, events.ts, check-turn.ts (a step, not a node) or lib/.",
+      comment:
+        "A node does not import another node: what two nodes share lives in nodes/shared.ts, state.ts, configuration.ts, events.ts, check-turn.ts (a step, not a node) or lib/.",
       from: { path: "^nodes/([^/]+)\\.ts$", pathNot: [TEST_FILE, NODES_SHARED] },
       to: { path: "^nodes/", pathNot: [NODES_SHARED, "^nodes/$1\\.ts$"] },
     },
     {
       name: "app-below-evals",
       severity: "error",
-      comment: "The batch runner, fleet, CLI bodies and tracing set-up (app/) do not import the evaluation (evals/), which is built on them.",
+      comment:
+        "The batch runner, fleet, CLI bodies and tracing set-up (app/) do not import the evaluation (evals/), which is built on them.",
       from: { path: "^app/" },
       to: { path: "^evals/" },
     },
     {
       name: "no-test-support-in-production",
       severity: "error",
-      comment: "Production code never imports test support (testing/): tests and dev tools inject what they need instead.",
+      comment:
+        "Production code never imports test support (testing/): tests and dev tools inject what they need instead.",
       from: { pathNot: ["^testing/", TEST_FILE, ...DEV_TOOLS] },
       to: { path: "^testing/" },
     },
@@ -95,7 +100,11 @@ module.exports = {
     exclude: { path: TEST_FILE },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
-    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default", "types"], extensions: [".ts", ".js", ".mjs", ".cjs", ".json", ".d.ts"] },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default", "types"],
+      extensions: [".ts", ".js", ".mjs", ".cjs", ".json", ".d.ts"],
+    },
     reporterOptions: { text: { highlightFocused: true } },
   },
 };

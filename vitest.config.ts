@@ -1,7 +1,12 @@
 import { defineConfig } from "vitest/config";
 
 /** Tests never trace to LangSmith unless a test turns it on against a local stand-in (child processes inherit this). */
-const NO_TRACING = { LANGSMITH_TRACING: "false", LANGSMITH_TRACING_V2: "false", LANGCHAIN_TRACING_V2: "false", LANGCHAIN_TRACING: "false" };
+const NO_TRACING = {
+  LANGSMITH_TRACING: "false",
+  LANGSMITH_TRACING_V2: "false",
+  LANGCHAIN_TRACING_V2: "false",
+  LANGCHAIN_TRACING: "false",
+};
 
 // Three modes, as in the deepagentsjs template:
 //   unit — pure logic, scripted fake chat models, no engine, no network (fast)

@@ -120,14 +120,23 @@ describe("documentation", () => {
     const pages = repositoryPages();
     expect(pages.length).toBeGreaterThan(1);
     const read = pages.map((page) => pageFromDisk(page)!);
-    expect(read.reduce((sum, page) => sum + page.links.length, 0), "the pages were read and hold links").toBeGreaterThan(20);
-    expect(read.reduce((sum, page) => sum + page.paths.length, 0), "the pages name repository paths").toBeGreaterThan(20);
+    expect(
+      read.reduce((sum, page) => sum + page.links.length, 0),
+      "the pages were read and hold links",
+    ).toBeGreaterThan(20);
+    expect(
+      read.reduce((sum, page) => sum + page.paths.length, 0),
+      "the pages name repository paths",
+    ).toBeGreaterThan(20);
     expect(pages.flatMap((page) => brokenLinks(page, DISK))).toEqual([]);
   });
 
   it("README.md stays a short read (at most 12,500 characters): the reference belongs in docs/", () => {
     const characters = Array.from(readFileSync(join(root, "README.md"), "utf8")).length;
-    expect(characters, "README.md has grown past 12,500 characters: move the detail into the matching docs/ page").toBeLessThanOrEqual(12_500);
+    expect(
+      characters,
+      "README.md has grown past 12,500 characters: move the detail into the matching docs/ page",
+    ).toBeLessThanOrEqual(12_500);
   });
 
   it("every docs/*.md page is linked from README.md", () => {

@@ -1,6 +1,15 @@
 import { hashSeed } from "../lib/random.js";
 import { aggregate, inScope, type Metric, type Scored } from "./metrics.js";
-import { bootstrapCI, DEFAULT_LEVEL, DEFAULT_RESAMPLES, type Interval, jackknifeCI, pairedBootstrap, pairedJackknife, type PairedResult } from "./stats.js";
+import {
+  bootstrapCI,
+  DEFAULT_LEVEL,
+  DEFAULT_RESAMPLES,
+  type Interval,
+  jackknifeCI,
+  pairedBootstrap,
+  pairedJackknife,
+  type PairedResult,
+} from "./stats.js";
 
 /** Each metric per variant × language, with its interval, and each variant against the reference variant. */
 
@@ -17,7 +26,14 @@ export interface MetricEstimate {
 export interface GroupResult {
   variant: string;
   language: string;
-  counts: { dialogues: number; accepted: number; rejected: number; scored: number; judged: number; judge_failures: number };
+  counts: {
+    dialogues: number;
+    accepted: number;
+    rejected: number;
+    scored: number;
+    judged: number;
+    judge_failures: number;
+  };
   /** rejection reasons by check, over the group's rejected dialogues */
   rejections: Record<string, number>;
   metrics: Record<string, MetricEstimate>;
@@ -42,7 +58,11 @@ export interface SummaryOptions {
 }
 
 function statistic(metric: Metric, items: readonly Scored[]) {
-  return (indices: readonly number[]) => aggregate(metric, indices.map((i) => items[i]!));
+  return (indices: readonly number[]) =>
+    aggregate(
+      metric,
+      indices.map((i) => items[i]!),
+    );
 }
 
 function whyMissing(metric: Metric, n: number, judged: boolean): string {
@@ -51,13 +71,22 @@ function whyMissing(metric: Metric, n: number, judged: boolean): string {
   return `not measured: ${metric.notApplicable ?? "no value"}`;
 }
 
-export function estimate(metric: Metric, items: readonly Scored[], options: { seed: number; resamples?: number; level?: number; judged: boolean }): MetricEstimate {
+export function estimate(
+  metric: Metric,
+  items: readonly Scored[],
+  options: { seed: number; resamples?: number; level?: number; judged: boolean },
+): MetricEstimate {
   const n = items.length;
   const value = n ? aggregate(metric, items) : null;
   if (value === null) return { value: null, ci: null, n, method: "none", note: whyMissing(metric, n, options.judged) };
   const stat = statistic(metric, items);
-  if (metric.kind === "set") return { value, ci: jackknifeCI(n, stat, options.level ?? DEFAULT_LEVEL), n, method: "jackknife normal" };
-  const ci = bootstrapCI(n, stat, { seed: options.seed, resamples: options.resamples ?? DEFAULT_RESAMPLES, level: options.level ?? DEFAULT_LEVEL });
+  if (metric.kind === "set")
+    return { value, ci: jackknifeCI(n, stat, options.level ?? DEFAULT_LEVEL), n, method: "jackknife normal" };
+  const ci = bootstrapCI(n, stat, {
+    seed: options.seed,
+    resamples: options.resamples ?? DEFAULT_RESAMPLES,
+    level: options.level ?? DEFAULT_LEVEL,
+  });
   return { value, ci, n, method: "bootstrap percentile" };
 }
 
@@ -75,27 +104,47 @@ export function pairUp(a: readonly Scored[], b: readonly Scored[]): { a: Scored[
   return out;
 }
 
-export function compare(metric: Metric, variant: readonly Scored[], reference: readonly Scored[], options: { seed: number; resamples?: number; level?: number }): PairedResult {
+export function compare(
+  metric: Metric,
+  variant: readonly Scored[],
+  reference: readonly Scored[],
+  options: { seed: number; resamples?: number; level?: number },
+): PairedResult {
   const pairs = pairUp(variant, reference);
   const n = pairs.a.length;
   const difference = (indices: readonly number[]) => {
-    const x = aggregate(metric, indices.map((i) => pairs.a[i]!));
-    const y = aggregate(metric, indices.map((i) => pairs.b[i]!));
+    const x = aggregate(
+      metric,
+      indices.map((i) => pairs.a[i]!),
+    );
+    const y = aggregate(
+      metric,
+      indices.map((i) => pairs.b[i]!),
+    );
     return x === null || y === null ? null : x - y;
   };
   if (metric.kind === "set") return pairedJackknife(n, difference, options.level ?? DEFAULT_LEVEL);
-  return pairedBootstrap(n, difference, { seed: options.seed, resamples: options.resamples ?? DEFAULT_RESAMPLES, level: options.level ?? DEFAULT_LEVEL });
+  return pairedBootstrap(n, difference, {
+    seed: options.seed,
+    resamples: options.resamples ?? DEFAULT_RESAMPLES,
+    level: options.level ?? DEFAULT_LEVEL,
+  });
 }
 
-export function summarize(items: readonly Scored[], options: SummaryOptions): { groups: GroupResult[]; comparisons: Comparison[] } {
+export function summarize(
+  items: readonly Scored[],
+  options: SummaryOptions,
+): { groups: GroupResult[]; comparisons: Comparison[] } {
   const groups: GroupResult[] = [];
   const comparisons: Comparison[] = [];
-  const of = (variant: string, language: string) => items.filter((i) => i.figures.variant === variant && i.figures.language === language);
+  const of = (variant: string, language: string) =>
+    items.filter((i) => i.figures.variant === variant && i.figures.language === language);
   for (const language of options.languages) {
     for (const variant of options.variants) {
       const group = of(variant, language);
       const rejections: Record<string, number> = {};
-      for (const item of group) for (const check of new Set(item.figures.rejection_checks)) rejections[check] = (rejections[check] ?? 0) + 1;
+      for (const item of group)
+        for (const check of new Set(item.figures.rejection_checks)) rejections[check] = (rejections[check] ?? 0) + 1;
       const metrics: Record<string, MetricEstimate> = {};
       for (const metric of options.metrics) {
         metrics[metric.key] = estimate(metric, inScope(metric, group), {
@@ -122,10 +171,15 @@ export function summarize(items: readonly Scored[], options: SummaryOptions): { 
     if (reference === undefined) continue;
     for (const variant of others) {
       for (const metric of options.metrics) {
-        const result = compare(metric, inScope(metric, of(variant, language)), inScope(metric, of(reference, language)), {
-          ...options,
-          seed: hashSeed(options.seed, "paired", metric.key, variant, reference, language),
-        });
+        const result = compare(
+          metric,
+          inScope(metric, of(variant, language)),
+          inScope(metric, of(reference, language)),
+          {
+            ...options,
+            seed: hashSeed(options.seed, "paired", metric.key, variant, reference, language),
+          },
+        );
         comparisons.push({ ...result, language, variant, reference, metric: metric.key });
       }
     }

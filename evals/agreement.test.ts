@@ -8,7 +8,9 @@ const OBSERVERS: (number | null)[][] = [
   [null, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, null],
   [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, null],
 ];
-const PAPER_UNITS: Unit[] = OBSERVERS[0]!.map((_, u) => OBSERVERS.map((o) => o[u]).filter((v): v is number => v !== null));
+const PAPER_UNITS: Unit[] = OBSERVERS[0]!.map((_, u) =>
+  OBSERVERS.map((o) => o[u]).filter((v): v is number => v !== null),
+);
 
 describe("Krippendorff's alpha", () => {
   it("reproduces the published figures of Krippendorff (2011): nominal 0.743, ordinal 0.815, interval 0.849", () => {
@@ -22,17 +24,44 @@ describe("Krippendorff's alpha", () => {
     // δ²(2,3) = (n_2 + n_3 − (n_2 + n_3)/2)² = (4 − 2)² = 4; δ²(1,2) = (3 − 1.5)² = 2.25; δ²(1,3) = (6 − 2.5)² = 12.25.
     // observed Σ o δ² = 2 · 4 = 8; expected Σ n_c n_k δ² = 2 · (2·1·2.25 + 2·3·12.25 + 1·3·4) = 2 · 90 = 180.
     // α = 1 − (6 − 1) · 8 / 180 = 0.7778
-    expect(krippendorffAlpha([[1, 1], [2, 3], [3, 3]], "ordinal")).toBeCloseTo(1 - (5 * 8) / 180, 10);
+    expect(
+      krippendorffAlpha(
+        [
+          [1, 1],
+          [2, 3],
+          [3, 3],
+        ],
+        "ordinal",
+      ),
+    ).toBeCloseTo(1 - (5 * 8) / 180, 10);
   });
 
   it("is 1 for perfect agreement, ignores units with one value, and is undefined without variation", () => {
     expect(krippendorffAlpha([[1, 1, 1], [3, 3], [5, 5, 5], [2]], "ordinal")).toBe(1);
-    expect(krippendorffAlpha([[4, 4], [4, 4, 4]], "ordinal")).toBeNull();
+    expect(
+      krippendorffAlpha(
+        [
+          [4, 4],
+          [4, 4, 4],
+        ],
+        "ordinal",
+      ),
+    ).toBeNull();
     expect(krippendorffAlpha([[4], [2]], "ordinal")).toBeNull();
   });
 
   it("falls below 0 when annotators systematically disagree", () => {
-    expect(krippendorffAlpha([[1, 5], [5, 1], [1, 5], [5, 1]], "ordinal")!).toBeLessThan(0);
+    expect(
+      krippendorffAlpha(
+        [
+          [1, 5],
+          [5, 1],
+          [1, 5],
+          [5, 1],
+        ],
+        "ordinal",
+      )!,
+    ).toBeLessThan(0);
   });
 });
 

@@ -10,7 +10,13 @@ import { UsageError } from "../app/cli/errors.js";
 import { recordedCommand } from "../lib/records/format.js";
 import { resolveLanguage } from "../lib/lang/languages.js";
 import { ensureDefaultModel } from "../lib/models/auto-pull.js";
-import { createChatModel, disposeChatModel, loadProviders, modelLabel, needsDefaultModel } from "../lib/models/factory.js";
+import {
+  createChatModel,
+  disposeChatModel,
+  loadProviders,
+  modelLabel,
+  needsDefaultModel,
+} from "../lib/models/factory.js";
 import { RetryNotices } from "../lib/models/retry.js";
 import { loadPromptSet } from "../lib/prompts/loader.js";
 import { TRACING_FLAGS, tracingSettings } from "../app/tracing/index.js";
@@ -50,7 +56,15 @@ export async function runEvalCommand(flags: EvalFlags, argv: readonly string[]):
   const judgePrompts = loadJudgePrompts(flags["judge-prompts"]);
   const command = recordedCommand("eval", argv);
   const log = (line: string) => console.error(line);
-  const common = { out: flags.out, command, seed: flags.seed, resamples: flags.resamples, price: flags.price, scoreRejected: flags["score-rejected"], log };
+  const common = {
+    out: flags.out,
+    command,
+    seed: flags.seed,
+    resamples: flags.resamples,
+    price: flags.price,
+    scoreRejected: flags["score-rejected"],
+    log,
+  };
 
   // everything a user can get wrong is checked before a model loads
   let generate: { langs: string[]; variants: string[]; context: DialogueContext } | null = null;
@@ -61,7 +75,9 @@ export async function runEvalCommand(flags: EvalFlags, argv: readonly string[]):
     const lang = flags.lang?.[0]; // resolved by the flags' schema
     dataset = loadDataset(flags.dataset, format, lang);
     if (dataset.length === 0) throw new UsageError(`${flags.dataset} holds no dialogue`);
-    for (const d of dataset) if (!resolveLanguage(d.language).ok) throw new UsageError(`${flags.dataset}: dialogue ${d.id} has an unknown language "${d.language}"`);
+    for (const d of dataset)
+      if (!resolveLanguage(d.language).ok)
+        throw new UsageError(`${flags.dataset}: dialogue ${d.id} has an unknown language "${d.language}"`);
   } else {
     const variants = flags.variants ?? ["baseline"];
     for (const v of variants) loadPromptSet(v);
@@ -81,19 +97,41 @@ export async function runEvalCommand(flags: EvalFlags, argv: readonly string[]):
     if (needsDefaultModel(generate ? { provider: flags.provider, model: flags.model } : null)) {
       await ensureDefaultModel({ noDownload: flags["no-download"], program: "eval" });
     }
-    await loadProviders(generate ? flags.provider : undefined, flags["judge-model"] ? (flags["judge-provider"] ?? flags.provider) : undefined);
+    await loadProviders(
+      generate ? flags.provider : undefined,
+      flags["judge-model"] ? (flags["judge-provider"] ?? flags.provider) : undefined,
+    );
     if (generate) {
-      chatModel = createChatModel({ provider: flags.provider, model: flags.model, baseUrl: flags["base-url"], threads: flags.threads, seed: flags.seed, onRetry });
+      chatModel = createChatModel({
+        provider: flags.provider,
+        model: flags.model,
+        baseUrl: flags["base-url"],
+        threads: flags.threads,
+        seed: flags.seed,
+        onRetry,
+      });
       models.push(chatModel);
     }
     let judge: Judge | null = null;
     if (flags["judge-model"]) {
       const judgeProvider = flags["judge-provider"] ?? flags.provider;
-      const reuse = chatModel && judgeProvider === flags.provider && flags["judge-model"] === flags.model && !flags["judge-base-url"];
+      const reuse =
+        chatModel &&
+        judgeProvider === flags.provider &&
+        flags["judge-model"] === flags.model &&
+        !flags["judge-base-url"];
       const model =
         reuse && chatModel
           ? chatModel
-          : createChatModel({ provider: judgeProvider, model: flags["judge-model"], baseUrl: flags["judge-base-url"], threads: flags.threads, seed: flags.seed, temperature: 0, onRetry });
+          : createChatModel({
+              provider: judgeProvider,
+              model: flags["judge-model"],
+              baseUrl: flags["judge-base-url"],
+              threads: flags.threads,
+              seed: flags.seed,
+              temperature: 0,
+              onRetry,
+            });
       if (model !== chatModel) models.push(model);
       judge = { model, prompts: judgePrompts, label: label(model) };
     }
@@ -101,10 +139,13 @@ export async function runEvalCommand(flags: EvalFlags, argv: readonly string[]):
     // LangSmith experiments: generation runs only, when configured and not --local. Anything else traces nothing
     // (LangChain's own env-driven tracer would otherwise send the runs with its default client).
     const settings = tracingSettings(process.env);
-    if (!settings.enabled && settings.problem) log(`eval: ${settings.problem}; no LangSmith experiments, the report is local`);
+    if (!settings.enabled && settings.problem)
+      log(`eval: ${settings.problem}; no LangSmith experiments, the report is local`);
     const useLangSmith = generate !== null && !flags.local && langsmithConfigured();
-    if (!useLangSmith) for (const name of TRACING_FLAGS) if (process.env[name] !== undefined) process.env[name] = "false";
-    const client = useLangSmith && settings.enabled ? new Client({ apiUrl: settings.endpoint, apiKey: settings.apiKey }) : null;
+    if (!useLangSmith)
+      for (const name of TRACING_FLAGS) if (process.env[name] !== undefined) process.env[name] = "false";
+    const client =
+      useLangSmith && settings.enabled ? new Client({ apiUrl: settings.endpoint, apiKey: settings.apiKey }) : null;
     if (client) log("LangSmith configured: each variant runs as an experiment (--local to skip)");
 
     let results: EvalResults;

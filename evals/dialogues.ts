@@ -108,7 +108,9 @@ export function loadDataset(path: string, format: "jsonl" | "xpersona", language
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
-    throw new UsageError(`cannot read --dataset ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new UsageError(
+      `cannot read --dataset ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   if (format === "xpersona") {
     const lang = language ?? languageFromXPersonaName(path);
@@ -123,6 +125,7 @@ export function loadDataset(path: string, format: "jsonl" | "xpersona", language
   }
   const records = readRecords(path).records.map(fromRecord);
   const chosen = language ? records.filter((r) => r.language === language) : records;
-  if (records.length > 0 && chosen.length === 0) throw new UsageError(`${path} has no dialogue in language "${language}"`);
+  if (records.length > 0 && chosen.length === 0)
+    throw new UsageError(`${path} has no dialogue in language "${language}"`);
   return chosen;
 }

@@ -15,7 +15,9 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const tsx = join(root, "node_modules", ".bin", "tsx");
 const dir = mkdtempSync(join(tmpdir(), "eval-cli-"));
 const tiny = join(dir, "tiny.gguf");
-const XPERSONA_IT = fileURLToPath(new URL("../../shared/data/xpersona/It_persona_split_valid_human_annotated.json", import.meta.url));
+const XPERSONA_IT = fileURLToPath(
+  new URL("../../shared/data/xpersona/It_persona_split_valid_human_annotated.json", import.meta.url),
+);
 
 interface CliResult {
   code: number;
@@ -27,7 +29,12 @@ async function cli(args: string[]): Promise<CliResult> {
   try {
     const { stdout, stderr } = await promisify(execFile)(tsx, ["scripts/eval.ts", ...args], {
       cwd: root,
-      env: { ...process.env, LANGSMITH_TRACING: "false", LANGCHAIN_TRACING_V2: "false", POLYGLOT_MODELS_DIR: join(dir, "empty-cache") },
+      env: {
+        ...process.env,
+        LANGSMITH_TRACING: "false",
+        LANGCHAIN_TRACING_V2: "false",
+        POLYGLOT_MODELS_DIR: join(dir, "empty-cache"),
+      },
       timeout: 230_000,
       maxBuffer: 16 * 1024 * 1024,
     });
@@ -54,10 +61,26 @@ describe("npm run eval (CLI)", () => {
 
   it("compares two variants on the tiny random-weight GGUF: everything rejected, the report well-formed and saying so", async () => {
     const out = join(dir, "tiny-run");
-    const result = await cli(["--variants", "baseline,no-common-ground", "--lang", "es", "--n", "2", "--model", tiny, "--threads", "1", "--out", out]);
+    const result = await cli([
+      "--variants",
+      "baseline,no-common-ground",
+      "--lang",
+      "es",
+      "--n",
+      "2",
+      "--model",
+      tiny,
+      "--threads",
+      "1",
+      "--out",
+      out,
+    ]);
     expect(result.code, result.stderr).toBe(0);
     for (const variant of ["baseline", "no-common-ground"]) {
-      const records = readFileSync(join(out, "records", `${variant}.jsonl`), "utf8").trim().split("\n").map((l) => DialogueRecordSchema.parse(JSON.parse(l)));
+      const records = readFileSync(join(out, "records", `${variant}.jsonl`), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => DialogueRecordSchema.parse(JSON.parse(l)));
       expect(records.map((r) => r.id).sort()).toEqual(["es-1-00000", "es-1-00001"]);
       expect(records.every((r) => r.status === "rejected" && r.provenance.prompt_variant === variant)).toBe(true);
     }
@@ -67,7 +90,10 @@ describe("npm run eval (CLI)", () => {
       ["no-common-ground", 2, 0],
     ]);
     expect(results.groups[0]!.metrics.acceptance_rate!.value).toBe(0);
-    expect(results.groups[0]!.metrics.distinct_1).toMatchObject({ value: null, note: "no dialogue to score (none accepted)" });
+    expect(results.groups[0]!.metrics.distinct_1).toMatchObject({
+      value: null,
+      note: "no dialogue to score (none accepted)",
+    });
     expect(results.comparisons.filter((c) => c.metric === "acceptance_rate")).toHaveLength(1);
     const md = readFileSync(join(out, "report.md"), "utf8");
     expect(md).toContain("| | baseline | no-common-ground |");
@@ -80,46 +106,76 @@ describe("npm run eval (CLI)", () => {
     expect(result.stdout).toContain("baseline × es: 2 dialogues, 0 accepted");
   }, 600_000);
 
-  it.skipIf(!existsSync(XPERSONA_IT))("scores XPersona Italian (the MT baseline): distinct-1/2 equal their definition over the whole file", async () => {
-    const out = join(dir, "xpersona-it");
-    const result = await cli(["--dataset", XPERSONA_IT, "--format", "xpersona", "--lang", "it", "--out", out]);
-    expect(result.code, result.stderr).toBe(0);
-    for (const file of ["report.md", "report.html", "results.json"]) expect(existsSync(join(out, file))).toBe(true);
-    // independent recomputation from the raw file
-    const segmenter = new Intl.Segmenter("it", { granularity: "word" });
-    const uni: string[] = [];
-    const bi: string[] = [];
-    for (const entry of JSON.parse(readFileSync(XPERSONA_IT, "utf8")) as { dialogue: string[][] }[]) {
-      for (const utterance of entry.dialogue.flat()) {
-        if (utterance === "__SILENCE__") continue;
-        const words = [...segmenter.segment(utterance)].filter((s) => s.isWordLike).map((s) => s.segment.toLocaleLowerCase("it"));
-        uni.push(...words);
-        for (let i = 1; i < words.length; i++) bi.push(`${words[i - 1]}\u0000${words[i]}`);
+  it.skipIf(!existsSync(XPERSONA_IT))(
+    "scores XPersona Italian (the MT baseline): distinct-1/2 equal their definition over the whole file",
+    async () => {
+      const out = join(dir, "xpersona-it");
+      const result = await cli(["--dataset", XPERSONA_IT, "--format", "xpersona", "--lang", "it", "--out", out]);
+      expect(result.code, result.stderr).toBe(0);
+      for (const file of ["report.md", "report.html", "results.json"]) expect(existsSync(join(out, file))).toBe(true);
+      // independent recomputation from the raw file
+      const segmenter = new Intl.Segmenter("it", { granularity: "word" });
+      const uni: string[] = [];
+      const bi: string[] = [];
+      for (const entry of JSON.parse(readFileSync(XPERSONA_IT, "utf8")) as { dialogue: string[][] }[]) {
+        for (const utterance of entry.dialogue.flat()) {
+          if (utterance === "__SILENCE__") continue;
+          const words = [...segmenter.segment(utterance)]
+            .filter((s) => s.isWordLike)
+            .map((s) => s.segment.toLocaleLowerCase("it"));
+          uni.push(...words);
+          for (let i = 1; i < words.length; i++) bi.push(`${words[i - 1]}\u0000${words[i]}`);
+        }
       }
-    }
-    const metrics = readResults(out).groups[0]!.metrics;
-    expect(metrics.distinct_1!.value).toBeCloseTo(new Set(uni).size / uni.length, 12);
-    expect(metrics.distinct_2!.value).toBeCloseTo(new Set(bi).size / bi.length, 12);
-    expect(metrics.language_fidelity!.value).toBeGreaterThan(0.9);
-    expect(metrics.judge_naturalness!.note).toBe("not measured: no judge model (--judge-model)");
-  }, 600_000);
+      const metrics = readResults(out).groups[0]!.metrics;
+      expect(metrics.distinct_1!.value).toBeCloseTo(new Set(uni).size / uni.length, 12);
+      expect(metrics.distinct_2!.value).toBeCloseTo(new Set(bi).size / bi.length, 12);
+      expect(metrics.language_fidelity!.value).toBeGreaterThan(0.9);
+      expect(metrics.judge_naturalness!.note).toBe("not measured: no judge model (--judge-model)");
+    },
+    600_000,
+  );
 
   it("runs the three judges on the real engine (grammar-forced answers) over a JSONL of our records", async () => {
     const scripted = join(dir, "scripted");
     await runGenerateEval({
-      out: scripted, command: "setup", seed: 1, resamples: 100, scoreRejected: false, judge: null,
-      variants: ["baseline"], languages: ["es"], n: 2, chatModel: scriptedWriter(), modelLabel: "scripted",
-      context: { turnsMin: 4, turnsMax: 4 }, concurrency: 1, langsmith: null,
+      out: scripted,
+      command: "setup",
+      seed: 1,
+      resamples: 100,
+      scoreRejected: false,
+      judge: null,
+      variants: ["baseline"],
+      languages: ["es"],
+      n: 2,
+      chatModel: scriptedWriter(),
+      modelLabel: "scripted",
+      context: { turnsMin: 4, turnsMax: 4 },
+      concurrency: 1,
+      langsmith: null,
     });
     const out = join(dir, "judged");
-    const result = await cli(["--dataset", join(scripted, "records", "baseline.jsonl"), "--judge-model", tiny, "--threads", "1", "--out", out, "--resamples", "200"]);
+    const result = await cli([
+      "--dataset",
+      join(scripted, "records", "baseline.jsonl"),
+      "--judge-model",
+      tiny,
+      "--threads",
+      "1",
+      "--out",
+      out,
+      "--resamples",
+      "200",
+    ]);
     expect(result.code, result.stderr).toBe(0);
     const results = readResults(out);
     expect(results.meta.judge?.model).toBe("llama-cpp:tiny.gguf");
     expect(results.meta.judge_calls).toBeGreaterThanOrEqual(6);
     const judged = results.dialogues.map((d) => d.judge!);
     expect(judged.every((j) => j.failures.length === 0)).toBe(true);
-    expect(judged.every((j) => [1, 2, 3, 4, 5].includes(j.naturalness!) && typeof j.speech_event_guess === "string")).toBe(true);
+    expect(
+      judged.every((j) => [1, 2, 3, 4, 5].includes(j.naturalness!) && typeof j.speech_event_guess === "string"),
+    ).toBe(true);
     expect(results.groups[0]!.metrics.speech_event_accuracy!.value).not.toBeNull();
   }, 600_000);
 
@@ -132,7 +188,10 @@ describe("npm run eval (CLI)", () => {
       [["--lang", "es", "--out", x, "--bogus"], /bogus/],
       [["--lang", "zz-bad", "--out", x], /unknown language code "zz-bad"/],
       [["--lang", "es", "--out", x, "--variants", "baseline,nope"], /unknown prompt variant "nope"/],
-      [["--dataset", join(dir, "missing.json"), "--lang", "it", "--out", x], /cannot read --dataset .*missing\.json: ENOENT/],
+      [
+        ["--dataset", join(dir, "missing.json"), "--lang", "it", "--out", x],
+        /cannot read --dataset .*missing\.json: ENOENT/,
+      ],
       [["--dataset", notRecords, "--out", x], /notes\.jsonl line 1 is not a dialogue record/],
       [["--lang", "es", "--out", x, "--model", join(dir, "nope.gguf")], /nope\.gguf/],
     ];

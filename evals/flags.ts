@@ -1,7 +1,15 @@
 import { z } from "zod";
 import { PROVIDERS } from "../lib/models/errors.js";
 import { DEFAULT_RESAMPLES } from "./stats.js";
-import { languageCodesFlag, parseCommandFlags, priceFlag, providerFlag, seedFlag, turnsFlag, wholeNumber } from "../app/cli/flag-types.js";
+import {
+  languageCodesFlag,
+  parseCommandFlags,
+  priceFlag,
+  providerFlag,
+  seedFlag,
+  turnsFlag,
+  wholeNumber,
+} from "../app/cli/flag-types.js";
 
 /** The flags of `npm run eval`: one table for the parser, one zod schema for their values. */
 
@@ -45,7 +53,12 @@ Options:
 const list = (flag: string) =>
   z
     .string()
-    .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
     .refine((xs) => xs.length > 0, `${flag} needs at least one value`)
     .refine((xs) => new Set(xs).size === xs.length, `${flag} lists a value twice`);
 
@@ -71,24 +84,29 @@ export const EvalFlagsSchema = z
     resamples: wholeNumber("--resamples", 100, 100000).default(String(DEFAULT_RESAMPLES)),
     "score-rejected": z.boolean().default(false),
     dataset: z.string().min(1).optional(),
-    format: z.enum(["jsonl", "xpersona"], { errorMap: () => ({ message: "--format is jsonl or xpersona" }) }).optional(),
+    format: z
+      .enum(["jsonl", "xpersona"], { errorMap: () => ({ message: "--format is jsonl or xpersona" }) })
+      .optional(),
     reviews: z.string().min(1, "--reviews needs a file").optional(),
     local: z.boolean().default(false),
   })
   .superRefine((f, ctx) => {
     const fail = (message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, message });
     if (f.dataset) {
-      const format = f.format ?? (f.dataset.endsWith(".jsonl") ? "jsonl" : f.dataset.endsWith(".json") ? "xpersona" : undefined);
+      const format =
+        f.format ?? (f.dataset.endsWith(".jsonl") ? "jsonl" : f.dataset.endsWith(".json") ? "xpersona" : undefined);
       if (!format) fail("--format jsonl|xpersona is required (the file name does not say)");
       if (format === "xpersona" && f.lang && f.lang.length > 1) fail("--format xpersona takes one --lang");
       if (format === "xpersona" && f.variants) fail("--variants does not apply to an XPersona file");
-      if (f.model || f["base-url"]) fail("--model/--base-url generate dialogues; with --dataset only the judge runs (--judge-model)");
+      if (f.model || f["base-url"])
+        fail("--model/--base-url generate dialogues; with --dataset only the judge runs (--judge-model)");
     } else {
       if (f.format) fail("--format goes with --dataset");
       if (!f.lang) fail("--lang is required to generate (for example --lang es), or give --dataset FILE");
     }
     if (f.reviews && !f.dataset) fail("--reviews goes with --dataset (the file the annotators rated)");
-    if ((f["judge-provider"] || f["judge-base-url"]) && !f["judge-model"]) fail("--judge-provider/--judge-base-url need --judge-model");
+    if ((f["judge-provider"] || f["judge-base-url"]) && !f["judge-model"])
+      fail("--judge-provider/--judge-base-url need --judge-model");
   });
 export type EvalFlags = z.infer<typeof EvalFlagsSchema>;
 

@@ -39,7 +39,8 @@ export async function readReviews(path: string): Promise<HumanRating[]> {
       store.close();
     }
   }
-  if (ext !== ".jsonl") throw new UsageError(`--reviews takes the review database (.sqlite) or its JSONL export (.jsonl), not ${path}`);
+  if (ext !== ".jsonl")
+    throw new UsageError(`--reviews takes the review database (.sqlite) or its JSONL export (.jsonl), not ${path}`);
   return readFileSync(path, "utf8")
     .split("\n")
     .filter((line) => line.trim())
@@ -51,7 +52,8 @@ export async function readReviews(path: string): Promise<HumanRating[]> {
         throw new UsageError(`${path} line ${i + 1} is not JSON`);
       }
       const parsed = HumanRatingSchema.safeParse(json);
-      if (!parsed.success) throw new UsageError(`${path} line ${i + 1} is not a rating: ${formatZodError(parsed.error)}`);
+      if (!parsed.success)
+        throw new UsageError(`${path} line ${i + 1} is not a rating: ${formatZodError(parsed.error)}`);
       return parsed.data;
     });
 }
@@ -88,8 +90,19 @@ export interface HumanResults {
   /** ratings of dialogues that are not in the dataset (left out) */
   unmatched: number;
   groups: HumanGroup[];
-  inter_annotator: { criterion: Criterion | "verdict"; level: "ordinal" | "nominal"; alpha: number | null; units: number }[];
-  judge_agreement: { judge: "self-critique" | "eval judge"; criterion: Criterion; rho: number | null; ci: Interval | null; n: number }[];
+  inter_annotator: {
+    criterion: Criterion | "verdict";
+    level: "ordinal" | "nominal";
+    alpha: number | null;
+    units: number;
+  }[];
+  judge_agreement: {
+    judge: "self-critique" | "eval judge";
+    criterion: Criterion;
+    rho: number | null;
+    ci: Interval | null;
+    n: number;
+  }[];
   critique_confusion: Confusion;
 }
 
@@ -119,7 +132,11 @@ export function humanResults(
   figures: readonly DialogueFigures[],
   options: { source: string; seed: number; resamples?: number; level?: number },
 ): HumanResults {
-  const boot = { seed: options.seed, resamples: options.resamples ?? DEFAULT_RESAMPLES, level: options.level ?? DEFAULT_LEVEL };
+  const boot = {
+    seed: options.seed,
+    resamples: options.resamples ?? DEFAULT_RESAMPLES,
+    level: options.level ?? DEFAULT_LEVEL,
+  };
   const byKey = new Map(dialogues.map((d) => [keyOf(d.variant, d.id), d] as const));
   const figuresByKey = new Map(figures.map((f) => [keyOf(f.variant, f.id), f] as const));
   const rated = new Map<string, Rated>();
@@ -149,23 +166,46 @@ export function humanResults(
   for (const pair of pairs) {
     const [variant, language] = pair.split("\u0000") as [string, string];
     const members = all.filter((r) => r.dialogue.variant === variant && r.dialogue.language === language);
-    const scores = Object.fromEntries(CRITERIA.map((c) => [c, estimateOf(members.map((r) => humanMean(r, c)))])) as Record<Criterion, Estimate>;
+    const scores = Object.fromEntries(
+      CRITERIA.map((c) => [c, estimateOf(members.map((r) => humanMean(r, c)))]),
+    ) as Record<Criterion, Estimate>;
     const acceptValues = members.map((r) => ({ accept: 1, revise: 0, tie: 0.5 })[majority(r.ratings)]);
-    groups.push({ variant, language, dialogues: members.length, ratings: members.reduce((n, r) => n + r.ratings.length, 0), scores, accept_share: estimateOf(acceptValues) });
+    groups.push({
+      variant,
+      language,
+      dialogues: members.length,
+      ratings: members.reduce((n, r) => n + r.ratings.length, 0),
+      scores,
+      accept_share: estimateOf(acceptValues),
+    });
   }
 
   const interAnnotator: HumanResults["inter_annotator"] = [
     ...CRITERIA.map((criterion) => {
       const units = all.map((r) => r.ratings.map((x) => x[criterion]));
-      return { criterion, level: "ordinal" as const, alpha: krippendorffAlpha(units, "ordinal"), units: units.filter((u) => u.length >= 2).length };
+      return {
+        criterion,
+        level: "ordinal" as const,
+        alpha: krippendorffAlpha(units, "ordinal"),
+        units: units.filter((u) => u.length >= 2).length,
+      };
     }),
     (() => {
       const units = all.map((r) => r.ratings.map((x) => (x.verdict === "accept" ? 1 : 0)));
-      return { criterion: "verdict" as const, level: "nominal" as const, alpha: krippendorffAlpha(units, "nominal"), units: units.filter((u) => u.length >= 2).length };
+      return {
+        criterion: "verdict" as const,
+        level: "nominal" as const,
+        alpha: krippendorffAlpha(units, "nominal"),
+        units: units.filter((u) => u.length >= 2).length,
+      };
     })(),
   ];
 
-  const rho = (judge: "self-critique" | "eval judge", criterion: Criterion, judgeScore: (r: Rated) => number | null | undefined) => {
+  const rho = (
+    judge: "self-critique" | "eval judge",
+    criterion: Criterion,
+    judgeScore: (r: Rated) => number | null | undefined,
+  ) => {
     const xs: number[] = [];
     const ys: number[] = [];
     for (const r of all) {
@@ -175,7 +215,18 @@ export function humanResults(
       ys.push(humanMean(r, criterion));
     }
     const value = spearman(xs, ys);
-    const ci = value === null ? null : bootstrapCI(xs.length, (idx) => spearman(idx.map((i) => xs[i]!), idx.map((i) => ys[i]!)), boot);
+    const ci =
+      value === null
+        ? null
+        : bootstrapCI(
+            xs.length,
+            (idx) =>
+              spearman(
+                idx.map((i) => xs[i]!),
+                idx.map((i) => ys[i]!),
+              ),
+            boot,
+          );
     return { judge, criterion, rho: value, ci, n: xs.length };
   };
   const judgeAgreement: HumanResults["judge_agreement"] = [
@@ -184,7 +235,11 @@ export function humanResults(
     rho("eval judge", "naturalness", (r) => r.figures?.judge?.naturalness),
   ].filter((row) => row.n > 0);
 
-  const confusion: Confusion = { accept: { accept: 0, revise: 0, tie: 0 }, revise: { accept: 0, revise: 0, tie: 0 }, agreement: null };
+  const confusion: Confusion = {
+    accept: { accept: 0, revise: 0, tie: 0 },
+    revise: { accept: 0, revise: 0, tie: 0 },
+    agreement: null,
+  };
   for (const r of all) {
     if (!r.dialogue.critique) continue;
     confusion[critiquePassed(r.dialogue.critique) ? "accept" : "revise"][majority(r.ratings)]++;
@@ -215,16 +270,25 @@ const LABELS: Record<Criterion | "verdict", string> = {
 };
 const f2 = (x: number | null) => (x === null ? "n/a" : x.toFixed(2));
 const f3 = (x: number | null) => (x === null ? "n/a" : x.toFixed(3));
-const interval = (ci: Interval | null, digits = 2) => (ci ? ` [${ci.lo.toFixed(digits)}, ${ci.hi.toFixed(digits)}]` : "");
+const interval = (ci: Interval | null, digits = 2) =>
+  ci ? ` [${ci.lo.toFixed(digits)}, ${ci.hi.toFixed(digits)}]` : "";
 const estimateText = (e: Estimate) => `${f2(e.value)}${interval(e.ci)} (n=${e.n})`;
 
 /** The tables of the human evaluation, as rows of cells: shared by the Markdown and HTML reports. */
 export function humanTables(h: HumanResults): { title: string; head: string[]; rows: string[][] }[] {
   return [
     {
-      title: "Human scores (mean of the annotators' 1–5 scores per dialogue, mean over dialogues, 95 % bootstrap interval)",
+      title:
+        "Human scores (mean of the annotators' 1–5 scores per dialogue, mean over dialogues, 95 % bootstrap interval)",
       head: ["variant", "language", "dialogues", "ratings", ...CRITERIA.map((c) => LABELS[c]), "accepted by majority"],
-      rows: h.groups.map((g) => [g.variant, g.language, String(g.dialogues), String(g.ratings), ...CRITERIA.map((c) => estimateText(g.scores[c])), estimateText(g.accept_share)]),
+      rows: h.groups.map((g) => [
+        g.variant,
+        g.language,
+        String(g.dialogues),
+        String(g.ratings),
+        ...CRITERIA.map((c) => estimateText(g.scores[c])),
+        estimateText(g.accept_share),
+      ]),
     },
     {
       title: "Inter-annotator agreement (Krippendorff's α)",
@@ -234,12 +298,20 @@ export function humanTables(h: HumanResults): { title: string; head: string[]; r
     {
       title: "Judge–human agreement (Spearman's ρ with the annotators' mean score, 95 % bootstrap interval)",
       head: ["judge", "criterion", "ρ", "dialogues"],
-      rows: h.judge_agreement.map((j) => [j.judge, LABELS[j.criterion], `${f3(j.rho)}${interval(j.ci, 3)}`, String(j.n)]),
+      rows: h.judge_agreement.map((j) => [
+        j.judge,
+        LABELS[j.criterion],
+        `${f3(j.rho)}${interval(j.ci, 3)}`,
+        String(j.n),
+      ]),
     },
     {
       title: `Self-critique against the annotators' majority verdict (agreement ${f3(h.critique_confusion.agreement)}, ties left out)`,
       head: ["self-critique", "majority accept", "majority revise", "tie"],
-      rows: (["accept", "revise"] as const).map((row) => [row === "accept" ? "passed (accept)" : "failed (revise)", ...(["accept", "revise", "tie"] as const).map((col) => String(h.critique_confusion[row][col]))]),
+      rows: (["accept", "revise"] as const).map((row) => [
+        row === "accept" ? "passed (accept)" : "failed (revise)",
+        ...(["accept", "revise", "tie"] as const).map((col) => String(h.critique_confusion[row][col])),
+      ]),
     },
   ];
 }

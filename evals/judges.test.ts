@@ -27,8 +27,15 @@ describe("LLM judges (scripted model)", () => {
     // answers unlike the scripted judge's defaults, one per judge: each figure must come from its own answer
     const model = scriptedJudge({
       persona_judge: () =>
-        JSON.stringify({ evidence: "A dice que es enfermera.", persona_grounding: 2, contradiction: true, contradicting_turns: [1], common_ground_use: 5 }),
-      naturalness_judge: () => JSON.stringify({ evidence: "Frases calcadas del inglés.", naturalness: 1, sounds_translated: true }),
+        JSON.stringify({
+          evidence: "A dice que es enfermera.",
+          persona_grounding: 2,
+          contradiction: true,
+          contradicting_turns: [1],
+          common_ground_use: 5,
+        }),
+      naturalness_judge: () =>
+        JSON.stringify({ evidence: "Frases calcadas del inglés.", naturalness: 1, sounds_translated: true }),
       speech_event_judge: () => JSON.stringify({ reason: "They arrange to meet.", speech_event: "making_plans" }),
     });
     const scores = await judgeDialogue({ model, prompts, label: "scripted" }, dialogue);
@@ -60,7 +67,11 @@ describe("LLM judges (scripted model)", () => {
     expect(persona).toContain("Soy enfermera en Valencia.");
     expect(persona).toContain("Son amigas desde el instituto.");
     expect(persona).toContain("common_ground_use");
-    const noCg = text(judgeMessages(prompts, { ...dialogue, commonGround: null, personas: { A: null, B: ["Soy enfermera."] } }).persona(null));
+    const noCg = text(
+      judgeMessages(prompts, { ...dialogue, commonGround: null, personas: { A: null, B: ["Soy enfermera."] } }).persona(
+        null,
+      ),
+    );
     expect(noCg).not.toContain("common_ground_use");
     expect(noCg).toContain("(not given: do not judge this speaker)");
   });
@@ -78,7 +89,10 @@ describe("LLM judges (scripted model)", () => {
 
   it("skips the speech-event judge when there is no planned event, and the persona judge without personas", async () => {
     const model = scriptedJudge();
-    const scores = await judgeDialogue({ model, prompts, label: "scripted" }, { ...dialogue, speechEvent: null, personas: { A: null, B: null } });
+    const scores = await judgeDialogue(
+      { model, prompts, label: "scripted" },
+      { ...dialogue, speechEvent: null, personas: { A: null, B: null } },
+    );
     expect(model.calls.map((c) => c.task)).toEqual(["naturalness_judge"]);
     expect(scores.speech_event_guess).toBeNull();
     expect(scores.persona_grounding).toBeNull();

@@ -84,7 +84,11 @@ function languageSlots(tag: string) {
 }
 
 /** The messages of each judge for one dialogue (exported for the prompt regression checks). */
-export function judgeMessages(prompts: PromptSet, dialogue: EvalDialogue, events: readonly SpeechEvent[] = loadSpeechEvents()) {
+export function judgeMessages(
+  prompts: PromptSet,
+  dialogue: EvalDialogue,
+  events: readonly SpeechEvent[] = loadSpeechEvents(),
+) {
   const common = { ...languageSlots(dialogue.language), transcript: transcript(dialogue) };
   const persona = prompts.get("persona");
   const cg = dialogue.commonGround;
@@ -97,22 +101,38 @@ export function judgeMessages(prompts: PromptSet, dialogue: EvalDialogue, events
   };
   const naturalness = prompts.get("naturalness");
   const event = prompts.get("speech-event");
-  const eventSlots = { ...common, speech_events: events.map((e) => `- ${e.id}: ${e.name} — ${e.description}`).join("\n") };
+  const eventSlots = {
+    ...common,
+    speech_events: events.map((e) => `- ${e.id}: ${e.name} — ${e.description}`).join("\n"),
+  };
   const build = (template: typeof persona, slots: Record<string, string>) => (feedback: string | null) => [
     new SystemMessage(fillSlots(template.section("system"), slots)),
     new HumanMessage(
-      fillSlots(template.section("user"), slots) + (feedback ? `\n\n${fillSlots(template.section("retry"), { feedback })}` : ""),
+      fillSlots(template.section("user"), slots) +
+        (feedback ? `\n\n${fillSlots(template.section("retry"), { feedback })}` : ""),
     ),
   ];
-  return { persona: build(persona, personaSlots), naturalness: build(naturalness, common), speechEvent: build(event, eventSlots) };
+  return {
+    persona: build(persona, personaSlots),
+    naturalness: build(naturalness, common),
+    speechEvent: build(event, eventSlots),
+  };
 }
 
-async function ask<S extends z.ZodTypeAny>(judge: Judge, schema: S, name: string, messages: (feedback: string | null) => ReturnType<ReturnType<typeof judgeMessages>["persona"]>) {
+async function ask<S extends z.ZodTypeAny>(
+  judge: Judge,
+  schema: S,
+  name: string,
+  messages: (feedback: string | null) => ReturnType<ReturnType<typeof judgeMessages>["persona"]>,
+) {
   let usage = ZERO_USAGE;
   let feedback: string | null = null;
   let calls = 0;
   for (let attempt = 0; attempt <= (judge.retries ?? 1); attempt++) {
-    const result: StructuredResult<z.infer<S>> = await invokeStructured(judge.model, schema, messages(feedback), { name, runName: `judge ${name}` });
+    const result: StructuredResult<z.infer<S>> = await invokeStructured(judge.model, schema, messages(feedback), {
+      name,
+      runName: `judge ${name}`,
+    });
     usage = addUsage(usage, result.usage);
     calls++;
     if (result.ok) return { value: result.value, usage, calls, failure: null };
@@ -122,13 +142,21 @@ async function ask<S extends z.ZodTypeAny>(judge: Judge, schema: S, name: string
 }
 
 /** All three judges on one dialogue. */
-export async function judgeDialogue(judge: Judge, dialogue: EvalDialogue, events: readonly SpeechEvent[] = loadSpeechEvents()): Promise<JudgeScores> {
+export async function judgeDialogue(
+  judge: Judge,
+  dialogue: EvalDialogue,
+  events: readonly SpeechEvent[] = loadSpeechEvents(),
+): Promise<JudgeScores> {
   const messages = judgeMessages(judge.prompts, dialogue, events);
   const hasPersona = Boolean(dialogue.personas.A?.length || dialogue.personas.B?.length);
-  const persona = hasPersona ? await ask(judge, personaJudgeSchema(dialogue.commonGround !== null), "persona_judge", messages.persona) : null;
+  const persona = hasPersona
+    ? await ask(judge, personaJudgeSchema(dialogue.commonGround !== null), "persona_judge", messages.persona)
+    : null;
   const natural = await ask(judge, NaturalnessJudgeSchema, "naturalness_judge", messages.naturalness);
   // without a planned speech event (datasets not written by us) there is nothing to be right about: no call
-  const event = dialogue.speechEvent ? await ask(judge, speechEventJudgeSchema(events), "speech_event_judge", messages.speechEvent) : null;
+  const event = dialogue.speechEvent
+    ? await ask(judge, speechEventJudgeSchema(events), "speech_event_judge", messages.speechEvent)
+    : null;
   const p = persona?.value;
   return {
     persona_grounding: p?.persona_grounding ?? null,

@@ -21,13 +21,19 @@ function permissiveApi() {
     const method = init?.method ?? "GET";
     requests.push(`${method} ${url.pathname}`);
     let body: unknown = {};
-    if (method === "GET" && url.pathname.endsWith("/sessions")) body = [{ id: "00000000-0000-4000-8000-000000000300", tenant_id: "t", name: "p" }];
-    else if (method === "GET" && /\/datasets\/[^/]+$/.test(url.pathname)) body = { id: "00000000-0000-4000-8000-000000000200", name: "ds", tenant_id: "t" };
+    if (method === "GET" && url.pathname.endsWith("/sessions"))
+      body = [{ id: "00000000-0000-4000-8000-000000000300", tenant_id: "t", name: "p" }];
+    else if (method === "GET" && /\/datasets\/[^/]+$/.test(url.pathname))
+      body = { id: "00000000-0000-4000-8000-000000000200", name: "ds", tenant_id: "t" };
     else if (method === "GET") body = [];
     else if (method === "POST" && url.pathname.endsWith("/sessions")) {
-      body = { id: "00000000-0000-4000-8000-000000000301", name: (JSON.parse(init?.body as string) as { name: string }).name, tenant_id: "t" };
-    }
-    else if (method === "POST" && url.pathname.endsWith("/feedback")) feedback.push(JSON.parse(init?.body as string) as { key: string; score: number });
+      body = {
+        id: "00000000-0000-4000-8000-000000000301",
+        name: (JSON.parse(init?.body as string) as { name: string }).name,
+        tenant_id: "t",
+      };
+    } else if (method === "POST" && url.pathname.endsWith("/feedback"))
+      feedback.push(JSON.parse(init?.body as string) as { key: string; score: number });
     return new Response(JSON.stringify(body), { status: 200, headers: { "content-type": "application/json" } });
   };
   return { fetch, feedback, requests };
@@ -38,11 +44,24 @@ describe("a variant as a LangSmith experiment (evaluate() against a permissive i
     vi.stubEnv("LANGSMITH_TRACING", "false");
     vi.stubEnv("LANGCHAIN_TRACING_V2", "false");
     const api = permissiveApi();
-    const client = new Client({ apiUrl: "http://langsmith.invalid", apiKey: "test", fetchImplementation: api.fetch, autoBatchTracing: false, callerOptions: { maxRetries: 0 } });
+    const client = new Client({
+      apiUrl: "http://langsmith.invalid",
+      apiKey: "test",
+      fetchImplementation: api.fetch,
+      autoBatchTracing: false,
+      callerOptions: { maxRetries: 0 },
+    });
     const jobs = evalJobs(["es"], 2, 1);
     const now = new Date(0).toISOString();
     const examples = datasetExamples(jobs, evalDatasetName(["es"], 2, 1)).map(
-      (e) => ({ ...e, dataset_id: "00000000-0000-4000-8000-000000000200", created_at: now, modified_at: now, runs: [] }) as unknown as Example,
+      (e) =>
+        ({
+          ...e,
+          dataset_id: "00000000-0000-4000-8000-000000000200",
+          created_at: now,
+          modified_at: now,
+          runs: [],
+        }) as unknown as Example,
     );
     const writer = scriptedWriter();
     const seen: DialogueJob[] = [];
@@ -54,9 +73,21 @@ describe("a variant as a LangSmith experiment (evaluate() against a permissive i
       metadata: { model: "scripted" },
       target: async (job) => {
         seen.push(job);
-        const state = await runDialogue({ language: job.language, seed: job.seed, index: job.index, sourcePersonas: job.sourcePersonas!, speechEventId: job.speechEventId! }, {
-          chatModel: writer, promptVariant: "whole-dialogue", turnsMin: 4, turnsMax: 4,
-        });
+        const state = await runDialogue(
+          {
+            language: job.language,
+            seed: job.seed,
+            index: job.index,
+            sourcePersonas: job.sourcePersonas!,
+            speechEventId: job.speechEventId!,
+          },
+          {
+            chatModel: writer,
+            promptVariant: "whole-dialogue",
+            turnsMin: 4,
+            turnsMax: 4,
+          },
+        );
         return state.record!;
       },
       score: (record) => scorer.score(fromRecord(record)),

@@ -28,7 +28,10 @@ const NAME = evalDatasetName(["es", "fr"], 2, 1);
 
 class FakeClient implements DatasetClient {
   datasets = new Map<string, string>();
-  examples = new Map<string, { id: string; inputs: Record<string, unknown>; outputs?: Record<string, unknown> | null; dataset_id: string }>();
+  examples = new Map<
+    string,
+    { id: string; inputs: Record<string, unknown>; outputs?: Record<string, unknown> | null; dataset_id: string }
+  >();
   created: ExampleCreate[][] = [];
   updated: ExampleUpdate[][] = [];
   async hasDataset({ datasetName }: { datasetName: string }) {
@@ -47,12 +50,19 @@ class FakeClient implements DatasetClient {
   }
   async createExamples(uploads: ExampleCreate[]) {
     this.created.push(uploads);
-    for (const u of uploads) this.examples.set(u.id!, { id: u.id!, inputs: u.inputs, outputs: u.reference_outputs ?? null, dataset_id: u.dataset_id! });
+    for (const u of uploads)
+      this.examples.set(u.id!, {
+        id: u.id!,
+        inputs: u.inputs,
+        outputs: u.reference_outputs ?? null,
+        dataset_id: u.dataset_id!,
+      });
     return [];
   }
   async updateExamples(updates: ExampleUpdate[]) {
     this.updated.push(updates);
-    for (const u of updates) this.examples.set(u.id, { id: u.id, inputs: u.inputs!, outputs: u.outputs ?? null, dataset_id: u.dataset_id! });
+    for (const u of updates)
+      this.examples.set(u.id, { id: u.id, inputs: u.inputs!, outputs: u.outputs ?? null, dataset_id: u.dataset_id! });
     return {};
   }
 }
@@ -66,7 +76,13 @@ const record = (status: "accepted" | "rejected", texts: string[]): DialogueRecor
       { speaker: "A", name: "Lucía", sentences: ["Trabajo de enfermera."], source_sentences: ["I am a nurse."] },
       { speaker: "B", name: "Marta", sentences: ["Leo novelas."], source_sentences: ["I read."] },
     ],
-    provenance: { ...base.provenance, prompt_hash: "h", attempts: 3, usage: { input_tokens: 100, output_tokens: 50 }, duration_ms: 1 },
+    provenance: {
+      ...base.provenance,
+      prompt_hash: "h",
+      attempts: 3,
+      usage: { input_tokens: 100, output_tokens: 50 },
+      duration_ms: 1,
+    },
   };
 };
 
@@ -80,14 +96,21 @@ describe("LangSmith experiments (offline pieces)", () => {
   it("builds one example per job from the seed list, with stable ids and the planned speech event as reference", () => {
     const examples = datasetExamples(jobs, NAME);
     expect(examples.map((e) => e.inputs.job_id)).toEqual(jobs.map((j) => j.id));
-    expect(examples.map((e) => e.inputs.job_id).sort()).toEqual(["es-1-00000", "es-1-00001", "fr-1-00000", "fr-1-00001"]);
+    expect(examples.map((e) => e.inputs.job_id).sort()).toEqual([
+      "es-1-00000",
+      "es-1-00001",
+      "fr-1-00000",
+      "fr-1-00001",
+    ]);
     expect(new Set(examples.map((e) => e.id)).size).toBe(4);
     expect(examples[0]!.id).toBe(stableUuid(`${NAME}\u0000${jobs[0]!.id}`));
     expect(examples[0]!.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(datasetExamples(jobs, NAME)).toEqual(examples);
     const first = examples[0]!;
     expect(first.inputs.source_personas).toHaveLength(2);
-    expect(first.reference_outputs).toEqual({ speech_event_id: planDialogue(jobs[0]!, resolveConfig({})).speechEvent.id });
+    expect(first.reference_outputs).toEqual({
+      speech_event_id: planDialogue(jobs[0]!, resolveConfig({})).speechEvent.id,
+    });
     expect(first.split).toBe(jobs[0]!.language);
     // the target gets back exactly the job (same id, seed, persona pair)
     expect(jobFromInputs(first.inputs as unknown as Record<string, unknown>)).toEqual(jobs[0]);
@@ -107,11 +130,22 @@ describe("LangSmith experiments (offline pieces)", () => {
 
   it("row evaluators log per-dialogue figures; the summary evaluator the set-level ones", async () => {
     const metrics = metricTable();
-    const accepted = record("accepted", ["¡Hola! ¿Qué tal el fin de semana?", "Muy bien, fui a la playa con mis primos."]);
+    const accepted = record("accepted", [
+      "¡Hola! ¿Qué tal el fin de semana?",
+      "Muy bien, fui a la playa con mis primos.",
+    ]);
     const score = async (r: DialogueRecord) => scoreDialogue(fromRecord(r));
     const row = await dialogueEvaluator(score, metrics)({ outputs: { record: accepted } });
     const keys = row.results.map((r) => r.key);
-    expect(keys).toEqual(expect.arrayContaining(["acceptance_rate", "language_fidelity", "mean_turns", "persona_token_recall", "tokens_per_accepted"]));
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        "acceptance_rate",
+        "language_fidelity",
+        "mean_turns",
+        "persona_token_recall",
+        "tokens_per_accepted",
+      ]),
+    );
     expect(keys).not.toContain("distinct_1");
     expect(row.results.find((r) => r.key === "acceptance_rate")!.score).toBe(1);
     expect(row.results.find((r) => r.key === "tokens_per_accepted")!.score).toBe(150);
@@ -123,7 +157,9 @@ describe("LangSmith experiments (offline pieces)", () => {
     expect(byKey.tokens_per_accepted_pooled).toBe(300);
     expect(byKey.acceptance_rate).toBeUndefined();
     // a rejected dialogue is not scored: only the "all" metrics get a row value
-    expect(dialogueFeedback(scoreDialogue(fromRecord(rejected)), metrics).map((r) => r.key)).toEqual(["acceptance_rate"]);
+    expect(dialogueFeedback(scoreDialogue(fromRecord(rejected)), metrics).map((r) => r.key)).toEqual([
+      "acceptance_rate",
+    ]);
     expect(summaryFeedback([], metrics)).toEqual([]);
   });
 });

@@ -48,7 +48,10 @@ export interface ExampleInputs {
 }
 
 /** The dataset's examples, one per job, in job order. */
-export function datasetExamples(jobs: readonly DialogueJob[], datasetName: string): (ExampleCreate & { id: string; inputs: ExampleInputs })[] {
+export function datasetExamples(
+  jobs: readonly DialogueJob[],
+  datasetName: string,
+): (ExampleCreate & { id: string; inputs: ExampleInputs })[] {
   const config = resolveConfig({});
   return jobs.map((job) => ({
     id: stableUuid(`${datasetName}\u0000${job.id}`),
@@ -81,9 +84,14 @@ export function jobFromInputs(inputs: Record<string, unknown>): DialogueJob {
 /** The slice of langsmith's Client the dataset sync uses (a fake one in the tests). */
 export interface DatasetClient {
   hasDataset(args: { datasetName: string }): Promise<boolean>;
-  createDataset(name: string, options?: { description?: string; metadata?: Record<string, unknown> }): Promise<{ id: string }>;
+  createDataset(
+    name: string,
+    options?: { description?: string; metadata?: Record<string, unknown> },
+  ): Promise<{ id: string }>;
   readDataset(args: { datasetName: string }): Promise<{ id: string }>;
-  listExamples(args: { datasetId: string }): AsyncIterable<{ id: string; inputs: Record<string, unknown>; outputs?: Record<string, unknown> | null }>;
+  listExamples(args: {
+    datasetId: string;
+  }): AsyncIterable<{ id: string; inputs: Record<string, unknown>; outputs?: Record<string, unknown> | null }>;
   createExamples(uploads: ExampleCreate[]): Promise<unknown>;
   updateExamples(updates: ExampleUpdate[]): Promise<unknown>;
 }
@@ -98,7 +106,9 @@ export async function syncDataset(
 ): Promise<{ datasetId: string; created: number; updated: number; unchanged: number }> {
   const dataset = (await client.hasDataset({ datasetName: name }))
     ? await client.readDataset({ datasetName: name })
-    : await client.createDataset(name, { description: "polyglot-personachat eval: one example per dialogue job (seed list)" });
+    : await client.createDataset(name, {
+        description: "polyglot-personachat eval: one example per dialogue job (seed list)",
+      });
   const existing = new Map<string, { inputs: Record<string, unknown>; outputs?: Record<string, unknown> | null }>();
   for await (const example of client.listExamples({ datasetId: dataset.id })) existing.set(example.id, example);
   const toCreate: ExampleCreate[] = [];
@@ -107,12 +117,22 @@ export async function syncDataset(
     const found = existing.get(example.id);
     if (!found) toCreate.push({ ...example, dataset_id: dataset.id });
     else if (!same(found.inputs, example.inputs) || !same(found.outputs ?? {}, example.reference_outputs ?? {})) {
-      toUpdate.push({ id: example.id, inputs: example.inputs, ...(example.reference_outputs ? { outputs: example.reference_outputs } : {}), dataset_id: dataset.id });
+      toUpdate.push({
+        id: example.id,
+        inputs: example.inputs,
+        ...(example.reference_outputs ? { outputs: example.reference_outputs } : {}),
+        dataset_id: dataset.id,
+      });
     }
   }
   if (toCreate.length) await client.createExamples(toCreate);
   if (toUpdate.length) await client.updateExamples(toUpdate);
-  return { datasetId: dataset.id, created: toCreate.length, updated: toUpdate.length, unchanged: examples.length - toCreate.length - toUpdate.length };
+  return {
+    datasetId: dataset.id,
+    created: toCreate.length,
+    updated: toUpdate.length,
+    unchanged: examples.length - toCreate.length - toUpdate.length,
+  };
 }
 
 // ── evaluators ──────────────────────────────────────────────────────────────────────────────────────
@@ -144,7 +164,9 @@ export function summaryFeedback(items: readonly Scored[], metrics: readonly Metr
 const recordOf = (outputs: Record<string, unknown> | undefined) => DialogueRecordSchema.parse(outputs?.record);
 
 export function dialogueEvaluator(score: Scorer, metrics: readonly Metric[]) {
-  return async ({ outputs }: { outputs: Record<string, unknown> }) => ({ results: dialogueFeedback(await score(recordOf(outputs)), metrics) });
+  return async ({ outputs }: { outputs: Record<string, unknown> }) => ({
+    results: dialogueFeedback(await score(recordOf(outputs)), metrics),
+  });
 }
 
 export function summaryEvaluator(score: Scorer, metrics: readonly Metric[]) {
@@ -166,16 +188,19 @@ export interface ExperimentOptions {
 
 /** One variant as one LangSmith experiment (prefix = the variant's name). */
 export async function runExperiment(options: ExperimentOptions): Promise<{ name: string }> {
-  const results = await evaluate(async (inputs: Record<string, unknown>) => ({ record: await options.target(jobFromInputs(inputs)) }), {
-    data: options.examples,
-    client: options.client,
-    experimentPrefix: options.variant,
-    description: `prompt variant ${options.variant}`,
-    metadata: { prompt_variant: options.variant, ...options.metadata },
-    maxConcurrency: options.concurrency,
-    evaluators: [dialogueEvaluator(options.score, options.metrics)],
-    summaryEvaluators: [summaryEvaluator(options.score, options.metrics)],
-  });
+  const results = await evaluate(
+    async (inputs: Record<string, unknown>) => ({ record: await options.target(jobFromInputs(inputs)) }),
+    {
+      data: options.examples,
+      client: options.client,
+      experimentPrefix: options.variant,
+      description: `prompt variant ${options.variant}`,
+      metadata: { prompt_variant: options.variant, ...options.metadata },
+      maxConcurrency: options.concurrency,
+      evaluators: [dialogueEvaluator(options.score, options.metrics)],
+      summaryEvaluators: [summaryEvaluator(options.score, options.metrics)],
+    },
+  );
   return { name: results.experimentName };
 }
 

@@ -40,7 +40,15 @@ describe("tokens", () => {
   });
 
   it("calls content tokens the long ones (≥ 4), or ≥ 2 in dense scripts", () => {
-    expect(["casa", "mio", "di", "猫", "喜欢", "좋아", "a"].map(isContentToken)).toEqual([true, false, false, false, true, true, false]);
+    expect(["casa", "mio", "di", "猫", "喜欢", "좋아", "a"].map(isContentToken)).toEqual([
+      true,
+      false,
+      false,
+      false,
+      true,
+      true,
+      false,
+    ]);
     expect([...contentTokens("Io ho due cani e una gatta.", "it")]).toEqual(["cani", "gatta"]);
   });
 });
@@ -79,7 +87,9 @@ describe("distinct-n (hand-computed)", () => {
 describe("other metrics (hand-computed)", () => {
   it("opener diversity: distinct first-3-token openers ÷ dialogues with an opener", () => {
     // openers: "hola qué tal", "hola qué tal", "buenas" ; one dialogue has no token in its first turn → 2/3
-    const openers = [["¡Hola! ¿Qué tal estás?"], ["hola, qué tal, todo bien"], ["Buenas"], ["🙂"]].map((t) => scoreDialogue(dialogue(t)).figures.opener);
+    const openers = [["¡Hola! ¿Qué tal estás?"], ["hola, qué tal, todo bien"], ["Buenas"], ["🙂"]].map(
+      (t) => scoreDialogue(dialogue(t)).figures.opener,
+    );
     expect(openers).toEqual(["hola qué tal", "hola qué tal", "buenas", null]);
     expect(openerDiversity(openers)).toBeCloseTo(2 / 3, 12);
   });
@@ -99,7 +109,10 @@ describe("other metrics (hand-computed)", () => {
   it("common-ground token recall over the whole dialogue", () => {
     // content tokens (≥ 4 characters) of the common ground: {sono, amiche, scuola, domenica}; "domenica" and
     // "scuola" occur in the dialogue → 2/4 (the crude length rule keeps "sono": a known limit of the measure)
-    const d = dialogue(["Domenica andiamo?", "Sì, dopo la scuola."], { language: "it", commonGround: "Sono amiche da scuola. È domenica." });
+    const d = dialogue(["Domenica andiamo?", "Sì, dopo la scuola."], {
+      language: "it",
+      commonGround: "Sono amiche da scuola. È domenica.",
+    });
     expect(scoreDialogue(d).figures.common_ground_recall).toBe(0.5);
   });
 
@@ -132,15 +145,24 @@ describe("other metrics (hand-computed)", () => {
   });
 
   it("judge metrics are null without a judge, and from the judge's answers with one", () => {
-    const plain = scoreDialogue(dialogue(["Hola"], { speechEvent: { id: "small_talk", name: "Small talk", category: "informal_superficial" } }));
+    const plain = scoreDialogue(
+      dialogue(["Hola"], { speechEvent: { id: "small_talk", name: "Small talk", category: "informal_superficial" } }),
+    );
     expect(aggregate(metric("judge_naturalness"), [plain])).toBeNull();
     const judged = {
       ...plain,
       figures: {
         ...plain.figures,
         judge: {
-          persona_grounding: 4, contradiction: true, common_ground_use: null, naturalness: 5, sounds_translated: false,
-          speech_event_guess: "gossip", failures: [], usage: { input_tokens: 0, output_tokens: 0 }, calls: 3,
+          persona_grounding: 4,
+          contradiction: true,
+          common_ground_use: null,
+          naturalness: 5,
+          sounds_translated: false,
+          speech_event_guess: "gossip",
+          failures: [],
+          usage: { input_tokens: 0, output_tokens: 0 },
+          calls: 3,
         },
       },
     };

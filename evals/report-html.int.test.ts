@@ -11,14 +11,22 @@ import { scriptedJudge, scriptedWriter } from "../testing/scripted-eval-models.j
 // chromium); where it is absent the test is skipped and says why.
 const CHROMIUM = "/usr/bin/chromium";
 const present = existsSync(CHROMIUM);
-if (!present) console.warn(`skipping the HTML report browser test: ${CHROMIUM} is absent (apt-get install -y chromium)`);
+if (!present)
+  console.warn(`skipping the HTML report browser test: ${CHROMIUM} is absent (apt-get install -y chromium)`);
 
 function chromium(args: string[], profile: string): string {
   return execFileSync(
     CHROMIUM,
     [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
-      "--disable-component-update", "--disable-sync", `--user-data-dir=${profile}`, ...args,
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--no-first-run",
+      "--disable-component-update",
+      "--disable-sync",
+      `--user-data-dir=${profile}`,
+      ...args,
     ],
     { encoding: "utf8", timeout: 90_000, stdio: ["ignore", "pipe", "ignore"] },
   );
@@ -28,10 +36,20 @@ describe.skipIf(!present)("the HTML report in headless Chromium", () => {
   it("lays out its charts: every measured metric has an SVG chart with drawn bars", async () => {
     const out = mkdtempSync(join(tmpdir(), "eval-html-"));
     const results = await runGenerateEval({
-      out, command: "html test", seed: 1, resamples: 200, scoreRejected: false,
+      out,
+      command: "html test",
+      seed: 1,
+      resamples: 200,
+      scoreRejected: false,
       judge: { model: scriptedJudge(), prompts: loadJudgePrompts("baseline"), label: "scripted:judge" },
-      variants: ["baseline", "no-common-ground"], languages: ["es"], n: 2, chatModel: scriptedWriter(), modelLabel: "scripted",
-      context: { turnsMin: 4, turnsMax: 4 }, concurrency: 1, langsmith: null,
+      variants: ["baseline", "no-common-ground"],
+      languages: ["es"],
+      n: 2,
+      chatModel: scriptedWriter(),
+      modelLabel: "scripted",
+      context: { turnsMin: 4, turnsMax: 4 },
+      concurrency: 1,
+      langsmith: null,
     });
     const page = `file://${join(out, "report.html")}`;
     const dom = chromium(["--virtual-time-budget=5000", "--dump-dom", page], mkdtempSync(join(tmpdir(), "chromium-")));
@@ -39,7 +57,10 @@ describe.skipIf(!present)("the HTML report in headless Chromium", () => {
     const charts = Number(/data-charts="(\d+)"/.exec(body)![1]);
     const drawn = Number(/data-rendered-bars="(\d+)"/.exec(body)![1]);
     const measured = results.metrics.filter((m) => results.groups.some((g) => g.metrics[m.key]?.value != null)).length;
-    const bars = results.groups.reduce((n, g) => n + Object.values(g.metrics).filter((e) => e.value !== null).length, 0);
+    const bars = results.groups.reduce(
+      (n, g) => n + Object.values(g.metrics).filter((e) => e.value !== null).length,
+      0,
+    );
     expect(charts).toBe(measured);
     expect((dom.match(/<svg class="chart"/g) ?? []).length).toBe(measured);
     // the page's script counted the bars the browser laid out with a non-empty box

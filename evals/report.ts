@@ -98,7 +98,8 @@ export function reportNotes(meta: EvalMeta, groups: readonly GroupResult[]): str
       );
     } else {
       for (const g of groups) {
-        if (g.counts.dialogues > 0 && g.counts.accepted === 0) notes.push(`${g.variant} × ${g.language}: no dialogue accepted (0 of ${g.counts.dialogues}).`);
+        if (g.counts.dialogues > 0 && g.counts.accepted === 0)
+          notes.push(`${g.variant} × ${g.language}: no dialogue accepted (0 of ${g.counts.dialogues}).`);
       }
     }
   }
@@ -108,9 +109,15 @@ export function reportNotes(meta: EvalMeta, groups: readonly GroupResult[]): str
       "XPersona: one persona per dialogue — the replying speaker's (B); speaker A has none, so persona metrics and the persona judge cover B only. XPersona has no common ground and no speech event: those metrics are n/a.",
     );
   }
-  if (meta.score_rejected) notes.push("--score-rejected: rejected dialogues with turns are scored too (text metrics are not those of an accepted dataset).");
+  if (meta.score_rejected)
+    notes.push(
+      "--score-rejected: rejected dialogues with turns are scored too (text metrics are not those of an accepted dataset).",
+    );
   const failures = groups.reduce((n, g) => n + g.counts.judge_failures, 0);
-  if (failures > 0) notes.push(`${failures} judge calls gave no usable answer after a retry; those figures are left out (not guessed).`);
+  if (failures > 0)
+    notes.push(
+      `${failures} judge calls gave no usable answer after a retry; those figures are left out (not guessed).`,
+    );
   if (meta.langsmith.note) notes.push(meta.langsmith.note);
   return notes;
 }
@@ -118,7 +125,9 @@ export function reportNotes(meta: EvalMeta, groups: readonly GroupResult[]): str
 /** A caution when comparisons rest on few pairs (the bootstrap of 4 pairs has only 4⁴ distinct resamples). */
 export function pairNotes(comparisons: readonly { n: number; variant: string; language: string }[]): string[] {
   const few = [...new Set(comparisons.filter((c) => c.n > 0 && c.n < 10).map((c) => `${c.variant} × ${c.language}`))];
-  return few.length ? [`Fewer than 10 paired dialogues (${few.join(", ")}): the intervals and p-values of those comparisons are rough.`] : [];
+  return few.length
+    ? [`Fewer than 10 paired dialogues (${few.join(", ")}): the intervals and p-values of those comparisons are rough.`]
+    : [];
 }
 
 // ── Markdown ────────────────────────────────────────────────────────────────────────────────────────
@@ -151,7 +160,7 @@ function methodSection(meta: EvalMeta): string[] {
     `- Samples are dialogues. Scored set: ${meta.score_rejected ? "every dialogue with turns (--score-rejected)" : meta.mode === "dataset" && meta.dataset?.format === "xpersona" ? "every dialogue of the file" : "the accepted dialogues"}; acceptance, tokens and cost look at every generated record.`,
     `- Mean and pooled-ratio metrics: ${Math.round(meta.level * 100)} % percentile bootstrap over dialogues (${meta.resamples} resamples, seeded from --seed ${meta.seed}). Set metrics (distinct-n, opener diversity): delete-one jackknife standard error, value ± 1.96 se (the bootstrap is biased for them: a resample repeats dialogues, which adds n-grams but no unique ones).`,
     "- Comparisons: each variant against the first (reference) on the dialogues both have (same id = same seed, persona pair and speech event). Mean/ratio metrics: paired bootstrap over the pairs; Δ = variant − reference; interval = percentiles of the resampled Δ; two-sided p = 2 · min(P(Δ* ≤ 0), P(Δ* ≥ 0)). Set metrics: paired jackknife, z-test.",
-    "- Tokens: word-like segments of `Intl.Segmenter(lang, { granularity: \"word\" })`, lower-cased; n-grams never cross turns.",
+    '- Tokens: word-like segments of `Intl.Segmenter(lang, { granularity: "word" })`, lower-cased; n-grams never cross turns.',
   ];
 }
 
@@ -161,12 +170,24 @@ export function renderMarkdown(results: EvalResults): string {
   const out: string[] = ["# Evaluation report", ""];
   out.push(`Written ${meta.created_at} by ${mdCode(meta.command)}.`, "");
   if (meta.mode === "dataset") out.push(`- Dataset: ${mdCode(meta.dataset!.path)} (${meta.dataset!.format})`);
-  else out.push(`- Generated: ${meta.n} dialogues per variant and language, seed ${meta.seed}, model ${mdText(meta.model ?? "?")}`);
+  else
+    out.push(
+      `- Generated: ${meta.n} dialogues per variant and language, seed ${meta.seed}, model ${mdText(meta.model ?? "?")}`,
+    );
   out.push(`- Languages: ${mdText(meta.languages.join(", "))}`);
-  for (const v of meta.variants) out.push(`- Variant **${mdText(v.name)}**${v.hash ? ` (prompt hash ${mdCode(v.hash)})` : ""}: ${mdText(v.description)}`);
-  out.push(`- Judge: ${meta.judge ? `${mdText(meta.judge.model)}, prompts judges/${mdText(meta.judge.prompts)} (${mdCode(meta.judge.hash)}), ${meta.judge_calls} calls, ${meta.judge_usage.input_tokens + meta.judge_usage.output_tokens} tokens` : "none"}`);
-  if (meta.price) out.push(`- Price: ${meta.price.input} USD / M input tokens, ${meta.price.output} USD / M output tokens`);
-  if (meta.langsmith.enabled) out.push(`- LangSmith: dataset ${mdCode(meta.langsmith.dataset ?? "")}, experiments ${meta.langsmith.experiments?.map((e) => mdCode(e.name)).join(", ")}`);
+  for (const v of meta.variants)
+    out.push(
+      `- Variant **${mdText(v.name)}**${v.hash ? ` (prompt hash ${mdCode(v.hash)})` : ""}: ${mdText(v.description)}`,
+    );
+  out.push(
+    `- Judge: ${meta.judge ? `${mdText(meta.judge.model)}, prompts judges/${mdText(meta.judge.prompts)} (${mdCode(meta.judge.hash)}), ${meta.judge_calls} calls, ${meta.judge_usage.input_tokens + meta.judge_usage.output_tokens} tokens` : "none"}`,
+  );
+  if (meta.price)
+    out.push(`- Price: ${meta.price.input} USD / M input tokens, ${meta.price.output} USD / M output tokens`);
+  if (meta.langsmith.enabled)
+    out.push(
+      `- LangSmith: dataset ${mdCode(meta.langsmith.dataset ?? "")}, experiments ${meta.langsmith.experiments?.map((e) => mdCode(e.name)).join(", ")}`,
+    );
   out.push("");
   if (results.notes.length) {
     out.push("## Notes", "");
@@ -176,7 +197,12 @@ export function renderMarkdown(results: EvalResults): string {
   if (results.human) {
     out.push("## Human evaluation", "", cell(humanSummaryLine(results.human)), "");
     for (const table of humanTables(results.human)) {
-      out.push(`### ${table.title}`, "", `| ${table.head.map(cell).join(" | ")} |`, `|${table.head.map(() => "---").join("|")}|`);
+      out.push(
+        `### ${table.title}`,
+        "",
+        `| ${table.head.map(cell).join(" | ")} |`,
+        `|${table.head.map(() => "---").join("|")}|`,
+      );
       for (const row of table.rows) out.push(`| ${row.map(cell).join(" | ")} |`);
       out.push("");
     }
@@ -185,10 +211,27 @@ export function renderMarkdown(results: EvalResults): string {
   for (const language of meta.languages) {
     out.push(`## ${mdText(language)}`, "");
     out.push(`| | ${variants.map(cell).join(" | ")} |`, `|---|${variants.map(() => "---").join("|")}|`);
-    out.push(`| dialogues (accepted / rejected) | ${variants.map((v) => { const g = groupOf(results, v, language); return g ? `${g.counts.dialogues} (${g.counts.accepted} / ${g.counts.rejected})` : "–"; }).join(" | ")} |`);
-    out.push(`| rejection reasons | ${variants.map((v) => { const r = groupOf(results, v, language)?.rejections ?? {}; const e = Object.entries(r).sort((a, b) => b[1] - a[1]); return e.length ? cell(e.map(([k, n]) => `${k} ${n}`).join(", ")) : "–"; }).join(" | ")} |`);
+    out.push(
+      `| dialogues (accepted / rejected) | ${variants
+        .map((v) => {
+          const g = groupOf(results, v, language);
+          return g ? `${g.counts.dialogues} (${g.counts.accepted} / ${g.counts.rejected})` : "–";
+        })
+        .join(" | ")} |`,
+    );
+    out.push(
+      `| rejection reasons | ${variants
+        .map((v) => {
+          const r = groupOf(results, v, language)?.rejections ?? {};
+          const e = Object.entries(r).sort((a, b) => b[1] - a[1]);
+          return e.length ? cell(e.map(([k, n]) => `${k} ${n}`).join(", ")) : "–";
+        })
+        .join(" | ")} |`,
+    );
     for (const m of metrics) {
-      out.push(`| ${cell(m.label)} | ${variants.map((v) => cell(formatEstimate(groupOf(results, v, language)?.metrics[m.key], m.unit))).join(" | ")} |`);
+      out.push(
+        `| ${cell(m.label)} | ${variants.map((v) => cell(formatEstimate(groupOf(results, v, language)?.metrics[m.key], m.unit))).join(" | ")} |`,
+      );
     }
     out.push("");
     const comparisons = results.comparisons.filter((c) => c.language === language);
@@ -199,20 +242,28 @@ export function renderMarkdown(results: EvalResults): string {
         const m = metrics.find((x) => x.key === c.metric)!;
         const diff = c.diff === null ? "n/a" : formatSigned(c.diff, m.unit);
         const ci = c.ci ? `[${formatValue(c.ci.lo, m.unit)}, ${formatValue(c.ci.hi, m.unit)}]` : "–";
-        out.push(`| ${cell(m.label)} | ${cell(c.variant)} | ${diff} | ${ci} | ${formatP(c.p, meta.resamples, c.method)} | ${c.n} | ${c.method} |`);
+        out.push(
+          `| ${cell(m.label)} | ${cell(c.variant)} | ${diff} | ${ci} | ${formatP(c.p, meta.resamples, c.method)} | ${c.n} | ${c.method} |`,
+        );
       }
       out.push("");
     }
   }
   out.push("## Metric definitions", "");
-  for (const m of metrics) out.push(`- **${m.label}** (\`${m.key}\`, ${m.kind}${m.better === undefined ? "" : m.better ? ", higher is better" : ", lower is better"}): ${m.definition}`);
+  for (const m of metrics)
+    out.push(
+      `- **${m.label}** (\`${m.key}\`, ${m.kind}${m.better === undefined ? "" : m.better ? ", higher is better" : ", lower is better"}): ${m.definition}`,
+    );
   out.push("", ...methodSection(meta), "");
   return out.join("\n");
 }
 
 function humanHtml(human: HumanResults): string {
   const tables = humanTables(human)
-    .map((t) => `<h3>${esc(t.title)}</h3><table><tr>${t.head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr>${t.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`).join("")}</table>`)
+    .map(
+      (t) =>
+        `<h3>${esc(t.title)}</h3><table><tr>${t.head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr>${t.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`).join("")}</table>`,
+    )
     .join("\n");
   return `<h2 id="human">Human evaluation</h2><p>${esc(humanSummaryLine(human))}</p>\n${tables}`;
 }
@@ -244,22 +295,30 @@ export function barChart(results: EvalResults, metric: EvalResults["metrics"][nu
   const max = scaleMax(metric.unit, values);
   const y = (v: number) => top + plotH - (Math.max(0, Math.min(v, max)) / max) * plotH;
   const parts: string[] = [];
-  parts.push(`<svg class="chart" data-metric="${esc(metric.key)}" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(metric.label)}">`);
+  parts.push(
+    `<svg class="chart" data-metric="${esc(metric.key)}" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(metric.label)}">`,
+  );
   for (const t of [0, 0.25, 0.5, 0.75, 1]) {
     const v = t * max;
     parts.push(`<line x1="${left}" x2="${width - 8}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#ddd"/>`);
-    parts.push(`<text x="${left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" font-size="10" fill="#555">${esc(formatValue(v, metric.unit))}</text>`);
+    parts.push(
+      `<text x="${left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" font-size="10" fill="#555">${esc(formatValue(v, metric.unit))}</text>`,
+    );
   }
   const groupW = (width - left - 8) / Math.max(1, languages.length);
   const barW = Math.min(40, (groupW - 16) / Math.max(1, variants.length));
   languages.forEach((language, li) => {
     const x0 = left + li * groupW + (groupW - barW * variants.length) / 2;
-    parts.push(`<text x="${(left + li * groupW + groupW / 2).toFixed(1)}" y="${height - 8}" text-anchor="middle" font-size="12">${esc(language)}</text>`);
+    parts.push(
+      `<text x="${(left + li * groupW + groupW / 2).toFixed(1)}" y="${height - 8}" text-anchor="middle" font-size="12">${esc(language)}</text>`,
+    );
     variants.forEach((variant, vi) => {
       const e = estimates[li]![vi];
       const x = x0 + vi * barW;
       if (!e || e.value === null) {
-        parts.push(`<text x="${(x + barW / 2).toFixed(1)}" y="${(top + plotH - 4).toFixed(1)}" text-anchor="middle" font-size="9" fill="#999">n/a</text>`);
+        parts.push(
+          `<text x="${(x + barW / 2).toFixed(1)}" y="${(top + plotH - 4).toFixed(1)}" text-anchor="middle" font-size="9" fill="#999">n/a</text>`,
+        );
         return;
       }
       const yTop = y(e.value);
@@ -272,8 +331,12 @@ export function barChart(results: EvalResults, metric: EvalResults["metrics"][nu
         const lo = y(e.ci.lo).toFixed(1);
         const hi = y(e.ci.hi).toFixed(1);
         parts.push(`<line class="ci" x1="${cx}" x2="${cx}" y1="${lo}" y2="${hi}" stroke="#222"/>`);
-        parts.push(`<line x1="${(x + barW / 2 - 4).toFixed(1)}" x2="${(x + barW / 2 + 4).toFixed(1)}" y1="${lo}" y2="${lo}" stroke="#222"/>`);
-        parts.push(`<line x1="${(x + barW / 2 - 4).toFixed(1)}" x2="${(x + barW / 2 + 4).toFixed(1)}" y1="${hi}" y2="${hi}" stroke="#222"/>`);
+        parts.push(
+          `<line x1="${(x + barW / 2 - 4).toFixed(1)}" x2="${(x + barW / 2 + 4).toFixed(1)}" y1="${lo}" y2="${lo}" stroke="#222"/>`,
+        );
+        parts.push(
+          `<line x1="${(x + barW / 2 - 4).toFixed(1)}" x2="${(x + barW / 2 + 4).toFixed(1)}" y1="${hi}" y2="${hi}" stroke="#222"/>`,
+        );
       }
     });
   });
@@ -286,22 +349,37 @@ export function renderHtml(results: EvalResults): string {
   const { meta } = results;
   const variants = meta.variants.map((v) => v.name);
   const legend = variants
-    .map((v, i) => `<span class="key"><span class="swatch" style="background:${PALETTE[i % PALETTE.length]}"></span>${esc(v)}</span>`)
+    .map(
+      (v, i) =>
+        `<span class="key"><span class="swatch" style="background:${PALETTE[i % PALETTE.length]}"></span>${esc(v)}</span>`,
+    )
     .join(" ");
   const sections = new Map<string, string[]>();
   for (const metric of results.metrics) {
     const measured = results.groups.some((g) => g.metrics[metric.key]?.value != null);
-    const notes = [...new Set(results.groups.map((g) => g.metrics[metric.key]?.note).filter((n): n is string => Boolean(n)))];
+    const notes = [
+      ...new Set(results.groups.map((g) => g.metrics[metric.key]?.note).filter((n): n is string => Boolean(n))),
+    ];
     const why = notes.join("; ") || "no value";
-    const body = measured ? barChart(results, metric) : `<p class="na">${esc(why.charAt(0).toUpperCase() + why.slice(1))}</p>`;
+    const body = measured
+      ? barChart(results, metric)
+      : `<p class="na">${esc(why.charAt(0).toUpperCase() + why.slice(1))}</p>`;
     const card = `<figure class="card"><figcaption><b>${esc(metric.label)}</b> <code>${esc(metric.key)}</code><br><small>${esc(metric.definition)}</small></figcaption>${body}</figure>`;
     sections.set(metric.section, [...(sections.get(metric.section) ?? []), card]);
   }
   const table = (language: string) => {
     const rows = results.metrics
-      .map((m) => `<tr><th>${esc(m.label)}</th>${variants.map((v) => `<td>${esc(formatEstimate(groupOf(results, v, language)?.metrics[m.key], m.unit))}</td>`).join("")}</tr>`)
+      .map(
+        (m) =>
+          `<tr><th>${esc(m.label)}</th>${variants.map((v) => `<td>${esc(formatEstimate(groupOf(results, v, language)?.metrics[m.key], m.unit))}</td>`).join("")}</tr>`,
+      )
       .join("");
-    const counts = `<tr><th>dialogues (accepted / rejected)</th>${variants.map((v) => { const g = groupOf(results, v, language); return `<td>${g ? `${g.counts.dialogues} (${g.counts.accepted} / ${g.counts.rejected})` : "–"}</td>`; }).join("")}</tr>`;
+    const counts = `<tr><th>dialogues (accepted / rejected)</th>${variants
+      .map((v) => {
+        const g = groupOf(results, v, language);
+        return `<td>${g ? `${g.counts.dialogues} (${g.counts.accepted} / ${g.counts.rejected})` : "–"}</td>`;
+      })
+      .join("")}</tr>`;
     const comparisons = results.comparisons.filter((c) => c.language === language);
     const compRows = comparisons
       .map((c) => {
@@ -310,12 +388,18 @@ export function renderHtml(results: EvalResults): string {
       })
       .join("");
     return `<h3>${esc(language)}</h3><table><tr><th></th>${variants.map((v) => `<th>${esc(v)}</th>`).join("")}</tr>${counts}${rows}</table>${
-      compRows ? `<h4>${esc(language)}: against ${esc(meta.reference)} (paired)</h4><table><tr><th>metric</th><th>variant</th><th>Δ</th><th>95 % interval</th><th>p</th><th>pairs</th><th>test</th></tr>${compRows}</table>` : ""
+      compRows
+        ? `<h4>${esc(language)}: against ${esc(meta.reference)} (paired)</h4><table><tr><th>metric</th><th>variant</th><th>Δ</th><th>95 % interval</th><th>p</th><th>pairs</th><th>test</th></tr>${compRows}</table>`
+        : ""
     }`;
   };
   const markdownish = renderMarkdown(results).split("\n");
   const methodStart = markdownish.indexOf("## Method");
-  const method = markdownish.slice(methodStart + 2).filter((l) => l.startsWith("- ")).map((l) => `<li>${esc(l.slice(2))}</li>`).join("");
+  const method = markdownish
+    .slice(methodStart + 2)
+    .filter((l) => l.startsWith("- "))
+    .map((l) => `<li>${esc(l.slice(2))}</li>`)
+    .join("");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Evaluation report — ${esc(variants.join(", "))} × ${esc(meta.languages.join(", "))}</title>
 <style>

@@ -11,7 +11,10 @@ import type { EvalResults } from "./report.js";
 import { runGenerateEval } from "./run.js";
 import { scriptedJudge, scriptedWriter } from "../testing/scripted-eval-models.js";
 
-function run(chatModel: ScriptedChatModel, options: { judge?: boolean | ScriptedChatModel; variants?: string[]; out?: string } = {}) {
+function run(
+  chatModel: ScriptedChatModel,
+  options: { judge?: boolean | ScriptedChatModel; variants?: string[]; out?: string } = {},
+) {
   const out = options.out ?? mkdtempSync(join(tmpdir(), "eval-run-"));
   return runGenerateEval({
     out,
@@ -20,7 +23,13 @@ function run(chatModel: ScriptedChatModel, options: { judge?: boolean | Scripted
     resamples: 200,
     price: { input: 0.1, output: 0.4 },
     scoreRejected: false,
-    judge: options.judge ? { model: options.judge === true ? scriptedJudge() : options.judge, prompts: loadJudgePrompts("baseline"), label: "scripted:judge" } : null,
+    judge: options.judge
+      ? {
+          model: options.judge === true ? scriptedJudge() : options.judge,
+          prompts: loadJudgePrompts("baseline"),
+          label: "scripted:judge",
+        }
+      : null,
     variants: options.variants ?? ["baseline", "no-common-ground"],
     languages: ["es"],
     n: 2,
@@ -32,7 +41,8 @@ function run(chatModel: ScriptedChatModel, options: { judge?: boolean | Scripted
   }).then((results) => ({ results, out }));
 }
 
-const metricOf = (results: EvalResults, variant: string, key: string) => results.groups.find((g) => g.variant === variant)!.metrics[key]!;
+const metricOf = (results: EvalResults, variant: string, key: string) =>
+  results.groups.find((g) => g.variant === variant)!.metrics[key]!;
 
 describe("npm run eval, generation mode (scripted models)", () => {
   it("generates the same jobs with each variant, scores them, pairs them, and writes every output", async () => {
@@ -43,22 +53,34 @@ describe("npm run eval, generation mode (scripted models)", () => {
     let naturalCalls = 0;
     let commonGroundCalls = 0;
     const judge = scriptedJudge({
-      naturalness_judge: () => JSON.stringify({ evidence: "…", naturalness: naturalness[naturalCalls++ % 4], sounds_translated: false }),
+      naturalness_judge: () =>
+        JSON.stringify({ evidence: "…", naturalness: naturalness[naturalCalls++ % 4], sounds_translated: false }),
       persona_judge: (call) =>
         JSON.stringify({
           evidence: "…",
           persona_grounding: 3,
           contradiction: false,
           contradicting_turns: [],
-          ...(call.messages[0]?.text.includes("common_ground_use") ? { common_ground_use: commonGround[commonGroundCalls++ % 2] } : {}),
+          ...(call.messages[0]?.text.includes("common_ground_use")
+            ? { common_ground_use: commonGround[commonGroundCalls++ % 2] }
+            : {}),
         }),
     });
     const { results, out } = await run(writer, { judge });
-    for (const file of ["report.md", "report.html", "results.json", "records/baseline.jsonl", "records/no-common-ground.jsonl"]) {
+    for (const file of [
+      "report.md",
+      "report.html",
+      "results.json",
+      "records/baseline.jsonl",
+      "records/no-common-ground.jsonl",
+    ]) {
       expect(existsSync(join(out, file)), file).toBe(true);
     }
     const ids = (variant: string) =>
-      readFileSync(join(out, "records", `${variant}.jsonl`), "utf8").trim().split("\n").map((l) => DialogueRecordSchema.parse(JSON.parse(l)));
+      readFileSync(join(out, "records", `${variant}.jsonl`), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => DialogueRecordSchema.parse(JSON.parse(l)));
     const base = ids("baseline");
     const ablated = ids("no-common-ground");
     expect(base.map((r) => r.id).sort()).toEqual(ablated.map((r) => r.id).sort());
@@ -68,29 +90,55 @@ describe("npm run eval, generation mode (scripted models)", () => {
     expect(base.every((r) => r.status === "accepted" && r.common_ground !== "")).toBe(true);
     expect(ablated.every((r) => r.status === "accepted" && r.common_ground === "")).toBe(true);
 
-    expect(results.groups.map((g) => `${g.variant}/${g.language}/${g.counts.accepted}`)).toEqual(["baseline/es/2", "no-common-ground/es/2"]);
+    expect(results.groups.map((g) => `${g.variant}/${g.language}/${g.counts.accepted}`)).toEqual([
+      "baseline/es/2",
+      "no-common-ground/es/2",
+    ]);
     expect(metricOf(results, "baseline", "acceptance_rate").value).toBe(1);
     expect(metricOf(results, "baseline", "language_fidelity").value).toBe(1);
     expect(metricOf(results, "baseline", "distinct_1").value).toBeGreaterThan(0);
     expect(metricOf(results, "baseline", "distinct_1").method).toBe("jackknife normal");
-    const judged = (results.dialogues as { variant: string; judge: { naturalness: number | null; common_ground_use: number | null } | null }[]);
+    const judged = results.dialogues as {
+      variant: string;
+      judge: { naturalness: number | null; common_ground_use: number | null } | null;
+    }[];
     const scoresOf = (variant: string, key: "naturalness" | "common_ground_use") =>
       judged.filter((d) => d.variant === variant).map((d) => d.judge![key]);
     const mean = (xs: (number | null)[]) => xs.reduce((a: number, b) => a + b!, 0) / xs.length;
     // every answer the judge gave is in one dialogue's figures, and each variant's figure is the mean of its own
-    expect([...scoresOf("baseline", "naturalness"), ...scoresOf("no-common-ground", "naturalness")].sort()).toEqual([1, 3, 4, 5]);
-    expect(metricOf(results, "baseline", "judge_naturalness").value).toBeCloseTo(mean(scoresOf("baseline", "naturalness")), 12);
-    expect(metricOf(results, "no-common-ground", "judge_naturalness").value).toBeCloseTo(mean(scoresOf("no-common-ground", "naturalness")), 12);
-    expect(metricOf(results, "baseline", "judge_naturalness").value).not.toBe(metricOf(results, "no-common-ground", "judge_naturalness").value);
+    expect([...scoresOf("baseline", "naturalness"), ...scoresOf("no-common-ground", "naturalness")].sort()).toEqual([
+      1, 3, 4, 5,
+    ]);
+    expect(metricOf(results, "baseline", "judge_naturalness").value).toBeCloseTo(
+      mean(scoresOf("baseline", "naturalness")),
+      12,
+    );
+    expect(metricOf(results, "no-common-ground", "judge_naturalness").value).toBeCloseTo(
+      mean(scoresOf("no-common-ground", "naturalness")),
+      12,
+    );
+    expect(metricOf(results, "baseline", "judge_naturalness").value).not.toBe(
+      metricOf(results, "no-common-ground", "judge_naturalness").value,
+    );
     expect(scoresOf("baseline", "common_ground_use").sort()).toEqual([1, 4]);
     expect(metricOf(results, "baseline", "judge_common_ground_use").value).toBe(2.5);
-    expect(metricOf(results, "no-common-ground", "common_ground_recall")).toMatchObject({ value: null, note: "not measured: no common ground" });
+    expect(metricOf(results, "no-common-ground", "common_ground_recall")).toMatchObject({
+      value: null,
+      note: "not measured: no common ground",
+    });
     expect(metricOf(results, "no-common-ground", "judge_common_ground_use").value).toBeNull();
     expect(metricOf(results, "baseline", "cost_per_accepted").value).toBeGreaterThan(0);
     // the no-common-ground variant skips one LLM call per dialogue: fewer tokens per accepted dialogue
-    expect(metricOf(results, "no-common-ground", "tokens_per_accepted").value!).toBeLessThan(metricOf(results, "baseline", "tokens_per_accepted").value!);
+    expect(metricOf(results, "no-common-ground", "tokens_per_accepted").value!).toBeLessThan(
+      metricOf(results, "baseline", "tokens_per_accepted").value!,
+    );
     const tokens = results.comparisons.find((c) => c.metric === "tokens_per_accepted")!;
-    expect(tokens).toMatchObject({ variant: "no-common-ground", reference: "baseline", n: 2, method: "paired bootstrap" });
+    expect(tokens).toMatchObject({
+      variant: "no-common-ground",
+      reference: "baseline",
+      n: 2,
+      method: "paired bootstrap",
+    });
     expect(tokens.diff!).toBeLessThan(0);
     expect(results.meta.judge_calls).toBe(4 * 3);
 
@@ -109,7 +157,9 @@ describe("npm run eval, generation mode (scripted models)", () => {
     const again = scriptedWriter();
     const second = await run(again, { judge: true, out });
     expect(again.calls).toHaveLength(0);
-    expect(second.results.groups.map((g) => g.metrics.distinct_2!.value)).toEqual(results.groups.map((g) => g.metrics.distinct_2!.value));
+    expect(second.results.groups.map((g) => g.metrics.distinct_2!.value)).toEqual(
+      results.groups.map((g) => g.metrics.distinct_2!.value),
+    );
   });
 
   it("says plainly when nothing was accepted, and keeps the report well-formed", async () => {
@@ -117,9 +167,14 @@ describe("npm run eval, generation mode (scripted models)", () => {
     const { results, out } = await run(broken);
     expect(results.groups.every((g) => g.counts.accepted === 0 && g.counts.dialogues === 2)).toBe(true);
     expect(results.notes[0]).toMatch(/^No dialogue was accepted \(0 of 4/);
-    expect(results.notes).toContain("No judge model was given (--judge-model): the LLM-judge metrics are not measured.");
+    expect(results.notes).toContain(
+      "No judge model was given (--judge-model): the LLM-judge metrics are not measured.",
+    );
     expect(metricOf(results, "baseline", "acceptance_rate")).toMatchObject({ value: 0, n: 2 });
-    expect(metricOf(results, "baseline", "distinct_1")).toMatchObject({ value: null, note: "no dialogue to score (none accepted)" });
+    expect(metricOf(results, "baseline", "distinct_1")).toMatchObject({
+      value: null,
+      note: "no dialogue to score (none accepted)",
+    });
     expect(metricOf(results, "baseline", "tokens_per_accepted").value).toBeNull();
     expect(results.groups[0]!.rejections).toEqual({ structured_output: 2 });
     const md = readFileSync(join(out, "report.md"), "utf8");
@@ -137,14 +192,30 @@ describe("eval flags", () => {
     expect(() => parseEvalFlags(argv)).toThrow(message);
   };
   it("parse a generation and a dataset command", () => {
-    expect(parseEvalFlags(["--variants", "baseline,no-common-ground", "--lang", "es,fr", "--n", "20", "--out", "d", "--price", "0.15,0.6"])).toMatchObject({
+    expect(
+      parseEvalFlags([
+        "--variants",
+        "baseline,no-common-ground",
+        "--lang",
+        "es,fr",
+        "--n",
+        "20",
+        "--out",
+        "d",
+        "--price",
+        "0.15,0.6",
+      ]),
+    ).toMatchObject({
       variants: ["baseline", "no-common-ground"],
       lang: ["es", "fr"],
       n: 20,
       price: { input: 0.15, output: 0.6 },
       resamples: 1000,
     });
-    expect(parseEvalFlags(["--dataset", "x.json", "--lang", "it", "--out", "d"])).toMatchObject({ dataset: "x.json", lang: ["it"] });
+    expect(parseEvalFlags(["--dataset", "x.json", "--lang", "it", "--out", "d"])).toMatchObject({
+      dataset: "x.json",
+      lang: ["it"],
+    });
     expect(parseEvalFlags(["--help"])).toBeNull();
   });
   it("refuse what does not make sense, in one line", () => {

@@ -15,7 +15,15 @@ import { type EvalDialogue, fromRecord, XPERSONA_VARIANT } from "./dialogues.js"
 import { type Judge, judgeDialogue } from "./judges.js";
 import { datasetExamples, evalDatasetName, readExamples, runExperiment, syncDataset } from "./langsmith.js";
 import { metricTable, type Scored, scoreDialogue } from "./metrics.js";
-import { type EvalMeta, type EvalResults, pairNotes, renderHtml, renderMarkdown, reportNotes, type VariantInfo } from "./report.js";
+import {
+  type EvalMeta,
+  type EvalResults,
+  pairNotes,
+  renderHtml,
+  renderMarkdown,
+  reportNotes,
+  type VariantInfo,
+} from "./report.js";
 import { DEFAULT_LEVEL } from "./stats.js";
 import { type HumanRating, humanResults, type HumanResults } from "./human.js";
 
@@ -59,10 +67,20 @@ export interface DatasetOptions extends CommonOptions {
 
 export function variantInfo(name: string, prompts: PromptSet | null): VariantInfo {
   if (name === XPERSONA_VARIANT && !prompts) {
-    return { name, hash: null, manifest: null, description: "XPersona: ConvAI2 dialogues machine-translated, then post-edited by humans (the machine-translation baseline)" };
+    return {
+      name,
+      hash: null,
+      manifest: null,
+      description:
+        "XPersona: ConvAI2 dialogues machine-translated, then post-edited by humans (the machine-translation baseline)",
+    };
   }
   const manifest = prompts?.manifest ?? null;
-  const description = manifest?.description ?? (name === "baseline" ? "the baseline prompts, turn by turn, with common ground and speech event" : "prompt variant");
+  const description =
+    manifest?.description ??
+    (name === "baseline"
+      ? "the baseline prompts, turn by turn, with common ground and speech event"
+      : "prompt variant");
   return { name, hash: prompts?.hash ?? null, manifest, description };
 }
 
@@ -72,7 +90,13 @@ export class Scorer {
   judgeUsage = ZERO_USAGE;
   judgeCalls = 0;
 
-  constructor(private readonly options: { judge: Judge | null; scoreRejected: boolean; log?: ((line: string) => void) | undefined }) {}
+  constructor(
+    private readonly options: {
+      judge: Judge | null;
+      scoreRejected: boolean;
+      log?: ((line: string) => void) | undefined;
+    },
+  ) {}
 
   score(dialogue: EvalDialogue): Promise<Scored> {
     const key = `${dialogue.variant}\u0000${dialogue.language}\u0000${dialogue.id}`;
@@ -119,10 +143,25 @@ function finish(
     resamples: options.resamples,
     judged: options.judge !== null,
   });
-  const full: EvalMeta = { ...meta, created_at: new Date().toISOString(), level: DEFAULT_LEVEL, judge_usage: scorer.judgeUsage, judge_calls: scorer.judgeCalls };
+  const full: EvalMeta = {
+    ...meta,
+    created_at: new Date().toISOString(),
+    level: DEFAULT_LEVEL,
+    judge_usage: scorer.judgeUsage,
+    judge_calls: scorer.judgeCalls,
+  };
   const results: EvalResults = {
     meta: full,
-    metrics: metrics.map(({ key, label, section, kind, scope, unit, definition, better }) => ({ key, label, section, kind, scope, unit, definition, ...(better === undefined ? {} : { better }) })),
+    metrics: metrics.map(({ key, label, section, kind, scope, unit, definition, better }) => ({
+      key,
+      label,
+      section,
+      kind,
+      scope,
+      unit,
+      definition,
+      ...(better === undefined ? {} : { better }),
+    })),
     groups,
     comparisons,
     notes: [...reportNotes(full, groups), ...pairNotes(comparisons)],
@@ -155,8 +194,14 @@ export async function runGenerateEval(options: GenerateOptions): Promise<EvalRes
     const name = evalDatasetName(options.languages, options.n, options.seed);
     const wanted = datasetExamples(jobs, name);
     const synced = await syncDataset(options.langsmith, name, wanted);
-    log(`LangSmith dataset "${name}": ${synced.created} created, ${synced.updated} updated, ${synced.unchanged} unchanged`);
-    examples = await readExamples(options.langsmith, synced.datasetId, wanted.map((e) => e.id));
+    log(
+      `LangSmith dataset "${name}": ${synced.created} created, ${synced.updated} updated, ${synced.unchanged} unchanged`,
+    );
+    examples = await readExamples(
+      options.langsmith,
+      synced.datasetId,
+      wanted.map((e) => e.id),
+    );
     langsmith.dataset = name;
     langsmith.experiments = [];
   }
@@ -171,7 +216,9 @@ export async function runGenerateEval(options: GenerateOptions): Promise<EvalRes
     const counts = { accepted: 0, rejected: 0 };
     const onRecord = (record: DialogueRecord) => {
       counts[record.status]++;
-      log(`${variant} ${record.id}: ${record.status}${record.status === "rejected" ? ` (${record.rejection_reasons.map((r) => r.check).join(", ")})` : ""}`);
+      log(
+        `${variant} ${record.id}: ${record.status}${record.status === "rejected" ? ` (${record.rejection_reasons.map((r) => r.check).join(", ")})` : ""}`,
+      );
     };
     try {
       if (options.langsmith) {
@@ -180,7 +227,13 @@ export async function runGenerateEval(options: GenerateOptions): Promise<EvalRes
           const existing = done.get(job.id);
           if (existing) return existing;
           const state = await runDialogue(
-            { language: job.language, seed: job.seed, index: job.index, ...(job.sourcePersonas ? { sourcePersonas: job.sourcePersonas } : {}), ...(job.speechEventId ? { speechEventId: job.speechEventId } : {}) },
+            {
+              language: job.language,
+              seed: job.seed,
+              index: job.index,
+              ...(job.sourcePersonas ? { sourcePersonas: job.sourcePersonas } : {}),
+              ...(job.speechEventId ? { speechEventId: job.speechEventId } : {}),
+            },
             context,
           );
           const record = state.record!;
@@ -193,7 +246,13 @@ export async function runGenerateEval(options: GenerateOptions): Promise<EvalRes
           client: options.langsmith,
           examples,
           variant,
-          metadata: { prompt_hash: prompts.hash, model: options.modelLabel, seed: options.seed, n: options.n, languages: options.languages.join(",") },
+          metadata: {
+            prompt_hash: prompts.hash,
+            model: options.modelLabel,
+            seed: options.seed,
+            n: options.n,
+            languages: options.languages.join(","),
+          },
           target,
           score: (record) => scorer.score(fromRecord(record)),
           metrics,
@@ -201,14 +260,19 @@ export async function runGenerateEval(options: GenerateOptions): Promise<EvalRes
         });
         langsmith.experiments!.push({ variant, name: experiment.name });
       } else {
-        if (opened.records.length) log(`${path}: ${opened.records.filter((r) => ids.has(r.id)).length} of ${jobs.length} dialogues already written; resuming`);
+        if (opened.records.length)
+          log(
+            `${path}: ${opened.records.filter((r) => ids.has(r.id)).length} of ${jobs.length} dialogues already written; resuming`,
+          );
         await generateDialogues({ jobs, context, concurrency: options.concurrency, file, onRecord });
       }
     } finally {
       file.close();
     }
     const written = readRecords(path).records.filter((r) => ids.has(r.id) && r.provenance.prompt_variant === variant);
-    log(`${variant}: ${written.filter((r) => r.status === "accepted").length} accepted, ${written.filter((r) => r.status === "rejected").length} rejected → ${path}`);
+    log(
+      `${variant}: ${written.filter((r) => r.status === "accepted").length} accepted, ${written.filter((r) => r.status === "rejected").length} rejected → ${path}`,
+    );
     records.push(...written);
   }
 
@@ -279,7 +343,12 @@ export async function runDatasetEval(options: DatasetOptions): Promise<EvalResul
     },
     options,
     options.reviews
-      ? humanResults(options.reviews.ratings, chosen, items.map((i) => i.figures), { source: options.reviews.source, seed: options.seed, resamples: options.resamples })
+      ? humanResults(
+          options.reviews.ratings,
+          chosen,
+          items.map((i) => i.figures),
+          { source: options.reviews.source, seed: options.seed, resamples: options.resamples },
+        )
       : undefined,
   );
 }

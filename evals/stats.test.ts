@@ -1,7 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { bootstrapCI, jackknifeCI, jackknifeSE, normalCdf, normalQuantile, pairedBootstrap, pairedJackknife, quantile } from "./stats.js";
+import {
+  bootstrapCI,
+  jackknifeCI,
+  jackknifeSE,
+  normalCdf,
+  normalQuantile,
+  pairedBootstrap,
+  pairedJackknife,
+  quantile,
+} from "./stats.js";
 
-const meanAt = (xs: readonly number[]) => (idx: readonly number[]) => (idx.length ? idx.reduce((s, i) => s + xs[i]!, 0) / idx.length : null);
+const meanAt = (xs: readonly number[]) => (idx: readonly number[]) =>
+  idx.length ? idx.reduce((s, i) => s + xs[i]!, 0) / idx.length : null;
 
 describe("bootstrap", () => {
   const xs = Array.from({ length: 100 }, (_, i) => i);

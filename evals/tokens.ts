@@ -30,7 +30,8 @@ export function ngrams(tokens: readonly string[], n: number): string[] {
 }
 
 /** Scripts written without spaces between words, or in dense syllable blocks: their words are short. */
-const DENSE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
+const DENSE =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
 
 /**
  * A content token, for the lexical overlap metrics: at least 4 characters (code points), or at least 2 when it

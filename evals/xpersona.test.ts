@@ -7,7 +7,9 @@ import { fromXPersona, languageFromXPersonaName, loadDataset } from "./dialogues
 import { runDatasetEval } from "./run.js";
 
 // The XPersona files are read-only shared data (never copied into the repo): the test reads a slice from there.
-const FILE = fileURLToPath(new URL("../../shared/data/xpersona/It_persona_split_valid_human_annotated.json", import.meta.url));
+const FILE = fileURLToPath(
+  new URL("../../shared/data/xpersona/It_persona_split_valid_human_annotated.json", import.meta.url),
+);
 const present = existsSync(FILE);
 if (!present) console.warn(`skipping the XPersona slice test: ${FILE} is absent`);
 
@@ -23,7 +25,8 @@ function independentDistinct(entries: { dialogue: string[][] }[], lang: string):
         const words: string[] = [];
         for (const s of segmenter.segment(utterance)) if (s.isWordLike) words.push(s.segment.toLocaleLowerCase(lang));
         for (const w of words) uni.set(w, (uni.get(w) ?? 0) + 1);
-        for (let i = 1; i < words.length; i++) bi.set(`${words[i - 1]} ${words[i]}`, (bi.get(`${words[i - 1]} ${words[i]}`) ?? 0) + 1);
+        for (let i = 1; i < words.length; i++)
+          bi.set(`${words[i - 1]} ${words[i]}`, (bi.get(`${words[i - 1]} ${words[i]}`) ?? 0) + 1);
       }
     }
   }
@@ -33,7 +36,10 @@ function independentDistinct(entries: { dialogue: string[][] }[], lang: string):
 
 describe.skipIf(!present)("XPersona (Italian, human post-edited): distinct-n equals its definition", () => {
   it("on a slice of 12 dialogues, the report's distinct_1 and distinct_2 match an independent computation", async () => {
-    const slice = (JSON.parse(readFileSync(FILE, "utf8")) as { persona: string[]; dialogue: string[][] }[]).slice(0, 12);
+    const slice = (JSON.parse(readFileSync(FILE, "utf8")) as { persona: string[]; dialogue: string[][] }[]).slice(
+      0,
+      12,
+    );
     const dir = mkdtempSync(join(tmpdir(), "xpersona-slice-"));
     const file = join(dir, "It_slice.json");
     writeFileSync(file, JSON.stringify(slice));
@@ -61,7 +67,18 @@ describe.skipIf(!present)("XPersona (Italian, human post-edited): distinct-n equ
 
 describe("XPersona reading", () => {
   it("gives the persona to the replying speaker B, drops silences, and names the language from the file", () => {
-    const [d] = fromXPersona([{ persona: ["ho due cani."], dialogue: [["__SILENCE__", "ciao!"], ["come va?", "bene"]] }], "it");
+    const [d] = fromXPersona(
+      [
+        {
+          persona: ["ho due cani."],
+          dialogue: [
+            ["__SILENCE__", "ciao!"],
+            ["come va?", "bene"],
+          ],
+        },
+      ],
+      "it",
+    );
     expect(d!.turns).toEqual([
       { speaker: "B", text: "ciao!" },
       { speaker: "A", text: "come va?" },

@@ -13,7 +13,11 @@ function server(allowRemote = false) {
     return c.json({ ok: true });
   });
   const send = async (method: string, headers: Record<string, string>, body?: string | Blob) => {
-    const response = await app.request("http://127.0.0.1:2024/threads/t/runs/wait", { method, headers: { host: "127.0.0.1:2024", ...headers }, body });
+    const response = await app.request("http://127.0.0.1:2024/threads/t/runs/wait", {
+      method,
+      headers: { host: "127.0.0.1:2024", ...headers },
+      body,
+    });
     return { status: response.status, body: (await response.json()) as { error?: string; message?: string } };
   };
   return { send, reached: () => reached };
@@ -26,8 +30,12 @@ describe("studio request guard (http.app)", () => {
     const s = server();
     expect((await s.send("POST", { origin: STUDIO, "content-type": "application/json" }, RUN)).status).toBe(200);
     expect((await s.send("POST", { "content-type": "application/json; charset=utf-8" }, RUN)).status).toBe(200);
-    expect((await s.send("POST", { origin: "http://localhost:5173", "content-type": "application/json" }, RUN)).status).toBe(200);
-    expect((await s.send("POST", { origin: "http://[::1]:3000", "content-type": "application/vnd.api+json" }, RUN)).status).toBe(200);
+    expect(
+      (await s.send("POST", { origin: "http://localhost:5173", "content-type": "application/json" }, RUN)).status,
+    ).toBe(200);
+    expect(
+      (await s.send("POST", { origin: "http://[::1]:3000", "content-type": "application/vnd.api+json" }, RUN)).status,
+    ).toBe(200);
     // no body at all (cancel, delete): nothing to parse
     expect((await s.send("POST", {})).status).toBe(200);
     expect((await s.send("DELETE", { origin: STUDIO })).status).toBe(200);
@@ -37,15 +45,25 @@ describe("studio request guard (http.app)", () => {
 
   it("refuses the bodies a page can send cross-site without a preflight, 415, before the API sees them", async () => {
     const s = server();
-    for (const type of ["text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]) {
+    for (const type of [
+      "text/plain",
+      "text/plain;charset=UTF-8",
+      "application/x-www-form-urlencoded",
+      "multipart/form-data; boundary=x",
+    ]) {
       const refused = await s.send("POST", { "content-type": type }, RUN);
       expect(refused.status).toBe(415);
-      expect(refused.body).toEqual({ error: "UnsupportedMediaType", message: `refused: a POST with Content-Type ${JSON.stringify(type)} — send the body as application/json` });
+      expect(refused.body).toEqual({
+        error: "UnsupportedMediaType",
+        message: `refused: a POST with Content-Type ${JSON.stringify(type)} — send the body as application/json`,
+      });
     }
     // a Blob without a type: a body and no Content-Type at all (the length is the header a server receives)
     const untyped = await s.send("PUT", { "content-length": String(RUN.length) }, new Blob([RUN]));
     expect(untyped.status).toBe(415);
-    expect(untyped.body.message).toBe("refused: a PUT with a body but no Content-Type — send the body as application/json");
+    expect(untyped.body.message).toBe(
+      "refused: a PUT with a body but no Content-Type — send the body as application/json",
+    );
     expect(s.reached()).toBe(0);
   });
 
@@ -73,14 +91,24 @@ describe("studio request guard (http.app)", () => {
     const local = server();
     const rebound = await local.send("GET", { host: "evil.example:2024" });
     expect(rebound.status).toBe(403);
-    expect(rebound.body.message).toMatch(/^refused: a request for host "evil\.example:2024" — the dev server answers only to this machine's loopback names/);
+    expect(rebound.body.message).toMatch(
+      /^refused: a request for host "evil\.example:2024" — the dev server answers only to this machine's loopback names/,
+    );
     expect((await local.send("GET", { host: "[::1]:2024" })).status).toBe(200);
     expect((await local.send("GET", { host: "127.8.0.1" })).status).toBe(200);
     expect((await local.send("GET", { host: "localhost.evil.example" })).status).toBe(403);
     const remote = server(true);
     expect((await remote.send("GET", { host: "gpu-box.lan:2024" })).status).toBe(200);
     // opting in to remote callers does not open it to other sites
-    expect((await remote.send("POST", { host: "gpu-box.lan:2024", origin: "https://evil.example", "content-type": "application/json" }, RUN)).status).toBe(403);
+    expect(
+      (
+        await remote.send(
+          "POST",
+          { host: "gpu-box.lan:2024", origin: "https://evil.example", "content-type": "application/json" },
+          RUN,
+        )
+      ).status,
+    ).toBe(403);
   });
 
   it("takes the granted origins from langgraph.json, never a wildcard, and remote callers from the environment", () => {

@@ -8,11 +8,17 @@ import { Hono } from "hono";
 import { guardPolicy, studioRequestRefusal } from "../lib/security/studio-guard.js";
 
 /** The guard as a Hono app for `policy` (read from langgraph.json and the environment when not given). */
-export function studioHttpApp(policy = guardPolicy(readFileSync(new URL("../langgraph.json", import.meta.url), "utf8"))): Hono {
+export function studioHttpApp(
+  policy = guardPolicy(readFileSync(new URL("../langgraph.json", import.meta.url), "utf8")),
+): Hono {
   const app = new Hono();
   app.use(async (c, next) => {
     const refusal = studioRequestRefusal(c.req.raw, policy);
-    if (refusal) return c.json({ error: refusal.status === 415 ? "UnsupportedMediaType" : "Forbidden", message: refusal.message }, refusal.status);
+    if (refusal)
+      return c.json(
+        { error: refusal.status === 415 ? "UnsupportedMediaType" : "Forbidden", message: refusal.message },
+        refusal.status,
+      );
     await next();
   });
   return app;

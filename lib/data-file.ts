@@ -6,7 +6,12 @@ import { formatZodError } from "./records/schema.js";
  * Reads a JSON data file and validates it with `schema`. Every failure — unreadable, not JSON, wrong shape —
  * becomes `toError` of one line that names the file (`what` says what kind of file it is).
  */
-export function readJsonFile<S extends z.ZodTypeAny>(path: string, schema: S, what: string, toError: (message: string) => Error): z.infer<S> {
+export function readJsonFile<S extends z.ZodTypeAny>(
+  path: string,
+  schema: S,
+  what: string,
+  toError: (message: string) => Error,
+): z.infer<S> {
   const oneLine = (text: string) => text.replace(/\s+/g, " ").trim();
   let text: string;
   try {
@@ -21,7 +26,8 @@ export function readJsonFile<S extends z.ZodTypeAny>(path: string, schema: S, wh
     throw toError(oneLine(`${capitalise(what)} file ${path} is not valid JSON: ${(err as Error).message}`));
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) throw toError(oneLine(`${capitalise(what)} file ${path} has the wrong shape: ${formatZodError(parsed.error)}`));
+  if (!parsed.success)
+    throw toError(oneLine(`${capitalise(what)} file ${path} has the wrong shape: ${formatZodError(parsed.error)}`));
   return parsed.data as z.infer<S>;
 }
 

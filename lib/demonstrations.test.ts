@@ -77,9 +77,9 @@ describe("loadDemonstrations errors", () => {
   });
 
   it("speaker labels, too few turns, duplicate ids", () => {
-    expect(errorMessage({ version: 1, demonstrations: [{ ...base, turns: ["A: hi", ...base.turns.slice(1)] }] })).toMatch(
-      /speaker label/,
-    );
+    expect(
+      errorMessage({ version: 1, demonstrations: [{ ...base, turns: ["A: hi", ...base.turns.slice(1)] }] }),
+    ).toMatch(/speaker label/);
     expect(errorMessage({ version: 1, demonstrations: [{ ...base, turns: base.turns.slice(0, 4) }] })).toMatch(/turns/);
     expect(errorMessage({ version: 1, demonstrations: [base, base] })).toMatch(/duplicate id/);
   });

@@ -24,7 +24,10 @@ const singleLine = (what: string) =>
 
 /** A turn must be just what the speaker types: no "A:" / "User:" / "Speaker 1:" label, no stage directions. */
 const TurnTextSchema = singleLine("turn")
-  .refine((s) => !/^(?:[AB]|User|Bot|Speaker\s*\d*|Person\s*\d*)\s*:/i.test(s), "turn must not start with a speaker label")
+  .refine(
+    (s) => !/^(?:[AB]|User|Bot|Speaker\s*\d*|Person\s*\d*)\s*:/i.test(s),
+    "turn must not start with a speaker label",
+  )
   .refine((s) => !/^[*([]/.test(s), "turn must not start with a stage direction");
 
 export const DemonstrationSchema = z.object({
@@ -48,7 +51,11 @@ export const DemonstrationsFileSchema = z
     const seen = new Set<string>();
     file.demonstrations.forEach((d, i) => {
       if (seen.has(d.id)) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["demonstrations", i, "id"], message: `duplicate id "${d.id}"` });
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ["demonstrations", i, "id"],
+          message: `duplicate id "${d.id}"`,
+        });
       }
       seen.add(d.id);
     });
@@ -74,7 +81,12 @@ export function loadDemonstrations(
 const loadCachedDemonstrations = cachedPerPath((path) => readDemonstrations(path));
 
 function readDemonstrations(path: string, events?: readonly SpeechEvent[]): Demonstration[] {
-  const parsed = readJsonFile(path, DemonstrationsFileSchema, "demonstrations", (message) => new DemonstrationError(message));
+  const parsed = readJsonFile(
+    path,
+    DemonstrationsFileSchema,
+    "demonstrations",
+    (message) => new DemonstrationError(message),
+  );
   const demos = parsed.demonstrations;
   if (events) {
     const ids = new Set(events.map((e) => e.id));

@@ -17,7 +17,8 @@ describe("quota spread of speech events", () => {
       counts[event]!++;
       weights.forEach((w, i) => {
         const quota = ((h + 1) * w) / total;
-        if (counts[i]! < Math.floor(quota + 1e-9) || counts[i]! > Math.ceil(quota - 1e-9)) outside.push(`${h + 1}:${i}`);
+        if (counts[i]! < Math.floor(quota + 1e-9) || counts[i]! > Math.ceil(quota - 1e-9))
+          outside.push(`${h + 1}:${i}`);
       });
     });
     expect(outside).toEqual([]);
@@ -84,7 +85,14 @@ describe("planRun", () => {
   it("interleaves languages, carries each job's event and personas, and plans identically on a rerun", () => {
     const options = { languages: ["es", "fr"], n: 3, seed: 9, personas: builtin, events };
     const jobs = planRun(options);
-    expect(jobs.map((j) => j.id)).toEqual(["es-9-00000", "fr-9-00000", "es-9-00001", "fr-9-00001", "es-9-00002", "fr-9-00002"]);
+    expect(jobs.map((j) => j.id)).toEqual([
+      "es-9-00000",
+      "fr-9-00000",
+      "es-9-00001",
+      "fr-9-00001",
+      "es-9-00002",
+      "fr-9-00002",
+    ]);
     expect(planRun(options)).toEqual(jobs);
     for (const job of jobs) {
       expect(job.sourcePersonas![0]).not.toEqual(job.sourcePersonas![1]);
@@ -92,7 +100,9 @@ describe("planRun", () => {
     }
     // growing --n keeps the jobs already planned
     const grown = planRun({ ...options, n: 50 });
-    expect(grown.filter((j) => j.index < 3).sort((a, b) => a.id.localeCompare(b.id))).toEqual([...jobs].sort((a, b) => a.id.localeCompare(b.id)));
+    expect(grown.filter((j) => j.index < 3).sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+      [...jobs].sort((a, b) => a.id.localeCompare(b.id)),
+    );
   });
 
   it("uses the --speech-event override for every dialogue", () => {

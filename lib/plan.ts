@@ -63,9 +63,14 @@ export const PLANNER_VERSION = 1;
  * The first `n` entries of the quota-method sequence of `weights` (indices into weights). `tieBreak` orders
  * equal priorities (lower rank first).
  */
-export function quotaSequence(weights: readonly number[], n: number, tieBreak: readonly number[] = weights.map((_, i) => i)): number[] {
+export function quotaSequence(
+  weights: readonly number[],
+  n: number,
+  tieBreak: readonly number[] = weights.map((_, i) => i),
+): number[] {
   const total = weights.reduce((a, b) => a + b, 0);
-  if (!(total > 0) || weights.some((w) => !(w >= 0))) throw new Error("quotaSequence: weights must be >= 0 with a positive sum");
+  if (!(total > 0) || weights.some((w) => !(w >= 0)))
+    throw new Error("quotaSequence: weights must be >= 0 with a positive sum");
   const counts = new Array<number>(weights.length).fill(0);
   const out: number[] = [];
   const EPS = 1e-9;
@@ -78,7 +83,10 @@ export function quotaSequence(weights: readonly number[], n: number, tieBreak: r
       // upper quota: only an event whose count is below its exact quota for h+1 seats may take the seat
       if (counts[i]! >= ((h + 1) * w) / total - EPS) continue;
       const priority = w / (counts[i]! + 1);
-      if (priority > bestPriority + EPS || (Math.abs(priority - bestPriority) <= EPS && tieBreak[i]! < tieBreak[best]!)) {
+      if (
+        priority > bestPriority + EPS ||
+        (Math.abs(priority - bestPriority) <= EPS && tieBreak[i]! < tieBreak[best]!)
+      ) {
         best = i;
         bestPriority = priority;
       }
@@ -126,7 +134,8 @@ export function feistelPermutation(size: number, key: number): (index: number) =
     return left * 2 ** half + right;
   };
   return (index: number) => {
-    if (!Number.isInteger(index) || index < 0 || index >= size) throw new RangeError(`feistelPermutation: index ${index} outside [0, ${size})`);
+    if (!Number.isInteger(index) || index < 0 || index >= size)
+      throw new RangeError(`feistelPermutation: index ${index} outside [0, ${size})`);
     let x = encrypt(index);
     while (x >= size) x = encrypt(x);
     return x;

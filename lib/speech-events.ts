@@ -58,7 +58,8 @@ export function loadSpeechEvents(path: string = DEFAULT_SPEECH_EVENTS_PATH): Spe
 }
 
 const loadCachedSpeechEvents = cachedPerPath(
-  (path) => readJsonFile(path, SpeechEventsFileSchema, "speech events", (message) => new SpeechEventError(message)).events,
+  (path) =>
+    readJsonFile(path, SpeechEventsFileSchema, "speech events", (message) => new SpeechEventError(message)).events,
 );
 
 export function speechEventIds(events: readonly SpeechEvent[]): string[] {
@@ -69,7 +70,10 @@ export function speechEventIds(events: readonly SpeechEvent[]): string[] {
 export function getSpeechEvent(events: readonly SpeechEvent[], id: string): SpeechEvent {
   const found = events.find((e) => e.id === id);
   if (found) return found;
-  const normalised = id.trim().toLowerCase().replace(/[\s-]+/g, "_");
+  const normalised = id
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, "_");
   const close = events.find((e) => e.id === normalised || e.name.toLowerCase() === id.trim().toLowerCase());
   const hint = close ? ` Did you mean "${close.id}"?` : "";
   throw new SpeechEventError(

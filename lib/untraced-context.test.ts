@@ -8,7 +8,11 @@ import { fakeLangSmith } from "../testing/fake-langsmith.js";
 import { createTracing } from "../app/tracing/index.js";
 import { installUntracedRunContext } from "./untraced-context.js";
 
-const TRACING_ENV = { LANGSMITH_TRACING: "true", LANGSMITH_API_KEY: "test", LANGSMITH_ENDPOINT: "http://langsmith.test" };
+const TRACING_ENV = {
+  LANGSMITH_TRACING: "true",
+  LANGSMITH_API_KEY: "test",
+  LANGSMITH_ENDPOINT: "http://langsmith.test",
+};
 
 const store = () => AsyncLocalStorageProviderSingleton.getInstance().getStore() as unknown;
 
@@ -25,7 +29,11 @@ describe("untraced run context", () => {
 
   it("untraced: no placeholder RunTree, and nested runnables still inherit the caller's config", async () => {
     installUntracedRunContext();
-    const inner = RunnableLambda.from((_: number, config) => ({ store: store(), metadata: config.metadata, tags: config.tags }));
+    const inner = RunnableLambda.from((_: number, config) => ({
+      store: store(),
+      metadata: config.metadata,
+      tags: config.tags,
+    }));
     // the inner runnable is invoked without a config: it gets the outer's through the async context
     const outer = RunnableLambda.from(async (x: number) => inner.invoke(x));
     const seen = await outer.invoke(1, { metadata: { dialogue: "es-7" }, tags: ["bench"] });
@@ -72,14 +80,21 @@ describe("untraced run context", () => {
   it("traced by a langsmith traceable: a runnable called with no callbacks inside its run tree is its child", async () => {
     installUntracedRunContext();
     const fake = fakeLangSmith({ apiKey: "test" });
-    const client = new Client({ apiUrl: "http://langsmith.test", apiKey: "test", fetchImplementation: fake.fetch, autoBatchTracing: false });
+    const client = new Client({
+      apiUrl: "http://langsmith.test",
+      apiKey: "test",
+      fetchImplementation: fake.fetch,
+      autoBatchTracing: false,
+    });
     const parent = new RunTree({ name: "traceable", tracingEnabled: true, client, project_name: "p" });
     const inner = RunnableLambda.from(() => store()).withConfig({ runName: "inner" });
     const seen = await AsyncLocalStorageProviderSingleton.getInstance().run(parent, () => inner.invoke(null));
     expect(seen).toBeInstanceOf(RunTree);
     expect((seen as RunTree).parent_run_id).toBe(parent.id);
     // the context of a call with no callbacks at all (the cheap check's case) is still the traced run's tree
-    const direct = AsyncLocalStorageProviderSingleton.getInstance().run(parent, () => AsyncLocalStorageProviderSingleton.runWithConfig({ tags: [] }, store));
+    const direct = AsyncLocalStorageProviderSingleton.getInstance().run(parent, () =>
+      AsyncLocalStorageProviderSingleton.runWithConfig({ tags: [] }, store),
+    );
     expect(direct).toBeInstanceOf(RunTree);
   });
 });

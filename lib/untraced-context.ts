@@ -24,7 +24,11 @@ const CHILD_CONFIG_KEY = Symbol.for("lc:child_config");
 const CONTEXT_VARIABLES_KEY = Symbol.for("lc:context_variables");
 const INSTALLED = Symbol.for("polyglot-personachat:untraced-run-context");
 
-type RunWithConfig = (config: RunnableConfig | undefined, callback: () => unknown, avoidCreatingRootRunTree?: boolean) => unknown;
+type RunWithConfig = (
+  config: RunnableConfig | undefined,
+  callback: () => unknown,
+  avoidCreatingRootRunTree?: boolean,
+) => unknown;
 
 interface Provider {
   runWithConfig: RunWithConfig & { [INSTALLED]?: true };
@@ -40,8 +44,18 @@ interface Provider {
 function hasTracer(config: RunnableConfig | undefined, store: { id?: unknown } | undefined): boolean {
   const callbacks = config?.callbacks;
   if ((callbacks === undefined || Array.isArray(callbacks)) && store?.id === undefined) return false;
-  const manager = CallbackManager._configureSync(config?.callbacks, undefined, config?.tags, undefined, config?.metadata);
-  return manager !== undefined && manager.getParentRunId() !== undefined && manager.handlers.some((handler) => handler.name === "langchain_tracer");
+  const manager = CallbackManager._configureSync(
+    config?.callbacks,
+    undefined,
+    config?.tags,
+    undefined,
+    config?.metadata,
+  );
+  return (
+    manager !== undefined &&
+    manager.getParentRunId() !== undefined &&
+    manager.handlers.some((handler) => handler.name === "langchain_tracer")
+  );
 }
 
 /** Installs the cheaper context; returns whether it is in place. */
@@ -49,12 +63,14 @@ export function installUntracedRunContext(): boolean {
   const provider = AsyncLocalStorageProviderSingleton as unknown as Provider;
   const original = provider.runWithConfig;
   if (original[INSTALLED]) return true;
-  if (typeof original !== "function" || original.length !== 3 || typeof provider.getInstance !== "function") return false;
+  if (typeof original !== "function" || original.length !== 3 || typeof provider.getInstance !== "function")
+    return false;
   const bound = original.bind(provider) as RunWithConfig;
   const runWithConfig: Provider["runWithConfig"] = (config, callback, avoidCreatingRootRunTree) => {
     const storage = provider.getInstance();
     const previous = storage.getStore() as (Record<symbol, unknown> & { id?: unknown }) | undefined;
-    if (avoidCreatingRootRunTree || hasTracer(config, previous)) return bound(config, callback, avoidCreatingRootRunTree);
+    if (avoidCreatingRootRunTree || hasTracer(config, previous))
+      return bound(config, callback, avoidCreatingRootRunTree);
     const store: Record<PropertyKey, unknown> = { extra: { [CHILD_CONFIG_KEY]: config } };
     if (previous?.[CONTEXT_VARIABLES_KEY] !== undefined) store[CONTEXT_VARIABLES_KEY] = previous[CONTEXT_VARIABLES_KEY];
     return storage.run(store, callback);

@@ -13,10 +13,17 @@ export async function checkDialogue(state: DialogueState, runtime: Runtime<Dialo
   const config = resolveConfig(runtime.context);
   const failures = runGates(state.turns, { lang: state.language, maxTurnChars: config.maxTurnChars });
   // the record format has speaker A open (the turn-by-turn path always does; a draft may not)
-  if (state.turns[0]?.speaker === "B") failures.unshift({ check: "alternation", turn: 0, detail: "speaker B opens the dialogue; speaker A writes the first message" });
+  if (state.turns[0]?.speaker === "B")
+    failures.unshift({
+      check: "alternation",
+      turn: 0,
+      detail: "speaker B opens the dialogue; speaker A writes the first message",
+    });
   if (failures.length === 0) return { turnFeedback: null, turnRetries: 0 };
   if (state.turnRetries < config.maxTurnRetries) {
-    const feedback = describeFailures(failures.map((f) => ({ check: f.check, detail: `message ${f.turn + 1}: ${f.detail}` })));
+    const feedback = describeFailures(
+      failures.map((f) => ({ check: f.check, detail: `message ${f.turn + 1}: ${f.detail}` })),
+    );
     return { turnFeedback: feedback, turnRetries: state.turnRetries + 1 };
   }
   const reasons = failures.map((failure) => ({

@@ -19,17 +19,41 @@ export const DialogueConfigSchema = z.object({
   model: z
     .string()
     .optional()
-    .describe("llama-cpp: path to a GGUF file the operator allows (POLYGLOT_ALLOWED_MODELS; empty: the default model); others: the model's name on the server"),
+    .describe(
+      "llama-cpp: path to a GGUF file the operator allows (POLYGLOT_ALLOWED_MODELS; empty: the default model); others: the model's name on the server",
+    ),
   baseUrl: z
     .string()
     .optional()
-    .describe("Server base URL for openai / anthropic / ollama, one the operator allows (POLYGLOT_ALLOWED_BASE_URLS); empty: the configured server"),
-  threads: z.number().int().min(1).max(256).optional().describe("CPU threads for the embedded engine (default: the physical cores)"),
-  judgeProvider: z.enum(PROVIDERS).optional().describe("Provider of the self-critique model; empty: the chat model judges"),
+    .describe(
+      "Server base URL for openai / anthropic / ollama, one the operator allows (POLYGLOT_ALLOWED_BASE_URLS); empty: the configured server",
+    ),
+  threads: z
+    .number()
+    .int()
+    .min(1)
+    .max(256)
+    .optional()
+    .describe("CPU threads for the embedded engine (default: the physical cores)"),
+  judgeProvider: z
+    .enum(PROVIDERS)
+    .optional()
+    .describe("Provider of the self-critique model; empty: the chat model judges"),
   judgeModelName: z.string().optional().describe("The self-critique model (path or name, as for model)"),
   judgeBaseUrl: z.string().optional().describe("Server base URL of the self-critique model"),
-  requestTimeoutSeconds: z.number().min(1).max(3600).optional().describe("Remote providers: one attempt's time limit in seconds (default 120)"),
-  maxAttempts: z.number().int().min(1).max(10).optional().describe("Remote providers: attempts per call, the first included (default 4)"),
+  requestTimeoutSeconds: z
+    .number()
+    .min(1)
+    .max(3600)
+    .optional()
+    .describe("Remote providers: one attempt's time limit in seconds (default 120)"),
+  maxAttempts: z
+    .number()
+    .int()
+    .min(1)
+    .max(10)
+    .optional()
+    .describe("Remote providers: attempts per call, the first included (default 4)"),
   promptVariant: z.string().default("baseline").describe("Prompt variant: a folder under prompts/"),
   turnsMin: z.number().int().min(2).max(40).default(8).describe("Fewest turns in a dialogue"),
   turnsMax: z.number().int().min(2).max(40).default(14).describe("Most turns in a dialogue"),
@@ -71,7 +95,8 @@ export function resolveConfig(context: DialogueContext | undefined): DialogueCon
   if (cached) return cached;
   const { chatModel: _chat, judgeModel: _judge, ...settings } = context ?? {};
   const config = DialogueConfigSchema.parse(settings);
-  if (config.turnsMin > config.turnsMax) throw new Error(`turnsMin (${config.turnsMin}) is above turnsMax (${config.turnsMax})`);
+  if (config.turnsMin > config.turnsMax)
+    throw new Error(`turnsMin (${config.turnsMin}) is above turnsMax (${config.turnsMax})`);
   if (context) resolvedByContext.set(context, config);
   return config;
 }
@@ -100,7 +125,8 @@ export function judgeModelSettings(config: DialogueConfig): ModelSettings | null
     baseUrl: config.judgeBaseUrl ?? (sameProvider ? config.baseUrl : undefined),
   };
   // the same model as the chat model: judge with that one (no second engine loading the same file)
-  const same = sameProvider && (judge.model ?? "") === (config.model ?? "") && (judge.baseUrl ?? "") === (config.baseUrl ?? "");
+  const same =
+    sameProvider && (judge.model ?? "") === (config.model ?? "") && (judge.baseUrl ?? "") === (config.baseUrl ?? "");
   return same ? null : judge;
 }
 

@@ -5,7 +5,13 @@ import type { DialogueState, DialogueUpdate } from "./state.js";
 import { emitDialogueEvent } from "./events.js";
 import { attemptStructured } from "../lib/models/attempts.js";
 import { fillSlots, loadPromptSet } from "../lib/prompts/loader.js";
-import { addUsage, type Critique, CritiqueSchema, type SeriesCritique, SeriesCritiqueSchema } from "../lib/records/schema.js";
+import {
+  addUsage,
+  type Critique,
+  CritiqueSchema,
+  type SeriesCritique,
+  SeriesCritiqueSchema,
+} from "../lib/records/schema.js";
 import { critiqueHistory } from "./series-render.js";
 import { bothSpeakersSlots } from "./shared.js";
 
@@ -13,7 +19,11 @@ import { bothSpeakersSlots } from "./shared.js";
 export const MIN_PASSING_SCORE = 3;
 
 export function critiquePasses(critique: Critique | SeriesCritique): boolean {
-  return critique.verdict === "accept" && Math.min(...critiqueScores(critique)) >= MIN_PASSING_SCORE && !forgetsHistory(critique);
+  return (
+    critique.verdict === "accept" &&
+    Math.min(...critiqueScores(critique)) >= MIN_PASSING_SCORE &&
+    !forgetsHistory(critique)
+  );
 }
 
 function critiqueScores(critique: Critique | SeriesCritique): number[] {
@@ -30,7 +40,10 @@ export function critiqueShortfall(critique: Critique): string {
   const low = (["persona_faithfulness", "speech_event_fit", "naturalness"] as const)
     .filter((axis) => critique[axis] < MIN_PASSING_SCORE)
     .map((axis) => `${axis} ${critique[axis]}`);
-  return [...(critique.verdict === "accept" ? [] : [`verdict "${critique.verdict}"`]), ...(low.length ? [`below ${MIN_PASSING_SCORE}: ${low.join(", ")}`] : [])].join("; ");
+  return [
+    ...(critique.verdict === "accept" ? [] : [`verdict "${critique.verdict}"`]),
+    ...(low.length ? [`below ${MIN_PASSING_SCORE}: ${low.join(", ")}`] : []),
+  ].join("; ");
 }
 
 /** Where a repair starts: the earliest offending turn that exists, or the whole dialogue when none is named. */
@@ -44,7 +57,10 @@ export function repairStart(critique: Critique, turnCount: number): number {
  * lasts, cuts the dialogue back to its earliest offending turn and hands the feedback to the speakers, who
  * write the rest again; when the budget is spent the dialogue is rejected with the reviewer's feedback.
  */
-export async function critiqueDialogue(state: DialogueState, runtime: Runtime<DialogueContext>): Promise<DialogueUpdate> {
+export async function critiqueDialogue(
+  state: DialogueState,
+  runtime: Runtime<DialogueContext>,
+): Promise<DialogueUpdate> {
   const { config, judgeModel } = resolveRuntime(runtime);
   const prompts = loadPromptSet(config.promptVariant);
   const prompt = prompts.get("critique");
@@ -64,7 +80,12 @@ export async function critiqueDialogue(state: DialogueState, runtime: Runtime<Di
     onRetry: (reason, attempt) => emitDialogueEvent(runtime, { event: "retry", stage: "critique", attempt, reason }),
     messages: (feedback) => [
       new SystemMessage(fillSlots(prompt.section("system"), slots) + critiqueHistory(state.history)),
-      new HumanMessage(fillSlots(prompt.section("user"), { ...slots, retry_note: feedback ? fillSlots(prompt.section("retry"), { feedback }) : "" })),
+      new HumanMessage(
+        fillSlots(prompt.section("user"), {
+          ...slots,
+          retry_note: feedback ? fillSlots(prompt.section("retry"), { feedback }) : "",
+        }),
+      ),
     ],
   });
   const spent = { usage: addUsage(state.usage, result.usage), attempts: state.attempts + result.attempts };

@@ -1,6 +1,13 @@
 import type { Runtime } from "@langchain/langgraph";
 import { z } from "zod";
-import { CritiqueSchema, type DialogueRecord, PersonaSchema, RejectionReasonSchema, SpeakerSchema, TurnSchema } from "../lib/records/schema.js";
+import {
+  CritiqueSchema,
+  type DialogueRecord,
+  PersonaSchema,
+  RejectionReasonSchema,
+  SpeakerSchema,
+  TurnSchema,
+} from "../lib/records/schema.js";
 import type { DialogueUpdate } from "./state.js";
 
 /**
@@ -27,7 +34,12 @@ export const DialogueCustomEventSchema = z.discriminatedUnion("event", [
     reason: z.string(),
   }),
   /** a speaker starts writing turn `turn` (0-based); attempt 1 is the first try, more are retries */
-  z.object({ event: z.literal("turn"), speaker: SpeakerSchema, turn: z.number().int().nonnegative(), attempt: z.number().int().positive() }),
+  z.object({
+    event: z.literal("turn"),
+    speaker: SpeakerSchema,
+    turn: z.number().int().nonnegative(),
+    attempt: z.number().int().positive(),
+  }),
 ]);
 export type DialogueCustomEvent = z.infer<typeof DialogueCustomEventSchema>;
 
@@ -40,7 +52,10 @@ export function emitDialogueEvent<C>(runtime: Runtime<C> | undefined, event: Dia
 
 export type DialogueEvent =
   | Extract<DialogueCustomEvent, { event: "persona" | "turn" }>
-  | (Extract<DialogueCustomEvent, { event: "retry" }> | { event: "retry"; stage: "turn"; speaker?: undefined; attempt: number; reason: string })
+  | (
+      | Extract<DialogueCustomEvent, { event: "retry" }>
+      | { event: "retry"; stage: "turn"; speaker?: undefined; attempt: number; reason: string }
+    )
   | { event: "speech-event"; name: string; description: string; targetTurns: number }
   | { event: "common-ground"; text: string }
   /** a piece of the answer the model is writing for the turn open now (as the model writes it: JSON) */
@@ -64,7 +79,13 @@ function textOfChunk(message: unknown): string {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
   return (content as unknown[])
-    .map((part) => (typeof part === "string" ? part : typeof part === "object" && part !== null && "text" in part && typeof part.text === "string" ? part.text : ""))
+    .map((part) =>
+      typeof part === "string"
+        ? part
+        : typeof part === "object" && part !== null && "text" in part && typeof part.text === "string"
+          ? part.text
+          : "",
+    )
     .join("");
 }
 
@@ -72,26 +93,54 @@ function fromUpdate(node: string, update: DialogueUpdate): DialogueEvent[] {
   switch (node) {
     case "selectSpeechEvent":
       return update.speechEvent
-        ? [{ event: "speech-event", name: update.speechEvent.name, description: update.speechEvent.description, targetTurns: update.targetTurns ?? 0 }]
+        ? [
+            {
+              event: "speech-event",
+              name: update.speechEvent.name,
+              description: update.speechEvent.description,
+              targetTurns: update.targetTurns ?? 0,
+            },
+          ]
         : [];
     case "writeCommonGround":
-      return update.commonGround && !update.failedAttempt ? [{ event: "common-ground", text: update.commonGround }] : [];
+      return update.commonGround && !update.failedAttempt
+        ? [{ event: "common-ground", text: update.commonGround }]
+        : [];
     case "speakerTurn": {
       // the speaker's step writes the turn and checks it: what was written, then the check's retry if it failed
       const candidate = update.candidate;
       if (!candidate) return [];
-      const written: DialogueEvent = { event: "turn-written", speaker: candidate.speaker, text: candidate.text, ...(candidate.outputError ? { error: candidate.outputError } : {}) };
-      return update.turnFeedback ? [written, { event: "retry", stage: "turn", attempt: update.turnRetries ?? 1, reason: update.turnFeedback }] : [written];
+      const written: DialogueEvent = {
+        event: "turn-written",
+        speaker: candidate.speaker,
+        text: candidate.text,
+        ...(candidate.outputError ? { error: candidate.outputError } : {}),
+      };
+      return update.turnFeedback
+        ? [written, { event: "retry", stage: "turn", attempt: update.turnRetries ?? 1, reason: update.turnFeedback }]
+        : [written];
     }
     case "checkDialogue":
-      return update.turnFeedback ? [{ event: "retry", stage: "dialogue", attempt: update.turnRetries ?? 1, reason: update.turnFeedback }] : [];
+      return update.turnFeedback
+        ? [{ event: "retry", stage: "dialogue", attempt: update.turnRetries ?? 1, reason: update.turnFeedback }]
+        : [];
     case "writeDialogue":
       return update.turns ? [{ event: "draft", turns: update.turns }] : [];
     case "critiqueDialogue":
       // a repair cuts the turns back to the earliest offending one and hands the speakers the feedback
-      return update.critique ? [{ event: "critique", critique: update.critique, repairFrom: update.repairFeedback && update.turns ? update.turns.length : null }] : [];
+      return update.critique
+        ? [
+            {
+              event: "critique",
+              critique: update.critique,
+              repairFrom: update.repairFeedback && update.turns ? update.turns.length : null,
+            },
+          ]
+        : [];
     case "finalize":
-      return update.record ? [{ event: "record", status: update.record.status, reasons: update.record.rejection_reasons }] : [];
+      return update.record
+        ? [{ event: "record", status: update.record.status, reasons: update.record.rejection_reasons }]
+        : [];
     default:
       return [];
   }

@@ -25,7 +25,10 @@ export function personaRewriteSchema(sentenceCount: number) {
  * speaker, retried when the output is malformed or fails the prose gates). Also fixes the dialogue's id and,
  * when the input names no source personas, draws a seeded pair from the built-in set.
  */
-export async function rewritePersonas(state: DialogueState, runtime: Runtime<DialogueContext>): Promise<DialogueUpdate> {
+export async function rewritePersonas(
+  state: DialogueState,
+  runtime: Runtime<DialogueContext>,
+): Promise<DialogueUpdate> {
   const startedAt = state.startedAt || Date.now();
   const { config, chatModel } = resolveRuntime(runtime);
   const lang = languageOf(state.language);
@@ -43,7 +46,8 @@ export async function rewritePersonas(state: DialogueState, runtime: Runtime<Dia
     };
   }
   const rng = createRng(hashSeed(state.seed, state.language, state.index, "personas"));
-  const source = (state.sourcePersonas as [string[], string[]] | undefined) ?? pickPersonaPair(loadBuiltinPersonas(), rng);
+  const source =
+    (state.sourcePersonas as [string[], string[]] | undefined) ?? pickPersonaPair(loadBuiltinPersonas(), rng);
 
   let usage = state.usage;
   let attempts = state.attempts;
@@ -52,7 +56,11 @@ export async function rewritePersonas(state: DialogueState, runtime: Runtime<Dia
   let failedAttempt: FailedAttempt | null = null;
   for (const [i, speaker] of SPEAKERS.entries()) {
     const sourceSentences = source[i]!;
-    const slots = { ...languageSlots(lang), sentence_count: sourceSentences.length, source_persona: bulletList(sourceSentences) };
+    const slots = {
+      ...languageSlots(lang),
+      sentence_count: sourceSentences.length,
+      source_persona: bulletList(sourceSentences),
+    };
     const result = await attemptStructured({
       model: chatModel,
       schema: personaRewriteSchema(sourceSentences.length),
@@ -68,7 +76,8 @@ export async function rewritePersonas(state: DialogueState, runtime: Runtime<Dia
         ),
       ],
       validate: (value) => checkProse(value.sentences.join(" "), state.language),
-      onRetry: (reason, attempt) => emitDialogueEvent(runtime, { event: "retry", stage: "persona", speaker, attempt, reason }),
+      onRetry: (reason, attempt) =>
+        emitDialogueEvent(runtime, { event: "retry", stage: "persona", speaker, attempt, reason }),
     });
     usage = addUsage(usage, result.usage);
     attempts += result.attempts;
@@ -76,10 +85,21 @@ export async function rewritePersonas(state: DialogueState, runtime: Runtime<Dia
       rejectionReasons.push({ check: result.check, detail: `persona ${speaker}: ${result.reason}` });
       failedAttempt = { stage: "persona", speaker, text: result.raw };
       // a persona that parsed but failed a gate is kept as written, for the reader of the rejected record
-      if (result.value) personas.push({ speaker, name: result.value.name, sentences: result.value.sentences, source_sentences: sourceSentences });
+      if (result.value)
+        personas.push({
+          speaker,
+          name: result.value.name,
+          sentences: result.value.sentences,
+          source_sentences: sourceSentences,
+        });
       break;
     }
-    const persona = { speaker, name: result.value.name, sentences: result.value.sentences, source_sentences: sourceSentences };
+    const persona = {
+      speaker,
+      name: result.value.name,
+      sentences: result.value.sentences,
+      source_sentences: sourceSentences,
+    };
     personas.push(persona);
     emitDialogueEvent(runtime, { event: "persona", persona });
   }

@@ -12,7 +12,8 @@ import type { SessionHistory } from "./series-history.js";
  */
 export const seriesPrompts = () => loadPromptSet("baseline", SERIES_DIR);
 
-const nameOf = (history: SessionHistory, speaker: Speaker) => history.personas.find((p) => p.speaker === speaker)?.name ?? speaker;
+const nameOf = (history: SessionHistory, speaker: Speaker) =>
+  history.personas.find((p) => p.speaker === speaker)?.name ?? speaker;
 const other = (speaker: Speaker): Speaker => (speaker === "A" ? "B" : "A");
 
 /** One speaker's memory: a line per earlier session, then what they know about the partner. */
@@ -20,9 +21,16 @@ export function memoryText(history: SessionHistory, speaker: Speaker): string {
   const template = seriesPrompts().get("history");
   const memory = history.memories.find((m) => m.speaker === speaker);
   if (!memory) return "";
-  const lines = memory.summaries.map((s) => fillSlots(template.section("memory"), { session: s.session, summary: s.text }));
+  const lines = memory.summaries.map((s) =>
+    fillSlots(template.section("memory"), { session: s.session, summary: s.text }),
+  );
   if (memory.partner_facts.length) {
-    lines.push(fillSlots(template.section("partner-facts"), { partner_name: nameOf(history, other(speaker)), facts: bulletList(memory.partner_facts) }));
+    lines.push(
+      fillSlots(template.section("partner-facts"), {
+        partner_name: nameOf(history, other(speaker)),
+        facts: bulletList(memory.partner_facts),
+      }),
+    );
   }
   return lines.join("\n");
 }
@@ -41,7 +49,9 @@ function commonSlots(history: SessionHistory) {
 
 /** For the common-ground writer and the whole-dialogue writer: the gap and both speakers' memories. */
 export function commonGroundHistory(history: SessionHistory | null | undefined): string {
-  return history ? `\n\n${fillSlots(seriesPrompts().get("history").section("common-ground"), commonSlots(history))}` : "";
+  return history
+    ? `\n\n${fillSlots(seriesPrompts().get("history").section("common-ground"), commonSlots(history))}`
+    : "";
 }
 
 /** For one speaker: the gap and their own memory, never the partner's. */

@@ -16,7 +16,6 @@ import { MAX_SESSIONS, SpeakerMemorySchema } from "./series-history.js";
 
 export { MAX_SESSIONS };
 
-
 /** One finished session: the dialogue graph's record of it, the gap before it, and what each speaker remembers. */
 export const WrittenSessionSchema = z.object({
   session: z.number().int().positive(),
@@ -52,9 +51,13 @@ export const SeriesStateSchema = z.object({
   startedAt: z.number(),
   next: PlannedSessionSchema.nullable().describe("The session about to be written"),
   written: z.array(WrittenSessionSchema).describe("The sessions written so far, in order"),
-  personas: z.array(PersonaSchema).describe("The personas as they stand: the first session's plus the facts learned since"),
+  personas: z
+    .array(PersonaSchema)
+    .describe("The personas as they stand: the first session's plus the facts learned since"),
   memories: z.array(SpeakerMemorySchema).describe("Each speaker's memory of the sessions so far"),
-  rejectionReasons: z.array(RejectionReasonSchema).describe("The series' own reasons (a failed memory); a session's are in its record"),
+  rejectionReasons: z
+    .array(RejectionReasonSchema)
+    .describe("The series' own reasons (a failed memory); a session's are in its record"),
   failedAttempt: FailedAttemptSchema.nullable(),
   usage: UsageSchema.describe("The memory node's usage (the sessions' is in their records)"),
   attempts: z.number().int(),
@@ -86,6 +89,12 @@ export const SeriesStateAnnotation = lastValueAnnotation(SeriesStateSchema, DEFA
 
 /** A series' request: one dialogue's request plus the number of sessions. */
 export const SeriesInputSchema = DialogueInputSchema.omit({ history: true }).extend({
-  sessions: z.number().int().min(1).max(MAX_SESSIONS).optional().describe(`Sessions in the series (1–${MAX_SESSIONS}); default 3`),
+  sessions: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_SESSIONS)
+    .optional()
+    .describe(`Sessions in the series (1–${MAX_SESSIONS}); default 3`),
 });
 export type SeriesInput = Omit<z.infer<typeof SeriesInputSchema>, "speechEventId"> & { speechEventId?: string };

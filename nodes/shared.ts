@@ -39,7 +39,10 @@ export function describeFailures(failures: readonly { check: string; detail: str
  * not given at all, so a template of an ablation variant that still names it throws in fillSlots instead of
  * leaking the conditioning.
  */
-export function conditioningSlots(state: Pick<DialogueState, "speechEvent" | "commonGround">, manifest: VariantManifest): Record<string, string> {
+export function conditioningSlots(
+  state: Pick<DialogueState, "speechEvent" | "commonGround">,
+  manifest: VariantManifest,
+): Record<string, string> {
   const slots: Record<string, string> = {};
   if (manifest.speechEvent && state.speechEvent) {
     slots.speech_event_name = state.speechEvent.name;
@@ -54,7 +57,11 @@ export function conditioningSlots(state: Pick<DialogueState, "speechEvent" | "co
  * the language, the enabled conditioning and both personas. Throws when the personas or the plan are missing,
  * naming the node that ran too early.
  */
-export function bothSpeakersSlots(state: DialogueState, manifest: VariantManifest, node: string): Record<string, string> {
+export function bothSpeakersSlots(
+  state: DialogueState,
+  manifest: VariantManifest,
+  node: string,
+): Record<string, string> {
   const [a, b] = state.personas;
   if (!a || !b || !state.speechEvent) throw new Error(`${node} runs after both personas and the speech event exist`);
   return {
@@ -83,5 +90,7 @@ export function renderDemonstration(prompt: PromptTemplate, demo: Demonstration)
 export function demonstrationFor(state: DialogueState, manifest: VariantManifest): Demonstration {
   const rng = createRng(hashSeed(state.seed, state.language, state.index, "demo"));
   const demos = loadDemonstrations();
-  return manifest.speechEvent && state.speechEvent ? pickDemonstration(demos, state.speechEvent.id, rng) : rng.pick(demos);
+  return manifest.speechEvent && state.speechEvent
+    ? pickDemonstration(demos, state.speechEvent.id, rng)
+    : rng.pick(demos);
 }

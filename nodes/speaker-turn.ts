@@ -6,11 +6,24 @@ import { type DialogueContext, resolveRuntime } from "./configuration.js";
 import type { CandidateTurn, DialogueState, DialogueUpdate } from "./state.js";
 import { emitDialogueEvent } from "./events.js";
 import { invokeStructured } from "../lib/models/structured.js";
-import { BASELINE_MANIFEST, fillSlots, loadPromptSet, type PromptTemplate, type VariantManifest } from "../lib/prompts/loader.js";
+import {
+  BASELINE_MANIFEST,
+  fillSlots,
+  loadPromptSet,
+  type PromptTemplate,
+  type VariantManifest,
+} from "../lib/prompts/loader.js";
 import { addUsage, type Speaker } from "../lib/records/schema.js";
 import { speakerHistory } from "./series-render.js";
 import { checkTurnStep } from "./check-turn.js";
-import { bulletList, conditioningSlots, demonstrationFor, languageOf, languageSlots, renderDemonstration } from "./shared.js";
+import {
+  bulletList,
+  conditioningSlots,
+  demonstrationFor,
+  languageOf,
+  languageSlots,
+  renderDemonstration,
+} from "./shared.js";
 
 const turnSchemas = new Map<number, ReturnType<typeof buildTurnSchema>>();
 function buildTurnSchema(maxChars: number) {

@@ -41,8 +41,13 @@ export const DialogueStateSchema = z.object({
     .length(2)
     .optional()
     .describe("Two English source personas; default: a seeded pair from the built-in set"),
-  speechEventId: z.string().optional().describe("Speech event id from data/speech-events.json; default: seeded weighted pick"),
-  history: SessionHistorySchema.nullable().describe("A later session of a series: the gap, both speakers' memories and grown personas (set by the series graph)"),
+  speechEventId: z
+    .string()
+    .optional()
+    .describe("Speech event id from data/speech-events.json; default: seeded weighted pick"),
+  history: SessionHistorySchema.nullable().describe(
+    "A later session of a series: the gap, both speakers' memories and grown personas (set by the series graph)",
+  ),
 
   // ── built along the way ─────────────────────────────────────────────────────
   dialogueId: z.string(),
@@ -52,15 +57,25 @@ export const DialogueStateSchema = z.object({
   commonGround: z.string(),
   targetTurns: z.number().int().describe("The turn count this dialogue aims at, drawn from the turn budget"),
   turns: z.array(TurnSchema),
-  candidate: CandidateTurnSchema.nullable().describe("The last utterance a speaker wrote, as written: the attempt the turn check's verdict (turns, turnFeedback) is about"),
-  turnFeedback: z.string().nullable().describe("Why the last attempt at the current turn failed; shown to the speaker on retry"),
+  candidate: CandidateTurnSchema.nullable().describe(
+    "The last utterance a speaker wrote, as written: the attempt the turn check's verdict (turns, turnFeedback) is about",
+  ),
+  turnFeedback: z
+    .string()
+    .nullable()
+    .describe("Why the last attempt at the current turn failed; shown to the speaker on retry"),
   turnRetries: z.number().int(),
   closed: z.boolean().describe("A speaker closed the conversation"),
   critique: CritiqueSchema.nullable(),
   critiqueRounds: z.number().int(),
-  repairFeedback: z.string().nullable().describe("The last failed critique's feedback, shown to the speakers who repair the dialogue"),
+  repairFeedback: z
+    .string()
+    .nullable()
+    .describe("The last failed critique's feedback, shown to the speakers who repair the dialogue"),
   rejectionReasons: z.array(RejectionReasonSchema),
-  failedAttempt: FailedAttemptSchema.nullable().describe("What the model wrote in the attempt that made the dialogue fail"),
+  failedAttempt: FailedAttemptSchema.nullable().describe(
+    "What the model wrote in the attempt that made the dialogue fail",
+  ),
   attempts: z.number().int(),
   usage: UsageSchema,
   promptHash: z.string(),
@@ -110,7 +125,10 @@ type Channels<S> = { [K in keyof S]-?: BaseChannel<S[K], S[K]> };
 export const DialogueStateAnnotation = lastValueAnnotation(DialogueStateSchema, STATE_DEFAULTS);
 
 /** One LangGraph channel per key of a zod object, each keeping the last value written to it, from its default. */
-export function lastValueAnnotation<S extends z.ZodRawShape>(schema: z.ZodObject<S>, defaults: { [K in keyof S]?: () => unknown }) {
+export function lastValueAnnotation<S extends z.ZodRawShape>(
+  schema: z.ZodObject<S>,
+  defaults: { [K in keyof S]?: () => unknown },
+) {
   return Annotation.Root(
     Object.fromEntries(
       Object.keys(schema.shape).map((key) => {
@@ -131,8 +149,13 @@ export const DialogueInputSchema = z.object({
   seed: z.number().int().optional().describe("Seed of every random choice of this dialogue; default 1"),
   index: z.number().int().nonnegative().optional().describe("Index of the dialogue in its run; default 0"),
   sourcePersonas: DialogueStateSchema.shape.sourcePersonas,
-  speechEventId: z.enum(speechEventIdList).optional().describe("Speech event (data/speech-events.json); default: seeded weighted pick"),
-  history: SessionHistorySchema.nullable().optional().describe("Series only (set by the series graph): what the speakers remember of earlier sessions"),
+  speechEventId: z
+    .enum(speechEventIdList)
+    .optional()
+    .describe("Speech event (data/speech-events.json); default: seeded weighted pick"),
+  history: SessionHistorySchema.nullable()
+    .optional()
+    .describe("Series only (set by the series graph): what the speakers remember of earlier sessions"),
 });
 
 export type DialogueUpdate = Partial<DialogueState>;

@@ -22,7 +22,10 @@ export function commonGroundParagraph(value: CommonGround): string {
 }
 
 /** The premises of the conversation, in the target language, consistent with both personas and the speech event. */
-export async function writeCommonGround(state: DialogueState, runtime: Runtime<DialogueContext>): Promise<DialogueUpdate> {
+export async function writeCommonGround(
+  state: DialogueState,
+  runtime: Runtime<DialogueContext>,
+): Promise<DialogueUpdate> {
   const { config, chatModel } = resolveRuntime(runtime);
   const prompts = loadPromptSet(config.promptVariant);
   const prompt = prompts.get("common-ground");
@@ -32,10 +35,16 @@ export async function writeCommonGround(state: DialogueState, runtime: Runtime<D
     schema: CommonGroundSchema,
     name: "common_ground",
     maxRetries: config.maxStructuredRetries,
-    onRetry: (reason, attempt) => emitDialogueEvent(runtime, { event: "retry", stage: "common_ground", attempt, reason }),
+    onRetry: (reason, attempt) =>
+      emitDialogueEvent(runtime, { event: "retry", stage: "common_ground", attempt, reason }),
     messages: (feedback) => [
       new SystemMessage(fillSlots(prompt.section("system"), slots) + commonGroundHistory(state.history)),
-      new HumanMessage(fillSlots(prompt.section("user"), { ...slots, retry_note: feedback ? fillSlots(prompt.section("retry"), { feedback }) : "" })),
+      new HumanMessage(
+        fillSlots(prompt.section("user"), {
+          ...slots,
+          retry_note: feedback ? fillSlots(prompt.section("retry"), { feedback }) : "",
+        }),
+      ),
     ],
     validate: (value) => checkProse(commonGroundParagraph(value), state.language),
   });

@@ -26,17 +26,45 @@ describe("writeDialogue on the real llama.cpp engine (tiny random-weight GGUF)",
 
   it("returns schema-valid turns A, B, … within the turn budget", async () => {
     const state = {
-      language: "es", seed: 1, index: 0, dialogueId: "es-1-00000", startedAt: 0,
+      language: "es",
+      seed: 1,
+      index: 0,
+      dialogueId: "es-1-00000",
+      startedAt: 0,
       personas: [
         { speaker: "A", name: "Lucía", sentences: ["Soy enfermera."], source_sentences: ["I am a nurse."] },
         { speaker: "B", name: "Marta", sentences: ["Leo novelas."], source_sentences: ["I read novels."] },
       ],
-      speechEvent: { id: "small_talk", name: "Small talk", category: "informal_superficial", description: "Light chat." },
-      commonGround: "Son vecinas.", targetTurns: 3, turns: [], candidate: null, turnFeedback: null, turnRetries: 0, closed: false,
-      critique: null, critiqueRounds: 0, repairFeedback: null, rejectionReasons: [], attempts: 0,
-      usage: { input_tokens: 0, output_tokens: 0 }, promptHash: "", record: null,
+      speechEvent: {
+        id: "small_talk",
+        name: "Small talk",
+        category: "informal_superficial",
+        description: "Light chat.",
+      },
+      commonGround: "Son vecinas.",
+      targetTurns: 3,
+      turns: [],
+      candidate: null,
+      turnFeedback: null,
+      turnRetries: 0,
+      closed: false,
+      critique: null,
+      critiqueRounds: 0,
+      repairFeedback: null,
+      rejectionReasons: [],
+      attempts: 0,
+      usage: { input_tokens: 0, output_tokens: 0 },
+      promptHash: "",
+      record: null,
     } as unknown as DialogueState;
-    const context: DialogueContext = { chatModel: engine, promptVariant: "whole-dialogue", turnsMin: 2, turnsMax: 4, maxTurnChars: 60, maxStructuredRetries: 0 };
+    const context: DialogueContext = {
+      chatModel: engine,
+      promptVariant: "whole-dialogue",
+      turnsMin: 2,
+      turnsMax: 4,
+      maxTurnChars: 60,
+      maxStructuredRetries: 0,
+    };
     const update = await writeDialogue(state, { context } as Runtime<DialogueContext>);
     expect(update.rejectionReasons ?? []).toEqual([]);
     expect(update.turns!.length).toBeGreaterThanOrEqual(2);

@@ -30,7 +30,8 @@ function buildDialogueSchema(minTurns: number, maxTurns: number, maxChars: numbe
 export function dialogueSchema(config: Pick<DialogueConfig, "turnsMin" | "turnsMax" | "maxTurnChars">) {
   const key = `${config.turnsMin}-${config.turnsMax}-${config.maxTurnChars}`;
   let schema = dialogueSchemas.get(key);
-  if (!schema) dialogueSchemas.set(key, (schema = buildDialogueSchema(config.turnsMin, config.turnsMax, config.maxTurnChars)));
+  if (!schema)
+    dialogueSchemas.set(key, (schema = buildDialogueSchema(config.turnsMin, config.turnsMax, config.maxTurnChars)));
   return schema;
 }
 
@@ -54,7 +55,10 @@ export function dialogueMessages(state: DialogueState, config: DialogueConfig, f
     turns_max: config.turnsMax,
     notes: notes.length ? `\n\n${notes.join("\n")}` : "",
   };
-  return [new SystemMessage(fillSlots(prompt.section("system"), slots) + commonGroundHistory(state.history)), new HumanMessage(fillSlots(prompt.section("user"), slots))];
+  return [
+    new SystemMessage(fillSlots(prompt.section("system"), slots) + commonGroundHistory(state.history)),
+    new HumanMessage(fillSlots(prompt.section("user"), slots)),
+  ];
 }
 
 export async function writeDialogue(state: DialogueState, runtime: Runtime<DialogueContext>): Promise<DialogueUpdate> {
@@ -62,7 +66,10 @@ export async function writeDialogue(state: DialogueState, runtime: Runtime<Dialo
   // the gates' feedback on the last draft (set by checkDialogue) goes into the first attempt; a draft that does not
   // even parse is retried within maxStructuredRetries with the parser's reason
   const gateFeedback = state.turnFeedback;
-  const model = chatModel.withConfig({ maxTokens: dialogueMaxTokens(config) } as Record<string, unknown>) as unknown as typeof chatModel;
+  const model = chatModel.withConfig({ maxTokens: dialogueMaxTokens(config) } as Record<
+    string,
+    unknown
+  >) as unknown as typeof chatModel;
   const result = await attemptStructured({
     model,
     schema: dialogueSchema(config),
@@ -75,7 +82,10 @@ export async function writeDialogue(state: DialogueState, runtime: Runtime<Dialo
   if (!result.ok) {
     return {
       ...spent,
-      rejectionReasons: [...state.rejectionReasons, { check: result.check, detail: `whole dialogue: ${result.reason}` }],
+      rejectionReasons: [
+        ...state.rejectionReasons,
+        { check: result.check, detail: `whole dialogue: ${result.reason}` },
+      ],
       failedAttempt: { stage: "dialogue", text: result.raw },
     };
   }

@@ -21,7 +21,9 @@ export type MemoryAnswer = z.infer<typeof MemorySchema>;
 /** Partner facts a speaker keeps across sessions (the most recent). */
 export const MAX_PARTNER_FACTS = 10;
 
-const unique = (items: readonly string[]) => [...new Map(items.map((item) => [item.trim().toLowerCase(), item.trim()])).values()];
+const unique = (items: readonly string[]) => [
+  ...new Map(items.map((item) => [item.trim().toLowerCase(), item.trim()])).values(),
+];
 
 export function transcriptFor(turns: readonly Turn[], personas: readonly Persona[]): string {
   const name = (speaker: string) => personas.find((p) => p.speaker === speaker)?.name || speaker;
@@ -37,7 +39,11 @@ export function growPersonas(personas: readonly Persona[], memory: readonly Sess
 }
 
 /** Each speaker's memory after a session: one more summary, and what they learned about the partner (the latest kept). */
-export function growMemories(memories: readonly SpeakerMemory[], session: number, memory: readonly SessionMemory[]): SpeakerMemory[] {
+export function growMemories(
+  memories: readonly SpeakerMemory[],
+  session: number,
+  memory: readonly SessionMemory[],
+): SpeakerMemory[] {
   return SPEAKERS.map((speaker) => {
     const before = memories.find((m) => m.speaker === speaker) ?? { speaker, summaries: [], partner_facts: [] };
     const now = memory.find((m) => m.speaker === speaker);
@@ -84,9 +90,15 @@ export async function writeMemory(state: SeriesState, runtime: Runtime<DialogueC
       maxRetries: config.maxStructuredRetries,
       messages: (feedback) => [
         new SystemMessage(fillSlots(prompt.section("system"), slots)),
-        new HumanMessage(fillSlots(prompt.section("user"), { ...slots, retry_note: feedback ? fillSlots(prompt.section("retry"), { feedback }) : "" })),
+        new HumanMessage(
+          fillSlots(prompt.section("user"), {
+            ...slots,
+            retry_note: feedback ? fillSlots(prompt.section("retry"), { feedback }) : "",
+          }),
+        ),
       ],
-      validate: (value) => checkProse([value.summary, ...value.new_facts, ...value.partner_facts].join(" "), state.language),
+      validate: (value) =>
+        checkProse([value.summary, ...value.new_facts, ...value.partner_facts].join(" "), state.language),
     });
     usage = addUsage(usage, result.usage);
     attempts += result.attempts;
@@ -96,12 +108,21 @@ export async function writeMemory(state: SeriesState, runtime: Runtime<DialogueC
         attempts,
         rejectionReasons: [
           ...state.rejectionReasons,
-          { check: result.check, detail: `memory of session ${last.session}, speaker ${speaker}: ${result.reason}`, session: last.session },
+          {
+            check: result.check,
+            detail: `memory of session ${last.session}, speaker ${speaker}: ${result.reason}`,
+            session: last.session,
+          },
         ],
         failedAttempt: { stage: "memory", speaker, session: last.session, text: result.raw },
       };
     }
-    memory.push({ speaker, summary: result.value.summary.trim(), new_facts: result.value.new_facts.map((f) => f.trim()), partner_facts: result.value.partner_facts.map((f) => f.trim()) });
+    memory.push({
+      speaker,
+      summary: result.value.summary.trim(),
+      new_facts: result.value.new_facts.map((f) => f.trim()),
+      partner_facts: result.value.partner_facts.map((f) => f.trim()),
+    });
   }
   return {
     usage,

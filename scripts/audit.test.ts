@@ -17,10 +17,15 @@ function audit(...args: string[]): { code: number | null; stdout: string; stderr
 
 function auditAsync(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile("npx", ["tsx", "scripts/audit.ts", ...args], { cwd: root, encoding: "utf8", timeout: 120_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === "number" ? err.code : null) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      "npx",
+      ["tsx", "scripts/audit.ts", ...args],
+      { cwd: root, encoding: "utf8", timeout: 120_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === "number" ? err.code : null) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -31,15 +36,43 @@ function file(name: string, content: string | Uint8Array): string {
 }
 
 const jsonl = [
-  { id: "d1", language: "es", turns: [{ speaker: "A", text: "¡Hola! ¿Qué tal el fin de semana?" }, { speaker: "B", text: "Muy bien, fui a la playa con mis perros." }] },
-  { id: "d2", language: "es", turns: [{ speaker: "A", text: "¿Trabajas?" }, { speaker: "B", text: "Usuario 2: Como modelo de lenguaje, no tengo trabajo." }] },
-  { id: 3, language: "ja", turns: [{ speaker: "A", text: "趣味は何ですか？" }, { speaker: "A", text: "I really like hiking in the mountains with my friends." }], extra: true },
+  {
+    id: "d1",
+    language: "es",
+    turns: [
+      { speaker: "A", text: "¡Hola! ¿Qué tal el fin de semana?" },
+      { speaker: "B", text: "Muy bien, fui a la playa con mis perros." },
+    ],
+  },
+  {
+    id: "d2",
+    language: "es",
+    turns: [
+      { speaker: "A", text: "¿Trabajas?" },
+      { speaker: "B", text: "Usuario 2: Como modelo de lenguaje, no tengo trabajo." },
+    ],
+  },
+  {
+    id: 3,
+    language: "ja",
+    turns: [
+      { speaker: "A", text: "趣味は何ですか？" },
+      { speaker: "A", text: "I really like hiking in the mountains with my friends." },
+    ],
+    extra: true,
+  },
 ]
   .map((r) => JSON.stringify(r))
   .join("\n");
 
 const xpersona = JSON.stringify([
-  { persona: ["i like dogs."], dialogue: [["__SILENCE__", "bonjour ! tu as des animaux ?"], ["oui, deux chiens. et toi ?", "moi aussi, j'adore les chiens."]] },
+  {
+    persona: ["i like dogs."],
+    dialogue: [
+      ["__SILENCE__", "bonjour ! tu as des animaux ?"],
+      ["oui, deux chiens. et toi ?", "moi aussi, j'adore les chiens."],
+    ],
+  },
   { persona: ["i like cats."], dialogue: [["salut, ça va ?", "[nom] : très bien merci"]] },
 ]);
 
@@ -48,8 +81,18 @@ describe("scripts/audit.ts", () => {
     const r = audit(file("dialogues.jsonl", jsonl), "--json");
     expect(r.stderr).toBe("");
     expect(r.code).toBe(1); // some dialogue fails a check: a check tool fails (CI)
-    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { id: string; ok: boolean; reasons: Array<{ check: string; turn: number; detail: string }> });
-    expect(lines.map((l) => [l.id, l.ok])).toEqual([["d1", true], ["d2", false], ["3", false]]);
+    const lines = r.stdout
+      .trim()
+      .split("\n")
+      .map(
+        (l) =>
+          JSON.parse(l) as { id: string; ok: boolean; reasons: Array<{ check: string; turn: number; detail: string }> },
+      );
+    expect(lines.map((l) => [l.id, l.ok])).toEqual([
+      ["d1", true],
+      ["d2", false],
+      ["3", false],
+    ]);
     expect(lines[1]!.reasons.map((x) => x.check).sort()).toEqual(["meta_text", "speaker_label"]);
     expect(lines[2]!.reasons.map((x) => x.check).sort()).toEqual(["alternation", "language"]);
     expect(Object.keys(lines[1]!.reasons[0]!)).toEqual(["check", "turn", "detail"]);
@@ -93,10 +136,19 @@ describe("scripts/audit.ts", () => {
       [[file("e.jsonl", "{not json\n")], /line 1: invalid JSON/],
       [[file("f.json", '{"x": 1}')], /not XPersona\/ConvAI2 JSON/],
       [[file("g.json", "[1, 2")], /invalid JSON/],
-      [[file("h.jsonl", '{"id":"x","language":"klingonish","turns":[]}')], /line 1: unknown language code "klingonish"/],
+      [
+        [file("h.jsonl", '{"id":"x","language":"klingonish","turns":[]}')],
+        /line 1: unknown language code "klingonish"/,
+      ],
       [[file("i.parquet", jsonl)], /i\.parquet: not a readable Parquet file/],
-      [[file("j.parquet", new Uint8Array(parquetWriteBuffer({ columnData: [{ name: "id", data: ["x"] }] })))], /without the column\(s\) language, turns/],
-      [[file("k.bin", Buffer.concat([Buffer.from("PAR1"), Buffer.from(jsonl)]))], /k\.bin: not a readable Parquet file/],
+      [
+        [file("j.parquet", new Uint8Array(parquetWriteBuffer({ columnData: [{ name: "id", data: ["x"] }] })))],
+        /without the column\(s\) language, turns/,
+      ],
+      [
+        [file("k.bin", Buffer.concat([Buffer.from("PAR1"), Buffer.from(jsonl)]))],
+        /k\.bin: not a readable Parquet file/,
+      ],
     ];
     const results = await Promise.all(cases.map(([args]) => auditAsync(...args)));
     for (const [k, [args, re]] of cases.entries()) {

@@ -20,7 +20,12 @@ import { basename, extname } from "node:path";
 import { parseArgs } from "node:util";
 import { ZodError } from "zod";
 import { resolveLanguage } from "../lib/lang/languages.js";
-import { JsonlRecordSchema, languageFromXPersonaName, parseXPersona, type DialogueRecord } from "../lib/gates/datasets.js";
+import {
+  JsonlRecordSchema,
+  languageFromXPersonaName,
+  parseXPersona,
+  type DialogueRecord,
+} from "../lib/gates/datasets.js";
 import { CHECK_NAMES, type CheckName, type GateFailure } from "../lib/gates/types.js";
 
 class UsageError extends Error {}
@@ -70,14 +75,23 @@ function parseOptions(argv: string[]): Options | "help" {
   }
   const { values, positionals } = parsed;
   if (values.help) return "help";
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? `missing FILE (${USAGE})` : `expected one FILE, got ${positionals.length} (${USAGE})`);
+  if (positionals.length !== 1)
+    throw new UsageError(
+      positionals.length === 0 ? `missing FILE (${USAGE})` : `expected one FILE, got ${positionals.length} (${USAGE})`,
+    );
   const format = values.format;
-  if (format !== undefined && !(FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown --format "${format}" (expected jsonl, parquet or xpersona)`);
+  if (format !== undefined && !(FORMATS as readonly string[]).includes(format))
+    throw new UsageError(`unknown --format "${format}" (expected jsonl, parquet or xpersona)`);
   if (values.lang !== undefined) {
     const r = resolveLanguage(values.lang);
     if (!r.ok) throw new UsageError(`--lang: ${r.message}`);
   }
-  return { file: positionals[0]!, ...(format ? { format: format as Format } : {}), ...(values.lang ? { lang: values.lang } : {}), json: values.json };
+  return {
+    file: positionals[0]!,
+    ...(format ? { format: format as Format } : {}),
+    ...(values.lang ? { lang: values.lang } : {}),
+    json: values.json,
+  };
 }
 
 function oneLine(s: string): string {
@@ -150,7 +164,10 @@ async function loadParquet(file: string, bytes: Buffer, lang: string | undefined
   }
   const columns = parquetSchema(metadata).children.map((child) => child.element.name);
   const missing = PARQUET_COLUMNS.filter((name) => !columns.includes(name));
-  if (missing.length) throw new UsageError(`${file}: a Parquet file without the column(s) ${missing.join(", ")} (audit reads the records npm run export -- --format parquet writes)`);
+  if (missing.length)
+    throw new UsageError(
+      `${file}: a Parquet file without the column(s) ${missing.join(", ")} (audit reads the records npm run export -- --format parquet writes)`,
+    );
   let rows: Record<string, unknown>[];
   try {
     rows = await parquetReadObjects({ file: buffer, metadata, columns: PARQUET_COLUMNS });
@@ -177,7 +194,10 @@ function loadXPersonaFile(file: string, text: string, lang: string | undefined):
     throw e;
   }
   const language = lang ?? languageFromXPersonaName(basename(file));
-  if (!language) throw new UsageError(`--lang is required for ${basename(file)} (the language cannot be inferred from the file name)`);
+  if (!language)
+    throw new UsageError(
+      `--lang is required for ${basename(file)} (the language cannot be inferred from the file name)`,
+    );
   return { records: dialogues.map((d) => ({ ...d, language })) };
 }
 
@@ -202,7 +222,9 @@ async function main(argv: string[]): Promise<number> {
     bytes = readFileSync(opts.file);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new UsageError(`cannot read ${opts.file}: ${err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "is a directory" : oneLine(err.message)}`);
+    throw new UsageError(
+      `cannot read ${opts.file}: ${err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "is a directory" : oneLine(err.message)}`,
+    );
   }
   const format = opts.format ?? detectFormat(opts.file, bytes);
   const { records } =
@@ -227,7 +249,13 @@ async function main(argv: string[]): Promise<number> {
     const fails: GateFailure[] = checkDialogue(rec.turns, { lang: rec.language });
     if (fails.length) failing++;
     if (opts.json) {
-      out.push(JSON.stringify({ id: rec.id, ok: fails.length === 0, reasons: fails.map((f) => ({ check: f.check, turn: f.turn, detail: f.detail })) }));
+      out.push(
+        JSON.stringify({
+          id: rec.id,
+          ok: fails.length === 0,
+          reasons: fails.map((f) => ({ check: f.check, turn: f.turn, detail: f.detail })),
+        }),
+      );
       if (out.length >= 1000) {
         process.stdout.write(`${out.join("\n")}\n`);
         out.length = 0;
@@ -278,7 +306,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    const msg = e instanceof UsageError ? e.message : `unexpected error: ${oneLine(e instanceof Error ? e.message : String(e))}`;
+    const msg =
+      e instanceof UsageError ? e.message : `unexpected error: ${oneLine(e instanceof Error ? e.message : String(e))}`;
     process.stderr.write(`audit: ${msg}\n`);
     process.exitCode = 2;
   },

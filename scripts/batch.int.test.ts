@@ -16,7 +16,8 @@ const dir = mkdtempSync(join(tmpdir(), "batch-cli-"));
 const tinyModel = join(dir, "tiny.gguf");
 
 /** The CLI as one node process, in its own process group, with an empty model cache. */
-const start = (args: string[]) => startScript("scripts/graph.ts", args, { POLYGLOT_MODELS_DIR: join(dir, "empty-cache") });
+const start = (args: string[]) =>
+  startScript("scripts/graph.ts", args, { POLYGLOT_MODELS_DIR: join(dir, "empty-cache") });
 
 async function waitForLines(path: string, count: number, timeoutMs = 180_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -106,7 +107,21 @@ describe("large runs (CLI, tiny GGUF)", () => {
 
   it("--format parquet writes a Parquet file with one row per record, and a dataset card", async () => {
     const out = join(dir, "parquet.jsonl");
-    const result = await start(["--lang", "es", "--n", "2", "--model", tinyModel, "--threads", "1", "--out", out, "--quiet", "--format", "parquet"]).done;
+    const result = await start([
+      "--lang",
+      "es",
+      "--n",
+      "2",
+      "--model",
+      tinyModel,
+      "--threads",
+      "1",
+      "--out",
+      out,
+      "--quiet",
+      "--format",
+      "parquet",
+    ]).done;
     expect(result.code).toBe(0);
     const file = await asyncBufferFromFile(join(dir, "parquet.parquet"));
     expect(Number((await parquetMetadataAsync(file)).num_rows)).toBe(2);

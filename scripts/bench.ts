@@ -9,11 +9,26 @@ interface Bench {
 }
 
 const BENCHES: Readonly<Record<string, Bench>> = {
-  gates: { describe: "deterministic gates on XPersona: human rejection, injected-fault recall, throughput", load: () => import("./bench/gates.js") },
-  batch: { describe: "worker pool: efficiency at concurrency 1/8/64 with a 200 ms model, orchestration overhead per turn", load: () => import("./bench/batch.js") },
-  fleet: { describe: "fleet on a Redis queue: throughput of 1/2/4 worker processes with a 200 ms model, ratio to ideal", load: () => import("./bench/fleet.js") },
-  server: { describe: "real llama-server through --provider openai: server prompt-eval ratio at concurrency 1 and 4", load: () => import("./bench/server.js") },
-  engine: { describe: "embedded llama.cpp engine on a dialogue: prompt-eval ratio (sequence reuse), tok/s", load: () => import("./bench/engine.js") },
+  gates: {
+    describe: "deterministic gates on XPersona: human rejection, injected-fault recall, throughput",
+    load: () => import("./bench/gates.js"),
+  },
+  batch: {
+    describe: "worker pool: efficiency at concurrency 1/8/64 with a 200 ms model, orchestration overhead per turn",
+    load: () => import("./bench/batch.js"),
+  },
+  fleet: {
+    describe: "fleet on a Redis queue: throughput of 1/2/4 worker processes with a 200 ms model, ratio to ideal",
+    load: () => import("./bench/fleet.js"),
+  },
+  server: {
+    describe: "real llama-server through --provider openai: server prompt-eval ratio at concurrency 1 and 4",
+    load: () => import("./bench/server.js"),
+  },
+  engine: {
+    describe: "embedded llama.cpp engine on a dialogue: prompt-eval ratio (sequence reuse), tok/s",
+    load: () => import("./bench/engine.js"),
+  },
 };
 
 function usage(): string {

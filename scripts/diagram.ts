@@ -15,7 +15,9 @@ paste it into README.md under "## The graph". Takes no options.`;
 
 let help = false;
 try {
-  help = parseArgs({ args: process.argv.slice(2), strict: true, options: { help: { type: "boolean", short: "h" } } }).values.help === true;
+  help =
+    parseArgs({ args: process.argv.slice(2), strict: true, options: { help: { type: "boolean", short: "h" } } }).values
+      .help === true;
 } catch (error) {
   console.error(`graph:diagram: ${(error as Error).message.split("\n")[0]} (usage: npm run graph:diagram)`);
   process.exit(2);

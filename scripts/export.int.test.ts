@@ -21,9 +21,20 @@ const run = (script: string, args: string[]) => startScript(script, args, { LANG
 
 beforeAll(async () => {
   await runGenerateEval({
-    out: join(dir, "eval"), command: "setup", seed: 1, resamples: 100, scoreRejected: false, judge: null,
-    variants: ["baseline"], languages: ["es"], n: 3, chatModel: scriptedWriter(), modelLabel: "scripted",
-    context: { turnsMin: 5, turnsMax: 5 }, concurrency: 1, langsmith: null,
+    out: join(dir, "eval"),
+    command: "setup",
+    seed: 1,
+    resamples: 100,
+    scoreRejected: false,
+    judge: null,
+    variants: ["baseline"],
+    languages: ["es"],
+    n: 3,
+    chatModel: scriptedWriter(),
+    modelLabel: "scripted",
+    context: { turnsMin: 5, turnsMax: 5 },
+    concurrency: 1,
+    langsmith: null,
   });
 }, 300_000);
 
@@ -31,10 +42,19 @@ describe("npm run export", () => {
   it("exports eval records as messages and PersonaChat; audit and eval read the PersonaChat file back as the same dialogues", async () => {
     const written = readRecords(records).records.filter((r) => r.status === "accepted");
     expect(written.length).toBeGreaterThan(0);
-    const result = await run("scripts/export.ts", ["--out", records, "--format", "personachat,messages", "--common-ground"]);
+    const result = await run("scripts/export.ts", [
+      "--out",
+      records,
+      "--format",
+      "personachat,messages",
+      "--common-ground",
+    ]);
     expect(result.code, result.stderr).toBe(0);
     const personachat = join(dir, "eval", "records", "baseline.personachat.json");
-    const messages = readFileSync(join(dir, "eval", "records", "baseline.messages.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { messages: { content: string }[] });
+    const messages = readFileSync(join(dir, "eval", "records", "baseline.messages.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { messages: { content: string }[] });
     expect(messages).toHaveLength(2 * written.length);
     messages.forEach((example, i) => {
       const record = written[Math.floor(i / 2)]!;
@@ -43,7 +63,9 @@ describe("npm run export", () => {
     });
     // the card: no run log for eval records, still the Hub header and the files
     const card = readFileSync(join(dir, "eval", "records", "baseline.card.md"), "utf8");
-    const yaml = parseYaml(/^---\n([\s\S]*?)\n---\n/.exec(card)![1]!) as { configs: { config_name: string; data_files: { split: string; path: string }[] }[] };
+    const yaml = parseYaml(/^---\n([\s\S]*?)\n---\n/.exec(card)![1]!) as {
+      configs: { config_name: string; data_files: { split: string; path: string }[] }[];
+    };
     expect(yaml.configs).toEqual([
       { config_name: "default", data_files: [{ split: "train", path: "baseline.personachat.json" }] },
       { config_name: "messages", data_files: [{ split: "train", path: "baseline.messages.jsonl" }] },
@@ -55,9 +77,23 @@ describe("npm run export", () => {
     expect(audit.stdout.trim().split("\n")).toHaveLength(written.length);
 
     const evalOut = join(dir, "scored");
-    const scored = await run("scripts/eval.ts", ["--dataset", personachat, "--format", "xpersona", "--lang", "es", "--out", evalOut, "--resamples", "100"]);
+    const scored = await run("scripts/eval.ts", [
+      "--dataset",
+      personachat,
+      "--format",
+      "xpersona",
+      "--lang",
+      "es",
+      "--out",
+      evalOut,
+      "--resamples",
+      "100",
+    ]);
     expect(scored.code, scored.stderr).toBe(0);
-    const results = JSON.parse(readFileSync(join(evalOut, "results.json"), "utf8")) as { groups: { counts: { dialogues: number } }[]; dialogues: { turns?: number }[] };
+    const results = JSON.parse(readFileSync(join(evalOut, "results.json"), "utf8")) as {
+      groups: { counts: { dialogues: number } }[];
+      dialogues: { turns?: number }[];
+    };
     expect(results.groups[0]!.counts.dialogues).toBe(written.length);
     // the eval's reader gives the same turns as our records
     const { fromXPersona } = await import("../evals/dialogues.js");
@@ -75,12 +111,17 @@ describe("npm run export", () => {
     expect(fromParquet.stderr).toBe("");
     expect([0, 1]).toContain(fromParquet.code);
     expect(fromParquet.code).toBe(fromJsonl.code);
-    const verdicts = fromParquet.stdout.trim().split("\n").map((line) => JSON.parse(line) as { id: string });
+    const verdicts = fromParquet.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { id: string });
     expect(verdicts.map((v) => v.id)).toEqual(all.map((r) => r.id));
     expect(fromParquet.stdout).toBe(fromJsonl.stdout);
     // the table names the format it read
     const table = await run("scripts/audit.ts", [parquet]);
-    expect(table.stdout).toContain(`${all.length} dialogue(s), ${all.reduce((n, r) => n + r.turns.length, 0)} turn(s), language es (parquet)`);
+    expect(table.stdout).toContain(
+      `${all.length} dialogue(s), ${all.reduce((n, r) => n + r.turns.length, 0)} turn(s), language es (parquet)`,
+    );
   }, 300_000);
 
   it("refuses a missing journal and contradictory flags with one line and exit code 2", async () => {

@@ -32,7 +32,11 @@ function graph(cache: string, out: string, env: NodeJS.ProcessEnv = {}, extra: s
 
 /** `npm run model:pull` (the default model) into the same cache, against the same stand-in. */
 function modelPull(cache: string) {
-  return startScript("scripts/model-pull.ts", [], { POLYGLOT_MODELS_DIR: cache, HF_ENDPOINT: hub.endpoint, CI: "true" });
+  return startScript("scripts/model-pull.ts", [], {
+    POLYGLOT_MODELS_DIR: cache,
+    HF_ENDPOINT: hub.endpoint,
+    CI: "true",
+  });
 }
 
 const cacheDir = (name: string) => join(dir, name, "cache");
@@ -102,7 +106,9 @@ describe("npm run graph on a fresh machine (no --model, empty cache, Hugging Fac
     expectOneDownload();
     // nothing left of the download but the model
     expect(readdirSync(cache).filter((name) => !name.endsWith(".lock"))).toEqual([DEFAULT_MODEL.file]);
-    const records = completeLines(firstOut).map((line) => JSON.parse(line) as { status: string; provenance: { model: string } });
+    const records = completeLines(firstOut).map(
+      (line) => JSON.parse(line) as { status: string; provenance: { model: string } },
+    );
     expect(records).toHaveLength(1);
     expect(["accepted", "rejected"]).toContain(records[0]!.status);
     expect(records[0]!.provenance.model).toBe(DEFAULT_MODEL.file);
@@ -119,11 +125,16 @@ describe("npm run graph on a fresh machine (no --model, empty cache, Hugging Fac
     hub.reset();
     hub.throttle.delayMs = 40;
     try {
-      const [a, b] = await Promise.all([graph(cache, journalFrom(firstOut, "twice-a")).done, graph(cache, journalFrom(firstOut, "twice-b")).done]);
+      const [a, b] = await Promise.all([
+        graph(cache, journalFrom(firstOut, "twice-a")).done,
+        graph(cache, journalFrom(firstOut, "twice-b")).done,
+      ]);
       expect(a.code, a.stderr).toBe(0);
       expect(b.code, b.stderr).toBe(0);
       expectOneDownload();
-      const waited = [a, b].filter((r) => /another process is downloading the default model into .*; waiting for it/.test(r.stderr));
+      const waited = [a, b].filter((r) =>
+        /another process is downloading the default model into .*; waiting for it/.test(r.stderr),
+      );
       expect(waited).toHaveLength(1);
       expect(waited[0]!.stderr).toMatch(new RegExp(`the other process finished: using .*${fileRe}`));
       expect(sha256(readFileSync(modelIn(cache)))).toBe(sha256(gguf));
@@ -137,11 +148,18 @@ describe("npm run graph on a fresh machine (no --model, empty cache, Hugging Fac
     hub.reset();
     hub.throttle.delayMs = 40;
     try {
-      const [run, pull] = await Promise.all([graph(cache, journalFrom(firstOut, "pull-and-run")).done, modelPull(cache).done]);
+      const [run, pull] = await Promise.all([
+        graph(cache, journalFrom(firstOut, "pull-and-run")).done,
+        modelPull(cache).done,
+      ]);
       expect(run.code, run.stderr).toBe(0);
       expect(pull.code, pull.stderr).toBe(0);
       expectOneDownload();
-      expect([run, pull].filter((r) => /another process is downloading the default model into .*; waiting for it/.test(r.stderr))).toHaveLength(1);
+      expect(
+        [run, pull].filter((r) =>
+          /another process is downloading the default model into .*; waiting for it/.test(r.stderr),
+        ),
+      ).toHaveLength(1);
       expect(pull.stdout.trim()).toBe(modelIn(cache));
       expect(sha256(readFileSync(modelIn(cache)))).toBe(sha256(gguf));
 
@@ -180,13 +198,16 @@ describe("npm run graph on a fresh machine (no --model, empty cache, Hugging Fac
     try {
       // the first finished chunk is on disk: stop there
       const deadline = Date.now() + 120_000;
-      while (!existsSync(partial) && run.child.exitCode === null && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      while (!existsSync(partial) && run.child.exitCode === null && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20));
       expect(existsSync(partial), run.output()).toBe(true);
       expect(hub.downloadedBytes()).toBeLessThan(gguf.length);
       process.kill(run.child.pid!, "SIGINT");
       const stopped = await run.done;
       expect(stopped.code, stopped.stderr).toBe(130);
-      expect(stderrLines(stopped).at(-1)).toMatch(/^polyglot-personachat: download interrupted; the next run resumes it \(.* kept in .*\.partial\)$/);
+      expect(stderrLines(stopped).at(-1)).toMatch(
+        /^polyglot-personachat: download interrupted; the next run resumes it \(.* kept in .*\.partial\)$/,
+      );
       expectNoModel(cache);
       expect(readdirSync(join(cache, ".partial"))).toContain(`${DEFAULT_MODEL.file}.ipull`);
     } finally {
@@ -210,7 +231,9 @@ describe("npm run graph on a fresh machine (no --model, empty cache, Hugging Fac
     try {
       const bad = await graph(cache, out).done;
       expect(bad.code, bad.stderr).toBe(1);
-      expect(stderrLines(bad).at(-1)).toMatch(/^polyglot-personachat: cannot download the default model: checksum mismatch for .*: expected sha256 0{64}, got [0-9a-f]{64}; the file was removed/);
+      expect(stderrLines(bad).at(-1)).toMatch(
+        /^polyglot-personachat: cannot download the default model: checksum mismatch for .*: expected sha256 0{64}, got [0-9a-f]{64}; the file was removed/,
+      );
       expectNoModel(cache);
       expect(readdirSync(join(cache, ".partial"))).toEqual([]);
     } finally {
@@ -232,7 +255,9 @@ describe("npm run graph on a fresh machine (no --model, empty cache, Hugging Fac
       const full = await graph(cache, join(dir, "full.jsonl")).done;
       expect(full.code).toBe(1);
       expect(stderrLines(full), full.stderr).toEqual([
-        expect.stringMatching(/^polyglot-personachat: not enough free disk for the default model: it needs 1000000\.\d\d GB in .*full\/cache, [\d.]+ [GM]B free; /),
+        expect.stringMatching(
+          /^polyglot-personachat: not enough free disk for the default model: it needs 1000000\.\d\d GB in .*full\/cache, [\d.]+ [GM]B free; /,
+        ),
       ]);
     } finally {
       hub.files.set(hubPath, { bytes: gguf });
@@ -263,7 +288,11 @@ describe("npm run graph on a fresh machine (no --model, empty cache, Hugging Fac
       await graph(cache, join(dir, "off.jsonl"), { POLYGLOT_NO_DOWNLOAD: "1" }).done,
     ]) {
       expect(result.code).toBe(2);
-      expect(stderrLines(result), result.stderr).toEqual([expect.stringMatching(/^polyglot-personachat: default model not found at .*; download it once with: npm run model:pull/)]);
+      expect(stderrLines(result), result.stderr).toEqual([
+        expect.stringMatching(
+          /^polyglot-personachat: default model not found at .*; download it once with: npm run model:pull/,
+        ),
+      ]);
     }
     expect(existsSync(cache)).toBe(false);
     expect(hub.gets).toHaveLength(0);

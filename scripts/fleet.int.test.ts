@@ -25,11 +25,13 @@ import { DialogueRecordSchema } from "../lib/records/schema.js";
 const hasRedis = hasRedisServer;
 if (!hasRedis) console.warn("fleet.int.test: skipped — no redis-server on PATH (apt-get install -y redis-server)");
 
-const start = (script: string, args: string[], dir: string) => startScript(script, args, { POLYGLOT_MODELS_DIR: join(dir, "empty-cache") });
+const start = (script: string, args: string[], dir: string) =>
+  startScript(script, args, { POLYGLOT_MODELS_DIR: join(dir, "empty-cache") });
 
 const kill = (run: ScriptRun | undefined, signal: NodeJS.Signals = "SIGKILL") => {
   try {
-    if (run?.child.pid && run.child.exitCode === null && run.child.signalCode === null) process.kill(-run.child.pid, signal);
+    if (run?.child.pid && run.child.exitCode === null && run.child.signalCode === null)
+      process.kill(-run.child.pid, signal);
   } catch {
     // already gone
   }
@@ -57,16 +59,57 @@ describe.skipIf(!hasRedis)("fleet (real redis-server, worker processes, tiny GGU
 
   const queue = () => `redis://127.0.0.1:${port}`;
   const worker = (name: string) =>
-    start("scripts/worker.ts", ["--queue", queue(), "--model", tinyModel, "--threads", "1", "--concurrency", "2", "--name", name, "--lock-seconds", "3", "--stalled-seconds", "2"], dir);
+    start(
+      "scripts/worker.ts",
+      [
+        "--queue",
+        queue(),
+        "--model",
+        tinyModel,
+        "--threads",
+        "1",
+        "--concurrency",
+        "2",
+        "--name",
+        name,
+        "--lock-seconds",
+        "3",
+        "--stalled-seconds",
+        "2",
+      ],
+      dir,
+    );
   const coordinator = (out: string) =>
-    start("scripts/graph.ts", ["--lang", "es,fr", "--n", "10", "--queue", queue(), "--model", tinyModel, "--threads", "1", "--out", out, "--quiet"], dir);
+    start(
+      "scripts/graph.ts",
+      [
+        "--lang",
+        "es,fr",
+        "--n",
+        "10",
+        "--queue",
+        queue(),
+        "--model",
+        tinyModel,
+        "--threads",
+        "1",
+        "--out",
+        out,
+        "--quiet",
+      ],
+      dir,
+    );
 
   it("a worker killed mid-run: its jobs go to the other, 20 records exactly once; a rerun adds nothing", async () => {
     const out = join(dir, "fleet.jsonl");
     const a = worker("worker-a");
     const b = worker("worker-b");
     workers.push(a, b);
-    await until("both workers to be ready", () => /taking jobs/.test(a.output()) && /taking jobs/.test(b.output()), 60_000);
+    await until(
+      "both workers to be ready",
+      () => /taking jobs/.test(a.output()) && /taking jobs/.test(b.output()),
+      60_000,
+    );
     const run = coordinator(out);
     try {
       // worker-a finished one dialogue and (concurrency 2, 20 jobs queued) has others in flight: kill it there
@@ -75,7 +118,9 @@ describe.skipIf(!hasRedis)("fleet (real redis-server, worker processes, tiny GGU
       expect((await a.done).signal).toBe("SIGKILL");
       const result = await Promise.race([
         run.done,
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error("coordinator did not finish in 180 s")), 180_000)),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error("coordinator did not finish in 180 s")), 180_000),
+        ),
       ]);
       expect(result.code, result.stderr).toBe(0);
       expect(result.stderr).toMatch(/20 dialogues enqueued/);
@@ -114,25 +159,52 @@ describe.skipIf(!hasRedis)("fleet (real redis-server, worker processes, tiny GGU
     // a queue of its own, and a worker with the scripted Spanish model (100 ms a call: about 1 s a dialogue)
     const url = `${queue()}?queue=ctrl-c`;
     const out = join(dir, "ctrl-c.jsonl");
-    const scripted = start("testing/scripted-worker.ts", ["--latency-ms", "100", "--queue", url, "--name", "scripted"], dir);
+    const scripted = start(
+      "testing/scripted-worker.ts",
+      ["--latency-ms", "100", "--queue", url, "--name", "scripted"],
+      dir,
+    );
     workers.push(scripted);
     await until("the worker to be ready", () => /taking jobs/.test(scripted.output()), 60_000);
     // the training exports come from the same end of a session as a local run's
-    const args = ["--lang", "es", "--n", "6", "--queue", url, "--model", tinyModel, "--threads", "1", "--out", out, "--quiet", "--format", "jsonl,personachat", "--include-rejected"];
+    const args = [
+      "--lang",
+      "es",
+      "--n",
+      "6",
+      "--queue",
+      url,
+      "--model",
+      tinyModel,
+      "--threads",
+      "1",
+      "--out",
+      out,
+      "--quiet",
+      "--format",
+      "jsonl,personachat",
+      "--include-rejected",
+    ];
 
     const first = start("scripts/graph.ts", args, dir);
     await until("the first record", () => completeLines(out).length >= 1, 120_000);
     kill(first, "SIGINT");
     const interrupted = await first.done;
     expect(interrupted.code, interrupted.stderr).toBe(130);
-    expect(interrupted.stderr).toMatch(/^interrupted: \d+ dialogues written in this session; .*resume with the same command: npm run graph -- .*--queue/m);
+    expect(interrupted.stderr).toMatch(
+      /^interrupted: \d+ dialogues written in this session; .*resume with the same command: npm run graph -- .*--queue/m,
+    );
     const collected = completeLines(out).length;
     expect(collected).toBeLessThan(6);
 
     // the jobs stay queued: the worker finishes them without the coordinator
     const q = new Queue("ctrl-c", { connection: { host: "127.0.0.1", port } });
     try {
-      await until("the worker to finish the queue", async () => (await q.getJobCounts("completed")).completed === 6, 60_000);
+      await until(
+        "the worker to finish the queue",
+        async () => (await q.getJobCounts("completed")).completed === 6,
+        60_000,
+      );
     } finally {
       await q.close();
     }
@@ -142,7 +214,9 @@ describe.skipIf(!hasRedis)("fleet (real redis-server, worker processes, tiny GGU
     const ids = completeLines(out).map((line) => DialogueRecordSchema.parse(JSON.parse(line)).id);
     expect(ids).toHaveLength(6);
     expect(new Set(ids).size).toBe(6);
-    const personachat = JSON.parse(readFileSync(join(dir, "ctrl-c.personachat.json"), "utf8")) as { dialogue: string[][] }[];
+    const personachat = JSON.parse(readFileSync(join(dir, "ctrl-c.personachat.json"), "utf8")) as {
+      dialogue: string[][];
+    }[];
     expect(personachat).toHaveLength(6);
     expect(readFileSync(join(dir, "ctrl-c.card.md"), "utf8")).toContain("path: ctrl-c.personachat.json");
   });
@@ -152,12 +226,20 @@ describe.skipIf(!hasRedis)("fleet (real redis-server, worker processes, tiny GGU
     const url = `redis://127.0.0.1:${own.port}`;
     const out = join(dir, "redis-restart.jsonl");
     let restarted: LocalRedis | undefined;
-    const scripted = start("testing/scripted-worker.ts", ["--latency-ms", "100", "--queue", url, "--concurrency", "2", "--name", "scripted"], dir);
+    const scripted = start(
+      "testing/scripted-worker.ts",
+      ["--latency-ms", "100", "--queue", url, "--concurrency", "2", "--name", "scripted"],
+      dir,
+    );
     workers.push(scripted);
     let coordinatorRun: ScriptRun | undefined;
     try {
       await until("the worker to be ready", () => /taking jobs/.test(scripted.output()), 60_000);
-      coordinatorRun = start("scripts/graph.ts", ["--lang", "es", "--n", "8", "--queue", url, "--model", tinyModel, "--threads", "1", "--out", out, "--quiet"], dir);
+      coordinatorRun = start(
+        "scripts/graph.ts",
+        ["--lang", "es", "--n", "8", "--queue", url, "--model", tinyModel, "--threads", "1", "--out", out, "--quiet"],
+        dir,
+      );
       await until("two records", () => completeLines(out).length >= 2, 120_000);
       own.stop();
       await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -165,7 +247,9 @@ describe.skipIf(!hasRedis)("fleet (real redis-server, worker processes, tiny GGU
 
       const coordinator = await coordinatorRun.done;
       expect(coordinator.code, coordinator.stderr).toBe(0);
-      expect(coordinator.stderr).toMatch(/lost the connection to Redis at 127\.0\.0\.1:\d+ \(it stopped answering\); trying again for up to 20 s/);
+      expect(coordinator.stderr).toMatch(
+        /lost the connection to Redis at 127\.0\.0\.1:\d+ \(it stopped answering\); trying again for up to 20 s/,
+      );
       expect(coordinator.stderr).toMatch(/Redis at 127\.0\.0\.1:\d+ is back after \d+ s/);
       const ids = completeLines(out).map((line) => DialogueRecordSchema.parse(JSON.parse(line)).id);
       expect(ids).toHaveLength(8);
@@ -185,7 +269,21 @@ describe.skipIf(!hasRedis)("fleet (real redis-server, worker processes, tiny GGU
     const url = `redis://127.0.0.1:${own.port}`;
     const out = join(dir, "redis-dies.jsonl");
     const workerArgs = ["--latency-ms", "100", "--queue", url, "--concurrency", "2", "--name", "scripted"];
-    const args = ["--lang", "es", "--n", "8", "--queue", url, "--model", tinyModel, "--threads", "1", "--out", out, "--quiet"];
+    const args = [
+      "--lang",
+      "es",
+      "--n",
+      "8",
+      "--queue",
+      url,
+      "--model",
+      tinyModel,
+      "--threads",
+      "1",
+      "--out",
+      out,
+      "--quiet",
+    ];
     let restarted: LocalRedis | undefined;
     const first = start("testing/scripted-worker.ts", workerArgs, dir);
     workers.push(first);
@@ -200,7 +298,9 @@ describe.skipIf(!hasRedis)("fleet (real redis-server, worker processes, tiny GGU
       expect(coordinator.code, coordinator.stderr).toBe(1);
       expect(coordinator.stderr).toMatch(/trying again for up to 20 s/);
       const lastLine = coordinator.stderr.trim().split("\n").at(-1)!;
-      expect(lastLine).toMatch(/^polyglot-personachat: lost the connection to Redis at 127\.0\.0\.1:\d+ \(it stopped answering\); \d+ dialogues are in .*resume with the same command: npm run graph -- /);
+      expect(lastLine).toMatch(
+        /^polyglot-personachat: lost the connection to Redis at 127\.0\.0\.1:\d+ \(it stopped answering\); \d+ dialogues are in .*resume with the same command: npm run graph -- /,
+      );
       const collected = completeLines(out).map((line) => DialogueRecordSchema.parse(JSON.parse(line)).id);
       expect(collected.length).toBeGreaterThanOrEqual(2);
       expect(collected.length).toBeLessThan(8);
@@ -208,7 +308,9 @@ describe.skipIf(!hasRedis)("fleet (real redis-server, worker processes, tiny GGU
       // the worker too gives up after about 20 s, with one line
       const worker = await first.done;
       expect(worker.code, worker.stderr).toBe(1);
-      expect(worker.stderr.trim().split("\n").at(-1)).toMatch(/^polyglot-personachat worker: lost the connection to Redis at 127\.0\.0\.1:\d+ and could not reconnect; stopping/);
+      expect(worker.stderr.trim().split("\n").at(-1)).toMatch(
+        /^polyglot-personachat worker: lost the connection to Redis at 127\.0\.0\.1:\d+ and could not reconnect; stopping/,
+      );
       expect(worker.stderr).not.toMatch(/^\s+at /m);
 
       // Redis back on the same port, empty (no persistence): the same two commands finish the run
@@ -235,10 +337,20 @@ describe.skipIf(!hasRedis)("fleet (real redis-server, worker processes, tiny GGU
     const target = parseQueueUrl(url);
     const foreign = new Queue(target.queueName, { connection: target.connection });
     try {
-      const data = { job: { id: "es-1-00000", language: "es", index: 0, seed: 1 }, settings: {}, configHash: "another-run", promptHash: "x", limits: {} };
+      const data = {
+        job: { id: "es-1-00000", language: "es", index: 0, seed: 1 },
+        settings: {},
+        configHash: "another-run",
+        promptHash: "x",
+        limits: {},
+      };
       await foreign.add("dialogue", data, { jobId: "es-1-00000" });
       const out = join(dir, "other-run.jsonl");
-      const result = await start("scripts/graph.ts", ["--lang", "es", "--n", "1", "--seed", "1", "--queue", url, "--model", tinyModel, "--out", out], dir).done;
+      const result = await start(
+        "scripts/graph.ts",
+        ["--lang", "es", "--n", "1", "--seed", "1", "--queue", url, "--model", tinyModel, "--out", out],
+        dir,
+      ).done;
       expect(result.code, result.stderr).toBe(2); // a configuration error, as for any other --queue the run cannot use
       // the error is one line (after the progress line a run always ends with)
       const error = result.stderr.trim().split("\n").at(-1)!;

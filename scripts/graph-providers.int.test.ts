@@ -4,7 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { type FakeReply, type FakeRequest, type FakeServer, messagesOf, startFakeLlmServer, taskOf } from "../testing/fake-llm-server.js";
+import {
+  type FakeReply,
+  type FakeRequest,
+  type FakeServer,
+  messagesOf,
+  startFakeLlmServer,
+  taskOf,
+} from "../testing/fake-llm-server.js";
 import { createSpanishScript } from "../testing/spanish-script.js";
 import { DialogueRecordSchema } from "../lib/records/schema.js";
 import { freePort } from "../testing/ports.js";
@@ -29,10 +36,18 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<CliResul
       ["scripts/graph.ts", ...args],
       {
         cwd: root,
-        env: { ...process.env, LANGSMITH_TRACING: "false", OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: "", POLYGLOT_MODELS_DIR: join(dir, "cache"), ...env },
+        env: {
+          ...process.env,
+          LANGSMITH_TRACING: "false",
+          OPENAI_API_KEY: "sk-test",
+          OPENAI_BASE_URL: "",
+          POLYGLOT_MODELS_DIR: join(dir, "cache"),
+          ...env,
+        },
         timeout: 120_000,
       },
-      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout, stderr }),
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout, stderr }),
     );
   });
 }
@@ -59,7 +74,8 @@ async function spanishServer(fail?: (request: FakeRequest) => FakeReply | undefi
   const server = await startFakeLlmServer("openai", (request) => {
     const failure = fail?.(request);
     if (failure) return failure;
-    const schema = (request.body.response_format as { json_schema?: { schema?: unknown } } | undefined)?.json_schema?.schema;
+    const schema = (request.body.response_format as { json_schema?: { schema?: unknown } } | undefined)?.json_schema
+      ?.schema;
     return { text: script(taskOf(request), messagesOf(request), schema) };
   });
   servers.push(server);
@@ -72,7 +88,18 @@ afterEach(async () => {
   servers = [];
 });
 
-const base = (server: FakeServer) => ["--provider", "openai", "--base-url", server.baseUrl, "--model", "m", "--lang", "es", "--seed", "1"];
+const base = (server: FakeServer) => [
+  "--provider",
+  "openai",
+  "--base-url",
+  server.baseUrl,
+  "--model",
+  "m",
+  "--lang",
+  "es",
+  "--seed",
+  "1",
+];
 let requestsPerDialogue = 0;
 
 describe("npm run graph --provider openai (scripted OpenAI-compatible server)", () => {
@@ -82,7 +109,10 @@ describe("npm run graph --provider openai (scripted OpenAI-compatible server)", 
     const result = await cli([...base(server), "--n", "1", "--out", out, "--turns", "6-8"]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/1 dialogues: [01] accepted, [01] rejected → /);
-    const records = readFileSync(out, "utf8").trim().split("\n").map((line) => DialogueRecordSchema.parse(JSON.parse(line)));
+    const records = readFileSync(out, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => DialogueRecordSchema.parse(JSON.parse(line)));
     expect(records).toHaveLength(1);
     const record = records[0]!;
     expect(record.status, JSON.stringify(record.rejection_reasons)).toBe("accepted");
@@ -91,23 +121,43 @@ describe("npm run graph --provider openai (scripted OpenAI-compatible server)", 
     expect(record.personas.map((p) => p.name)).toEqual(["Lucía", "Marta"]);
     const tasks = server.requests.map(taskOf);
     expect(new Set(tasks)).toEqual(new Set(["persona", "common_ground", "turn", "critique"]));
-    expect(server.requests.every((r) => (r.body.response_format as { type?: string } | undefined)?.type === "json_schema")).toBe(true);
+    expect(
+      server.requests.every((r) => (r.body.response_format as { type?: string } | undefined)?.type === "json_schema"),
+    ).toBe(true);
     requestsPerDialogue = server.requests.length;
   });
 
   it("takes its settings from --config FILE.json; command-line flags win", async () => {
     const server = await spanishServer();
     const config = join(dir, "config.json");
-    writeFileSync(config, JSON.stringify({ provider: "openai", "base-url": server.baseUrl, model: "m", lang: ["es"], n: 5, turns: [6, 8], quiet: true }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        provider: "openai",
+        "base-url": server.baseUrl,
+        model: "m",
+        lang: ["es"],
+        n: 5,
+        turns: [6, 8],
+        quiet: true,
+      }),
+    );
     const result = await cli(["--config", config, "--n", "1"]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/^1 dialogues: /m);
   });
 
   it("401: fails at once with one line about authentication, exit 2", async () => {
-    const server = await spanishServer(() => ({ status: 401, body: { error: { message: "Incorrect API key provided" } } }));
+    const server = await spanishServer(() => ({
+      status: 401,
+      body: { error: { message: "Incorrect API key provided" } },
+    }));
     const result = await cli([...base(server), "--n", "1"]);
-    expectOneLineError(result, 2, /^polyglot-personachat: (dialogue es-1-00000 failed: )?authentication failed \(401\) at http:\/\/127\.0\.0\.1:\d+\/v1: check OPENAI_API_KEY$/);
+    expectOneLineError(
+      result,
+      2,
+      /^polyglot-personachat: (dialogue es-1-00000 failed: )?authentication failed \(401\) at http:\/\/127\.0\.0\.1:\d+\/v1: check OPENAI_API_KEY$/,
+    );
     expect(server.requests).toHaveLength(1);
   });
 
@@ -128,7 +178,9 @@ describe("npm run graph --provider openai (scripted OpenAI-compatible server)", 
   });
 
   it("429 with Retry-After: 2 is retried after at least 2 s, and the run goes on", async () => {
-    const server = await spanishServer((request) => (request.n === 1 ? { status: 429, headers: { "retry-after": "2" } } : undefined));
+    const server = await spanishServer((request) =>
+      request.n === 1 ? { status: 429, headers: { "retry-after": "2" } } : undefined,
+    );
     const result = await cli([...base(server), "--n", "1", "--turns", "6-6", "--quiet"]);
     expect(result.code, result.stderr).toBe(0);
     expect(server.requests[1]!.at - server.requests[0]!.at).toBeGreaterThanOrEqual(2000);
@@ -138,11 +190,30 @@ describe("npm run graph --provider openai (scripted OpenAI-compatible server)", 
     expect(requestsPerDialogue).toBeGreaterThan(0);
     const out = join(dir, "partial.jsonl");
     // the first dialogue goes through, then the server answers 500 for good
-    const failing = await spanishServer((request) => (request.n > requestsPerDialogue ? { status: 500, body: { error: { message: "upstream exploded" } } } : undefined));
-    const result = await cli([...base(failing), "--n", "2", "--out", out, "--turns", "6-8", "--max-attempts", "3", "--quiet"]);
-    expectOneLineError(result, 1, /^polyglot-personachat: (dialogue es-1-00001 failed: )?server error \(500\) at http:\/\/127\.0\.0\.1:\d+\/v1 \(upstream exploded\); gave up after 3 attempts in \d+\.\d s/);
+    const failing = await spanishServer((request) =>
+      request.n > requestsPerDialogue ? { status: 500, body: { error: { message: "upstream exploded" } } } : undefined,
+    );
+    const result = await cli([
+      ...base(failing),
+      "--n",
+      "2",
+      "--out",
+      out,
+      "--turns",
+      "6-8",
+      "--max-attempts",
+      "3",
+      "--quiet",
+    ]);
+    expectOneLineError(
+      result,
+      1,
+      /^polyglot-personachat: (dialogue es-1-00001 failed: )?server error \(500\) at http:\/\/127\.0\.0\.1:\d+\/v1 \(upstream exploded\); gave up after 3 attempts in \d+\.\d s/,
+    );
     // the retries before it were told as they happened
-    expect(result.stderr).toMatch(/^model: server error \(500\) at http:\/\/127\.0\.0\.1:\d+\/v1 \(upstream exploded\); retrying in \d\.\d s \(attempt 2\)$/m);
+    expect(result.stderr).toMatch(
+      /^model: server error \(500\) at http:\/\/127\.0\.0\.1:\d+\/v1 \(upstream exploded\); retrying in \d\.\d s \(attempt 2\)$/m,
+    );
     // bounded: exactly the three attempts --max-attempts allows, then the run stops
     expect(failing.requests).toHaveLength(requestsPerDialogue + 3);
     expect(result.stdout).toContain("es-1-00000");
@@ -153,7 +224,12 @@ describe("npm run graph --provider openai (scripted OpenAI-compatible server)", 
     const rerun = await cli([...base(healthy), "--n", "2", "--out", out, "--turns", "6-8", "--quiet"]);
     expect(rerun.code, rerun.stderr).toBe(0);
     expect(rerun.stderr).toMatch(/1 of 2 dialogues already written; resuming/);
-    expect(readFileSync(out, "utf8").trim().split("\n").map((line) => JSON.parse(line).id)).toEqual(["es-1-00000", "es-1-00001"]);
+    expect(
+      readFileSync(out, "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line).id),
+    ).toEqual(["es-1-00000", "es-1-00001"]);
     expect(existsSync(join(dir, "cache"))).toBe(false);
   });
 });

@@ -21,41 +21,83 @@ afterEach(async () => {
 async function spanishServer(): Promise<FakeServer> {
   const script = createSpanishScript();
   return startFakeLlmServer("openai", (request) => {
-    const schema = (request.body.response_format as { json_schema?: { schema?: unknown } } | undefined)?.json_schema?.schema;
+    const schema = (request.body.response_format as { json_schema?: { schema?: unknown } } | undefined)?.json_schema
+      ?.schema;
     return { text: script(taskOf(request), messagesOf(request), schema) };
   });
 }
 
 const graph = (fake: FakeServer, args: string[]) =>
-  startScript("scripts/graph.ts", ["--provider", "openai", "--base-url", fake.baseUrl, "--model", "m", "--lang", "es", "--seed", "3", "--turns", "4-4", ...args], {
-    OPENAI_API_KEY: "sk-test",
-    POLYGLOT_MODELS_DIR: join(dir, "cache"),
-  }).done;
+  startScript(
+    "scripts/graph.ts",
+    [
+      "--provider",
+      "openai",
+      "--base-url",
+      fake.baseUrl,
+      "--model",
+      "m",
+      "--lang",
+      "es",
+      "--seed",
+      "3",
+      "--turns",
+      "4-4",
+      ...args,
+    ],
+    {
+      OPENAI_API_KEY: "sk-test",
+      POLYGLOT_MODELS_DIR: join(dir, "cache"),
+    },
+  ).done;
 
 describe("npm run graph --sessions (scripted OpenAI-compatible server)", () => {
   it("writes one record per series, resumes, refuses another --sessions, exports every session", async () => {
     server = await spanishServer();
     const out = join(dir, "series.jsonl");
-    const first = await graph(server, ["--sessions", "3", "--n", "2", "--out", out, "--format", "jsonl,messages,personachat", "--include-rejected"]);
+    const first = await graph(server, [
+      "--sessions",
+      "3",
+      "--n",
+      "2",
+      "--out",
+      out,
+      "--format",
+      "jsonl,messages,personachat",
+      "--include-rejected",
+    ]);
     expect(first.code, first.stderr).toBe(0);
-    const records = readFileSync(out, "utf8").trim().split("\n").map((line) => DialogueRecordSchema.parse(JSON.parse(line)));
+    const records = readFileSync(out, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => DialogueRecordSchema.parse(JSON.parse(line)));
     expect(records.map((r) => r.id)).toEqual(["es-3-00000", "es-3-00001"]);
     // the scripted server writes every series alike: the second is caught as a near-duplicate of the first
     expect(records[0]!.status, JSON.stringify(records[0]!.rejection_reasons)).toBe("accepted");
-    expect(records[1]!.rejection_reasons).toEqual([{ check: "near_duplicate", detail: expect.stringContaining("es-3-00000") }]);
+    expect(records[1]!.rejection_reasons).toEqual([
+      { check: "near_duplicate", detail: expect.stringContaining("es-3-00000") },
+    ]);
     for (const record of records) {
       expect(record.sessions!.map((s) => s.session)).toEqual([1, 2, 3]);
       expect(record.sessions!.map((s) => s.gap === null)).toEqual([true, false, false]);
-      expect(record.sessions![2]!.memory.map((m) => m.summary)).toEqual([SPANISH_MEMORY.summary, SPANISH_MEMORY.summary]);
+      expect(record.sessions![2]!.memory.map((m) => m.summary)).toEqual([
+        SPANISH_MEMORY.summary,
+        SPANISH_MEMORY.summary,
+      ]);
     }
     // the printout shows every session
     expect(first.stdout).toMatch(/── session 2 · \d+ \w+ later · /);
     expect(first.stdout).toContain("── session 3");
     const requests = server.requests.length;
-    expect(new Set(server.requests.map(taskOf))).toEqual(new Set(["persona", "common_ground", "turn", "critique", "memory"]));
+    expect(new Set(server.requests.map(taskOf))).toEqual(
+      new Set(["persona", "common_ground", "turn", "critique", "memory"]),
+    );
 
     // messages: one example per speaker per session; later sessions carry the speaker's memory and the gap
-    const examples = readFileSync(out.replace(/\.jsonl$/, ".messages.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line));
+    const examples = readFileSync(out.replace(/\.jsonl$/, ".messages.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     expect(examples).toHaveLength(2 * 3 * 2);
     for (const example of examples) expect(fineTuningProblems(example)).toEqual([]);
     const system = (i: number) => String(examples[i].messages[0].content);

@@ -48,10 +48,26 @@ describe("npm run graph (CLI, real llama.cpp engine on a tiny random-weight GGUF
 
   it("writes two contract-valid records; gibberish is rejected with its reasons", async () => {
     const out = join(dir, "d.jsonl");
-    const result = await cli(["--lang", "es", "--model", tinyModel, "--n", "2", "--out", out, "--seed", "1", "--threads", "1"]);
+    const result = await cli([
+      "--lang",
+      "es",
+      "--model",
+      tinyModel,
+      "--n",
+      "2",
+      "--out",
+      out,
+      "--seed",
+      "1",
+      "--threads",
+      "1",
+    ]);
     expect(result.stderr).toMatch(/2 dialogues: 0 accepted, 2 rejected/);
     expect(result.code).toBe(0);
-    const records = readFileSync(out, "utf8").trim().split("\n").map((line) => DialogueRecordSchema.parse(JSON.parse(line)));
+    const records = readFileSync(out, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => DialogueRecordSchema.parse(JSON.parse(line)));
     expect(records.map((r) => r.id)).toEqual(["es-1-00000", "es-1-00001"]);
     for (const record of records) {
       expect(record.status).toBe("rejected");

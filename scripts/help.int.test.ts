@@ -9,7 +9,12 @@ import { afterAll, describe, expect, it } from "vitest";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const run = (script: string, args: string[]) =>
-  spawnSync(process.execPath, ["--import", "tsx", `scripts/${script}.ts`, ...args], { cwd: root, encoding: "utf8", timeout: 60_000, env: { ...process.env, LANGSMITH_TRACING: "false" } });
+  spawnSync(process.execPath, ["--import", "tsx", `scripts/${script}.ts`, ...args], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 60_000,
+    env: { ...process.env, LANGSMITH_TRACING: "false" },
+  });
 
 const COMMANDS: [script: string, usage: RegExp][] = [
   ["graph", /^Usage: npm run graph/],
@@ -26,7 +31,12 @@ const COMMANDS: [script: string, usage: RegExp][] = [
 ];
 
 /** README.md and docs/*.md, where every flag a command's help names must be documented. */
-const docs = ["README.md", ...readdirSync(join(root, "docs")).filter((name) => name.endsWith(".md")).map((name) => join("docs", name))]
+const docs = [
+  "README.md",
+  ...readdirSync(join(root, "docs"))
+    .filter((name) => name.endsWith(".md"))
+    .map((name) => join("docs", name)),
+]
   .map((file) => readFileSync(join(root, file), "utf8"))
   .join("\n");
 const FLAG = /(?<![\w-])--[a-z][a-z0-9-]*/g;
@@ -68,7 +78,9 @@ describe("npm run studio on a taken port", () => {
     const port = (server.address() as { port: number }).port;
     const result = run("studio", ["--port", String(port)]);
     expect(result.status).toBe(2);
-    expect(result.stderr.trim().split("\n")).toEqual([`polyglot-personachat studio: port ${port} on 127.0.0.1 is taken (another studio?): stop it or pass --port N`]);
+    expect(result.stderr.trim().split("\n")).toEqual([
+      `polyglot-personachat studio: port ${port} on 127.0.0.1 is taken (another studio?): stop it or pass --port N`,
+    ]);
     expect(result.stdout).not.toMatch(/LangGraph dev server on/);
   }, 120_000);
 });

@@ -11,15 +11,36 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { writeTinyGguf } from "../lib/models/tiny-gguf.js";
 import { DialogueRecordSchema } from "../lib/records/schema.js";
-import { completeLines, groupMembers, processTable, startNpmScript, startScript, waitFor } from "../testing/processes.js";
+import {
+  completeLines,
+  groupMembers,
+  processTable,
+  startNpmScript,
+  startScript,
+  waitFor,
+} from "../testing/processes.js";
 
 const dir = mkdtempSync(join(tmpdir(), "journal-cli-"));
 const tinyModel = join(dir, "tiny.gguf");
 const env = { POLYGLOT_MODELS_DIR: join(dir, "empty-cache") };
 const llamaDir = join(dirname(fileURLToPath(import.meta.url)), "../node_modules/node-llama-cpp/llama");
 
-const args = (out: string, n: number, extra: string[] = []) => ["--lang", "es", "--n", String(n), "--model", tinyModel, "--threads", "1", "--out", out, "--quiet", ...extra];
-const start = (out: string, n: number, extra: string[] = []) => startScript("scripts/graph.ts", args(out, n, extra), env);
+const args = (out: string, n: number, extra: string[] = []) => [
+  "--lang",
+  "es",
+  "--n",
+  String(n),
+  "--model",
+  tinyModel,
+  "--threads",
+  "1",
+  "--out",
+  out,
+  "--quiet",
+  ...extra,
+];
+const start = (out: string, n: number, extra: string[] = []) =>
+  startScript("scripts/graph.ts", args(out, n, extra), env);
 
 const ids = (path: string) => completeLines(path).map((line) => DialogueRecordSchema.parse(JSON.parse(line)).id);
 
@@ -57,7 +78,13 @@ describe("the journal under concurrent runs, signals and damage (CLI, tiny GGUF)
     expect(existsSync(`${out}.lock`)).toBe(false);
     // the journal the next tests start from: its first two records, and its run log
     base = join(dir, "base.jsonl");
-    writeFileSync(base, completeLines(out).slice(0, 2).map((line) => `${line}\n`).join(""));
+    writeFileSync(
+      base,
+      completeLines(out)
+        .slice(0, 2)
+        .map((line) => `${line}\n`)
+        .join(""),
+    );
     copyFileSync(join(dir, "concurrent.run.json"), join(dir, "base.run.json"));
   });
 
@@ -80,7 +107,9 @@ describe("the journal under concurrent runs, signals and damage (CLI, tiny GGUF)
       // nothing kept writing after the command ended
       await new Promise((resolve) => setTimeout(resolve, 3000));
       expect(ids(out)).toEqual(written);
-      expect(JSON.parse(readFileSync(out.replace(/\.jsonl$/, ".run.json"), "utf8")).sessions.at(-1).status).toBe("interrupted");
+      expect(JSON.parse(readFileSync(out.replace(/\.jsonl$/, ".run.json"), "utf8")).sessions.at(-1).status).toBe(
+        "interrupted",
+      );
     });
   }
 
@@ -126,7 +155,10 @@ describe("the journal under concurrent runs, signals and damage (CLI, tiny GGUF)
   it("a journal without its run log: other settings are refused with the reason, the same settings resume", async () => {
     const out = copyOfBase("no-sidecar", false);
     const before = readFileSync(out, "utf8");
-    for (const extra of [["--turns", "4-6"], ["--speech-event", "small_talk"]]) {
+    for (const extra of [
+      ["--turns", "4-6"],
+      ["--speech-event", "small_talk"],
+    ]) {
       const refused = await start(out, 3, extra).done;
       expect(refused.code).toBe(2);
       expect(refused.stderr.trim().split("\n")).toHaveLength(1);
@@ -144,7 +176,9 @@ describe("the journal under concurrent runs, signals and damage (CLI, tiny GGUF)
     const run = start(out, 1);
     const pid = run.child.pid!;
     // node-llama-cpp tests its prebuilt binary in a child process: Ctrl-C reaches the whole group, that child too
-    await waitFor("the binding test child", () => processTable().some((p) => p.ppid === pid && /testBindingBinary/.test(p.command)));
+    await waitFor("the binding test child", () =>
+      processTable().some((p) => p.ppid === pid && /testBindingBinary/.test(p.command)),
+    );
     process.kill(-pid, "SIGINT");
     const result = await run.done;
     expect(result.code).toBe(130);
@@ -177,7 +211,11 @@ describe("the journal under concurrent runs, signals and damage (CLI, tiny GGUF)
       [truncated, /truncated\.gguf is not a usable GGUF model/],
     ] as const) {
       const out = join(dir, "bad-model", "out.jsonl");
-      const result = await startScript("scripts/graph.ts", ["--lang", "es", "--model", model, "--threads", "1", "--out", out], env).done;
+      const result = await startScript(
+        "scripts/graph.ts",
+        ["--lang", "es", "--model", model, "--threads", "1", "--out", out],
+        env,
+      ).done;
       expect(result.code).toBe(2);
       expect(result.stderr.trim().split("\n")).toHaveLength(1);
       expect(result.stderr).toMatch(message);
@@ -190,14 +228,15 @@ describe("the journal under concurrent runs, signals and damage (CLI, tiny GGUF)
       [join(file, "out.jsonl"), /a-file is a file, not a folder/],
       [join(dir, "a-folder.jsonl"), /a-folder\.jsonl is a folder, not a file/],
     ] as const) {
-      const result = await startScript("scripts/graph.ts", ["--lang", "es", "--model", tinyModel, "--out", out], env).done;
+      const result = await startScript("scripts/graph.ts", ["--lang", "es", "--model", tinyModel, "--out", out], env)
+        .done;
       expect(result.code).toBe(2);
       expect(result.stderr.trim().split("\n")).toHaveLength(1);
       expect(result.stderr).toMatch(message);
     }
   });
 
-  it("a run killed with -9 does not stay \"running\": the next session marks it killed and takes over its lock", async () => {
+  it('a run killed with -9 does not stay "running": the next session marks it killed and takes over its lock', async () => {
     const out = copyOfBase("killed");
     const run = start(out, 4);
     await waitFor("a third record", () => completeLines(out).length >= 3);

@@ -16,7 +16,12 @@ import { startOnTerminal } from "../testing/processes.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "live-"));
-const env = { LANGSMITH_TRACING: "false", OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: "", POLYGLOT_MODELS_DIR: join(dir, "cache") };
+const env = {
+  LANGSMITH_TRACING: "false",
+  OPENAI_API_KEY: "sk-test",
+  OPENAI_BASE_URL: "",
+  POLYGLOT_MODELS_DIR: join(dir, "cache"),
+};
 
 let servers: FakeServer[] = [];
 let runs: { child: { pid?: number | undefined; exitCode: number | null } }[] = [];
@@ -48,14 +53,29 @@ async function gatedServer(screen: () => string, expectation: Expectation) {
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const schema = (request.body.response_format as { json_schema?: { schema?: unknown } } | undefined)?.json_schema?.schema;
+    const schema = (request.body.response_format as { json_schema?: { schema?: unknown } } | undefined)?.json_schema
+      ?.schema;
     return { text: script(task, messages, schema) };
   });
   servers.push(server);
   return { server, unmet };
 }
 
-const graphArgs = (server: FakeServer, extra: string[] = []) => ["--provider", "openai", "--base-url", server.baseUrl, "--model", "m", "--lang", "es", "--seed", "1", "--turns", "4-4", ...extra];
+const graphArgs = (server: FakeServer, extra: string[] = []) => [
+  "--provider",
+  "openai",
+  "--base-url",
+  server.baseUrl,
+  "--model",
+  "m",
+  "--lang",
+  "es",
+  "--seed",
+  "1",
+  "--turns",
+  "4-4",
+  ...extra,
+];
 
 describe("npm run graph on a terminal", () => {
   it("shows the personas, then each turn, before the dialogue ends", async () => {
@@ -64,7 +84,12 @@ describe("npm run graph on a terminal", () => {
       () => screen(),
       (task, messages) => {
         if (task === "common_ground") return ["A Lucía: ", "B Marta: "];
-        if (task === "turn") return ["Speech event: ", `Common ground: ${SPANISH_COMMON_GROUND.relationship}`, ...SPANISH_TURNS.slice(0, turnIndexOf(messages))];
+        if (task === "turn")
+          return [
+            "Speech event: ",
+            `Common ground: ${SPANISH_COMMON_GROUND.relationship}`,
+            ...SPANISH_TURNS.slice(0, turnIndexOf(messages)),
+          ];
         if (task === "critique") return SPANISH_TURNS.slice(0, 4);
         return null;
       },
@@ -82,7 +107,16 @@ describe("npm run graph on a terminal", () => {
       expect(index, `${needle} in:\n${text}`).toBeGreaterThanOrEqual(0);
       return index;
     };
-    const order = [at("── es-1-00000 · es\n"), at("A Lucía: "), at("B Marta: "), at("Speech event: "), at("Common ground: "), ...SPANISH_TURNS.slice(0, 4).map((turn) => at(turn)), at("Critique: "), at("· 4 turns · accepted")];
+    const order = [
+      at("── es-1-00000 · es\n"),
+      at("A Lucía: "),
+      at("B Marta: "),
+      at("Speech event: "),
+      at("Common ground: "),
+      ...SPANISH_TURNS.slice(0, 4).map((turn) => at(turn)),
+      at("Critique: "),
+      at("· 4 turns · accepted"),
+    ];
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(text).toMatch(new RegExp(`\\nLucía  ${SPANISH_TURNS[0]!.replace(/[?¿!¡.]/g, "\\$&")}\\n`));
     expect(text).toMatch(new RegExp(`\\nMarta  ${SPANISH_TURNS[1]!.replace(/[?¿!¡.]/g, "\\$&")}\\n`));
@@ -91,12 +125,16 @@ describe("npm run graph on a terminal", () => {
   });
 
   it("keeps today's output with two dialogues in flight, with --quiet, and off a terminal", async () => {
-    const { server } = await gatedServer(() => "", () => null);
+    const { server } = await gatedServer(
+      () => "",
+      () => null,
+    );
     // two in flight on a terminal: each dialogue printed whole when it is finished
     const two = startOnTerminal("scripts/graph.ts", graphArgs(server, ["--n", "2", "--concurrency", "2"]), env);
     runs.push(two);
     expect((await two.done).code, two.screen()).toBe(0);
-    for (const id of ["es-1-00000", "es-1-00001"]) expect(two.screen()).toMatch(new RegExp(`── ${id} · es · .* · 4 turns · (accepted|rejected).*\\nA \\S+: `));
+    for (const id of ["es-1-00000", "es-1-00001"])
+      expect(two.screen()).toMatch(new RegExp(`── ${id} · es · .* · 4 turns · (accepted|rejected).*\\nA \\S+: `));
     expect(two.screen()).not.toMatch(/── es-1-0000\d · es\n/);
     // --quiet on a terminal: one line per dialogue
     const quiet = startOnTerminal("scripts/graph.ts", graphArgs(server, ["--quiet"]), env);
@@ -106,8 +144,11 @@ describe("npm run graph on a terminal", () => {
     expect(quiet.screen()).not.toContain(SPANISH_TURNS[0]);
     // stdout a pipe: the whole dialogue at the end, no live header
     const piped = await new Promise<{ stdout: string; code: number }>((resolve) =>
-      execFile(process.execPath, ["--import", "tsx", "scripts/graph.ts", ...graphArgs(server)], { cwd: root, env: { ...process.env, ...env } }, (error, stdout) =>
-        resolve({ stdout, code: error ? ((error as { code?: number }).code ?? -1) : 0 }),
+      execFile(
+        process.execPath,
+        ["--import", "tsx", "scripts/graph.ts", ...graphArgs(server)],
+        { cwd: root, env: { ...process.env, ...env } },
+        (error, stdout) => resolve({ stdout, code: error ? ((error as { code?: number }).code ?? -1) : 0 }),
       ),
     );
     expect(piped.code).toBe(0);

@@ -30,8 +30,13 @@ function pull(args: string[], env: Record<string, string>): Promise<Result> {
     execFile(
       tsx,
       ["scripts/model-pull.ts", ...args],
-      { cwd: root, env: { ...process.env, POLYGLOT_MODELS_DIR: join(dir, "cache"), CI: "true", ...env }, timeout: 90_000 },
-      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, ms: Date.now() - t0, stdout, stderr }),
+      {
+        cwd: root,
+        env: { ...process.env, POLYGLOT_MODELS_DIR: join(dir, "cache"), CI: "true", ...env },
+        timeout: 90_000,
+      },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, ms: Date.now() - t0, stdout, stderr }),
     );
   });
 }
@@ -52,7 +57,10 @@ beforeAll(async () => {
   await writeTinyGguf(file, { seed: 3 });
   gguf = readFileSync(file);
   sha256 = sha256Of(gguf);
-  hubStandIn = await startHubStandIn({ "tiny/repo/tiny.gguf": { bytes: gguf }, "tiny/repo/bad.gguf": { bytes: gguf, wrongSha256: true } });
+  hubStandIn = await startHubStandIn({
+    "tiny/repo/tiny.gguf": { bytes: gguf },
+    "tiny/repo/bad.gguf": { bytes: gguf, wrongSha256: true },
+  });
   hub = hubStandIn.endpoint;
 });
 
@@ -68,9 +76,14 @@ describe("npm run model:pull", () => {
     const dns = await pull([], { HF_ENDPOINT: "https://huggingface.invalid/" });
     expect(dns.code).toBe(1);
     // the default model goes the way of a first run's download, and says what to do instead
-    oneLine(dns, /^model:pull: cannot download the default model: https:\/\/huggingface\.invalid is unreachable \((ENOTFOUND|EAI_AGAIN)\); pass --model PATH\.gguf, set HF_ENDPOINT/);
+    oneLine(
+      dns,
+      /^model:pull: cannot download the default model: https:\/\/huggingface\.invalid is unreachable \((ENOTFOUND|EAI_AGAIN)\); pass --model PATH\.gguf, set HF_ENDPOINT/,
+    );
     const port = await freePort(); // nothing listens there
-    const refused = await pull(["hf:tiny/repo/tiny.gguf", "--timeout", "5"], { HF_ENDPOINT: `http://127.0.0.1:${port}/` });
+    const refused = await pull(["hf:tiny/repo/tiny.gguf", "--timeout", "5"], {
+      HF_ENDPOINT: `http://127.0.0.1:${port}/`,
+    });
     expect(refused.code).toBe(1);
     oneLine(refused, /^model:pull: offline: cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
     // nothing left in the cache (its folder holds the download lock while the server is asked)
@@ -102,7 +115,9 @@ describe("npm run model:pull", () => {
   it("removes a file whose checksum does not match, with one line and exit 1", async () => {
     const result = await pull(["hf:tiny/repo/bad.gguf"], { HF_ENDPOINT: hub });
     expect(result.code).toBe(1);
-    expect(result.stderr.trim().split("\n").at(-1)).toMatch(/^model:pull: checksum mismatch for .*bad\.gguf: expected sha256 0{64}, got [0-9a-f]{64}; the file was removed/);
+    expect(result.stderr.trim().split("\n").at(-1)).toMatch(
+      /^model:pull: checksum mismatch for .*bad\.gguf: expected sha256 0{64}, got [0-9a-f]{64}; the file was removed/,
+    );
     expect(existsSync(join(dir, "cache", "bad.gguf"))).toBe(false);
   });
 });

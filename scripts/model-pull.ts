@@ -13,11 +13,17 @@ import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
-import { DownloadError, DownloadInterruptedError, ensureDefaultModel, holdDownloadLock } from "../lib/models/auto-pull.js";
+import {
+  DownloadError,
+  DownloadInterruptedError,
+  ensureDefaultModel,
+  holdDownloadLock,
+} from "../lib/models/auto-pull.js";
 import { DEFAULT_MODEL, resolveModelPath } from "../lib/models/default-model.js";
 import { type PullPlan, planPull, PullError, pullModel } from "../lib/models/pull.js";
 
-const USAGE = "usage: npm run model:pull [-- NAME] [--timeout SECONDS]   (NAME: hf:user/repo/file.gguf, hf:user/repo:quant or an https URL)";
+const USAGE =
+  "usage: npm run model:pull [-- NAME] [--timeout SECONDS]   (NAME: hf:user/repo/file.gguf, hf:user/repo:quant or an https URL)";
 
 const HELP = `Usage: npm run model:pull [-- NAME] [options]
 
@@ -72,7 +78,12 @@ async function main(): Promise<void> {
   // the default model, not in the cache yet: the first-run download itself (an explicit pull ignores POLYGLOT_NO_DOWNLOAD)
   if (plan.uri === DEFAULT_MODEL.uri && !resolveModelPath(undefined).ok) {
     try {
-      const path = await ensureDefaultModel({ env: { ...process.env, POLYGLOT_NO_DOWNLOAD: "" }, program: "model:pull", signal: controller.signal, timeoutMs: timeout * 1000 });
+      const path = await ensureDefaultModel({
+        env: { ...process.env, POLYGLOT_NO_DOWNLOAD: "" },
+        program: "model:pull",
+        signal: controller.signal,
+        timeoutMs: timeout * 1000,
+      });
       process.stdout.write(`${path}\n`);
       return;
     } catch (error) {
@@ -87,7 +98,9 @@ async function main(): Promise<void> {
   let held: Awaited<ReturnType<typeof holdDownloadLock>>;
   try {
     held = await holdDownloadLock(lockTarget(plan), controller.signal, 1000, () =>
-      process.stderr.write(`model:pull: another process is downloading ${basename(lockTarget(plan))} into ${plan.dir}; waiting for it\n`),
+      process.stderr.write(
+        `model:pull: another process is downloading ${basename(lockTarget(plan))} into ${plan.dir}; waiting for it\n`,
+      ),
     );
   } catch (error) {
     if (error instanceof DownloadInterruptedError) fail(error.message, 130);
@@ -111,11 +124,18 @@ async function main(): Promise<void> {
               if (tenth === lastTenth) return;
               lastTenth = tenth;
               const mb = (n: number) => (n / 1e6).toFixed(1);
-              process.stderr.write(`model:pull: ${tenth * 10}% (${mb(downloadedSize)} / ${mb(totalSize)} MB, ${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+              process.stderr.write(
+                `model:pull: ${tenth * 10}% (${mb(downloadedSize)} / ${mb(totalSize)} MB, ${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
+              );
             },
           }),
     });
-    const check = result.verified === "sha256" ? "sha256 verified" : result.verified === "size" ? "size verified (no checksum published)" : "no checksum published";
+    const check =
+      result.verified === "sha256"
+        ? "sha256 verified"
+        : result.verified === "size"
+          ? "size verified (no checksum published)"
+          : "no checksum published";
     process.stderr.write(`model:pull: ${result.alreadyThere ? "already there" : "done"}, ${check}\n`);
     process.stdout.write(`${result.path}\n`);
   } catch (error) {

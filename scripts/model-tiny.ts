@@ -8,7 +8,8 @@ import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import { tinyWordsFor, wordsFromText, writeTinyGguf } from "../lib/models/tiny-gguf.js";
 
-const USAGE = "usage: npm run model:tiny -- --out PATH.gguf [--seed N] [--context-length N] [--language CODE | --words FILE]";
+const USAGE =
+  "usage: npm run model:tiny -- --out PATH.gguf [--seed N] [--context-length N] [--language CODE | --words FILE]";
 const HELP = `Usage: npm run model:tiny -- --out PATH.gguf [options]
 
 Writes a tiny deterministic random-weight llama GGUF (for tests and smoke runs; it writes gibberish) and prints
@@ -28,16 +29,21 @@ const intString = (name: string, min: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min, `--${name} must be >= ${min}`));
 
-const FlagsSchema = z.object({
-  out: z
-    .string({ required_error: "missing --out PATH" })
-    .min(1, "--out must not be empty")
-    .refine((p) => p.toLowerCase().endsWith(".gguf"), "--out must end in .gguf"),
-  seed: intString("seed", 0).optional(),
-  "context-length": intString("context-length", 16).optional(),
-  language: z.string().regex(/^[a-z]{2,3}$/, "--language must be a language code such as it").optional(),
-  words: z.string().min(1, "--words must not be empty").optional(),
-}).refine((flags) => !(flags.language && flags.words), "give --language or --words, not both");
+const FlagsSchema = z
+  .object({
+    out: z
+      .string({ required_error: "missing --out PATH" })
+      .min(1, "--out must not be empty")
+      .refine((p) => p.toLowerCase().endsWith(".gguf"), "--out must end in .gguf"),
+    seed: intString("seed", 0).optional(),
+    "context-length": intString("context-length", 16).optional(),
+    language: z
+      .string()
+      .regex(/^[a-z]{2,3}$/, "--language must be a language code such as it")
+      .optional(),
+    words: z.string().min(1, "--words must not be empty").optional(),
+  })
+  .refine((flags) => !(flags.language && flags.words), "give --language or --words, not both");
 
 function fail(message: string): never {
   process.stderr.write(`model:tiny: ${message.split("\n")[0]}  (${USAGE})\n`);
@@ -84,7 +90,8 @@ async function main(): Promise<void> {
       fail(`cannot read --words ${wordsFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
     words = wordsFromText(text);
-    if (words.length < 50) fail(`--words ${wordsFile} holds ${words.length} distinct lower-case words; a word model needs at least 50`);
+    if (words.length < 50)
+      fail(`--words ${wordsFile} holds ${words.length} distinct lower-case words; a word model needs at least 50`);
   }
   const path = resolve(out);
   try {

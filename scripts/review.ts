@@ -10,7 +10,6 @@ import { writeFileSafely } from "../lib/security/safe-write.js";
 import { isLoopback } from "../lib/security/studio-guard.js";
 import { parseReviewFlags, REVIEW_HELP } from "../evals/review/flags.js";
 
-
 async function main(argv: string[]): Promise<number> {
   const flags = parseReviewFlags(argv);
   if (!flags) {
@@ -28,7 +27,10 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     throw new UsageError(`${flags.data}: ${(error as Error).message}`);
   }
-  if (items.length === 0) throw new UsageError(`${flags.data} has no ${flags.status === "accepted" ? "accepted " : ""}dialogue with turns to review${flags.status === "accepted" ? " (--status all includes rejected ones)" : ""}`);
+  if (items.length === 0)
+    throw new UsageError(
+      `${flags.data} has no ${flags.status === "accepted" ? "accepted " : ""}dialogue with turns to review${flags.status === "accepted" ? " (--status all includes rejected ones)" : ""}`,
+    );
   const dbPath = flags.db ?? `${flags.data.replace(/\.jsonl$/i, "")}.reviews.sqlite`;
 
   if (flags.export) {
@@ -37,7 +39,10 @@ async function main(argv: string[]): Promise<number> {
     const store = await ReviewStore.open(dbPath, { readOnly: true });
     const ratings = store.currentRatings().map(ratingFromKey);
     store.close();
-    writeFileSafely(flags.export, flags.export.toLowerCase().endsWith(".csv") ? ratingsCsv(ratings) : ratingsJsonl(ratings));
+    writeFileSafely(
+      flags.export,
+      flags.export.toLowerCase().endsWith(".csv") ? ratingsCsv(ratings) : ratingsJsonl(ratings),
+    );
     console.log(`review: ${ratings.length} ratings → ${flags.export}`);
     return 0;
   }
@@ -50,14 +55,22 @@ async function main(argv: string[]): Promise<number> {
   const server = createReviewServer({ items, store, seed: flags.seed, token, loopback });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) =>
-      reject(error.code === "EADDRINUSE" ? new UsageError(`port ${flags.port} is taken: choose another with --port`) : error.code === "EADDRNOTAVAIL" ? new UsageError(`--host ${flags.host} is not an interface of this machine`) : error),
+      reject(
+        error.code === "EADDRINUSE"
+          ? new UsageError(`port ${flags.port} is taken: choose another with --port`)
+          : error.code === "EADDRNOTAVAIL"
+            ? new UsageError(`--host ${flags.host} is not an interface of this machine`)
+            : error,
+      ),
     );
     server.listen(flags.port, flags.host, resolve);
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : flags.port;
   const shownHost = flags.host.includes(":") ? `[${flags.host}]` : flags.host;
-  console.log(`review: ${items.length} dialogues of ${flags.data}; ratings in ${dbPath} (${store.savedCount()} saved so far)`);
+  console.log(
+    `review: ${items.length} dialogues of ${flags.data}; ratings in ${dbPath} (${store.savedCount()} saved so far)`,
+  );
   if (!loopback) console.log(`review: serving on ${flags.host}, not only this machine: every request needs the token`);
   console.log(`review: open http://${shownHost}:${port}/${token ? `?token=${token}` : ""}  (Ctrl-C to stop)`);
 

@@ -32,7 +32,11 @@ describe("npm run studio (langgraphjs dev, offline)", () => {
     // a local OpenAI-compatible stand-in that answers every structured call with valid Spanish JSON
     llm = await startSpanishLlmServer();
     // the operator allows the folder of the tiny model and the stand-in (lib/security/caller-policy.ts)
-    studio = await startStudio({ POLYGLOT_ALLOWED_MODELS: tinyDir, POLYGLOT_ALLOWED_BASE_URLS: llm.baseUrl, OPENAI_API_KEY: "sk-test" });
+    studio = await startStudio({
+      POLYGLOT_ALLOWED_MODELS: tinyDir,
+      POLYGLOT_ALLOWED_BASE_URLS: llm.baseUrl,
+      OPENAI_API_KEY: "sk-test",
+    });
     base = studio.base;
   }, 120_000);
 
@@ -47,7 +51,7 @@ describe("npm run studio (langgraphjs dev, offline)", () => {
     expect(studio.output()).toContain(`https://smith.langchain.com/studio/?baseUrl=${base}`);
   });
 
-  it("lists the graph \"dialogue\", with its nodes", async () => {
+  it('lists the graph "dialogue", with its nodes', async () => {
     const assistants = await api<{ assistant_id: string; graph_id: string }[]>("/assistants/search", {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -57,37 +61,58 @@ describe("npm run studio (langgraphjs dev, offline)", () => {
     expect(assistant).toBeDefined();
     assistantId = assistant!.assistant_id;
     const drawn = await api<{ nodes: { id: string }[] }>(`/assistants/${assistantId}/graph`);
-    expect(drawn.nodes.map((node) => node.id)).toEqual(expect.arrayContaining(["rewritePersonas", "speakerTurn", "critiqueDialogue", "finalize"]));
+    expect(drawn.nodes.map((node) => node.id)).toEqual(
+      expect.arrayContaining(["rewritePersonas", "speakerTurn", "critiqueDialogue", "finalize"]),
+    );
   });
 
   it("exposes the model, language, speech event and turn budget as settings Studio can set", async () => {
     type Schema = { properties: Record<string, { description?: string; enum?: string[] }> };
-    const schemas = await api<{ input_schema: Schema; output_schema: Schema; context_schema: Schema; config_schema: Schema }>(`/assistants/${assistantId}/schemas`);
+    const schemas = await api<{
+      input_schema: Schema;
+      output_schema: Schema;
+      context_schema: Schema;
+      config_schema: Schema;
+    }>(`/assistants/${assistantId}/schemas`);
     // output: the whole state the nodes build, typed and described (DialogueStateSchema)
-    expect(Object.keys(schemas.output_schema.properties)).toEqual(expect.arrayContaining(["personas", "speechEvent", "turns", "rejectionReasons", "record"]));
+    expect(Object.keys(schemas.output_schema.properties)).toEqual(
+      expect.arrayContaining(["personas", "speechEvent", "turns", "rejectionReasons", "record"]),
+    );
     expect(schemas.output_schema.properties.turnFeedback!.description).toMatch(/retry/);
     // input: the request only, not the state built along the way
-    expect(Object.keys(schemas.input_schema.properties).sort()).toEqual(["index", "language", "seed", "sourcePersonas", "speechEventId"]);
+    expect(Object.keys(schemas.input_schema.properties).sort()).toEqual([
+      "index",
+      "language",
+      "seed",
+      "sourcePersonas",
+      "speechEventId",
+    ]);
     expect(schemas.input_schema.properties.language!.description).toMatch(/language/i);
     expect(schemas.input_schema.properties.speechEventId!.enum).toContain("catching_up");
     // context: the run's settings
     const context = schemas.context_schema.properties;
     expect(context.model!.description).toMatch(/GGUF/);
-    expect(Object.keys(context)).toEqual(expect.arrayContaining(["provider", "model", "turnsMin", "turnsMax", "promptVariant"]));
+    expect(Object.keys(context)).toEqual(
+      expect.arrayContaining(["provider", "model", "turnsMin", "turnsMax", "promptVariant"]),
+    );
     expect(context.turnsMin!.description).toMatch(/turns/i);
   });
 
   it("runs the GGUF model Studio names on the engine's prebuilt binary, to a record with the settings asked for", async () => {
     // random weights: a cheap gate rejects the gibberish before any turn; the turn budget is checked below
-    const result = await api<{ record?: DialogueRecord | null }>("/runs/wait", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        assistant_id: "dialogue",
-        input: { language: "fr", seed: 3, speechEventId: "making_plans" },
-        context: { model: tinyModel, threads: 1, turnsMin: 2, turnsMax: 2, maxStructuredRetries: 0 },
-      }),
-    }, 150_000);
+    const result = await api<{ record?: DialogueRecord | null }>(
+      "/runs/wait",
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          assistant_id: "dialogue",
+          input: { language: "fr", seed: 3, speechEventId: "making_plans" },
+          context: { model: tinyModel, threads: 1, turnsMin: 2, turnsMax: 2, maxStructuredRetries: 0 },
+        }),
+      },
+      150_000,
+    );
     const record = DialogueRecordSchema.parse(result.record);
     expect(record).toMatchObject({ id: "fr-3-00000", language: "fr", speech_event: { id: "making_plans" } });
     expect(record.provenance).toMatchObject({ provider: "llama-cpp", model: "tiny.gguf" });
@@ -97,17 +122,26 @@ describe("npm run studio (langgraphjs dev, offline)", () => {
 
   it("runs a dialogue with the model, language, speech event and turn budget set as Studio sets them", async () => {
     const before = llm.requests.length;
-    const result = await api<{ record?: DialogueRecord | null }>("/runs/wait", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        assistant_id: "dialogue",
-        input: { language: "es", seed: 3, speechEventId: "making_plans" },
-        context: { provider: "openai", baseUrl: llm.baseUrl, model: "m", turnsMin: 3, turnsMax: 3 },
-      }),
-    }, 150_000);
+    const result = await api<{ record?: DialogueRecord | null }>(
+      "/runs/wait",
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          assistant_id: "dialogue",
+          input: { language: "es", seed: 3, speechEventId: "making_plans" },
+          context: { provider: "openai", baseUrl: llm.baseUrl, model: "m", turnsMin: 3, turnsMax: 3 },
+        }),
+      },
+      150_000,
+    );
     const record = DialogueRecordSchema.parse(result.record);
-    expect(record).toMatchObject({ id: "es-3-00000", language: "es", speech_event: { id: "making_plans" }, status: "accepted" });
+    expect(record).toMatchObject({
+      id: "es-3-00000",
+      language: "es",
+      speech_event: { id: "making_plans" },
+      status: "accepted",
+    });
     expect(record.provenance).toMatchObject({ provider: "openai", model: "m" });
     // the budget reached the turn loop: exactly three turns, alternating speakers
     expect(record.turns.map((turn) => turn.speaker)).toEqual(["A", "B", "A"]);
@@ -117,16 +151,24 @@ describe("npm run studio (langgraphjs dev, offline)", () => {
 
   it("runs a whole default-length dialogue (14 turns) on a thread, as Studio does, to an accepted record", async () => {
     const json = { "content-type": "application/json" };
-    const thread = await api<{ thread_id: string }>("/threads", { method: "POST", headers: json, body: JSON.stringify({}) });
-    const state = await api<{ record?: DialogueRecord | null; turns?: unknown[] }>(`/threads/${thread.thread_id}/runs/wait`, {
+    const thread = await api<{ thread_id: string }>("/threads", {
       method: "POST",
       headers: json,
-      body: JSON.stringify({
-        assistant_id: "dialogue",
-        input: { language: "es", seed: 1, speechEventId: "catching_up" },
-        context: { provider: "openai", baseUrl: llm.baseUrl, model: "m", turnsMin: 14, turnsMax: 14 },
-      }),
-    }, 240_000);
+      body: JSON.stringify({}),
+    });
+    const state = await api<{ record?: DialogueRecord | null; turns?: unknown[] }>(
+      `/threads/${thread.thread_id}/runs/wait`,
+      {
+        method: "POST",
+        headers: json,
+        body: JSON.stringify({
+          assistant_id: "dialogue",
+          input: { language: "es", seed: 1, speechEventId: "catching_up" },
+          context: { provider: "openai", baseUrl: llm.baseUrl, model: "m", turnsMin: 14, turnsMax: 14 },
+        }),
+      },
+      240_000,
+    );
     expect(JSON.stringify(state)).not.toMatch(/GraphRecursionError|Recursion limit/);
     const record = DialogueRecordSchema.parse(state.record);
     expect(record.rejection_reasons).toEqual([]);
@@ -144,19 +186,24 @@ describe("npm run studio stopped by the npm pid a shell gives ($!)", () => {
     let port = await freePort();
     while (port === 2024) port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const answers = () => fetch(`${base}/ok`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false);
+    const answers = () =>
+      fetch(`${base}/ok`, { signal: AbortSignal.timeout(2_000) }).then(
+        (r) => r.ok,
+        () => false,
+      );
     const run = startNpmScript("studio", ["--port", String(port)]);
     const npm = run.child.pid!;
     try {
       const deadline = Date.now() + 120_000;
       while (!(await answers())) {
-        if (run.child.exitCode !== null || Date.now() > deadline) throw new Error(`the dev server did not come up on ${base}:\n${run.output()}`);
+        if (run.child.exitCode !== null || Date.now() > deadline)
+          throw new Error(`the dev server did not come up on ${base}:\n${run.output()}`);
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
       // everything npm started, the dev server (in a process group of its own) included
       const table = processTable();
       const tree = new Set([npm]);
-      for (let grew = true; grew; ) {
+      for (let grew = true; grew;) {
         grew = false;
         for (const p of table) {
           if (tree.has(p.ppid) && !tree.has(p.pid)) {
@@ -170,9 +217,12 @@ describe("npm run studio stopped by the npm pid a shell gives ($!)", () => {
 
       process.kill(npm, "SIGTERM");
       // npm's exit, not its pipes' close (an orphan would hold them open)
-      if (run.child.exitCode === null && run.child.signalCode === null) await new Promise((resolve) => run.child.once("exit", resolve));
+      if (run.child.exitCode === null && run.child.signalCode === null)
+        await new Promise((resolve) => run.child.once("exit", resolve));
       const alive = () => processTable().filter((p) => tree.has(p.pid));
-      await waitFor("every process of npm run studio to end", () => alive().length === 0 || undefined, 20_000).catch(() => undefined);
+      await waitFor("every process of npm run studio to end", () => alive().length === 0 || undefined, 20_000).catch(
+        () => undefined,
+      );
       expect(alive()).toEqual([]);
       expect(await answers()).toBe(false);
     } finally {

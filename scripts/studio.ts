@@ -48,7 +48,12 @@ try {
   ({ values } = parseArgs({
     args: process.argv.slice(2),
     strict: true,
-    options: { port: { type: "string" }, host: { type: "string" }, "allow-remote": { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      "allow-remote": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
   }));
 } catch (error) {
   fail((error as Error).message.split("\n")[0]!);
@@ -63,7 +68,9 @@ if (!parsed.success) fail(parsed.error.issues[0]!.message);
 const { port, host, "allow-remote": allowRemote } = parsed.data;
 // the dev server has no authentication: anyone who reaches it runs dialogues with this machine's models
 if (!isLoopback(host) && !allowRemote) {
-  fail(`--host ${host} would let anyone on the network run the graph with this machine's models (the dev server has no authentication); add --allow-remote to do it anyway`);
+  fail(
+    `--host ${host} would let anyone on the network run the graph with this machine's models (the dev server has no authentication); add --allow-remote to do it anyway`,
+  );
 }
 
 // a taken port: one line now, rather than the dev server's stack trace and a CLI left waiting
@@ -91,7 +98,11 @@ if (!existsSync(join(root, ".env"))) {
 }
 
 // the request guard (graphs/studio-http.ts) answers non-loopback Host names only when the operator opted in here
-const asked: NodeJS.ProcessEnv = { ...process.env, LANGGRAPH_CLI_NO_ANALYTICS: "1", [ALLOW_REMOTE_ENV]: isLoopback(host) ? "0" : "1" };
+const asked: NodeJS.ProcessEnv = {
+  ...process.env,
+  LANGGRAPH_CLI_NO_ANALYTICS: "1",
+  [ALLOW_REMOTE_ENV]: isLoopback(host) ? "0" : "1",
+};
 // tracing asked for but impossible (no key, bad URL): say so once and keep the server from trying
 const tracing = tracingSettings(asked);
 if (!tracing.enabled && tracing.problem) console.error(`tracing: ${tracing.problem}`);
@@ -102,19 +113,27 @@ const cli = join(dirname(cliPackage), "dist", "cli", "cli.mjs");
 const base = `http://${host}:${port}`;
 console.log(`LangGraph dev server on ${base} (graph "dialogue"; health check: ${base}/ok)`);
 if (!isLoopback(host)) {
-  console.log(`WARNING: --allow-remote: listening on ${host}, reachable from other machines, with no authentication; callers get only the servers and model files you allow (POLYGLOT_ALLOWED_BASE_URLS, POLYGLOT_ALLOWED_MODELS)`);
+  console.log(
+    `WARNING: --allow-remote: listening on ${host}, reachable from other machines, with no authentication; callers get only the servers and model files you allow (POLYGLOT_ALLOWED_BASE_URLS, POLYGLOT_ALLOWED_MODELS)`,
+  );
 }
 console.log(`Open it in LangGraph Studio: https://smith.langchain.com/studio/?baseUrl=${base}`);
-console.log(`  Manage Assistants / configuration: model (GGUF path), provider, turnsMin/turnsMax, promptVariant, retries`);
+console.log(
+  `  Manage Assistants / configuration: model (GGUF path), provider, turnsMin/turnsMax, promptVariant, retries`,
+);
 console.log(`  Input: language (es, fr, pt-BR, …), seed, speechEventId; Ctrl-C stops the server`);
 // the CLI runs in a process group of its own (with the server and watcher it starts), and the whole group goes when
 // this process does: by a signal (npm passes SIGINT / SIGTERM / SIGHUP on to us) or by exiting
-const child = spawn(process.execPath, [cli, "dev", "--port", String(port), "--host", host, "--no-browser", "--config", join(root, "langgraph.json")], {
-  cwd: root,
-  stdio: "inherit",
-  env,
-  detached: true,
-});
+const child = spawn(
+  process.execPath,
+  [cli, "dev", "--port", String(port), "--host", host, "--no-browser", "--config", join(root, "langgraph.json")],
+  {
+    cwd: root,
+    stdio: "inherit",
+    env,
+    detached: true,
+  },
+);
 const stopGroup = (signal: NodeJS.Signals) => {
   try {
     if (child.pid) process.kill(-child.pid, signal);

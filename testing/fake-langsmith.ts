@@ -39,7 +39,12 @@ export interface FakeLangSmith {
   /** a fetch that answers as the API would (for `createTracing({ fetch })`) */
   fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
   /** answers one request */
-  handle(request: { method: string; path: string; headers: Headers; body: Uint8Array }): Promise<{ status: number; body: unknown }>;
+  handle(request: {
+    method: string;
+    path: string;
+    headers: Headers;
+    body: Uint8Array;
+  }): Promise<{ status: number; body: unknown }>;
 }
 
 export interface FakeLangSmithServer extends FakeLangSmith {
@@ -53,19 +58,27 @@ export function fakeLangSmith(options: FakeLangSmithOptions = {}): FakeLangSmith
   const merge = (run: Partial<CapturedRun>) => {
     if (!run.id) return;
     const known = runs.get(run.id) ?? { id: run.id };
-    runs.set(run.id, { ...known, ...Object.fromEntries(Object.entries(run).filter(([, value]) => value !== undefined)) });
+    runs.set(run.id, {
+      ...known,
+      ...Object.fromEntries(Object.entries(run).filter(([, value]) => value !== undefined)),
+    });
   };
   const json = (body: Uint8Array) => JSON.parse(Buffer.from(body).toString("utf8")) as Record<string, unknown>;
 
   const route = async ({ method, path, headers, body }: Parameters<FakeLangSmith["handle"]>[0]) => {
-    if (options.apiKey !== undefined && headers.get("x-api-key") !== options.apiKey) return { status: 401, body: { detail: "Invalid token" } };
+    if (options.apiKey !== undefined && headers.get("x-api-key") !== options.apiKey)
+      return { status: 401, body: { detail: "Invalid token" } };
     if (method === "GET" && path === "/info") {
-      return { status: 200, body: { version: "0.12.0", batch_ingest_config: { use_multipart_endpoint: true }, instance_flags: {} } };
+      return {
+        status: 200,
+        body: { version: "0.12.0", batch_ingest_config: { use_multipart_endpoint: true }, instance_flags: {} },
+      };
     }
     if (method === "POST" && path === "/runs/multipart") {
+      const response = new Response(body, { headers: { "content-type": headers.get("content-type") ?? "" } });
       // undici's multipart parser is enough for what the LangSmith client sends to this test stand-in
       // eslint-disable-next-line @typescript-eslint/no-deprecated
-      const form = await new Response(body, { headers: { "content-type": headers.get("content-type") ?? "" } }).formData();
+      const form = await response.formData();
       const parts = new Map<string, Record<string, unknown>>();
       for (const [name, value] of form.entries()) {
         const [, id, field] = /^(?:post|patch)\.([^.]+)(?:\.(\w+))?$/.exec(name) ?? [];
@@ -97,8 +110,12 @@ export function fakeLangSmith(options: FakeLangSmithOptions = {}): FakeLangSmith
   };
 
   const handle: FakeLangSmith["handle"] = async (request) => {
-    const body = request.headers.get("content-encoding") === "gzip" ? new Uint8Array(gunzipSync(request.body)) : request.body;
-    const answer = await route({ ...request, body }).catch((error: unknown) => ({ status: 500, body: { detail: String(error) } }));
+    const body =
+      request.headers.get("content-encoding") === "gzip" ? new Uint8Array(gunzipSync(request.body)) : request.body;
+    const answer = await route({ ...request, body }).catch((error: unknown) => ({
+      status: 500,
+      body: { detail: String(error) },
+    }));
     requests.push(`${request.method} ${request.path} ${answer.status}`);
     return answer;
   };
@@ -110,8 +127,16 @@ export function fakeLangSmith(options: FakeLangSmithOptions = {}): FakeLangSmith
     fetch: async (input, init) => {
       const request = new Request(input, init);
       const body = new Uint8Array(await request.arrayBuffer());
-      const answer = await handle({ method: request.method, path: new URL(request.url).pathname, headers: request.headers, body });
-      return new Response(JSON.stringify(answer.body), { status: answer.status, headers: { "content-type": "application/json" } });
+      const answer = await handle({
+        method: request.method,
+        path: new URL(request.url).pathname,
+        headers: request.headers,
+        body,
+      });
+      return new Response(JSON.stringify(answer.body), {
+        status: answer.status,
+        headers: { "content-type": "application/json" },
+      });
     },
   };
 }
@@ -128,7 +153,8 @@ export async function startFakeLangSmith(options: FakeLangSmithOptions = {}): Pr
   const server = createServer((request, response) => {
     (async () => {
       const headers = new Headers();
-      for (const [name, value] of Object.entries(request.headers)) if (typeof value === "string") headers.set(name, value);
+      for (const [name, value] of Object.entries(request.headers))
+        if (typeof value === "string") headers.set(name, value);
       const answer = await fake.handle({
         method: request.method ?? "GET",
         path: (request.url ?? "/").split("?")[0]!,

@@ -59,7 +59,11 @@ export function messagesOf(request: FakeRequest): { role: string; content: strin
     typeof content === "string"
       ? content
       : Array.isArray(content)
-        ? content.map((part) => (typeof part === "object" && part && "text" in part ? String((part as { text: unknown }).text) : "")).join("")
+        ? content
+            .map((part) =>
+              typeof part === "object" && part && "text" in part ? String((part as { text: unknown }).text) : "",
+            )
+            .join("")
         : "";
   const messages = (body.messages ?? []).map((m) => ({ role: m.role, content: text(m.content) }));
   return body.system !== undefined ? [{ role: "system", content: text(body.system) }, ...messages] : messages;
@@ -84,8 +88,19 @@ function sendAnswer(format: WireFormat, request: FakeRequest, res: ServerRespons
         object: "chat.completion",
         created: Math.floor(Date.now() / 1000),
         model,
-        choices: [{ index: 0, message, finish_reason: ("finishReason" in answer && answer.finishReason) || "stop", logprobs: null }],
-        usage: { prompt_tokens: promptTokens, completion_tokens: outputTokens, total_tokens: promptTokens + outputTokens },
+        choices: [
+          {
+            index: 0,
+            message,
+            finish_reason: ("finishReason" in answer && answer.finishReason) || "stop",
+            logprobs: null,
+          },
+        ],
+        usage: {
+          prompt_tokens: promptTokens,
+          completion_tokens: outputTokens,
+          total_tokens: promptTokens + outputTokens,
+        },
         ...("timings" in answer && answer.timings ? { timings: answer.timings } : {}),
       }),
     );
@@ -123,7 +138,9 @@ function sendAnswer(format: WireFormat, request: FakeRequest, res: ServerRespons
   const created_at = new Date().toISOString();
   const half = Math.floor(text.length / 2);
   for (const piece of [text.slice(0, half), text.slice(half)]) {
-    res.write(`${JSON.stringify({ model, created_at, message: { role: "assistant", content: piece }, done: false })}\n`);
+    res.write(
+      `${JSON.stringify({ model, created_at, message: { role: "assistant", content: piece }, done: false })}\n`,
+    );
   }
   res.end(
     `${JSON.stringify({
@@ -138,7 +155,11 @@ function sendAnswer(format: WireFormat, request: FakeRequest, res: ServerRespons
   );
 }
 
-function sendError(format: WireFormat, res: ServerResponse, reply: { status: number; headers?: Record<string, string>; body?: unknown }): void {
+function sendError(
+  format: WireFormat,
+  res: ServerResponse,
+  reply: { status: number; headers?: Record<string, string>; body?: unknown },
+): void {
   const message = `fake ${reply.status}`;
   const body =
     reply.body ??
@@ -151,7 +172,11 @@ function sendError(format: WireFormat, res: ServerResponse, reply: { status: num
   res.end(typeof body === "string" ? body : JSON.stringify(body));
 }
 
-const ROUTES: Record<WireFormat, string> = { openai: "/v1/chat/completions", anthropic: "/v1/messages", ollama: "/api/chat" };
+const ROUTES: Record<WireFormat, string> = {
+  openai: "/v1/chat/completions",
+  anthropic: "/v1/messages",
+  ollama: "/api/chat",
+};
 
 export async function startFakeLlmServer(format: WireFormat, script: FakeScript): Promise<FakeServer> {
   const requests: FakeRequest[] = [];
@@ -167,7 +192,14 @@ export async function startFakeLlmServer(format: WireFormat, script: FakeScript)
         } catch {
           body = {};
         }
-        const request: FakeRequest = { n: requests.length + 1, at: Date.now(), method: req.method ?? "", path: (req.url ?? "").split("?")[0]!, headers: req.headers, body };
+        const request: FakeRequest = {
+          n: requests.length + 1,
+          at: Date.now(),
+          method: req.method ?? "",
+          path: (req.url ?? "").split("?")[0]!,
+          headers: req.headers,
+          body,
+        };
         requests.push(request);
         if (request.path !== ROUTES[format]) {
           sendError(format, res, { status: 404, body: { error: { message: `no route ${request.path}` } } });

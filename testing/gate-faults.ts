@@ -99,13 +99,63 @@ export function pick<T>(r: () => number, xs: readonly T[]): T {
 }
 
 const PLACEHOLDERS: Readonly<Record<string, readonly string[]>> = {
-  en: ["My name is [name].", "Nice to meet you, [User 2's name]!", "I live in {city}.", "Hi <NAME>, how are you?", "I love [insert hobby] on weekends.", "I work as a {{occupation}}.", "My dog is called [Dog's Name]."],
-  fr: ["Je m'appelle [nom].", "Enchanté, [prénom de l'utilisateur 2] !", "J'habite à {ville}.", "Salut <NOM>, ça va ?", "J'adore [insérer un passe-temps] le week-end.", "Je travaille comme {{métier}}."],
-  it: ["Mi chiamo [nome].", "Piacere, [nome dell'utente 2]!", "Vivo a {città}.", "Ciao <NOME>, come stai?", "Adoro [inserire hobby] nel fine settimana.", "Lavoro come {{professione}}."],
-  id: ["Nama saya [nama].", "Senang bertemu denganmu, [nama Pengguna 2]!", "Saya tinggal di {kota}.", "Hai <NAMA>, apa kabar?", "Saya suka [masukkan hobi] di akhir pekan.", "Saya bekerja sebagai {{pekerjaan}}."],
-  ja: ["私の名前は[名前]です。", "はじめまして、【ユーザー2の名前】さん！", "{都市}に住んでいます。", "こんにちは、<名前>さん。", "週末は[趣味を入力]が好きです。", "〇〇さん、元気ですか？"],
-  ko: ["제 이름은 [이름]입니다.", "만나서 반가워요, [사용자 2의 이름]님!", "저는 {도시}에 살아요.", "안녕 <이름>, 잘 지내?", "주말에는 [취미 입력]을 좋아해요.", "저는 {{직업}}으로 일해요."],
-  zh: ["我叫[名字]。", "很高兴认识你，[用户2的名字]！", "我住在{城市}。", "你好<名字>，最近怎么样？", "我周末喜欢[插入爱好]。", "【名字】你好！"],
+  en: [
+    "My name is [name].",
+    "Nice to meet you, [User 2's name]!",
+    "I live in {city}.",
+    "Hi <NAME>, how are you?",
+    "I love [insert hobby] on weekends.",
+    "I work as a {{occupation}}.",
+    "My dog is called [Dog's Name].",
+  ],
+  fr: [
+    "Je m'appelle [nom].",
+    "Enchanté, [prénom de l'utilisateur 2] !",
+    "J'habite à {ville}.",
+    "Salut <NOM>, ça va ?",
+    "J'adore [insérer un passe-temps] le week-end.",
+    "Je travaille comme {{métier}}.",
+  ],
+  it: [
+    "Mi chiamo [nome].",
+    "Piacere, [nome dell'utente 2]!",
+    "Vivo a {città}.",
+    "Ciao <NOME>, come stai?",
+    "Adoro [inserire hobby] nel fine settimana.",
+    "Lavoro come {{professione}}.",
+  ],
+  id: [
+    "Nama saya [nama].",
+    "Senang bertemu denganmu, [nama Pengguna 2]!",
+    "Saya tinggal di {kota}.",
+    "Hai <NAMA>, apa kabar?",
+    "Saya suka [masukkan hobi] di akhir pekan.",
+    "Saya bekerja sebagai {{pekerjaan}}.",
+  ],
+  ja: [
+    "私の名前は[名前]です。",
+    "はじめまして、【ユーザー2の名前】さん！",
+    "{都市}に住んでいます。",
+    "こんにちは、<名前>さん。",
+    "週末は[趣味を入力]が好きです。",
+    "〇〇さん、元気ですか？",
+  ],
+  ko: [
+    "제 이름은 [이름]입니다.",
+    "만나서 반가워요, [사용자 2의 이름]님!",
+    "저는 {도시}에 살아요.",
+    "안녕 <이름>, 잘 지내?",
+    "주말에는 [취미 입력]을 좋아해요.",
+    "저는 {{직업}}으로 일해요.",
+  ],
+  zh: [
+    "我叫[名字]。",
+    "很高兴认识你，[用户2的名字]！",
+    "我住在{城市}。",
+    "你好<名字>，最近怎么样？",
+    "我周末喜欢[插入爱好]。",
+    "【名字】你好！",
+  ],
 };
 
 const LABELS_GENERIC = ["A: ", "B: ", "User 2: ", "Persona 1: ", "Speaker A: ", "**User 1:** ", "User: "];
@@ -243,7 +293,12 @@ export function inject(
     case "held_out_speaker_label":
     case "held_out_ai_disclaimer": {
       if (!foreign.heldOut) throw new Error(`fault ${fault} needs the held-out templates (loadHeldOutTemplates)`);
-      const kind = fault === "held_out_placeholder" ? "placeholder" : fault === "held_out_speaker_label" ? "speaker_label" : "ai_disclaimer";
+      const kind =
+        fault === "held_out_placeholder"
+          ? "placeholder"
+          : fault === "held_out_speaker_label"
+            ? "speaker_label"
+            : "ai_disclaimer";
       const table = foreign.heldOut[kind];
       const own = table[lang] ?? table[k] ?? [];
       const t = pick(r, [...(table["any"] ?? []), ...own]);

@@ -16,7 +16,13 @@ export const CONTEXT: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** Failures of `check` for `text` as the third turn of a dialogue in `lang`. */
-export function failuresOf(check: CheckName, lang: string, text: string, opts: Partial<GateOptions> = {}, context?: readonly string[]): GateFailure[] {
+export function failuresOf(
+  check: CheckName,
+  lang: string,
+  text: string,
+  opts: Partial<GateOptions> = {},
+  context?: readonly string[],
+): GateFailure[] {
   const base = lang.split("-")[0]!;
   const ctx = context ?? CONTEXT[base] ?? CONTEXT.en!;
   const turns: Turn[] = ctx.map((t, i) => ({ speaker: i % 2 === 0 ? "A" : "B", text: t }));
@@ -24,6 +30,12 @@ export function failuresOf(check: CheckName, lang: string, text: string, opts: P
   return checkTurn(turns, turns.length - 1, { lang, ...opts }).filter((f) => f.check === check);
 }
 
-export function fails(check: CheckName, lang: string, text: string, opts: Partial<GateOptions> = {}, context?: readonly string[]): boolean {
+export function fails(
+  check: CheckName,
+  lang: string,
+  text: string,
+  opts: Partial<GateOptions> = {},
+  context?: readonly string[],
+): boolean {
   return failuresOf(check, lang, text, opts, context).length > 0;
 }

@@ -82,7 +82,12 @@ export async function startHubStandIn(files: Record<string, HubFile> = {}): Prom
     const { bytes } = file;
     const etag = file.wrongSha256 ? "0".repeat(64) : sha256(bytes);
     const published = String(file.publishedSize ?? bytes.length);
-    const headers = { "accept-ranges": "bytes", "x-linked-etag": `"${etag}"`, "x-linked-size": published, "content-type": "application/octet-stream" };
+    const headers = {
+      "accept-ranges": "bytes",
+      "x-linked-etag": `"${etag}"`,
+      "x-linked-size": published,
+      "content-type": "application/octet-stream",
+    };
     if (req.method === "HEAD") {
       res.writeHead(200, { ...headers, "content-length": published }).end();
       return;
@@ -92,7 +97,12 @@ export async function startHubStandIn(files: Record<string, HubFile> = {}): Prom
     const end = range?.[2] ? Math.min(Number(range[2]), bytes.length - 1) : bytes.length - 1;
     const get: HubGet = { path, start, ranged: Boolean(range), sent: 0 };
     hub.gets.push(get);
-    if (range) res.writeHead(206, { ...headers, "content-length": String(end - start + 1), "content-range": `bytes ${start}-${end}/${bytes.length}` });
+    if (range)
+      res.writeHead(206, {
+        ...headers,
+        "content-length": String(end - start + 1),
+        "content-range": `bytes ${start}-${end}/${bytes.length}`,
+      });
     else res.writeHead(200, { ...headers, "content-length": String(bytes.length) });
     void send(res, bytes.subarray(start, end + 1), get, hub.throttle);
   });

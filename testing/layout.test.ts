@@ -19,7 +19,9 @@ async function projectOptions(): Promise<ICruiseOptions> {
 }
 
 function violations(result: ICruiseResult): string[] {
-  return result.summary.violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}${v.cycle ? ` (${v.cycle.map((c) => c.name).join(" → ")})` : ""}`);
+  return result.summary.violations.map(
+    (v) => `${v.rule.name}: ${v.from} → ${v.to}${v.cycle ? ` (${v.cycle.map((c) => c.name).join(" → ")})` : ""}`,
+  );
 }
 
 describe("code layout", () => {
@@ -27,7 +29,9 @@ describe("code layout", () => {
     const cwd = process.cwd();
     process.chdir(root);
     try {
-      const { output } = await cruise(FOLDERS, await projectOptions(), undefined, { tsConfig: extractTSConfig(join(root, "tsconfig.json")) });
+      const { output } = await cruise(FOLDERS, await projectOptions(), undefined, {
+        tsConfig: extractTSConfig(join(root, "tsconfig.json")),
+      });
       const result = output as ICruiseResult;
       expect(violations(result)).toEqual([]);
       // the cruise did see the project (a config that matched nothing would also report no violation)
@@ -46,15 +50,19 @@ describe("code layout", () => {
       "lib/plan.ts": 'import { state } from "../nodes/state.js";\nexport const plan = state;\n',
       "lib/plan.test.ts": 'import { run } from "../app/run/run.js";\nexport const t = run;\n',
       "nodes/state.ts": "export const state = 1;\n",
-      "nodes/speaker-turn.ts": 'import { state } from "./state.js";\nimport { draft } from "./write-dialogue.js";\nexport const turn = state + draft;\n',
+      "nodes/speaker-turn.ts":
+        'import { state } from "./state.js";\nimport { draft } from "./write-dialogue.js";\nexport const turn = state + draft;\n',
       "nodes/write-dialogue.ts": 'import { state } from "./state.js";\nexport const draft = state;\n',
-      "graphs/dialogue/graph.ts": 'import { turn } from "../../nodes/speaker-turn.js";\nimport { run } from "../../app/run/run.js";\nexport const graph = turn + run;\n',
+      "graphs/dialogue/graph.ts":
+        'import { turn } from "../../nodes/speaker-turn.js";\nimport { run } from "../../app/run/run.js";\nexport const graph = turn + run;\n',
       "app/run/run.ts": 'import { scripted } from "../../testing/scripted.js";\nexport const run = scripted;\n',
-      "app/cli/command.ts": 'import { worker } from "../fleet/worker.js";\nexport const command = worker;\nexport const usage = 1;\n',
+      "app/cli/command.ts":
+        'import { worker } from "../fleet/worker.js";\nexport const command = worker;\nexport const usage = 1;\n',
       "app/fleet/worker.ts": "export const worker = 1;\n",
       "app/fleet/coordinator.ts": 'import { usage } from "../cli/command.js";\nexport const coordinator = usage;\n',
       "testing/scripted.ts": "export const scripted = 1;\n",
-      "scripts/bench/fleet.ts": 'import { scripted } from "../../testing/scripted.js";\nexport const bench = scripted;\n',
+      "scripts/bench/fleet.ts":
+        'import { scripted } from "../../testing/scripted.js";\nexport const bench = scripted;\n',
     };
     for (const [path, text] of Object.entries(files)) {
       mkdirSync(dirname(join(dir, path)), { recursive: true });
@@ -67,7 +75,10 @@ describe("code layout", () => {
       process.chdir(dir);
       let found: string[];
       try {
-        found = violations((await cruise(["app", "graphs", "lib", "nodes", "scripts", "testing"], { ...options, baseDir: dir })).output as ICruiseResult);
+        found = violations(
+          (await cruise(["app", "graphs", "lib", "nodes", "scripts", "testing"], { ...options, baseDir: dir }))
+            .output as ICruiseResult,
+        );
       } finally {
         process.chdir(cwd);
       }

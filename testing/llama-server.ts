@@ -57,9 +57,22 @@ export async function startLlamaServer(options: LlamaServerOptions): Promise<Lla
   const parallel = options.parallel ?? 1;
   const alias = options.alias ?? "tiny";
   const args = [
-    "--model", options.model, "--alias", alias, "--host", "127.0.0.1", "--port", String(port),
-    "--parallel", String(parallel), "--ctx-size", String(parallel * (options.slotContext ?? 4096)),
-    "--threads", String(options.threads ?? 1), "--metrics", "--no-webui",
+    "--model",
+    options.model,
+    "--alias",
+    alias,
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--parallel",
+    String(parallel),
+    "--ctx-size",
+    String(parallel * (options.slotContext ?? 4096)),
+    "--threads",
+    String(options.threads ?? 1),
+    "--metrics",
+    "--no-webui",
     ...(options.extraArgs ?? []),
   ];
   const child = spawn(options.binary, args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -73,7 +86,10 @@ export async function startLlamaServer(options: LlamaServerOptions): Promise<Lla
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   const lastLine = () => output.trim().split("\n").at(-1) ?? "";
   for (;;) {
-    if (state.gone) throw new Error(`llama-server exited before it was ready (code ${child.exitCode ?? child.signalCode}): ${lastLine()}`);
+    if (state.gone)
+      throw new Error(
+        `llama-server exited before it was ready (code ${child.exitCode ?? child.signalCode}): ${lastLine()}`,
+      );
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
       throw new Error(`llama-server was not ready within ${options.readyTimeoutMs ?? 60_000} ms: ${lastLine()}`);

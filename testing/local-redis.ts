@@ -40,12 +40,20 @@ export interface LocalRedis {
 }
 
 /** Starts redis-server (on `port`, or a free one; with `password`, requirepass) and waits (up to 10 s) until it answers PING. */
-export async function startLocalRedis(dir: string, port?: number, options: { password?: string } = {}): Promise<LocalRedis> {
+export async function startLocalRedis(
+  dir: string,
+  port?: number,
+  options: { password?: string } = {},
+): Promise<LocalRedis> {
   port ??= await freePort();
   const auth = options.password ? ["--requirepass", options.password] : [];
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, ...auth], {
-    stdio: "ignore",
-  });
+  const child = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, ...auth],
+    {
+      stdio: "ignore",
+    },
+  );
   const stop = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   };

@@ -37,7 +37,9 @@ function spawnDetached(command: string, args: string[], env: NodeJS.ProcessEnv):
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const done = new Promise<ScriptResult>((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
+  const done = new Promise<ScriptResult>((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
   return { child, output: () => stderr, done };
 }
 
@@ -86,7 +88,10 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
 export function completeLines(path: string): string[] {
   if (!existsSync(path)) return [];
   const text = readFileSync(path, "utf8");
-  return text.slice(0, text.lastIndexOf("\n") + 1).split("\n").filter(Boolean);
+  return text
+    .slice(0, text.lastIndexOf("\n") + 1)
+    .split("\n")
+    .filter(Boolean);
 }
 
 /**
@@ -94,10 +99,19 @@ export function completeLines(path: string): string[] {
  * a terminal, as when a user runs it, and `screen()` is what that terminal received so far, with the terminal's
  * CRLFs as plain newlines and the ANSI escape sequences (cursor moves, progress bars) taken out.
  */
-export function startOnTerminal(script: string, args: string[], env: NodeJS.ProcessEnv = {}): ScriptRun & { screen: () => string } {
+export function startOnTerminal(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): ScriptRun & { screen: () => string } {
   const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
   const command = [process.execPath, "--import", "tsx", script, ...args].map(quote).join(" ");
-  const run = spawnDetached("script", ["-qfec", command, "/dev/null"], { TERM: "xterm", COLUMNS: "200", LINES: "50", ...env });
+  const run = spawnDetached("script", ["-qfec", command, "/dev/null"], {
+    TERM: "xterm",
+    COLUMNS: "200",
+    LINES: "50",
+    ...env,
+  });
   let raw = "";
   run.child.stdout!.on("data", (chunk: Buffer) => (raw += chunk.toString()));
   // eslint-disable-next-line no-control-regex -- terminal escape sequences are what this strips

@@ -33,7 +33,12 @@ export class ScriptedChatModel extends BaseChatModel<ScriptedCallOptions> {
     /** keepCalls: false keeps no call (long benchmark runs would otherwise hold every prompt) */
     /** streamChars: the answer also comes as tokens of this many characters (runManager.handleLLMNewToken), as the
      * embedded engine sends its text while it generates; between two tokens the event loop turns */
-    private readonly options: { latencyMs?: number; modelName?: string; keepCalls?: boolean; streamChars?: number } = {},
+    private readonly options: {
+      latencyMs?: number;
+      modelName?: string;
+      keepCalls?: boolean;
+      streamChars?: number;
+    } = {},
   ) {
     super({});
   }
@@ -43,7 +48,11 @@ export class ScriptedChatModel extends BaseChatModel<ScriptedCallOptions> {
   }
 
   override getLsParams(options: this["ParsedCallOptions"]) {
-    return { ...super.getLsParams(options), ls_provider: "scripted", ls_model_name: this.options.modelName ?? "scripted" };
+    return {
+      ...super.getLsParams(options),
+      ls_provider: "scripted",
+      ls_model_name: this.options.modelName ?? "scripted",
+    };
   }
 
   /** the calls for one task, in order */
@@ -51,7 +60,11 @@ export class ScriptedChatModel extends BaseChatModel<ScriptedCallOptions> {
     return this.calls.filter((call) => call.task === task);
   }
 
-  async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"], runManager?: CallbackManagerForLLMRun): Promise<ChatResult> {
+  async _generate(
+    messages: BaseMessage[],
+    options: this["ParsedCallOptions"],
+    runManager?: CallbackManagerForLLMRun,
+  ): Promise<ChatResult> {
     const call: ScriptedCall = { task: options.response_format?.json_schema.name ?? "text", messages };
     this.callCount++;
     if (this.options.keepCalls !== false) this.calls.push(call);

@@ -18,6 +18,7 @@ if (at >= 0) argv.splice(at, 2);
 
 // the same program name as `npm run worker`: its messages are the worker's own
 runMain("polyglot-personachat worker", async () => {
-  if (!Number.isInteger(latency) || latency < 0) throw new UsageError(`--latency-ms: a whole number of milliseconds, not ${JSON.stringify(argv[at + 1])}`);
+  if (!Number.isInteger(latency) || latency < 0)
+    throw new UsageError(`--latency-ms: a whole number of milliseconds, not ${JSON.stringify(argv[at + 1])}`);
   return runWorkerCommand(argv, { createModel: () => spanishScriptedModel(latency, { keepCalls: false }) });
 });

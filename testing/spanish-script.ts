@@ -81,7 +81,25 @@ const PERSONA_SENTENCES = [
   "Colecciono libros antiguos de poesía.",
   "Me levanto temprano para correr por el río.",
 ];
-const NAMES = ["Lucía", "Marta", "Carmen", "Javier", "Pablo", "Elena", "Sergio", "Nuria", "Andrés", "Rocío", "Diego", "Irene", "Raúl", "Pilar", "Hugo", "Alba", "Óscar"];
+const NAMES = [
+  "Lucía",
+  "Marta",
+  "Carmen",
+  "Javier",
+  "Pablo",
+  "Elena",
+  "Sergio",
+  "Nuria",
+  "Andrés",
+  "Rocío",
+  "Diego",
+  "Irene",
+  "Raúl",
+  "Pilar",
+  "Hugo",
+  "Alba",
+  "Óscar",
+];
 
 const COMMON_GROUND = JSON.stringify({
   relationship: "Son amigos desde el instituto y viven en el mismo barrio de Valencia.",
@@ -129,9 +147,10 @@ export function spanishScript(): Script {
           const o = OPENERS.findIndex((s) => previous.startsWith(s));
           const b = BODIES.findIndex((s) => previous.includes(s));
           const c = CLOSERS.findIndex((s) => previous.endsWith(s));
-          key = ((o - (i - 1) + 1600) % 16) + 16 * ((b - 3 * (i - 1) + 1600) % 16) + 256 * ((c - 5 * (i - 1) + 1600) % 16);
+          key =
+            ((o - (i - 1) + 1600) % 16) + 16 * ((b - 3 * (i - 1) + 1600) % 16) + 256 * ((c - 5 * (i - 1) + 1600) % 16);
         } else {
-          key = hashSeed((call.messages[0]?.text ?? "")) % 4096;
+          key = hashSeed(call.messages[0]?.text ?? "") % 4096;
         }
         const [o, b, c] = [key % 16, Math.floor(key / 16) % 16, Math.floor(key / 256) % 16];
         const utterance = `${OPENERS[(o + i) % 16]} ${BODIES[(b + 3 * i) % 16]} ${CLOSERS[(c + 5 * i) % 16]}`;
@@ -195,7 +214,8 @@ export const SPANISH_ACCEPT = {
 
 /** One speaker's memory of a session of a series (nodes/write-memory). */
 export const SPANISH_MEMORY = {
-  summary: "Hablamos de la novela de misterio y de las clases de cerámica, y quedamos en tomar algo el jueves por el centro.",
+  summary:
+    "Hablamos de la novela de misterio y de las clases de cerámica, y quedamos en tomar algo el jueves por el centro.",
   new_facts: ["Empiezo las clases de cerámica el martes que viene."],
   partner_facts: ["Sigue con el turno de noche en el hospital hasta final de mes."],
 };
@@ -211,17 +231,26 @@ export function turnIndexOf(messages: readonly { role: string; content: string }
  * A stateful script: give it the task (the json_schema name), the messages and the requested JSON schema, get
  * the answer text. Persona answers have as many sentences as the schema demands; turns follow the dialogue.
  */
-export function createSpanishScript(): (task: string, messages: readonly { role: string; content: string }[], schema?: unknown) => string {
+export function createSpanishScript(): (
+  task: string,
+  messages: readonly { role: string; content: string }[],
+  schema?: unknown,
+) => string {
   let personas = 0;
   return (task, messages, schema) => {
     switch (task) {
       case "persona": {
-        const sentences = (schema as { properties?: { sentences?: { minItems?: number } } } | undefined)?.properties?.sentences?.minItems ?? 4;
+        const sentences =
+          (schema as { properties?: { sentences?: { minItems?: number } } } | undefined)?.properties?.sentences
+            ?.minItems ?? 4;
         const start = (personas * 3) % PERSONA_SENTENCES.length;
         const name = personas++ % 2 === 0 ? "Lucía" : "Marta";
         return JSON.stringify({
           name,
-          sentences: Array.from({ length: sentences }, (_, i) => PERSONA_SENTENCES[(start + i) % PERSONA_SENTENCES.length]!),
+          sentences: Array.from(
+            { length: sentences },
+            (_, i) => PERSONA_SENTENCES[(start + i) % PERSONA_SENTENCES.length]!,
+          ),
         });
       }
       case "common_ground":
@@ -232,7 +261,9 @@ export function createSpanishScript(): (task: string, messages: readonly { role:
       }
       case "critique": {
         // a later session of a series is also scored on its consistency with the speakers' memory
-        const series = (schema as { properties?: Record<string, unknown> } | undefined)?.properties?.memory_consistency !== undefined;
+        const series =
+          (schema as { properties?: Record<string, unknown> } | undefined)?.properties?.memory_consistency !==
+          undefined;
         return JSON.stringify(series ? { ...SPANISH_ACCEPT, memory_consistency: 5 } : SPANISH_ACCEPT);
       }
       case "memory":
@@ -247,7 +278,8 @@ export function createSpanishScript(): (task: string, messages: readonly { role:
 export async function startSpanishLlmServer(): Promise<FakeServer> {
   const script = createSpanishScript();
   return startFakeLlmServer("openai", (request) => {
-    const schema = (request.body.response_format as { json_schema?: { schema?: unknown } } | undefined)?.json_schema?.schema;
+    const schema = (request.body.response_format as { json_schema?: { schema?: unknown } } | undefined)?.json_schema
+      ?.schema;
     return { text: script(taskOf(request), messagesOf(request), schema) };
   });
 }

@@ -23,7 +23,11 @@ async function studioPort(): Promise<number> {
 
 /** The parent's env without anything LangSmith / LangChain. */
 export function cleanEnv(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !/^(LANGSMITH_|LANGCHAIN_)/.test(e[0])));
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      (e): e is [string, string] => e[1] !== undefined && !/^(LANGSMITH_|LANGCHAIN_)/.test(e[0]),
+    ),
+  );
 }
 
 const groupAlive = (pid: number) => {
@@ -39,7 +43,12 @@ const groupAlive = (pid: number) => {
 export async function startStudio(env: Record<string, string> = {}): Promise<StudioServer> {
   const port = await studioPort();
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(tsx, ["scripts/studio.ts", "--port", String(port)], { cwd: root, env: { ...cleanEnv(), ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(tsx, ["scripts/studio.ts", "--port", String(port)], {
+    cwd: root,
+    env: { ...cleanEnv(), ...env },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -50,14 +59,21 @@ export async function startStudio(env: Record<string, string> = {}): Promise<Stu
     while (groupAlive(child.pid) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 100));
     if (groupAlive(child.pid)) process.kill(-child.pid, "SIGKILL");
     // the dev server runs in a process group of its own (scripts/studio.ts): it must be gone too, not orphaned
-    const answers = () => fetch(`${base}/ok`, { signal: AbortSignal.timeout(1_000) }).then(() => true, () => false);
+    const answers = () =>
+      fetch(`${base}/ok`, { signal: AbortSignal.timeout(1_000) }).then(
+        () => true,
+        () => false,
+      );
     const serverUntil = Date.now() + 10_000;
     while ((await answers()) && Date.now() < serverUntil) await new Promise((resolve) => setTimeout(resolve, 200));
     return !groupAlive(child.pid) && !(await answers());
   };
   const until = Date.now() + 90_000;
   for (;;) {
-    const ok = await fetch(`${base}/ok`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false);
+    const ok = await fetch(`${base}/ok`, { signal: AbortSignal.timeout(2_000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (child.exitCode !== null || Date.now() > until) {
       await stop();

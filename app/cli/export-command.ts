@@ -30,12 +30,21 @@ const ExportCommandSchema = z.object({
   out: z
     .string({ required_error: "--out FILE.jsonl is required (the journal to export)" })
     .refine((path) => path.endsWith(".jsonl"), "--out must name a .jsonl file"),
-  seed: z.string().regex(/^-?\d+$/, "--seed takes a whole number").transform(Number).optional(),
+  seed: z
+    .string()
+    .regex(/^-?\d+$/, "--seed takes a whole number")
+    .transform(Number)
+    .optional(),
   ...exportFlagTypes,
 });
 export type ExportCommandFlags = z.infer<typeof ExportCommandSchema>;
 
-const OPTIONS = { out: { type: "string" }, seed: { type: "string" }, ...EXPORT_FLAG_OPTIONS, help: { type: "boolean", short: "h" } } as const;
+const OPTIONS = {
+  out: { type: "string" },
+  seed: { type: "string" },
+  ...EXPORT_FLAG_OPTIONS,
+  help: { type: "boolean", short: "h" },
+} as const;
 
 export function parseExportFlags(argv: string[]): ExportCommandFlags | null {
   return parseCommandFlags(argv, OPTIONS, ExportCommandSchema);

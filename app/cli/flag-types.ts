@@ -19,9 +19,12 @@ export function wholeNumber(flag: string, min: number, max?: number) {
 }
 
 export function providerFlag(flag: string) {
-  return z.string().refine((p): p is ProviderName => (PROVIDERS as readonly string[]).includes(p), (p) => ({
-    message: `unknown ${flag} "${p}" (one of: ${PROVIDERS.join(", ")})`,
-  }));
+  return z.string().refine(
+    (p): p is ProviderName => (PROVIDERS as readonly string[]).includes(p),
+    (p) => ({
+      message: `unknown ${flag} "${p}" (one of: ${PROVIDERS.join(", ")})`,
+    }),
+  );
 }
 
 /**
@@ -127,7 +130,12 @@ export function modelContext(flags: ModelFlags): DialogueContext {
 export function languageCodesFlag(requiredError?: string) {
   return z
     .string(requiredError ? { required_error: requiredError } : {})
-    .transform((s) => s.split(",").map((tag) => tag.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(",")
+        .map((tag) => tag.trim())
+        .filter(Boolean),
+    )
     .refine((tags) => tags.length > 0, "--lang needs at least one language code")
     .transform((tags, ctx) =>
       tags.map((tag) => {
@@ -145,16 +153,27 @@ export function languageCodesFlag(requiredError?: string) {
  * number after a flag that takes a value is that value (`--seed -1`, which parseArgs finds ambiguous), and an
  * empty value is refused naming its flag.
  */
-export function parseFlagValues(argv: string[], options: NonNullable<ParseArgsConfig["options"]>): Record<string, unknown> {
+export function parseFlagValues(
+  argv: string[],
+  options: NonNullable<ParseArgsConfig["options"]>,
+): Record<string, unknown> {
   const takesValue = (arg: string | undefined) => arg?.startsWith("--") && options[arg.slice(2)]?.type === "string";
-  const args = argv.flatMap((arg, i) => (/^-\d/.test(arg) && takesValue(argv[i - 1]) ? [] : /^-\d/.test(argv[i + 1] ?? "") && takesValue(arg) ? [`${arg}=${argv[i + 1]}`] : [arg]));
+  const args = argv.flatMap((arg, i) =>
+    /^-\d/.test(arg) && takesValue(argv[i - 1])
+      ? []
+      : /^-\d/.test(argv[i + 1] ?? "") && takesValue(arg)
+        ? [`${arg}=${argv[i + 1]}`]
+        : [arg],
+  );
   let values: Record<string, unknown>;
   try {
     values = parseArgs({ args, options, strict: true, allowPositionals: false }).values;
   } catch (error) {
     throw new UsageError((error as Error).message.split("\n")[0]);
   }
-  const empty = Object.entries(values).find(([, value]) => value === "" || (Array.isArray(value) && value.includes("")));
+  const empty = Object.entries(values).find(
+    ([, value]) => value === "" || (Array.isArray(value) && value.includes("")),
+  );
   if (empty) throw new UsageError(`--${empty[0]} must not be empty`);
   return values;
 }
@@ -184,22 +203,37 @@ const FORMAT_NAMES = ["jsonl", "parquet", "messages", "personachat"] as const;
 /** --format F[,F…]: jsonl, parquet, messages, personachat, comma-separated, none twice. */
 export const exportFormatsFlag = z
   .string()
-  .transform((s) => s.split(",").map((f) => f.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(",")
+      .map((f) => f.trim())
+      .filter(Boolean),
+  )
   .refine((formats) => formats.length > 0, "--format needs at least one of jsonl, parquet, messages, personachat")
-  .refine((formats): formats is (typeof FORMAT_NAMES)[number][] => formats.every((f) => (FORMAT_NAMES as readonly string[]).includes(f)), (formats) => ({
-    message: `unknown --format "${formats.find((f) => !(FORMAT_NAMES as readonly string[]).includes(f))}" (jsonl, parquet, messages, personachat, comma-separated)`,
-  }))
+  .refine(
+    (formats): formats is (typeof FORMAT_NAMES)[number][] =>
+      formats.every((f) => (FORMAT_NAMES as readonly string[]).includes(f)),
+    (formats) => ({
+      message: `unknown --format "${formats.find((f) => !(FORMAT_NAMES as readonly string[]).includes(f))}" (jsonl, parquet, messages, personachat, comma-separated)`,
+    }),
+  )
   .refine((formats) => new Set(formats).size === formats.length, "--format lists a format twice");
 
 /** --splits TRAIN,[VALIDATION,]TEST: shares in (0, 1) that sum to 1. */
 export const splitsFlag = z
   .string()
-  .regex(/^\d*\.?\d+(,\d*\.?\d+){1,2}$/, "--splits takes TRAIN,VALIDATION,TEST shares (or TRAIN,TEST), for example 0.8,0.1,0.1")
+  .regex(
+    /^\d*\.?\d+(,\d*\.?\d+){1,2}$/,
+    "--splits takes TRAIN,VALIDATION,TEST shares (or TRAIN,TEST), for example 0.8,0.1,0.1",
+  )
   .transform((s) => s.split(",").map(Number))
   .refine((shares) => shares.every((x) => x > 0 && x < 1), "--splits shares are each above 0 and below 1")
-  .refine((shares) => Math.abs(shares.reduce((a, b) => a + b, 0) - 1) < 1e-9, (shares) => ({
-    message: `--splits shares must sum to 1 (${shares.join(" + ")} = ${+shares.reduce((a, b) => a + b, 0).toFixed(6)})`,
-  }));
+  .refine(
+    (shares) => Math.abs(shares.reduce((a, b) => a + b, 0) - 1) < 1e-9,
+    (shares) => ({
+      message: `--splits shares must sum to 1 (${shares.join(" + ")} = ${+shares.reduce((a, b) => a + b, 0).toFixed(6)})`,
+    }),
+  );
 
 export const EXPORT_FLAG_OPTIONS = {
   format: { type: "string" },
@@ -230,8 +264,15 @@ export const EXPORT_HELP = `  --format FORMATS      what is written next to the 
                         X.train.messages.jsonl, X.validation.messages.jsonl, … for every format`;
 
 /** The export flags as runBatch / writeDatasetFiles options; a contradiction is a one-line UsageError. */
-export function exportOptions(flags: { format: (typeof FORMAT_NAMES)[number][]; "accepted-only": boolean; "include-rejected": boolean; "common-ground": boolean; splits?: number[] | undefined }) {
-  if (flags["accepted-only"] && flags["include-rejected"]) throw new UsageError("--accepted-only and --include-rejected contradict each other");
+export function exportOptions(flags: {
+  format: (typeof FORMAT_NAMES)[number][];
+  "accepted-only": boolean;
+  "include-rejected": boolean;
+  "common-ground": boolean;
+  splits?: number[] | undefined;
+}) {
+  if (flags["accepted-only"] && flags["include-rejected"])
+    throw new UsageError("--accepted-only and --include-rejected contradict each other");
   return {
     formats: flags.format,
     acceptedOnly: flags["accepted-only"],

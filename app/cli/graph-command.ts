@@ -5,14 +5,26 @@
  */
 import { accessSync, constants, mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { chatModelSettings, type DialogueContext, judgeModelSettings, resolveConfig } from "../../nodes/configuration.js";
+import {
+  chatModelSettings,
+  type DialogueContext,
+  judgeModelSettings,
+  resolveConfig,
+} from "../../nodes/configuration.js";
 import { seriesPromptHash } from "../../graphs/series/graph.js";
 import { UsageError } from "./errors.js";
 import type { GraphFlags } from "./graph-flags.js";
 import { exportOptions, modelContext } from "./flag-types.js";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { ensureDefaultModel } from "../../lib/models/auto-pull.js";
-import { createChatModel, createJudgeModel, disposeChatModel, loadProviders, modelLabel, needsDefaultModel } from "../../lib/models/factory.js";
+import {
+  createChatModel,
+  createJudgeModel,
+  disposeChatModel,
+  loadProviders,
+  modelLabel,
+  needsDefaultModel,
+} from "../../lib/models/factory.js";
 import { RetryNotices } from "../../lib/models/retry.js";
 import { loadPromptSet } from "../../lib/prompts/loader.js";
 import { loadBuiltinPersonas, loadPersonaFile } from "../../lib/records/personas.js";
@@ -37,7 +49,10 @@ function validate(flags: GraphFlags) {
   // exports are made from the journal
   const exports = exportOptions(flags);
   if (!flags.out) {
-    const flag = flags.format.join(",") !== "jsonl" ? "format" : (["accepted-only", "include-rejected", "common-ground", "splits"] as const).find((f) => flags[f]);
+    const flag =
+      flags.format.join(",") !== "jsonl"
+        ? "format"
+        : (["accepted-only", "include-rejected", "common-ground", "splits"] as const).find((f) => flags[f]);
     if (flag) throw new UsageError(`--${flag} needs --out FILE.jsonl (the journal the export is made from)`);
   }
   const context: DialogueContext = {
@@ -46,7 +61,14 @@ function validate(flags: GraphFlags) {
     ...(flags.turns ? { turnsMin: flags.turns[0], turnsMax: flags.turns[1] } : {}),
   };
   if (flags.out) checkOutPath(flags.out);
-  const jobs = planJobs({ languages, n: flags.n, seed: flags.seed, personas, speechEventId: eventId, sessions: flags.sessions });
+  const jobs = planJobs({
+    languages,
+    n: flags.n,
+    seed: flags.seed,
+    personas,
+    speechEventId: eventId,
+    sessions: flags.sessions,
+  });
   return { jobs, context, config: resolveConfig(context), languages, personas, eventId, exports };
 }
 
@@ -94,7 +116,10 @@ function checkOutPath(out: string): void {
  * first — and stops the run on Ctrl-C / SIGTERM while it loads (resolves false: interrupted).
  */
 async function startEngines(models: (BaseChatModel | undefined)[]): Promise<boolean> {
-  const engines = models.filter((model): model is BaseChatModel & { load: () => Promise<unknown> } => typeof (model as { load?: unknown } | undefined)?.load === "function");
+  const engines = models.filter(
+    (model): model is BaseChatModel & { load: () => Promise<unknown> } =>
+      typeof (model as { load?: unknown } | undefined)?.load === "function",
+  );
   if (engines.length === 0) return true;
   let onSignal: (() => void) | undefined;
   const interrupted = new Promise<false>((resolve) => {
@@ -120,10 +145,18 @@ export async function runGraphCommand(flags: GraphFlags, argv: readonly string[]
   const retries = new RetryNotices();
   const judgeSettings = judgeModelSettings(config);
   // the first run fetches the default model (the file only; nothing else is touched before it is there)
-  if (needsDefaultModel(chatModelSettings(config), judgeSettings)) await ensureDefaultModel({ noDownload: flags["no-download"], program: "polyglot-personachat" });
+  if (needsDefaultModel(chatModelSettings(config), judgeSettings))
+    await ensureDefaultModel({ noDownload: flags["no-download"], program: "polyglot-personachat" });
   await loadProviders(config.provider, judgeSettings?.provider);
-  const chatModel = createChatModel({ ...chatModelSettings(config), seed: flags.seed, sequences, onRetry: retries.record });
-  const judgeModel = judgeSettings ? createJudgeModel({ ...judgeSettings, seed: flags.seed, sequences, onRetry: retries.record }) : undefined;
+  const chatModel = createChatModel({
+    ...chatModelSettings(config),
+    seed: flags.seed,
+    sequences,
+    onRetry: retries.record,
+  });
+  const judgeModel = judgeSettings
+    ? createJudgeModel({ ...judgeSettings, seed: flags.seed, sequences, onRetry: retries.record })
+    : undefined;
   if (!(await startEngines([chatModel, judgeModel]))) {
     console.error("interrupted while the engine was starting: nothing was written");
     return 130;
@@ -136,7 +169,10 @@ export async function runGraphCommand(flags: GraphFlags, argv: readonly string[]
     seed: flags.seed,
     settings: config,
     // a series is written with the series' prompts too (prompts/series/), and its records carry their hash
-    promptHash: flags.sessions > 1 ? seriesPromptHash(loadPromptSet(config.promptVariant).hash) : loadPromptSet(config.promptVariant).hash,
+    promptHash:
+      flags.sessions > 1
+        ? seriesPromptHash(loadPromptSet(config.promptVariant).hash)
+        : loadPromptSet(config.promptVariant).hash,
     sessions: flags.sessions,
     chatModel,
     judgeModel,
@@ -150,7 +186,15 @@ export async function runGraphCommand(flags: GraphFlags, argv: readonly string[]
   // --queue: workers write the dialogues, this process enqueues and collects them (app/fleet)
   // (imported only then: BullMQ takes a while to load)
   const fleet = flags.queue
-    ? await (await import("../fleet/coordinator.js")).prepareFleet({ url: flags.queue, out: flags.out, config, runConfig, limits: { rpm: flags.rpm, tpm: flags.tpm } })
+    ? await (
+        await import("../fleet/coordinator.js")
+      ).prepareFleet({
+        url: flags.queue,
+        out: flags.out,
+        config,
+        runConfig,
+        limits: { rpm: flags.rpm, tpm: flags.tpm },
+      })
     : undefined;
   // the first file the run touches (a mistake in the flags above leaves nothing behind)
   if (flags.out) mkdirSync(dirname(flags.out), { recursive: true });

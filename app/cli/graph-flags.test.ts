@@ -43,14 +43,22 @@ describe("provider flags", () => {
 
   it("take a provider, model, base URL, judge and retry settings", () => {
     const flags = parseGraphFlags([
-      "--lang", "es",
-      "--provider", "openai",
-      "--model", "qwen2.5-7b",
-      "--base-url", "http://127.0.0.1:8000/v1",
-      "--judge-provider", "anthropic",
-      "--judge-model", "claude-x",
-      "--request-timeout", "30",
-      "--max-attempts", "2",
+      "--lang",
+      "es",
+      "--provider",
+      "openai",
+      "--model",
+      "qwen2.5-7b",
+      "--base-url",
+      "http://127.0.0.1:8000/v1",
+      "--judge-provider",
+      "anthropic",
+      "--judge-model",
+      "claude-x",
+      "--request-timeout",
+      "30",
+      "--max-attempts",
+      "2",
     ]);
     expect(flags).toMatchObject({
       provider: "openai",
@@ -64,7 +72,9 @@ describe("provider flags", () => {
   });
 
   it("refuse an unknown provider and out-of-range retry settings with one line", () => {
-    expect(usageError(["--lang", "es", "--provider", "gemini"])).toBe('unknown --provider "gemini" (one of: llama-cpp, openai, anthropic, ollama)');
+    expect(usageError(["--lang", "es", "--provider", "gemini"])).toBe(
+      'unknown --provider "gemini" (one of: llama-cpp, openai, anthropic, ollama)',
+    );
     expect(usageError(["--lang", "es", "--judge-provider", "x"])).toMatch(/unknown --judge-provider "x"/);
     expect(usageError(["--lang", "es", "--max-attempts", "0"])).toMatch(/--max-attempts must be between 1 and 10/);
     expect(usageError(["--lang", "es", "--max-attempts", "50"])).toMatch(/--max-attempts must be between 1 and 10/);
@@ -72,7 +82,16 @@ describe("provider flags", () => {
   });
 
   it("are in the help", () => {
-    for (const flag of ["--provider", "--base-url", "--judge-provider", "--judge-model", "--judge-base-url", "--config", "--max-attempts", "--request-timeout"]) {
+    for (const flag of [
+      "--provider",
+      "--base-url",
+      "--judge-provider",
+      "--judge-model",
+      "--judge-base-url",
+      "--config",
+      "--max-attempts",
+      "--request-timeout",
+    ]) {
       expect(GRAPH_HELP).toContain(flag);
     }
   });
@@ -80,7 +99,15 @@ describe("provider flags", () => {
 
 describe("--config FILE.json", () => {
   it("supplies settings keyed by flag name, with JSON values; command-line flags win", () => {
-    const path = configFile("ok.json", { provider: "ollama", model: "qwen2.5:7b", "base-url": "http://127.0.0.1:11434", lang: ["es", "fr"], n: 3, turns: [6, 10], quiet: true });
+    const path = configFile("ok.json", {
+      provider: "ollama",
+      model: "qwen2.5:7b",
+      "base-url": "http://127.0.0.1:11434",
+      lang: ["es", "fr"],
+      n: 3,
+      turns: [6, 10],
+      quiet: true,
+    });
     expect(parseGraphFlags(["--config", path])).toMatchObject({
       provider: "ollama",
       model: "qwen2.5:7b",
@@ -90,15 +117,25 @@ describe("--config FILE.json", () => {
       turns: [6, 10],
       quiet: true,
     });
-    expect(parseGraphFlags(["--config", path, "--n", "1", "--lang", "de", "--provider", "openai"])).toMatchObject({ n: 1, lang: ["de"], provider: "openai" });
+    expect(parseGraphFlags(["--config", path, "--n", "1", "--lang", "de", "--provider", "openai"])).toMatchObject({
+      n: 1,
+      lang: ["de"],
+      provider: "openai",
+    });
   });
 
   it("refuses a missing file, bad JSON, unknown keys and bad values with one line naming the file", () => {
     expect(usageError(["--config", join(dir, "nope.json")])).toMatch(/^--config .*nope\.json: no such file$/);
     expect(usageError(["--config", configFile("broken.json", "{ provider: ")])).toMatch(/^--config .*broken\.json: /);
-    expect(usageError(["--config", configFile("typo.json", { lang: "es", modle: "m" })])).toMatch(/^--config .*typo\.json: unknown setting\(s\) "modle"$/);
-    expect(usageError(["--config", configFile("badn.json", { lang: "es", n: "many" })])).toMatch(/^--n takes a whole number \(in --config .*badn\.json\)$/);
-    expect(usageError(["--config", configFile("badtype.json", { lang: "es", quiet: "yes" })])).toMatch(/^--config .*badtype\.json: "quiet": /);
+    expect(usageError(["--config", configFile("typo.json", { lang: "es", modle: "m" })])).toMatch(
+      /^--config .*typo\.json: unknown setting\(s\) "modle"$/,
+    );
+    expect(usageError(["--config", configFile("badn.json", { lang: "es", n: "many" })])).toMatch(
+      /^--n takes a whole number \(in --config .*badn\.json\)$/,
+    );
+    expect(usageError(["--config", configFile("badtype.json", { lang: "es", quiet: "yes" })])).toMatch(
+      /^--config .*badtype\.json: "quiet": /,
+    );
   });
 });
 
@@ -106,7 +143,9 @@ describe("values a user can get subtly wrong", () => {
   it("--seed: a negative one is read as a value and refused by range; above 2^53 refused, not rounded", () => {
     expect(usageError(["--lang", "es", "--seed", "-1"])).toBe("--seed must be at least 0");
     expect(usageError(["--lang", "es", "--seed=-1"])).toBe("--seed must be at least 0");
-    expect(usageError(["--lang", "es", "--seed", "9007199254740993"])).toMatch(/^--seed must be at most 9007199254740991/);
+    expect(usageError(["--lang", "es", "--seed", "9007199254740993"])).toMatch(
+      /^--seed must be at most 9007199254740991/,
+    );
     expect(parseGraphFlags(["--lang", "es", "--seed", "9007199254740991"])?.seed).toBe(Number.MAX_SAFE_INTEGER);
     expect(parseGraphFlags(["--lang", "es", "--seed", "0"])?.seed).toBe(0);
   });
@@ -135,7 +174,16 @@ describe("--queue", () => {
 
 describe("export flags", () => {
   it("take several formats and the split shares", () => {
-    const flags = parseGraphFlags(["--lang", "es", "--out", "x.jsonl", "--format", "parquet, messages,personachat", "--splits", "0.8,0.1,0.1"])!;
+    const flags = parseGraphFlags([
+      "--lang",
+      "es",
+      "--out",
+      "x.jsonl",
+      "--format",
+      "parquet, messages,personachat",
+      "--splits",
+      "0.8,0.1,0.1",
+    ])!;
     expect(flags.format).toEqual(["parquet", "messages", "personachat"]);
     expect(flags.splits).toEqual([0.8, 0.1, 0.1]);
     expect(parseGraphFlags(["--lang", "es", "--splits", ".7,.3"])?.splits).toEqual([0.7, 0.3]);

@@ -2,7 +2,19 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { MAX_SESSIONS } from "../../nodes/series-history.js";
 import { UsageError } from "./errors.js";
-import { EXPORT_FLAG_OPTIONS, EXPORT_HELP, exportFlagTypes, languageCodesFlag, MODEL_FLAG_OPTIONS, modelFlagTypes, parseFlagValues, priceFlag, seedFlag, turnsFlag, wholeNumber } from "./flag-types.js";
+import {
+  EXPORT_FLAG_OPTIONS,
+  EXPORT_HELP,
+  exportFlagTypes,
+  languageCodesFlag,
+  MODEL_FLAG_OPTIONS,
+  modelFlagTypes,
+  parseFlagValues,
+  priceFlag,
+  seedFlag,
+  turnsFlag,
+  wholeNumber,
+} from "./flag-types.js";
 
 /** The largest --n: a run's jobs are planned up front (about 1 KB each), so this bounds the plan's memory and time. */
 export const MAX_N = 100_000;
@@ -63,7 +75,10 @@ Tracing (optional): LANGSMITH_TRACING=true and LANGSMITH_API_KEY send one LangSm
 export const GraphFlagsSchema = z.object({
   lang: languageCodesFlag("--lang is required (for example --lang es)"),
   n: wholeNumber("--n", 1)
-    .refine((n) => n <= MAX_N, `--n must be at most ${MAX_N} dialogues per language (the plan is made up front): split a larger set into runs with other --seed values`)
+    .refine(
+      (n) => n <= MAX_N,
+      `--n must be at most ${MAX_N} dialogues per language (the plan is made up front): split a larger set into runs with other --seed values`,
+    )
     .default("1"),
   out: z
     .string()
@@ -123,9 +138,15 @@ export const ConfigFileSchema = z
   .object(
     Object.fromEntries(
       FILE_KEYS.map((key) => {
-        if ((OPTIONS as Record<string, { type: string }>)[key]!.type === "boolean") return [key, z.boolean().optional()];
-        if (key === "lang") return [key, z.union([scalar, z.array(z.string()).transform((tags) => tags.join(","))]).optional()];
-        if (key === "turns") return [key, z.union([scalar, z.tuple([z.number(), z.number()]).transform(([a, b]) => `${a}-${b}`)]).optional()];
+        if ((OPTIONS as Record<string, { type: string }>)[key]!.type === "boolean")
+          return [key, z.boolean().optional()];
+        if (key === "lang")
+          return [key, z.union([scalar, z.array(z.string()).transform((tags) => tags.join(","))]).optional()];
+        if (key === "turns")
+          return [
+            key,
+            z.union([scalar, z.tuple([z.number(), z.number()]).transform(([a, b]) => `${a}-${b}`)]).optional(),
+          ];
         return [key, scalar.optional()];
       }),
     ) as Record<string, z.ZodTypeAny>,
@@ -137,14 +158,18 @@ export function loadConfigFile(path: string): Record<string, unknown> {
   try {
     json = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message.split("\n")[0]!;
+    const reason =
+      (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message.split("\n")[0]!;
     throw new UsageError(`--config ${path}: ${reason}`);
   }
   const parsed = ConfigFileSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length ? `"${issue.path.join(".")}": ` : "";
-    const message = issue.code === "unrecognized_keys" ? `unknown setting(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}` : issue.message;
+    const message =
+      issue.code === "unrecognized_keys"
+        ? `unknown setting(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}`
+        : issue.message;
     throw new UsageError(`--config ${path}: ${where}${message}`);
   }
   return Object.fromEntries(Object.entries(parsed.data).filter(([, value]) => value !== undefined));
@@ -162,7 +187,9 @@ export function parseGraphFlags(argv: string[], env: NodeJS.ProcessEnv = process
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0] ?? "");
-    throw new UsageError(key in fromFile && !(key in rest) ? `${issue.message} (in --config ${String(config)})` : issue.message);
+    throw new UsageError(
+      key in fromFile && !(key in rest) ? `${issue.message} (in --config ${String(config)})` : issue.message,
+    );
   }
   return parsed.data;
 }

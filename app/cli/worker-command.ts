@@ -40,8 +40,16 @@ export async function runWorkerCommand(argv: string[], options: WorkerCommandOpt
   const chat = chatModelSettings(config);
   const judge = judgeModelSettings(config);
   if (!options.createModel) {
-    const [{ needsDefaultModel }, { ensureDefaultModel }] = await Promise.all([import("../../lib/models/factory.js"), import("../../lib/models/auto-pull.js")]);
-    if (needsDefaultModel(chat, judge)) await ensureDefaultModel({ noDownload: flags["no-download"], signal: stop.signal, program: "polyglot-personachat worker" });
+    const [{ needsDefaultModel }, { ensureDefaultModel }] = await Promise.all([
+      import("../../lib/models/factory.js"),
+      import("../../lib/models/auto-pull.js"),
+    ]);
+    if (needsDefaultModel(chat, judge))
+      await ensureDefaultModel({
+        noDownload: flags["no-download"],
+        signal: stop.signal,
+        program: "polyglot-personachat worker",
+      });
   }
   const code = await runWorker(
     {

@@ -24,7 +24,12 @@ describe("worker flags", () => {
   });
 
   it("default: one dialogue at a time, the embedded engine, 30 s locks", () => {
-    expect(parseWorkerFlags(QUEUE)).toMatchObject({ concurrency: 1, provider: "llama-cpp", "lock-seconds": 30, "stalled-seconds": 30 });
+    expect(parseWorkerFlags(QUEUE)).toMatchObject({
+      concurrency: 1,
+      provider: "llama-cpp",
+      "lock-seconds": 30,
+      "stalled-seconds": 30,
+    });
   });
 
   it("--help asks for the help text", () => {
@@ -34,15 +39,24 @@ describe("worker flags", () => {
   it("take the model flags graph takes, and map them to the same context settings", () => {
     const flags = parseWorkerFlags([
       ...QUEUE,
-      "--concurrency", "8",
-      "--provider", "openai",
-      "--model", "qwen2.5-7b",
-      "--base-url", "http://127.0.0.1:8000/v1",
-      "--judge-provider", "anthropic",
-      "--judge-model", "claude-x",
-      "--request-timeout", "12.5",
-      "--max-attempts", "3",
-      "--lock-seconds", "2.5",
+      "--concurrency",
+      "8",
+      "--provider",
+      "openai",
+      "--model",
+      "qwen2.5-7b",
+      "--base-url",
+      "http://127.0.0.1:8000/v1",
+      "--judge-provider",
+      "anthropic",
+      "--judge-model",
+      "claude-x",
+      "--request-timeout",
+      "12.5",
+      "--max-attempts",
+      "3",
+      "--lock-seconds",
+      "2.5",
     ])!;
     expect(flags).toMatchObject({ concurrency: 8, "lock-seconds": 2.5 });
     expect(modelContext(flags)).toEqual({
@@ -61,7 +75,9 @@ describe("worker flags", () => {
     expect(usageError([...QUEUE, "--concurrency", "0"])).toMatch(/--concurrency must be between 1 and 256/);
     expect(usageError([...QUEUE, "--concurrency", "lots"])).toMatch(/--concurrency takes a whole number/);
     expect(usageError([...QUEUE, "--provider", "gpt"])).toMatch(/unknown --provider "gpt"/);
-    expect(usageError([...QUEUE, "--lock-seconds", "0.5"])).toMatch(/--lock-seconds must be between 1 and 3600 seconds/);
+    expect(usageError([...QUEUE, "--lock-seconds", "0.5"])).toMatch(
+      /--lock-seconds must be between 1 and 3600 seconds/,
+    );
     expect(usageError([...QUEUE, "--max-attempts", "11"])).toMatch(/--max-attempts must be between 1 and 10/);
     expect(usageError([...QUEUE, "--colour"])).toMatch(/Unknown option '--colour'/);
     for (const message of [usageError([]), usageError([...QUEUE, "--colour"])]) expect(message).not.toContain("\n");

@@ -29,7 +29,11 @@ The generation settings (prompt variant, turns, retries, seed) and --rpm/--tpm c
 coordinator; the record's provenance names this worker's provider and model.`;
 
 export const WorkerFlagsSchema = z.object({
-  queue: z.string({ required_error: "--queue is required (for example --queue redis://127.0.0.1:6379), or POLYGLOT_QUEUE_URL" }).min(1),
+  queue: z
+    .string({
+      required_error: "--queue is required (for example --queue redis://127.0.0.1:6379), or POLYGLOT_QUEUE_URL",
+    })
+    .min(1),
   concurrency: wholeNumber("--concurrency", 1, 256).default("1"),
   name: z.string().min(1).optional(),
   ...modelFlagTypes,
@@ -50,5 +54,10 @@ const OPTIONS = {
 
 /** The parsed flags, or null when the user asked for --help. Throws UsageError with one line. */
 export function parseWorkerFlags(argv: string[], env: NodeJS.ProcessEnv = process.env): WorkerFlags | null {
-  return parseCommandFlags(argv, OPTIONS, WorkerFlagsSchema, env.POLYGLOT_QUEUE_URL ? { queue: env.POLYGLOT_QUEUE_URL } : {});
+  return parseCommandFlags(
+    argv,
+    OPTIONS,
+    WorkerFlagsSchema,
+    env.POLYGLOT_QUEUE_URL ? { queue: env.POLYGLOT_QUEUE_URL } : {},
+  );
 }

@@ -80,7 +80,10 @@ export class WorkerStats {
 /** Resolves after `ms`, or at once when `signal` aborts. */
 const pause = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    if (signal?.aborted) { resolve(); return; }
+    if (signal?.aborted) {
+      resolve();
+      return;
+    }
     const timer = setTimeout(done, ms);
     function done() {
       clearTimeout(timer);
@@ -116,7 +119,10 @@ export async function openQueue(target: QueueTarget, attempts = 3): Promise<Queu
 
 /** The generate step of a fleet run (BatchOptions.generate). */
 export function fleetGenerator(options: CoordinatorOptions) {
-  return async (run: GenerateOptions, progress?: Progress): Promise<{ written: DialogueRecord[]; skipped: number; abandoned: number }> => {
+  return async (
+    run: GenerateOptions,
+    progress?: Progress,
+  ): Promise<{ written: DialogueRecord[]; skipped: number; abandoned: number }> => {
     const { target } = options;
     const attempts = options.attempts ?? 3;
     const pollMs = options.pollMs ?? 500;
@@ -162,7 +168,9 @@ export function fleetGenerator(options: CoordinatorOptions) {
         }
       }
       for (let i = 0; i < missing.length; i += CHUNK) {
-        await queue.addBulk(missing.slice(i, i + CHUNK).map((job) => ({ name: "dialogue", data: data(job), opts: { jobId: job.id } })));
+        await queue.addBulk(
+          missing.slice(i, i + CHUNK).map((job) => ({ name: "dialogue", data: data(job), opts: { jobId: job.id } })),
+        );
       }
       progress?.message(
         `queue "${target.queueName}" at ${target.where}: ${missing.length} dialogues enqueued, ${existing} already queued or finished${retried ? ` (${retried} failed ones retried)` : ""}${outstanding.size ? `; waiting for workers to write ${outstanding.size}` : ""}`,
@@ -185,7 +193,11 @@ export function fleetGenerator(options: CoordinatorOptions) {
             }
             if (!held.finishedOn) continue;
             if (returned(held) === null) {
-              failure ??= new DialogueFailedError(planned, new Error(`${held.failedReason || "failed on a worker"} (after ${held.attemptsMade} attempts)`), written.length);
+              failure ??= new DialogueFailedError(
+                planned,
+                new Error(`${held.failedReason || "failed on a worker"} (after ${held.attemptsMade} attempts)`),
+                written.length,
+              );
               continue;
             }
             const record = await collect(held, planned, run, stats, sessionStart);
@@ -205,12 +217,16 @@ export function fleetGenerator(options: CoordinatorOptions) {
       while (outstanding.size > 0 && !stopped() && !failure) {
         try {
           await collectOnce();
-          if (lostSince !== undefined) progress?.message(`Redis at ${target.where} is back after ${((Date.now() - lostSince) / 1000).toFixed(0)} s`);
+          if (lostSince !== undefined)
+            progress?.message(
+              `Redis at ${target.where} is back after ${((Date.now() - lostSince) / 1000).toFixed(0)} s`,
+            );
           lostSince = undefined;
         } catch (error) {
           const lost = lostRedis(error, target) ?? (error instanceof FleetError ? error : undefined);
           if (!lost) throw error;
-          if (lostSince === undefined) progress?.message(`${lost.message}; trying again for up to ${redisGraceMs / 1000} s`);
+          if (lostSince === undefined)
+            progress?.message(`${lost.message}; trying again for up to ${redisGraceMs / 1000} s`);
           lostSince ??= Date.now();
           if (Date.now() - lostSince >= redisGraceMs) throw lost;
           await queue.close().catch(() => undefined);
@@ -265,7 +281,8 @@ export async function prepareFleet(options: {
   limits: FleetJobData["limits"];
   pollMs?: number;
 }) {
-  if (!options.out) throw new FleetConfigError("--queue needs --out FILE.jsonl (the journal the workers' records are collected into)");
+  if (!options.out)
+    throw new FleetConfigError("--queue needs --out FILE.jsonl (the journal the workers' records are collected into)");
   const target = parseQueueUrl(options.url);
   await (await openQueue(target)).close();
   return fleetGenerator({

@@ -7,7 +7,14 @@ describe("parseQueueUrl", () => {
     const t = parseQueueUrl("redis://:s%40cret@10.0.0.5:6380/2?queue=es-run");
     expect(t.where).toBe("10.0.0.5:6380");
     expect(t.queueName).toBe("es-run");
-    expect(t.connection).toMatchObject({ host: "10.0.0.5", port: 6380, db: 2, password: "s@cret", maxRetriesPerRequest: 1, connectTimeout: 3000 });
+    expect(t.connection).toMatchObject({
+      host: "10.0.0.5",
+      port: 6380,
+      db: 2,
+      password: "s@cret",
+      maxRetriesPerRequest: 1,
+      connectTimeout: 3000,
+    });
     const retry = (t.connection as { retryStrategy: (n: number) => number | null }).retryStrategy;
     expect(retry(1)).toBeGreaterThan(0);
     expect(retry(4)).toBeNull();
@@ -30,7 +37,10 @@ describe("lostRedis", () => {
   const named = (name: string, message: string) => Object.assign(new Error(message), { name });
   it("names the lost server in one line for the ways ioredis reports Redis gone", () => {
     for (const error of [
-      named("MaxRetriesPerRequestError", 'Reached the max retries per request limit (which is 1). Refer to "maxRetriesPerRequest" option for details.'),
+      named(
+        "MaxRetriesPerRequestError",
+        'Reached the max retries per request limit (which is 1). Refer to "maxRetriesPerRequest" option for details.',
+      ),
       new Error("Connection is closed."),
       Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }),
     ]) {

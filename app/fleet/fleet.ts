@@ -25,11 +25,18 @@ export const KEEP_COMPLETED_SECONDS = 7 * 24 * 3600;
 /** The generation settings of a run: what a worker needs besides its own model to write the same record. */
 export type GenerationSettings = Pick<
   DialogueConfig,
-  "promptVariant" | "turnsMin" | "turnsMax" | "maxTurnRetries" | "maxCritiqueRounds" | "maxStructuredRetries" | "maxTurnChars"
+  | "promptVariant"
+  | "turnsMin"
+  | "turnsMax"
+  | "maxTurnRetries"
+  | "maxCritiqueRounds"
+  | "maxStructuredRetries"
+  | "maxTurnChars"
 >;
 
 export function generationSettings(config: DialogueConfig): GenerationSettings {
-  const { promptVariant, turnsMin, turnsMax, maxTurnRetries, maxCritiqueRounds, maxStructuredRetries, maxTurnChars } = config;
+  const { promptVariant, turnsMin, turnsMax, maxTurnRetries, maxCritiqueRounds, maxStructuredRetries, maxTurnChars } =
+    config;
   return { promptVariant, turnsMin, turnsMax, maxTurnRetries, maxCritiqueRounds, maxStructuredRetries, maxTurnChars };
 }
 
@@ -57,7 +64,10 @@ const DialogueJobSchema = z
     index: z.number().int().min(0),
     seed: z.number().int(),
     sourcePersonas: z.tuple([z.array(z.string().max(1000)).max(20), z.array(z.string().max(1000)).max(20)]).optional(),
-    speechEventId: z.string().regex(/^[\w-]{1,80}$/).optional(),
+    speechEventId: z
+      .string()
+      .regex(/^[\w-]{1,80}$/)
+      .optional(),
     sessions: z.number().int().min(2).max(MAX_SESSIONS).optional(),
   })
   .strict();
@@ -89,7 +99,10 @@ export function parseFleetJobData(data: unknown): { ok: true; data: FleetJobData
   if (parsed.success) return { ok: true, data: parsed.data };
   const issue = parsed.error.issues[0]!;
   const where = issue.path.join(".") || "(job)";
-  const what = issue.code === "unrecognized_keys" ? `unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}` : issue.message;
+  const what =
+    issue.code === "unrecognized_keys"
+      ? `unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}`
+      : issue.message;
   return { ok: false, reason: `${where}: ${what}` };
 }
 
@@ -133,7 +146,10 @@ export interface QueueTarget {
  * options that fail fast: connect timeout `connectTimeoutMs`, at most `maxReconnects` reconnection attempts
  * (ioredis retries forever by default).
  */
-export function parseQueueUrl(url: string, options: { connectTimeoutMs?: number; maxReconnects?: number; blocking?: boolean } = {}): QueueTarget {
+export function parseQueueUrl(
+  url: string,
+  options: { connectTimeoutMs?: number; maxReconnects?: number; blocking?: boolean } = {},
+): QueueTarget {
   // messages name the URL without its password
   const shown = redactUrlCredentials(url);
   let parsed: URL;
@@ -142,11 +158,14 @@ export function parseQueueUrl(url: string, options: { connectTimeoutMs?: number;
   } catch {
     throw new FleetConfigError(`--queue ${shown}: not a URL (expected redis://HOST:PORT)`);
   }
-  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") throw new FleetConfigError(`--queue ${shown}: expected redis://HOST:PORT`);
+  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:")
+    throw new FleetConfigError(`--queue ${shown}: expected redis://HOST:PORT`);
   const db = parsed.pathname.replace(/^\//, "");
-  if (db && !/^\d+$/.test(db)) throw new FleetConfigError(`--queue ${shown}: the path is a database number (redis://HOST:PORT/0)`);
+  if (db && !/^\d+$/.test(db))
+    throw new FleetConfigError(`--queue ${shown}: the path is a database number (redis://HOST:PORT/0)`);
   const queueName = parsed.searchParams.get("queue") || DEFAULT_QUEUE_NAME;
-  if (!/^[\w.-]+$/.test(queueName)) throw new FleetConfigError(`--queue ${shown}: queue names are letters, digits, '.', '_' and '-'`);
+  if (!/^[\w.-]+$/.test(queueName))
+    throw new FleetConfigError(`--queue ${shown}: queue names are letters, digits, '.', '_' and '-'`);
   const maxReconnects = options.maxReconnects ?? 3;
   const connection: ConnectionOptions = {
     host: parsed.hostname || "127.0.0.1",
@@ -171,8 +190,13 @@ const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMED
  */
 export function lostRedis(error: unknown, target: QueueTarget): FleetError | undefined {
   const { name, message, code } = (error ?? {}) as { name?: unknown; message?: unknown; code?: unknown };
-  const gone = name === "MaxRetriesPerRequestError" || message === "Connection is closed." || (typeof code === "string" && CONNECTION_CODES.has(code));
-  return gone ? new FleetError(`lost the connection to Redis at ${target.where} (it stopped answering)`, { cause: error }) : undefined;
+  const gone =
+    name === "MaxRetriesPerRequestError" ||
+    message === "Connection is closed." ||
+    (typeof code === "string" && CONNECTION_CODES.has(code));
+  return gone
+    ? new FleetError(`lost the connection to Redis at ${target.where} (it stopped answering)`, { cause: error })
+    : undefined;
 }
 
 /** Rejects after `ms` with a FleetError saying Redis is unreachable. */
@@ -182,12 +206,20 @@ export async function withRedisTimeout<T>(promise: Promise<T>, target: QueueTarg
     return await Promise.race([
       promise,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new FleetError(`cannot reach Redis at ${target.where} within ${ms / 1000} s (is redis-server running?)`)), ms);
+        timer = setTimeout(
+          () =>
+            reject(
+              new FleetError(`cannot reach Redis at ${target.where} within ${ms / 1000} s (is redis-server running?)`),
+            ),
+          ms,
+        );
       }),
     ]);
   } catch (error) {
     if (error instanceof FleetError) throw error;
-    throw new FleetError(`cannot reach Redis at ${target.where}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+    throw new FleetError(
+      `cannot reach Redis at ${target.where}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
+    );
   } finally {
     clearTimeout(timer);
   }

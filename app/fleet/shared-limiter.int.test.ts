@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hasRedisServer, type LocalRedis, startLocalRedis } from "../../testing/local-redis.js";
 import { type RedisLike, SharedLimiter } from "./shared-limiter.js";
 
-if (!hasRedisServer) console.warn("shared-limiter.int.test: skipped — no redis-server on PATH (apt-get install -y redis-server)");
+if (!hasRedisServer)
+  console.warn("shared-limiter.int.test: skipped — no redis-server on PATH (apt-get install -y redis-server)");
 
 /** The limiter counts fixed one-minute windows: start well inside one, so the test does not straddle two. */
 async function awayFromMinuteBoundary(): Promise<void> {
@@ -20,7 +21,13 @@ async function awayFromMinuteBoundary(): Promise<void> {
 
 /** Whether `promise` is still pending after `ms`. */
 async function pendingAfter(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  return Promise.race([promise.then(() => false, () => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), ms))]);
+  return Promise.race([
+    promise.then(
+      () => false,
+      () => false,
+    ),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(true), ms)),
+  ]);
 }
 
 describe.skipIf(!hasRedisServer)("SharedLimiter (real redis-server)", () => {

@@ -20,7 +20,8 @@ import { type ScriptRun, startScript } from "../../testing/processes.js";
 import { generationSettings, parseQueueUrl } from "./fleet.js";
 import { hasRedisServer, type LocalRedis, startLocalRedis, until } from "../../testing/local-redis.js";
 
-if (!hasRedisServer) console.warn("worker-security.int.test: skipped — no redis-server on PATH (apt-get install -y redis-server)");
+if (!hasRedisServer)
+  console.warn("worker-security.int.test: skipped — no redis-server on PATH (apt-get install -y redis-server)");
 
 const KEY = "sk-worker-secret-0123456789";
 
@@ -38,9 +39,13 @@ describe.skipIf(!hasRedisServer)("a fleet worker and hostile jobs (real redis-se
     capture = await startFakeLlmServer("openai", () => ({ status: 500, body: { error: { message: "captured" } } }));
     const url = `redis://127.0.0.1:${redis.port}`;
     queue = new Queue(parseQueueUrl(url).queueName, { connection: parseQueueUrl(url).connection });
-    worker = startScript("scripts/worker.ts", ["--queue", url, "--provider", "openai", "--base-url", llm.baseUrl, "--model", "m", "--name", "w"], {
-      OPENAI_API_KEY: KEY,
-    });
+    worker = startScript(
+      "scripts/worker.ts",
+      ["--queue", url, "--provider", "openai", "--base-url", llm.baseUrl, "--model", "m", "--name", "w"],
+      {
+        OPENAI_API_KEY: KEY,
+      },
+    );
     await until("the worker to be ready", () => /taking jobs/.test(worker.output()), 60_000);
   }, 90_000);
 
@@ -78,12 +83,27 @@ describe.skipIf(!hasRedisServer)("a fleet worker and hostile jobs (real redis-se
     const hostile: [string, unknown, RegExp][] = [
       [
         "judge-url",
-        { ...valid("judge-url"), settings: { ...settings, judgeProvider: "openai", judgeModelName: "m", judgeBaseUrl: capture.baseUrl } },
+        {
+          ...valid("judge-url"),
+          settings: { ...settings, judgeProvider: "openai", judgeModelName: "m", judgeBaseUrl: capture.baseUrl },
+        },
         /settings: unknown key\(s\) "judgeProvider", "judgeModelName", "judgeBaseUrl"/,
       ],
-      ["model-path", { ...valid("model-path"), settings: { ...settings, provider: "llama-cpp", model: join(dir, "x.gguf") } }, /settings: unknown key\(s\) "provider", "model"/],
-      ["extra-key", { ...valid("extra-key"), judge: { provider: "openai", baseUrl: capture.baseUrl } }, /\(job\): unknown key\(s\) "judge"/],
-      ["out-of-bounds", { ...valid("out-of-bounds"), settings: { ...settings, turnsMax: 10_000 } }, /settings\.turnsMax: /],
+      [
+        "model-path",
+        { ...valid("model-path"), settings: { ...settings, provider: "llama-cpp", model: join(dir, "x.gguf") } },
+        /settings: unknown key\(s\) "provider", "model"/,
+      ],
+      [
+        "extra-key",
+        { ...valid("extra-key"), judge: { provider: "openai", baseUrl: capture.baseUrl } },
+        /\(job\): unknown key\(s\) "judge"/,
+      ],
+      [
+        "out-of-bounds",
+        { ...valid("out-of-bounds"), settings: { ...settings, turnsMax: 10_000 } },
+        /settings\.turnsMax: /,
+      ],
     ];
     for (const [id, data, reason] of hostile) {
       const job = await finished(id, data);

@@ -27,7 +27,15 @@ import { RetryNotices } from "../../lib/models/retry.js";
 import { loadPromptSet } from "../../lib/prompts/loader.js";
 import { jobView } from "../run/rate-limit.js";
 import { contentHash } from "../run/run-config.js";
-import { FleetError, type FleetJobData, parseFleetJobData, type FleetJobResult, type QueueTarget, type WorkerIdentity, withRedisTimeout } from "./fleet.js";
+import {
+  FleetError,
+  type FleetJobData,
+  parseFleetJobData,
+  type FleetJobResult,
+  type QueueTarget,
+  type WorkerIdentity,
+  withRedisTimeout,
+} from "./fleet.js";
 import { type RedisLike, SharedLimiter } from "./shared-limiter.js";
 
 export interface WorkerOptions {
@@ -69,15 +77,21 @@ export async function runWorker(options: WorkerOptions, signal: AbortSignal): Pr
     // Redis is not trusted: a job that is not exactly a job of ours (an extra key such as a judge, a model or a
     // URL; a setting out of bounds) is refused for good, and nothing of it reaches the graph
     const checked = parseFleetJobData(job.data);
-    if (!checked.ok) throw new UnrecoverableError(`worker ${options.identity.name}: refused job ${job.id}: ${checked.reason} (a worker uses only the model it was started with)`);
+    if (!checked.ok)
+      throw new UnrecoverableError(
+        `worker ${options.identity.name}: refused job ${job.id}: ${checked.reason} (a worker uses only the model it was started with)`,
+      );
     const data = checked.data;
     const prompts = loadPromptSet(data.settings.promptVariant);
     // a series is written with the series' prompts too (prompts/series/)
     const promptHash = data.job.sessions ? seriesPromptHash(prompts.hash) : prompts.hash;
     if (promptHash !== data.promptHash) {
-      throw new UnrecoverableError(`worker ${options.identity.name}: prompt set "${data.settings.promptVariant}" differs from the coordinator's (hash ${promptHash} ≠ ${data.promptHash}): run the same checkout`);
+      throw new UnrecoverableError(
+        `worker ${options.identity.name}: prompt set "${data.settings.promptVariant}" differs from the coordinator's (hash ${promptHash} ≠ ${data.promptHash}): run the same checkout`,
+      );
     }
-    const limiter = (data.limits.rpm || data.limits.tpm) && redis ? new SharedLimiter(redis, limiterKey, data.limits) : undefined;
+    const limiter =
+      (data.limits.rpm || data.limits.tpm) && redis ? new SharedLimiter(redis, limiterKey, data.limits) : undefined;
     const perCall = { seed: data.job.seed };
     const state = await runJob(data.job, {
       ...data.settings,
@@ -103,8 +117,12 @@ export async function runWorker(options: WorkerOptions, signal: AbortSignal): Pr
     if (line !== lastError) options.log(`worker ${options.identity.name}: ${line}`);
     lastError = line;
   });
-  worker.on("completed", (job) => options.log(`${job.id} done by ${options.identity.name} (${job.returnvalue.record.status})`));
-  worker.on("failed", (job, error) => options.log(`${job?.id ?? "?"} failed on ${options.identity.name}: ${error.message.split("\n")[0]}`));
+  worker.on("completed", (job) =>
+    options.log(`${job.id} done by ${options.identity.name} (${job.returnvalue.record.status})`),
+  );
+  worker.on("failed", (job, error) =>
+    options.log(`${job?.id ?? "?"} failed on ${options.identity.name}: ${error.message.split("\n")[0]}`),
+  );
   const disposeModels = async () => {
     await disposeChatModel(chat);
     await disposeChatModel(judge);
@@ -123,7 +141,9 @@ export async function runWorker(options: WorkerOptions, signal: AbortSignal): Pr
   let lost: FleetError | undefined;
   const redisGone = new Promise<void>((resolve) =>
     client.once("end", () => {
-      lost = new FleetError(`lost the connection to Redis at ${options.target.where} and could not reconnect; stopping — start the worker again once Redis is back`);
+      lost = new FleetError(
+        `lost the connection to Redis at ${options.target.where} and could not reconnect; stopping — start the worker again once Redis is back`,
+      );
       resolve();
     }),
   );
@@ -132,7 +152,10 @@ export async function runWorker(options: WorkerOptions, signal: AbortSignal): Pr
   );
   const running = worker.run();
   const aborted = new Promise<void>((resolve) => {
-    if (signal.aborted) { resolve(); return; }
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
     signal.addEventListener("abort", () => resolve(), { once: true });
   });
   await Promise.race([aborted, redisGone, running.then(noop, noop)]);

@@ -11,7 +11,10 @@ import { spanishScriptedModel } from "../../testing/spanish-script.js";
 
 function quietStream() {
   const chunks: string[] = [];
-  return { chunks, stream: { isTTY: false, write: (s: string) => (chunks.push(s), true) } as unknown as NodeJS.WriteStream };
+  return {
+    chunks,
+    stream: { isTTY: false, write: (s: string) => (chunks.push(s), true) } as unknown as NodeJS.WriteStream,
+  };
 }
 
 function options(out: string, n: number, extra: Partial<BatchOptions> = {}): BatchOptions {
@@ -19,7 +22,15 @@ function options(out: string, n: number, extra: Partial<BatchOptions> = {}): Bat
   const err = quietStream();
   const config = buildRunConfig({
     seed: 1,
-    settings: { promptVariant: "baseline", turnsMin: 4, turnsMax: 4, maxTurnRetries: 2, maxCritiqueRounds: 1, maxStructuredRetries: 2, maxTurnChars: 400 },
+    settings: {
+      promptVariant: "baseline",
+      turnsMin: 4,
+      turnsMax: 4,
+      maxTurnRetries: 2,
+      maxCritiqueRounds: 1,
+      maxStructuredRetries: 2,
+      maxTurnChars: 400,
+    },
     promptHash: "0123456789ab",
     chatModel,
     personasSource: "built-in",
@@ -50,7 +61,9 @@ describe("runBatch", () => {
     const first = await runBatch(options(out, 3));
     expect(first.status).toBe("completed");
     expect(first.written).toBe(3);
-    const second = await runBatch(options(out, 5, { formats: ["parquet"], acceptedOnly: true, price: { input: 0.5, output: 1.5 } }));
+    const second = await runBatch(
+      options(out, 5, { formats: ["parquet"], acceptedOnly: true, price: { input: 0.5, output: 1.5 } }),
+    );
     expect(second.written).toBe(2);
     expect(second.summary.total.dialogues).toBe(5);
     expect(second.summary.total.cost_usd).toBeGreaterThan(0);
@@ -77,22 +90,31 @@ describe("runBatch", () => {
     const chatModel = spanishScriptedModel(0);
     const invoke = chatModel.invoke.bind(chatModel);
     let calls = 0;
-    chatModel.invoke = (async (...args: Parameters<typeof invoke>) => {
+    chatModel.invoke = async (...args: Parameters<typeof invoke>) => {
       if (++calls === 25) throw new Error("502 Bad Gateway\nfrom the server");
       return invoke(...args);
-    });
+    };
     const error = await runBatch({ ...base, context: { ...base.context, chatModel } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     const message = (error as Error).message;
     expect(message.split("\n")).toHaveLength(1);
-    expect(message).toMatch(/^dialogue es-1-0000\d failed: 502 Bad Gateway; \d dialogues are in .*data\.jsonl, resume with the same command: npm run graph -- --lang es$/);
+    expect(message).toMatch(
+      /^dialogue es-1-0000\d failed: 502 Bad Gateway; \d dialogues are in .*data\.jsonl, resume with the same command: npm run graph -- --lang es$/,
+    );
     expect(existsSync(join(dir, "data.summary.json"))).toBe(true);
   });
 
   it("shows the one dialogue in flight as it is written (live), several in flight as whole dialogues (print)", async () => {
     const printed = (record: { id: string }) => `PRINTED ${record.id}`;
     const live = quietStream();
-    await runBatch({ ...options("", 2), out: undefined, concurrency: 1, live: true, print: printed, progress: { tty: false, stream: quietStream().stream, out: live.stream } });
+    await runBatch({
+      ...options("", 2),
+      out: undefined,
+      concurrency: 1,
+      live: true,
+      print: printed,
+      progress: { tty: false, stream: quietStream().stream, out: live.stream },
+    });
     const screen = live.chunks.join("");
     expect(screen).not.toContain("PRINTED");
     for (const id of ["es-1-00000", "es-1-00001"]) {
@@ -102,17 +124,31 @@ describe("runBatch", () => {
     // one after the other: the first dialogue's status line before the second one starts
     expect(screen.indexOf("── es-1-00000 · es · ")).toBeLessThan(screen.indexOf("── es-1-00001 · es\n"));
     // written piece by piece: a persona was on stdout before the first critique
-    expect(live.chunks.findIndex((c) => c.startsWith("A "))).toBeLessThan(live.chunks.findIndex((c) => c.startsWith("Critique:")));
+    expect(live.chunks.findIndex((c) => c.startsWith("A "))).toBeLessThan(
+      live.chunks.findIndex((c) => c.startsWith("Critique:")),
+    );
     // two in flight: the whole dialogues as before, nothing live
     const batch = quietStream();
-    await runBatch({ ...options("", 2), out: undefined, concurrency: 2, live: true, print: printed, progress: { tty: false, stream: quietStream().stream, out: batch.stream } });
+    await runBatch({
+      ...options("", 2),
+      out: undefined,
+      concurrency: 2,
+      live: true,
+      print: printed,
+      progress: { tty: false, stream: quietStream().stream, out: batch.stream },
+    });
     expect(batch.chunks.sort()).toEqual(["PRINTED es-1-00000\n", "PRINTED es-1-00001\n"]);
     // resuming with one left to write, at concurrency 2: one in flight, shown live
     const dir = mkdtempSync(join(tmpdir(), "batch-"));
     const out = join(dir, "data.jsonl");
     await runBatch(options(out, 1));
     const resumed = quietStream();
-    await runBatch({ ...options(out, 2), live: true, print: printed, progress: { tty: false, stream: quietStream().stream, out: resumed.stream } });
+    await runBatch({
+      ...options(out, 2),
+      live: true,
+      print: printed,
+      progress: { tty: false, stream: quietStream().stream, out: resumed.stream },
+    });
     expect(resumed.chunks.join("")).toContain("── es-1-00001 · es\nA ");
     expect(resumed.chunks.join("")).not.toContain("PRINTED");
   });

@@ -128,7 +128,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     summary.addAll(opened.records);
     dedup = NearDuplicateIndex.fromRecords(opened.records, threshold);
     const already = options.jobs.filter((job) => file!.done.has(job.id)).length;
-    if (already > 0) notes.push(`${options.out}: ${already} of ${options.jobs.length} dialogues already written; resuming`);
+    if (already > 0)
+      notes.push(`${options.out}: ${already} of ${options.jobs.length} dialogues already written; resuming`);
   }
 
   // progress starts from what the file holds for the planned jobs
@@ -166,7 +167,9 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     lastSignal = Date.now();
     if (!stop.signal.aborted) {
       stop.abort();
-      progress.message(`${signal}: no new dialogues; finishing the ${progress.inFlight} in flight (${signal === "SIGINT" ? "Ctrl-C" : signal} again to abandon them)`);
+      progress.message(
+        `${signal}: no new dialogues; finishing the ${progress.inFlight} in flight (${signal === "SIGINT" ? "Ctrl-C" : signal} again to abandon them)`,
+      );
     } else if (!abandon.signal.aborted) {
       abandon.abort();
       progress.message(`${signal}: abandoning the dialogues in flight (nothing partial is written)`);
@@ -197,50 +200,54 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const logTimer = setInterval(() => {
     saveLog();
     options.retries?.flush();
-    if (limiter.active && limiter.waitedMs > 0) progress.note = `paced by --rpm/--tpm: ${formatDuration(limiter.waitedMs / 1000)} waited`;
+    if (limiter.active && limiter.waitedMs > 0)
+      progress.note = `paced by --rpm/--tpm: ${formatDuration(limiter.waitedMs / 1000)} waited`;
   }, 5000);
   logTimer.unref();
 
   let failure: unknown;
   try {
     const generate = options.generate ?? generateDialogues;
-    await generate({
-      jobs: options.jobs,
-      context,
-      concurrency: options.concurrency,
-      ...(file ? { file } : {}),
-      signal: AbortSignal.any([stop.signal, lost.signal]),
-      abortSignal: AbortSignal.any([abandon.signal, lost.signal]),
-      ...(options.invokeOptions ? { invokeOptions: options.invokeOptions } : {}),
-      ...(live ? { watch } : {}),
-      // every record says which configuration made it (a journal without its run log is checked against it)
-      review: (record, job) => {
-        const reviewed = dedup.review(record);
-        // a dialogue shown as it was written ends with its status now, before the next one starts (its record goes
-        // to disk while the next is written; a failed write stops the run and says so)
-        const view = views.get(job.id);
-        views.delete(job.id);
-        if (view) {
-          progress.write(view.end(reviewed));
-          shown.add(job.id);
-        }
-        return { ...reviewed, provenance: { ...reviewed.provenance, run_config: stamp } };
+    await generate(
+      {
+        jobs: options.jobs,
+        context,
+        concurrency: options.concurrency,
+        ...(file ? { file } : {}),
+        signal: AbortSignal.any([stop.signal, lost.signal]),
+        abortSignal: AbortSignal.any([abandon.signal, lost.signal]),
+        ...(options.invokeOptions ? { invokeOptions: options.invokeOptions } : {}),
+        ...(live ? { watch } : {}),
+        // every record says which configuration made it (a journal without its run log is checked against it)
+        review: (record, job) => {
+          const reviewed = dedup.review(record);
+          // a dialogue shown as it was written ends with its status now, before the next one starts (its record goes
+          // to disk while the next is written; a failed write stops the run and says so)
+          const view = views.get(job.id);
+          views.delete(job.id);
+          if (view) {
+            progress.write(view.end(reviewed));
+            shown.add(job.id);
+          }
+          return { ...reviewed, provenance: { ...reviewed.provenance, run_config: stamp } };
+        },
+        onStart: () => progress.started(),
+        onAbandon: (job) => {
+          views.delete(job.id);
+          progress.finished(null);
+        },
+        onRecord: (record, job) => {
+          written++;
+          summary.add(record);
+          progress.finished(record);
+          if (!shown.delete(job.id)) {
+            const text = options.print?.(record);
+            if (text) progress.log(text);
+          }
+        },
       },
-      onStart: () => progress.started(),
-      onAbandon: (job) => {
-        views.delete(job.id);
-        progress.finished(null);
-      },
-      onRecord: (record, job) => {
-        written++;
-        summary.add(record);
-        progress.finished(record);
-        if (!shown.delete(job.id)) {
-          const text = options.print?.(record);
-          if (text) progress.log(text);
-        }
-      },
-    }, progress);
+      progress,
+    );
   } catch (error) {
     failure = error;
   } finally {
@@ -256,7 +263,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   }
 
   const interrupted = stop.signal.aborted;
-  if (lost.signal.aborted) failure ??= new Error(`lost the lock on ${options.out}: another process may be writing to it`);
+  if (lost.signal.aborted)
+    failure ??= new Error(`lost the lock on ${options.out}: another process may be writing to it`);
   const status = failure ? "failed" : interrupted ? "interrupted" : "completed";
   let result: RunSummary;
   let files: string[];
@@ -271,7 +279,10 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
 
   if (failure) {
     const where = options.out ? `; ${result.total.dialogues} dialogues are in ${options.out}, ${resume}` : "";
-    const message = failure instanceof DialogueFailedError ? failure.message : (failure instanceof Error ? failure.message : inspect(failure)).split("\n")[0];
+    const message =
+      failure instanceof DialogueFailedError
+        ? failure.message
+        : (failure instanceof Error ? failure.message : inspect(failure)).split("\n")[0];
     const error = new Error(`${message}${where}`);
     (error as Error & { cause?: unknown }).cause = failure;
     throw error;
@@ -279,7 +290,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const err = options.progress?.stream ?? process.stderr;
   err.write(`\n${formatSummaryTable(result)}\n`);
   if (files.length) err.write(`wrote ${files.join(", ")}\n`);
-  if (interrupted) err.write(options.out ? `interrupted: ${written} dialogues written in this session; ${resume}\n` : "interrupted\n");
+  if (interrupted)
+    err.write(options.out ? `interrupted: ${written} dialogues written in this session; ${resume}\n` : "interrupted\n");
   return { status: interrupted ? "interrupted" : "completed", written, summary: result, files };
 }
 

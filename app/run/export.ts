@@ -38,15 +38,33 @@ interface SchemaElement {
 }
 type Node = { element: SchemaElement; children?: Node[] };
 
-const leaf = (name: string, type: SchemaElement["type"], required = false, converted?: SchemaElement["converted_type"]): Node => ({
-  element: { name, type, repetition_type: required ? "REQUIRED" : "OPTIONAL", ...(converted ? { converted_type: converted } : {}) },
+const leaf = (
+  name: string,
+  type: SchemaElement["type"],
+  required = false,
+  converted?: SchemaElement["converted_type"],
+): Node => ({
+  element: {
+    name,
+    type,
+    repetition_type: required ? "REQUIRED" : "OPTIONAL",
+    ...(converted ? { converted_type: converted } : {}),
+  },
 });
 const str = (name: string, required = false) => leaf(name, "BYTE_ARRAY", required, "UTF8");
-const struct = (name: string, children: Node[]): Node => ({ element: { name, repetition_type: "OPTIONAL", num_children: children.length }, children });
+const struct = (name: string, children: Node[]): Node => ({
+  element: { name, repetition_type: "OPTIONAL", num_children: children.length },
+  children,
+});
 /** The standard three-level LIST: optional group (LIST) { repeated group list { optional element } }. */
 const list = (name: string, element: Node): Node => ({
   element: { name, repetition_type: "OPTIONAL", converted_type: "LIST", num_children: 1 },
-  children: [{ element: { name: "list", repetition_type: "REPEATED", num_children: 1 }, children: [{ ...element, element: { ...element.element, name: "element" } }] }],
+  children: [
+    {
+      element: { name: "list", repetition_type: "REPEATED", num_children: 1 },
+      children: [{ ...element, element: { ...element.element, name: "element" } }],
+    },
+  ],
 });
 
 const COLUMNS: Node[] = [
@@ -57,7 +75,15 @@ const COLUMNS: Node[] = [
   list("rejection_reasons", struct("element", [str("check"), str("detail"), leaf("turn", "INT32")])),
   struct("speech_event", [str("id"), str("name"), str("category")]),
   str("common_ground"),
-  list("personas", struct("element", [str("speaker"), str("name"), list("sentences", str("element")), list("source_sentences", str("element"))])),
+  list(
+    "personas",
+    struct("element", [
+      str("speaker"),
+      str("name"),
+      list("sentences", str("element")),
+      list("source_sentences", str("element")),
+    ]),
+  ),
   list("turns", struct("element", [str("speaker"), str("text")])),
   struct("critique", [
     leaf("persona_faithfulness", "INT32"),
@@ -93,14 +119,21 @@ function flattenSchema(nodes: Node[]): SchemaElement[] {
   return out;
 }
 
-export const PARQUET_SCHEMA: SchemaElement[] = [{ name: "root", num_children: COLUMNS.length }, ...flattenSchema(COLUMNS)];
+export const PARQUET_SCHEMA: SchemaElement[] = [
+  { name: "root", num_children: COLUMNS.length },
+  ...flattenSchema(COLUMNS),
+];
 
 /** A record in the shapes the Parquet writer wants (64-bit integers as bigint, the timestamp as a Date). */
 function parquetRow(record: DialogueRecord): Record<string, unknown> {
   const p = record.provenance;
   return {
     ...record,
-    rejection_reasons: record.rejection_reasons.map((r) => ({ check: r.check, detail: r.detail, turn: r.turn ?? null })),
+    rejection_reasons: record.rejection_reasons.map((r) => ({
+      check: r.check,
+      detail: r.detail,
+      turn: r.turn ?? null,
+    })),
     provenance: {
       ...p,
       seed: BigInt(p.seed),
@@ -110,7 +143,12 @@ function parquetRow(record: DialogueRecord): Record<string, unknown> {
       trace_id: p.trace_id ?? null,
     },
     failed_attempt: record.failed_attempt
-      ? { stage: record.failed_attempt.stage, speaker: record.failed_attempt.speaker ?? null, turn: record.failed_attempt.turn ?? null, text: record.failed_attempt.text }
+      ? {
+          stage: record.failed_attempt.stage,
+          speaker: record.failed_attempt.speaker ?? null,
+          turn: record.failed_attempt.turn ?? null,
+          text: record.failed_attempt.text,
+        }
       : null,
   };
 }
@@ -121,7 +159,10 @@ export function writeParquet(records: readonly DialogueRecord[], path: string): 
   const tmp = temporaryName(path);
   parquetWriteFile({
     filename: tmp,
-    columnData: COLUMNS.map((column) => ({ name: column.element.name, data: rows.map((row) => row[column.element.name]) })),
+    columnData: COLUMNS.map((column) => ({
+      name: column.element.name,
+      data: rows.map((row) => row[column.element.name]),
+    })),
     schema: PARQUET_SCHEMA,
     kvMetadata: [{ key: "polyglot-personachat.record_version", value: "1" }],
     createdBy: "polyglot-personachat (hyparquet-writer)",
@@ -173,7 +214,12 @@ export interface DatasetFiles {
   split: SplitPlan | null;
 }
 
-const fileSuffix: Record<ExportFormat, string> = { jsonl: "jsonl", parquet: "parquet", messages: "messages.jsonl", personachat: "personachat.json" };
+const fileSuffix: Record<ExportFormat, string> = {
+  jsonl: "jsonl",
+  parquet: "parquet",
+  messages: "messages.jsonl",
+  personachat: "personachat.json",
+};
 
 /**
  * The files of every requested format next to the journal: `X.parquet`, `X.messages.jsonl`, `X.personachat.json`
@@ -208,7 +254,8 @@ export function writeDatasetFiles(options: DatasetFileOptions): DatasetFiles {
       const training = isTrainingFormat(format);
       const rows = training ? trainingSet : recordSet;
       const acceptedOnly = training ? !options.includeRejected : options.acceptedOnly;
-      if (format === "jsonl" && !options.acceptedOnly) return { format, acceptedOnly, files: [{ split: "train", path: options.out, rows: rows.length }] };
+      if (format === "jsonl" && !options.acceptedOnly)
+        return { format, acceptedOnly, files: [{ split: "train", path: options.out, rows: rows.length }] };
       const path = siblingPath(options.out, format === "jsonl" ? "accepted.jsonl" : fileSuffix[format]);
       return { format, acceptedOnly, files: [{ split: "train", path, rows: write(format, rows, path) }] };
     });
@@ -219,21 +266,29 @@ export function writeDatasetFiles(options: DatasetFileOptions): DatasetFiles {
   const acceptedOnly = anyTraining ? !options.includeRejected : options.acceptedOnly;
   const plan = planSplits(base, options.splits, options.seed);
   const byId = new Map(base.map((r) => [r.id, r]));
-  const configs = options.formats.map(
-    (format): CardConfig => ({
-      format,
-      acceptedOnly,
-      files: plan.splits.map(({ name, ids }) => {
-        const path = siblingPath(options.out, `${name}.${fileSuffix[format]}`);
-        return { split: name, path, rows: write(format, ids.map((id) => byId.get(id)!), path) };
-      }),
+  const configs = options.formats.map((format): CardConfig => ({
+    format,
+    acceptedOnly,
+    files: plan.splits.map(({ name, ids }) => {
+      const path = siblingPath(options.out, `${name}.${fileSuffix[format]}`);
+      return {
+        split: name,
+        path,
+        rows: write(
+          format,
+          ids.map((id) => byId.get(id)!),
+          path,
+        ),
+      };
     }),
-  );
+  }));
   return { written, configs, split: plan };
 }
 
 /** The dataset files and the card `X.card.md` that describes them; returns the paths written. */
-export function writeDataset(options: DatasetFileOptions & { summary: RunSummary; config: RunConfig | null; command: string }): string[] {
+export function writeDataset(
+  options: DatasetFileOptions & { summary: RunSummary; config: RunConfig | null; command: string },
+): string[] {
   const files = writeDatasetFiles(options);
   const cardPath = siblingPath(options.out, "card.md");
   const card = renderDatasetCard({
@@ -280,11 +335,22 @@ export interface CardInput {
   files?: DatasetFiles;
 }
 
-const UNIT: Record<ExportFormat, string> = { jsonl: "dialogues", parquet: "dialogues", messages: "examples (one per speaker)", personachat: "dialogues" };
+const UNIT: Record<ExportFormat, string> = {
+  jsonl: "dialogues",
+  parquet: "dialogues",
+  messages: "examples (one per speaker)",
+  personachat: "dialogues",
+};
 
 /** The card's `configs:` block: one config per format (the first is `default`), one data file per split. */
 function configsYaml(input: CardInput): string[] {
-  const configs = input.files?.configs ?? [{ format: "jsonl" as const, acceptedOnly: input.acceptedOnly, files: [{ split: "train", path: input.dataFile, rows: input.rows }] }];
+  const configs = input.files?.configs ?? [
+    {
+      format: "jsonl" as const,
+      acceptedOnly: input.acceptedOnly,
+      files: [{ split: "train", path: input.dataFile, rows: input.rows }],
+    },
+  ];
   return configs.flatMap((config, i) => [
     `- config_name: ${i === 0 ? "default" : config.format}`,
     "  data_files:",
@@ -298,7 +364,10 @@ function filesSection(files: DatasetFiles | undefined): string[] {
   const lines = ["## Files", "", "| config | split | file | rows |", "| --- | --- | --- | --- |"];
   files.configs.forEach((config, i) => {
     const which = config.acceptedOnly ? " (accepted only)" : " (accepted and rejected: filter on `status`)";
-    for (const file of config.files) lines.push(`| ${i === 0 ? "default" : config.format} | ${file.split} | \`${basename(file.path)}\` | ${file.rows} ${UNIT[config.format]}${which} |`);
+    for (const file of config.files)
+      lines.push(
+        `| ${i === 0 ? "default" : config.format} | ${file.split} | \`${basename(file.path)}\` | ${file.rows} ${UNIT[config.format]}${which} |`,
+      );
   });
   lines.push("");
   if (files.configs.some((c) => c.format === "messages")) {
@@ -364,7 +433,8 @@ export function renderDatasetCard(input: CardInput): string {
     "---",
   ];
   const rows = Object.entries(input.summary.languages).map(
-    ([lang, f]) => `| ${lang} | ${f.dialogues} | ${f.accepted} | ${(f.acceptance_rate * 100).toFixed(1)} % | ${f.mean_turns.toFixed(1)} | ${f.tokens.input} / ${f.tokens.output} |`,
+    ([lang, f]) =>
+      `| ${lang} | ${f.dialogues} | ${f.accepted} | ${(f.acceptance_rate * 100).toFixed(1)} % | ${f.mean_turns.toFixed(1)} | ${f.tokens.input} / ${f.tokens.output} |`,
   );
   const body = [
     "",
@@ -377,7 +447,10 @@ export function renderDatasetCard(input: CardInput): string {
     "",
     ...(input.files
       ? filesSection(input.files)
-      : [`\`${basename(input.dataFile)}\`: ${input.rows} dialogues${input.acceptedOnly ? " (accepted only)" : " (accepted and rejected: filter on `status`)"}.`, ""]),
+      : [
+          `\`${basename(input.dataFile)}\`: ${input.rows} dialogues${input.acceptedOnly ? " (accepted only)" : " (accepted and rejected: filter on `status`)"}.`,
+          "",
+        ]),
     "## Figures",
     "",
     "| language | dialogues | accepted | acceptance | mean turns | tokens in / out |",

@@ -10,15 +10,23 @@ import { spanishScript, spanishScriptedModel } from "../../testing/spanish-scrip
 
 const tempFile = () => join(mkdtempSync(join(tmpdir(), "generate-")), "out.jsonl");
 const CONTEXT = { turnsMin: 4, turnsMax: 4 };
-const ids = (path: string) => readFileSync(path, "utf8").trim().split("\n").filter(Boolean).map((line) => JSON.parse(line).id as string);
+const ids = (path: string) =>
+  readFileSync(path, "utf8")
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line).id as string);
 
 /** The scripted Spanish model, except that the calls of one dialogue (found by a persona source sentence) throw. */
 function failingFor(marker: string, latencyMs = 20) {
   const good = spanishScript();
-  return new ScriptedChatModel(async (call: ScriptedCall, calls) => {
-    if (call.messages.some((m) => m.text.includes(marker))) throw new Error("connection reset by peer");
-    return good(call, calls);
-  }, { latencyMs });
+  return new ScriptedChatModel(
+    async (call: ScriptedCall, calls) => {
+      if (call.messages.some((m) => m.text.includes(marker))) throw new Error("connection reset by peer");
+      return good(call, calls);
+    },
+    { latencyMs },
+  );
 }
 
 describe("generateDialogues (worker pool)", () => {
@@ -26,7 +34,12 @@ describe("generateDialogues (worker pool)", () => {
     const path = tempFile();
     const file = RecordFile.open(path).file;
     const jobs = planJobs({ languages: ["es"], n: 5, seed: 1 });
-    const result = await generateDialogues({ jobs, context: { chatModel: spanishScriptedModel(5), ...CONTEXT }, concurrency: 3, file });
+    const result = await generateDialogues({
+      jobs,
+      context: { chatModel: spanishScriptedModel(5), ...CONTEXT },
+      concurrency: 3,
+      file,
+    });
     await file.closeAsync();
     expect(result.written).toHaveLength(5);
     expect(ids(path).sort()).toEqual(jobs.map((j) => j.id).sort());
@@ -113,9 +126,15 @@ describe("generateDialogues (worker pool)", () => {
     const file = RecordFile.open(path).file;
     const append = file.appendAsync.bind(file);
     let appends = 0;
-    file.appendAsync = (record) => (appends++ === 0 ? Promise.reject(new Error("ENOSPC: no space left on device")) : append(record));
+    file.appendAsync = (record) =>
+      appends++ === 0 ? Promise.reject(new Error("ENOSPC: no space left on device")) : append(record);
     const jobs = planJobs({ languages: ["es"], n: 8, seed: 1 });
-    const error = await generateDialogues({ jobs, context: { chatModel: spanishScriptedModel(2), ...CONTEXT }, concurrency: 1, file }).catch((e: unknown) => e);
+    const error = await generateDialogues({
+      jobs,
+      context: { chatModel: spanishScriptedModel(2), ...CONTEXT },
+      concurrency: 1,
+      file,
+    }).catch((e: unknown) => e);
     await file.closeAsync();
     expect(error).toBeInstanceOf(DialogueFailedError);
     expect((error as Error).message).toBe(`dialogue ${jobs[0]!.id} failed: ENOSPC: no space left on device`);
@@ -142,7 +161,9 @@ describe("RecordFile.appendAsync", () => {
   it("writes whole lines, once per id, even when appends overlap", async () => {
     const path = tempFile();
     const file = RecordFile.open(path).file;
-    await Promise.all([0, 1, 2, 1, 0].map((i) => file.appendAsync(makeRecord(`es-1-0000${i}`, "es", ["hola ".repeat(2000)]))));
+    await Promise.all(
+      [0, 1, 2, 1, 0].map((i) => file.appendAsync(makeRecord(`es-1-0000${i}`, "es", ["hola ".repeat(2000)]))),
+    );
     await file.closeAsync();
     const lines = readFileSync(path, "utf8").split("\n");
     expect(lines.at(-1)).toBe("");

@@ -70,7 +70,8 @@ export class DialogueFailedError extends Error {
   }
 }
 
-const isAbort = (error: unknown) => error instanceof Error && (error.name === "AbortError" || /abort/i.test(error.message));
+const isAbort = (error: unknown) =>
+  error instanceof Error && (error.name === "AbortError" || /abort/i.test(error.message));
 
 /**
  * Writes the jobs' dialogues with a pool of `concurrency` workers. Each finished record is appended to the
@@ -93,15 +94,26 @@ export async function generateDialogues(
     while (next < pending.length && !stopped()) {
       const job = pending[next++]!;
       const invoke = options.invokeOptions?.(job) ?? {};
-      const signal = options.abortSignal && invoke.signal ? AbortSignal.any([options.abortSignal, invoke.signal]) : (options.abortSignal ?? invoke.signal);
+      const signal =
+        options.abortSignal && invoke.signal
+          ? AbortSignal.any([options.abortSignal, invoke.signal])
+          : (options.abortSignal ?? invoke.signal);
       options.onStart?.(job);
       let record: DialogueRecord;
       try {
-        const state = await runJob(job, options.context, { ...invoke, ...(signal ? { signal } : {}) }, options.watch?.(job));
+        const state = await runJob(
+          job,
+          options.context,
+          { ...invoke, ...(signal ? { signal } : {}) },
+          options.watch?.(job),
+        );
         if (!state.record) throw new Error(`dialogue ${job.id} ended without a record`);
         // tracing: the runId is the root run's id, i.e. the trace id
         record = invoke.runId
-          ? DialogueRecordSchema.parse({ ...state.record, provenance: { ...state.record.provenance, trace_id: invoke.runId } })
+          ? DialogueRecordSchema.parse({
+              ...state.record,
+              provenance: { ...state.record.provenance, trace_id: invoke.runId },
+            })
           : state.record;
         if (options.review) record = options.review(record, job);
       } catch (error) {

@@ -21,7 +21,9 @@ describe("one writer per journal", () => {
     const lock = await lockJournal(journal, {});
     expect(readHolder(journal)).toMatchObject({ pid: process.pid, host: hostname() });
     await expect(lockJournal(journal, {})).rejects.toThrow(JournalLockedError);
-    await expect(lockJournal(journal, {})).rejects.toThrow(new RegExp(`out\\.jsonl is being written by another run \\(pid ${process.pid}, started `));
+    await expect(lockJournal(journal, {})).rejects.toThrow(
+      new RegExp(`out\\.jsonl is being written by another run \\(pid ${process.pid}, started `),
+    );
     await lock.release();
     expect(existsSync(lockPath(journal))).toBe(false);
     const again = await lockJournal(journal, {});
@@ -32,7 +34,11 @@ describe("one writer per journal", () => {
   it("keeps the lock fresh while held (its holder.json does not count as a change of hands)", async () => {
     const journal = tempJournal();
     const compromised: Error[] = [];
-    const lock = await lockJournal(journal, { staleMs: 2000, updateMs: 1000, onCompromised: (error) => compromised.push(error) });
+    const lock = await lockJournal(journal, {
+      staleMs: 2000,
+      updateMs: 1000,
+      onCompromised: (error) => compromised.push(error),
+    });
     await new Promise((resolve) => setTimeout(resolve, 3500));
     expect(compromised).toEqual([]);
     await lock.release();
@@ -58,9 +64,15 @@ describe("one writer per journal", () => {
     mkdirSync(lockPath(journal));
     // no holder.json yet (a holder between its mkdir and its write): held
     await expect(lockJournal(journal, {})).rejects.toThrow(/a process that has just taken it/);
-    writeFileSync(join(lockPath(journal), "holder.json"), JSON.stringify({ pid: 1, host: hostname(), started_at: "then" }));
+    writeFileSync(
+      join(lockPath(journal), "holder.json"),
+      JSON.stringify({ pid: 1, host: hostname(), started_at: "then" }),
+    );
     await expect(lockJournal(journal, {})).rejects.toThrow(/pid 1, started then/); // pid 1 lives
-    writeFileSync(join(lockPath(journal), "holder.json"), JSON.stringify({ pid: deadPid(), host: hostname(), started_at: "then" }));
+    writeFileSync(
+      join(lockPath(journal), "holder.json"),
+      JSON.stringify({ pid: deadPid(), host: hostname(), started_at: "then" }),
+    );
     const lock = await lockJournal(journal, {});
     expect(lock.tookOver).toBe(true);
     expect(readHolder(journal)?.pid).toBe(process.pid);

@@ -39,7 +39,9 @@ const holderPath = (journal: string) => join(lockPath(journal), "holder.json");
 export function readHolder(journal: string): LockHolder | null {
   try {
     const json = JSON.parse(readFileSync(holderPath(journal), "utf8")) as Partial<LockHolder>;
-    return typeof json.pid === "number" && typeof json.host === "string" ? { pid: json.pid, host: json.host, started_at: String(json.started_at) } : null;
+    return typeof json.pid === "number" && typeof json.host === "string"
+      ? { pid: json.pid, host: json.host, started_at: String(json.started_at) }
+      : null;
   } catch {
     return null;
   }
@@ -55,16 +57,21 @@ const lockFs = {
   ...fs,
   mkdir: (path: string, callback: (error: NodeJS.ErrnoException | null) => void) =>
     fs.mkdir(path, (error) => {
-      if (error) { callback(error); return; }
+      if (error) {
+        callback(error);
+        return;
+      }
       try {
         const holder: LockHolder = { pid: process.pid, host: hostname(), started_at: new Date().toISOString() };
         writeFileSync(join(path, "holder.json"), `${JSON.stringify(holder)}\n`);
       } catch (writeError) {
-        fs.rm(path, { recursive: true, force: true }, () => callback(writeError as NodeJS.ErrnoException)); return;
+        fs.rm(path, { recursive: true, force: true }, () => callback(writeError as NodeJS.ErrnoException));
+        return;
       }
       callback(null);
     }),
-  rmdir: (path: string, callback: (error: Error | null) => void) => fs.rm(path, { recursive: true, force: true }, callback),
+  rmdir: (path: string, callback: (error: Error | null) => void) =>
+    fs.rm(path, { recursive: true, force: true }, callback),
 };
 
 /** Whether a process with this pid runs on this machine (EPERM: it runs, as another user). */
@@ -78,10 +85,13 @@ export function processAlive(pid: number): boolean {
 }
 
 /** A holder on this host whose process is gone. */
-export const holderDead = (holder: LockHolder | null): boolean => holder !== null && holder.host === hostname() && !processAlive(holder.pid);
+export const holderDead = (holder: LockHolder | null): boolean =>
+  holder !== null && holder.host === hostname() && !processAlive(holder.pid);
 
 const describe = (holder: LockHolder | null) =>
-  holder ? `pid ${holder.pid}${holder.host === hostname() ? "" : ` on ${holder.host}`}, started ${holder.started_at}` : "a process that has just taken it";
+  holder
+    ? `pid ${holder.pid}${holder.host === hostname() ? "" : ` on ${holder.host}`}, started ${holder.started_at}`
+    : "a process that has just taken it";
 
 export interface JournalLock {
   /** the lock was taken over from a dead process */
@@ -97,7 +107,13 @@ export interface JournalLock {
  */
 export async function lockJournal(
   journal: string,
-  options: { staleMs?: number; updateMs?: number; wait?: boolean; onWait?: (message: string) => void; onCompromised?: (error: Error) => void },
+  options: {
+    staleMs?: number;
+    updateMs?: number;
+    wait?: boolean;
+    onWait?: (message: string) => void;
+    onCompromised?: (error: Error) => void;
+  },
 ): Promise<JournalLock> {
   let told = false;
   let tookOver = false;
@@ -109,7 +125,13 @@ export async function lockJournal(
         stale: options.staleMs ?? STALE_MS,
         update: options.updateMs ?? UPDATE_MS,
         fs: lockFs,
-        onCompromised: (error) => (options.onCompromised ?? ((e: Error) => { throw e; }))(error),
+        onCompromised: (error) =>
+          (
+            options.onCompromised ??
+            ((e: Error) => {
+              throw e;
+            })
+          )(error),
       });
       return { tookOver, release: () => release().catch(() => undefined) };
     } catch (error) {
@@ -123,9 +145,12 @@ export async function lockJournal(
       continue;
     }
     if (!options.wait) {
-      throw new JournalLockedError(`${journal} is being written by another run (${describe(holder)}); wait for it to finish, stop it, or add --wait`);
+      throw new JournalLockedError(
+        `${journal} is being written by another run (${describe(holder)}); wait for it to finish, stop it, or add --wait`,
+      );
     }
-    if (!told) options.onWait?.(`${journal} is being written by another run (${describe(holder)}): waiting for it to finish`);
+    if (!told)
+      options.onWait?.(`${journal} is being written by another run (${describe(holder)}): waiting for it to finish`);
     told = true;
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }

@@ -36,11 +36,16 @@ async function watchedDialogue(script: (call: ScriptedCall, screen: string) => s
   const view = new LiveView({ id: "es-7-00000", language: "es" });
   const pieces: { event: DialogueEvent["event"]; text: string }[] = [];
   screen += view.start();
-  const state = await runDialogue({ language: "es", seed: 7, index: 0, speechEventId: "catching_up" }, { chatModel: model, turnsMin: 4, turnsMax: 4 }, {}, (event) => {
-    const text = view.render(event);
-    pieces.push({ event: event.event, text });
-    screen += text;
-  });
+  const state = await runDialogue(
+    { language: "es", seed: 7, index: 0, speechEventId: "catching_up" },
+    { chatModel: model, turnsMin: 4, turnsMax: 4 },
+    {},
+    (event) => {
+      const text = view.render(event);
+      pieces.push({ event: event.event, text });
+      screen += text;
+    },
+  );
   screen += view.end(state.record!);
   return { screen, seen, pieces, record: state.record! };
 }
@@ -71,7 +76,12 @@ describe("LiveView on a dialogue as the graph writes it", () => {
     expect(critique.screen).toContain("Common ground: ");
     // a turn came in pieces: many token events each added a little of its text, before the turn was complete
     const firstTurn = record.turns[0]!.text;
-    const tokenPieces = pieces.slice(pieces.findIndex((p) => p.event === "turn"), pieces.findIndex((p) => p.event === "turn-written")).filter((p) => p.event === "tokens" && p.text);
+    const tokenPieces = pieces
+      .slice(
+        pieces.findIndex((p) => p.event === "turn"),
+        pieces.findIndex((p) => p.event === "turn-written"),
+      )
+      .filter((p) => p.event === "tokens" && p.text);
     expect(tokenPieces.length).toBeGreaterThan(5);
     expect(tokenPieces.every((p) => p.text.length < firstTurn.length)).toBe(true);
     expect(tokenPieces.map((p) => p.text).join("")).toBe(firstTurn);
@@ -95,10 +105,23 @@ describe("LiveView on a dialogue as the graph writes it", () => {
     const { screen, record } = await watchedDialogue((call) => {
       // the second turn's first attempt is in English, which the language gate refuses
       if (call.task === "turn" && turnIndex(call) === 1 && secondTurnCalls++ === 0) {
-        return JSON.stringify({ utterance: "Sorry, I think I will just answer in English because it is easier for me today, my friend.", ends_conversation: false });
+        return JSON.stringify({
+          utterance: "Sorry, I think I will just answer in English because it is easier for me today, my friend.",
+          ends_conversation: false,
+        });
       }
       if (call.task === "critique") {
-        return JSON.stringify(critiques++ === 0 ? { ...SPANISH_ACCEPT, verdict: "revise", naturalness: 2, offending_turns: [2], feedback: "el turno 3 suena forzado" } : SPANISH_ACCEPT);
+        return JSON.stringify(
+          critiques++ === 0
+            ? {
+                ...SPANISH_ACCEPT,
+                verdict: "revise",
+                naturalness: 2,
+                offending_turns: [2],
+                feedback: "el turno 3 suena forzado",
+              }
+            : SPANISH_ACCEPT,
+        );
       }
       return undefined;
     });
@@ -107,7 +130,9 @@ describe("LiveView on a dialogue as the graph writes it", () => {
     const retry = screen.indexOf("  ↻ the turn is written again (attempt 2): language:");
     expect(englishLine).toBeGreaterThan(0);
     expect(retry).toBeGreaterThan(englishLine);
-    expect(screen).toContain("Critique: persona 4/5 · speech event 4/5 · naturalness 2/5 · revise — el turno 3 suena forzado\n  ↻ repair: written again from turn 3\n");
+    expect(screen).toContain(
+      "Critique: persona 4/5 · speech event 4/5 · naturalness 2/5 · revise — el turno 3 suena forzado\n  ↻ repair: written again from turn 3\n",
+    );
     // after the repair the last two turns are written again and a second critique accepts
     const repair = screen.indexOf("↻ repair");
     expect(screen.slice(repair)).toContain(record.turns[3]!.text);
@@ -116,7 +141,10 @@ describe("LiveView on a dialogue as the graph writes it", () => {
 });
 
 describe("LiveView on a scripted stream of events", () => {
-  const persona = (speaker: "A" | "B", name: string): DialogueEvent => ({ event: "persona", persona: { speaker, name, sentences: ["Uno.", "Dos."], source_sentences: ["One.", "Two."] } });
+  const persona = (speaker: "A" | "B", name: string): DialogueEvent => ({
+    event: "persona",
+    persona: { speaker, name, sentences: ["Uno.", "Dos."], source_sentences: ["One.", "Two."] },
+  });
 
   it("never sends a model's control characters to the terminal, and keeps a multi-line turn under its speaker", () => {
     const view = new LiveView({ id: "x", language: "es" });
@@ -150,7 +178,9 @@ describe("LiveView on a scripted stream of events", () => {
     text += view.render({ event: "tokens", call: "c3", text: "{{{" });
     text += view.render({ event: "turn-written", speaker: "A", text: "", error: "not valid JSON" });
     text += view.render({ event: "retry", stage: "turn", attempt: 1, reason: "structured_output: not valid JSON" });
-    expect(text).toBe("Ana  [unreadable answer]\n  ↻ the turn is written again (attempt 2): structured_output: not valid JSON\n");
+    expect(text).toBe(
+      "Ana  [unreadable answer]\n  ↻ the turn is written again (attempt 2): structured_output: not valid JSON\n",
+    );
     // an event that is not a turn closes a line left open (a failed call that wrote half a turn)
     text = view.render({ event: "turn", speaker: "B", turn: 2, attempt: 2 });
     text += view.render({ event: "tokens", call: "c4", text: '{"utterance": "Med' });

@@ -111,7 +111,9 @@ export class LiveView {
         return `${head}${this.continued(rest)}\n`;
       }
       case "draft":
-        return this.line(["", ...event.turns.map((turn) => `${this.label(turn.speaker)}${this.continued(turn.text)}`)].join("\n"));
+        return this.line(
+          ["", ...event.turns.map((turn) => `${this.label(turn.speaker)}${this.continued(turn.text)}`)].join("\n"),
+        );
       case "critique": {
         const c = event.critique;
         const scores = `persona ${c.persona_faithfulness}/5 · speech event ${c.speech_event_fit}/5 · naturalness ${c.naturalness}/5 · ${c.verdict}`;

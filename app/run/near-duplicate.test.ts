@@ -68,7 +68,12 @@ describe("near-duplicate dialogues", () => {
     const reviewed = index.review(makeRecord("zh-1-00001", "zh", copy));
     expect(reviewed.status).toBe("rejected");
     expect(reviewed.rejection_reasons[0]!.detail).toContain("zh-1-00000");
-    const other = ["今天天气真好，我们去海边吧。", "好啊，我带上相机和三明治。", "别忘了防晒霜，上次你晒得很厉害。", "放心吧，这次我准备得很充分。"];
+    const other = [
+      "今天天气真好，我们去海边吧。",
+      "好啊，我带上相机和三明治。",
+      "别忘了防晒霜，上次你晒得很厉害。",
+      "放心吧，这次我准备得很充分。",
+    ];
     expect(index.review(makeRecord("zh-1-00002", "zh", other)).status).toBe("accepted");
   });
 

@@ -178,7 +178,10 @@ export class NearDuplicateIndex {
         ...record,
         status: "rejected",
         rejection_reasons: [
-          { check: NEAR_DUPLICATE_CHECK, detail: `near-duplicate of an earlier dialogue: similar to ${similar.id} (J≈${similar.jaccard.toFixed(2)})` },
+          {
+            check: NEAR_DUPLICATE_CHECK,
+            detail: `near-duplicate of an earlier dialogue: similar to ${similar.id} (J≈${similar.jaccard.toFixed(2)})`,
+          },
         ],
       };
     }
@@ -189,7 +192,8 @@ export class NearDuplicateIndex {
   /** Rebuilds the index from the records of an output file (accepted ones only), in file order. */
   static fromRecords(records: Iterable<DialogueRecord>, threshold = DEFAULT_JACCARD_THRESHOLD): NearDuplicateIndex {
     const index = new NearDuplicateIndex(threshold);
-    for (const record of records) if (record.status === "accepted") index.add(record.id, dialogueText(record), record.language);
+    for (const record of records)
+      if (record.status === "accepted") index.add(record.id, dialogueText(record), record.language);
     return index;
   }
 }

@@ -4,7 +4,10 @@ import { Progress } from "./progress.js";
 
 function fakeStream(isTTY: boolean) {
   const chunks: string[] = [];
-  return { chunks, stream: { isTTY, columns: 200, write: (s: string) => (chunks.push(s), true) } as unknown as NodeJS.WriteStream };
+  return {
+    chunks,
+    stream: { isTTY, columns: 200, write: (s: string) => (chunks.push(s), true) } as unknown as NodeJS.WriteStream,
+  };
 }
 
 describe("Progress", () => {
@@ -12,7 +15,15 @@ describe("Progress", () => {
     const err = fakeStream(false);
     const out = fakeStream(false);
     let t = 0;
-    const progress = new Progress({ languages: ["es", "fr"], planned: { es: 3, fr: 3 }, initial: { es: { done: 1, accepted: 1, tokens: 15 } }, stream: err.stream, out: out.stream, now: () => t, plainIntervalMs: 5000 });
+    const progress = new Progress({
+      languages: ["es", "fr"],
+      planned: { es: 3, fr: 3 },
+      initial: { es: { done: 1, accepted: 1, tokens: 15 } },
+      stream: err.stream,
+      out: out.stream,
+      now: () => t,
+      plainIntervalMs: 5000,
+    });
     expect(progress.tty).toBe(false);
     for (let i = 0; i < 4; i++) {
       t += 1000;
@@ -23,7 +34,9 @@ describe("Progress", () => {
     t += 1500;
     progress.finished(makeRecord("fr-1-00009", "fr", ["salut"]));
     expect(err.chunks).toHaveLength(1);
-    expect(err.chunks[0]).toMatch(/^\[progress 6s\] es 3\/3 \(3 accepted, 0 rejected, ETA done\) · fr 3\/3 \(2 accepted, 1 rejected, ETA done\)/);
+    expect(err.chunks[0]).toMatch(
+      /^\[progress 6s\] es 3\/3 \(3 accepted, 0 rejected, ETA done\) · fr 3\/3 \(2 accepted, 1 rejected, ETA done\)/,
+    );
     progress.log("a dialogue");
     expect(out.chunks).toEqual(["a dialogue\n"]);
     t += 1000;
@@ -37,7 +50,14 @@ describe("Progress", () => {
     const err = fakeStream(true);
     const out = fakeStream(true);
     let t = 0;
-    const progress = new Progress({ languages: ["es"], planned: { es: 10 }, stream: err.stream, out: out.stream, tty: true, now: () => t });
+    const progress = new Progress({
+      languages: ["es"],
+      planned: { es: 10 },
+      stream: err.stream,
+      out: out.stream,
+      tty: true,
+      now: () => t,
+    });
     t += 60_000;
     progress.started();
     progress.finished(makeRecord("es-1-00000", "es", ["hola"]));
@@ -53,7 +73,14 @@ describe("Progress", () => {
   it("takes the bars away while a line of a dialogue is being written, and draws them again under it once it ends", () => {
     const err = fakeStream(true);
     const out = fakeStream(true);
-    const progress = new Progress({ languages: ["es"], planned: { es: 1 }, stream: err.stream, out: out.stream, tty: true, now: () => 0 });
+    const progress = new Progress({
+      languages: ["es"],
+      planned: { es: 1 },
+      stream: err.stream,
+      out: out.stream,
+      tty: true,
+      now: () => 0,
+    });
     const drawn = () => err.chunks.filter((c) => c.includes("dialogues ·")).length;
     const before = drawn();
     progress.write("Ana  Hol");

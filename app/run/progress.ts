@@ -88,7 +88,13 @@ export class Progress {
   }
 
   /** A dialogue was written (or abandoned, with record null). */
-  finished(record: { language: string; status: "accepted" | "rejected"; provenance: { usage: { input_tokens: number; output_tokens: number } } } | null): void {
+  finished(
+    record: {
+      language: string;
+      status: "accepted" | "rejected";
+      provenance: { usage: { input_tokens: number; output_tokens: number } };
+    } | null,
+  ): void {
     this.inFlight = Math.max(0, this.inFlight - 1);
     if (record) {
       const lang = this.languages.find((l) => l.language === record.language);
@@ -160,7 +166,10 @@ export class Progress {
   /** The bar lines (exposed for tests). */
   lines(): string[] {
     const width = Math.max(...this.languages.map((l) => l.language.length), 4);
-    const total = this.languages.reduce((acc, l) => ({ done: acc.done + l.done, planned: acc.planned + l.planned }), { done: 0, planned: 0 });
+    const total = this.languages.reduce((acc, l) => ({ done: acc.done + l.done, planned: acc.planned + l.planned }), {
+      done: 0,
+      planned: 0,
+    });
     const header = `${total.done}/${total.planned} dialogues · ${this.inFlight} in flight · ${this.rate().toFixed(1)}/min · ${formatDuration((this.now() - this.startedAt) / 1000)}${this.note ? ` · ${this.note}` : ""}`;
     const rows = this.languages.map((l) => {
       const ratio = l.planned ? Math.min(1, l.done / l.planned) : 1;
@@ -189,7 +198,10 @@ export class Progress {
 
   /** One plain line (non-TTY mode), when anything changed since the last one. */
   private plain(force = false): void {
-    const parts = this.languages.map((l) => `${l.language} ${l.done}/${l.planned} (${l.accepted} accepted, ${l.rejected} rejected, ETA ${this.eta(l)})`);
+    const parts = this.languages.map(
+      (l) =>
+        `${l.language} ${l.done}/${l.planned} (${l.accepted} accepted, ${l.rejected} rejected, ETA ${this.eta(l)})`,
+    );
     const tokens = this.languages.reduce((sum, l) => sum + l.tokens, 0);
     const body = `${parts.join(" · ")} · ${this.rate().toFixed(1)}/min · ${formatCount(tokens)} tokens${this.note ? ` · ${this.note}` : ""}`;
     this.lastPlain = this.now();

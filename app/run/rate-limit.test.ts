@@ -107,7 +107,10 @@ describe("limitChatModel", () => {
     const model = new ScriptedChatModel(() => "hola", { modelName: "m" });
     const seeds: unknown[] = [];
     const generate = model._generate.bind(model);
-    model._generate = (messages: Parameters<typeof generate>[0], options: Parameters<typeof generate>[1]) => (seeds.push((options as { seed?: unknown }).seed), generate(messages, options));
+    model._generate = (messages: Parameters<typeof generate>[0], options: Parameters<typeof generate>[1]) => (
+      seeds.push((options as { seed?: unknown }).seed),
+      generate(messages, options)
+    );
     // compared by identity, never called
     // eslint-disable-next-line @typescript-eslint/unbound-method
     const ownInvoke = model.invoke;
@@ -132,6 +135,8 @@ describe("limitChatModel", () => {
 
   it("counts prompt characters of messages, strings and message parts", () => {
     expect(promptChars("abcd")).toBe(4);
-    expect(promptChars([new HumanMessage("abc"), new HumanMessage({ content: [{ type: "text", text: "de" }] })])).toBe(5);
+    expect(promptChars([new HumanMessage("abc"), new HumanMessage({ content: [{ type: "text", text: "de" }] })])).toBe(
+      5,
+    );
   });
 });

@@ -122,7 +122,8 @@ function contentLength(content: unknown): number {
   let sum = 0;
   for (const part of content as unknown[]) {
     if (typeof part === "string") sum += part.length;
-    else if (typeof part === "object" && part !== null && "text" in part && typeof part.text === "string") sum += part.text.length;
+    else if (typeof part === "object" && part !== null && "text" in part && typeof part.text === "string")
+      sum += part.text.length;
   }
   return sum;
 }
@@ -145,7 +146,9 @@ function maxOutputTokens(model: BaseChatModel, options: Record<string, unknown> 
   const fromCall = options?.maxTokens ?? options?.max_tokens;
   if (typeof fromCall === "number") return fromCall;
   try {
-    const params = (model as unknown as { invocationParams?: (o?: unknown) => Record<string, unknown> }).invocationParams?.(options ?? {});
+    const params = (
+      model as unknown as { invocationParams?: (o?: unknown) => Record<string, unknown> }
+    ).invocationParams?.(options ?? {});
     const cap = params?.max_tokens ?? params?.max_completion_tokens ?? params?.maxTokens ?? params?.num_predict;
     if (typeof cap === "number" && cap > 0) return cap;
   } catch {
@@ -171,9 +174,13 @@ export function limitChatModel<M extends BaseChatModel>(model: M, limiter: RateL
  * model): its invoke() adds `callOptions` (the run's seed) to every call and goes through the job's `limiter`;
  * everything else — label, tracing, dispose — is the model's, and the model itself is not changed.
  */
-export function jobView<M extends BaseChatModel>(model: M, callOptions: Record<string, unknown>, limiter?: RateLimiter): M {
+export function jobView<M extends BaseChatModel>(
+  model: M,
+  callOptions: Record<string, unknown>,
+  limiter?: RateLimiter,
+): M {
   const view = Object.create(model) as M;
-  const invoke: Invoke = (input, options) => model.invoke(input, { ...callOptions, ...(options) });
+  const invoke: Invoke = (input, options) => model.invoke(input, { ...callOptions, ...options });
   Object.assign(view, { invoke: limiter?.active ? limitedInvoke(model, invoke, limiter) : invoke });
   return view;
 }
@@ -194,7 +201,9 @@ function limitedInvoke(model: BaseChatModel, invoke: Invoke, limiter: RateLimite
       throw error;
     }
     const usage = (answer as { usage_metadata?: { input_tokens?: number; output_tokens?: number } }).usage_metadata;
-    const actual = usage ? (usage.input_tokens ?? 0) + (usage.output_tokens ?? 0) : inputEstimate + Math.ceil(contentLength(answer.content) / 4);
+    const actual = usage
+      ? (usage.input_tokens ?? 0) + (usage.output_tokens ?? 0)
+      : inputEstimate + Math.ceil(contentLength(answer.content) / 4);
     limiter.settle(estimate, actual);
     return answer;
   };

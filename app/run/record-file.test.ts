@@ -48,7 +48,12 @@ describe("RecordFile", () => {
     expect([...reopened.file.done]).toEqual(["es-1-00000"]);
     reopened.file.append(record("es-1-00001"));
     reopened.file.close();
-    expect(readFileSync(path, "utf8").trim().split("\n").map((l) => JSON.parse(l).id)).toEqual(["es-1-00000", "es-1-00001"]);
+    expect(
+      readFileSync(path, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).id),
+    ).toEqual(["es-1-00000", "es-1-00001"]);
   });
 
   it("refuses to append to a file that is not ours, naming the line", () => {
@@ -67,7 +72,11 @@ describe("RecordFile", () => {
     writeFileSync(victim, victimText);
     const link = join(dir, "out.jsonl");
     symlinkSync(victim, link);
-    expect(() => RecordFile.open(link)).toThrow(new RecordFileError(`${link} is a symbolic link: refusing to read or append to what it points to (pass that file's own path)`));
+    expect(() => RecordFile.open(link)).toThrow(
+      new RecordFileError(
+        `${link} is a symbolic link: refusing to read or append to what it points to (pass that file's own path)`,
+      ),
+    );
     expect(readFileSync(victim, "utf8")).toBe(victimText);
     // a dangling link: following it would create the file it names
     const dangling = join(dir, "dangling.jsonl");
@@ -95,7 +104,12 @@ describe("RecordFile", () => {
     expect([...reopened.file.done]).toEqual(["es-1-00000", "es-1-00001"]);
     reopened.file.append(record("es-1-00002"));
     reopened.file.close();
-    expect(readFileSync(path, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l).id)).toEqual(["es-1-00000", "es-1-00001", "es-1-00002"]);
+    expect(
+      readFileSync(path, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).id),
+    ).toEqual(["es-1-00000", "es-1-00001", "es-1-00002"]);
   });
 
   it("never truncates nor appends to a one-line file that is not ours", () => {
@@ -111,7 +125,10 @@ describe("RecordFile", () => {
     const path = tempFile();
     const line = Buffer.from(`${JSON.stringify({ ...record("es-1-00000"), common_ground: "abc" })}\n`);
     // a bad byte inside the first record's text (a disk error): 0xff decodes to U+FFFD, 3 bytes, not 1
-    writeFileSync(path, Buffer.concat([withBadByte(line), Buffer.from(JSON.stringify(record("es-1-00001")).slice(0, 40))]));
+    writeFileSync(
+      path,
+      Buffer.concat([withBadByte(line), Buffer.from(JSON.stringify(record("es-1-00001")).slice(0, 40))]),
+    );
     const reopened = RecordFile.open(path);
     expect(reopened.repaired).toBe(true);
     expect(reopened.notes.join("\n")).toMatch(/not UTF-8/);
@@ -124,7 +141,9 @@ describe("RecordFile", () => {
 
   it("refuses a journal holding an id twice, and leaves it as it is", () => {
     const path = tempFile();
-    const text = [record("es-1-00000"), record("es-1-00001"), record("es-1-00000")].map((r) => `${JSON.stringify(r)}\n`).join("");
+    const text = [record("es-1-00000"), record("es-1-00001"), record("es-1-00000")]
+      .map((r) => `${JSON.stringify(r)}\n`)
+      .join("");
     writeFileSync(path, text);
     expect(() => RecordFile.open(path)).toThrow(/holds dialogue es-1-00000 twice \(records 1 and 3\)/);
     expect(readFileSync(path, "utf8")).toBe(text);
@@ -132,7 +151,9 @@ describe("RecordFile", () => {
 
   it("refuses to write an invalid record", () => {
     const file = RecordFile.open(tempFile()).file;
-    expect(() => file.append({ ...record("x"), status: "accepted" })).toThrow(/accepted record has no rejection reasons/);
+    expect(() => file.append({ ...record("x"), status: "accepted" })).toThrow(
+      /accepted record has no rejection reasons/,
+    );
     file.close();
   });
 });
@@ -142,7 +163,14 @@ describe("planJobs", () => {
     const pool = [["a"], ["b"], ["c"], ["d"]];
     const jobs = planJobs({ languages: ["es", "fr"], n: 3, seed: 9, personas: pool });
     // interleaved across languages, so that a partial run covers every language (lib/plan.ts)
-    expect(jobs.map((j) => j.id)).toEqual(["es-9-00000", "fr-9-00000", "es-9-00001", "fr-9-00001", "es-9-00002", "fr-9-00002"]);
+    expect(jobs.map((j) => j.id)).toEqual([
+      "es-9-00000",
+      "fr-9-00000",
+      "es-9-00001",
+      "fr-9-00001",
+      "es-9-00002",
+      "fr-9-00002",
+    ]);
     expect(planJobs({ languages: ["es", "fr"], n: 3, seed: 9, personas: pool })).toEqual(jobs);
     for (const job of jobs) expect(job.sourcePersonas![0]).not.toEqual(job.sourcePersonas![1]);
   });

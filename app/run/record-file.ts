@@ -1,4 +1,15 @@
-import { closeSync, constants, fstatSync, fsync, fsyncSync, ftruncateSync, openSync, readFileSync, write, writeSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  write,
+  writeSync,
+} from "node:fs";
 import { promisify } from "node:util";
 import { type DialogueRecord, DialogueRecordSchema, formatZodError } from "../../lib/records/schema.js";
 
@@ -23,14 +34,18 @@ function openJournal(path: string): number {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ELOOP") {
-      throw new RecordFileError(`${path} is a symbolic link: refusing to read or append to what it points to (pass that file's own path)`);
+      throw new RecordFileError(
+        `${path} is a symbolic link: refusing to read or append to what it points to (pass that file's own path)`,
+      );
     }
     if (code === "EISDIR") throw new RecordFileError(`${path} is a folder, not an output file`);
     throw error;
   }
   if (!fstatSync(fd).isFile()) {
     closeSync(fd);
-    throw new RecordFileError(`${path} is not a regular file (a pipe or a device?): refusing to use it as an output file`);
+    throw new RecordFileError(
+      `${path} is not a regular file (a pipe or a device?): refusing to use it as an output file`,
+    );
   }
   return fd;
 }
@@ -85,10 +100,14 @@ export class RecordFile {
     const repaired = read.validBytes < read.totalBytes;
     if (repaired) {
       ftruncateSync(fd, read.validBytes);
-      notes.push(`${path}: cut off a torn last line left by an interrupted run (${read.totalBytes - read.validBytes} bytes)`);
+      notes.push(
+        `${path}: cut off a torn last line left by an interrupted run (${read.totalBytes - read.validBytes} bytes)`,
+      );
     }
     if (read.invalidUtf8Lines.length) {
-      notes.push(`${path}: record(s) on line ${read.invalidUtf8Lines.slice(0, 5).join(", ")} hold bytes that are not UTF-8 (kept as U+FFFD)`);
+      notes.push(
+        `${path}: record(s) on line ${read.invalidUtf8Lines.slice(0, 5).join(", ")} hold bytes that are not UTF-8 (kept as U+FFFD)`,
+      );
     }
     const file = new RecordFile(path, fd, records);
     if (read.unterminated) {
@@ -101,7 +120,8 @@ export class RecordFile {
 
   append(record: DialogueRecord): void {
     const checked = DialogueRecordSchema.safeParse(record);
-    if (!checked.success) throw new Error(`refusing to write an invalid record ${record.id}: ${formatZodError(checked.error)}`);
+    if (!checked.success)
+      throw new Error(`refusing to write an invalid record ${record.id}: ${formatZodError(checked.error)}`);
     if (this.done.has(record.id)) return;
     writeSync(this.fd, `${JSON.stringify(checked.data)}\n`);
     fsyncSync(this.fd);
@@ -118,7 +138,10 @@ export class RecordFile {
    */
   appendAsync(record: DialogueRecord): Promise<void> {
     const checked = DialogueRecordSchema.safeParse(record);
-    if (!checked.success) return Promise.reject(new Error(`refusing to write an invalid record ${record.id}: ${formatZodError(checked.error)}`));
+    if (!checked.success)
+      return Promise.reject(
+        new Error(`refusing to write an invalid record ${record.id}: ${formatZodError(checked.error)}`),
+      );
     if (this.done.has(record.id) || this.writing.has(record.id)) return this.queue;
     this.writing.add(record.id);
     const line = Buffer.from(`${JSON.stringify(checked.data)}\n`);
@@ -148,7 +171,9 @@ export class RecordFile {
 }
 
 const writeAsync = (fd: number, buffer: Buffer, offset: number, length: number) =>
-  new Promise<number>((resolve, reject) => write(fd, buffer, offset, length, null, (error, written) => (error ? reject(error) : resolve(written))));
+  new Promise<number>((resolve, reject) =>
+    write(fd, buffer, offset, length, null, (error, written) => (error ? reject(error) : resolve(written))),
+  );
 const fsyncAsync = promisify(fsync);
 
 /** How every record line starts (JSON.stringify of a record: `id` is its first key). */
@@ -173,7 +198,9 @@ function parseRecord(text: string): { record?: DialogueRecord; problem?: string 
     return { problem: "is not JSON" };
   }
   const parsed = DialogueRecordSchema.safeParse(json);
-  return parsed.success ? { record: parsed.data } : { problem: `is not a dialogue record: ${formatZodError(parsed.error)}` };
+  return parsed.success
+    ? { record: parsed.data }
+    : { problem: `is not a dialogue record: ${formatZodError(parsed.error)}` };
 }
 
 /**
@@ -183,7 +210,10 @@ function parseRecord(text: string): { record?: DialogueRecord; problem?: string 
  * `validBytes` ends before it — unless it does not start like a record (`{"id":"`): then the file is not
  * ours, and an error. `fd`: read from this freshly opened descriptor of `path` instead of opening it again.
  */
-export function readRecords(path: string, fd?: number): {
+export function readRecords(
+  path: string,
+  fd?: number,
+): {
   records: DialogueRecord[];
   validBytes: number;
   totalBytes: number;
@@ -215,13 +245,17 @@ export function readRecords(path: string, fd?: number): {
       }
       const head = Math.min(RECORD_START.length, bytes.length);
       if (!bytes.subarray(0, head).equals(RECORD_START.subarray(0, head))) {
-        throw new RecordFileError(`${path} line ${line} is not a dialogue record: is this a polyglot-personachat output file?`);
+        throw new RecordFileError(
+          `${path} line ${line} is not a dialogue record: is this a polyglot-personachat output file?`,
+        );
       }
       return { records, validBytes: start, totalBytes: buffer.length, unterminated: false, invalidUtf8Lines };
     }
     if (!record) {
       throw new RecordFileError(
-        problem === "is not JSON" ? `${path} line ${line} is not JSON: is this a polyglot-personachat output file?` : `${path} line ${line} ${problem}`,
+        problem === "is not JSON"
+          ? `${path} line ${line} is not JSON: is this a polyglot-personachat output file?`
+          : `${path} line ${line} ${problem}`,
       );
     }
     if (!valid) invalidUtf8Lines.push(line);

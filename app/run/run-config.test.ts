@@ -6,14 +6,31 @@ import { ChatLlamaCppEngine } from "../../lib/models/llama-cpp.js";
 import { ScriptedChatModel } from "../../testing/scripted-model.js";
 import { makeRecord } from "../../testing/records.js";
 import { RecordFileError } from "./record-file.js";
-import { buildRunConfig, configHash, diffConfigs, type RunConfig, RunConfigError, RunLog, runFilePath, siblingPath } from "./run-config.js";
+import {
+  buildRunConfig,
+  configHash,
+  diffConfigs,
+  type RunConfig,
+  RunConfigError,
+  RunLog,
+  runFilePath,
+  siblingPath,
+} from "./run-config.js";
 
 const tempOut = () => join(mkdtempSync(join(tmpdir(), "run-config-")), "data.jsonl");
 
 function configInput(): Parameters<typeof buildRunConfig>[0] {
   return {
     seed: 1,
-    settings: { promptVariant: "baseline", turnsMin: 8, turnsMax: 14, maxTurnRetries: 2, maxCritiqueRounds: 1, maxStructuredRetries: 2, maxTurnChars: 400 },
+    settings: {
+      promptVariant: "baseline",
+      turnsMin: 8,
+      turnsMax: 14,
+      maxTurnRetries: 2,
+      maxCritiqueRounds: 1,
+      maxStructuredRetries: 2,
+      maxTurnChars: 400,
+    },
     promptHash: "0123456789ab",
     chatModel: new ScriptedChatModel(() => "", { modelName: "scripted" }),
     personasSource: "built-in",
@@ -30,7 +47,7 @@ function config(overrides: Partial<RunConfig> = {}): RunConfig {
 }
 
 describe("run log (X.run.json)", () => {
-  it("records each session's pid and host; a session still \"running\" when the next one opens (kill -9) becomes \"killed\"", () => {
+  it('records each session\'s pid and host; a session still "running" when the next one opens (kill -9) becomes "killed"', () => {
     const out = tempOut();
     const first = RunLog.open(out, config(), []);
     expect(first.sessions[0]).toMatchObject({ status: "running", pid: process.pid, host: hostname() });
@@ -43,14 +60,31 @@ describe("run log (X.run.json)", () => {
     const out = tempOut();
     const stamped = (c: RunConfig) => {
       const record = makeRecord("es-1-00000", "es", [], "rejected");
-      return { ...record, provenance: { ...record.provenance, seed: c.seed, provider: c.model.provider, model: c.model.model, prompt_variant: c.prompt_variant, prompt_hash: c.prompt_hash, run_config: configHash(c) } };
+      return {
+        ...record,
+        provenance: {
+          ...record.provenance,
+          seed: c.seed,
+          provider: c.model.provider,
+          model: c.model.model,
+          prompt_variant: c.prompt_variant,
+          prompt_hash: c.prompt_hash,
+          run_config: configHash(c),
+        },
+      };
     };
     const made = stamped(config());
-    expect(() => RunLog.open(out, config({ turns: [4, 6] }), [made])).toThrow(/has no .*data\.run\.json and its records were made with other settings/);
-    expect(() => RunLog.open(out, config({ speech_events: { override: "small_talk", hash: "aaaaaaaaaaaa" } }), [made])).toThrow(RunConfigError);
+    expect(() => RunLog.open(out, config({ turns: [4, 6] }), [made])).toThrow(
+      /has no .*data\.run\.json and its records were made with other settings/,
+    );
+    expect(() =>
+      RunLog.open(out, config({ speech_events: { override: "small_talk", hash: "aaaaaaaaaaaa" } }), [made]),
+    ).toThrow(RunConfigError);
     expect(existsSync(runFilePath(out))).toBe(false);
     // the informational personas source may differ (moved file)
-    expect(() => RunLog.open(out, config({ personas: { ...config().personas, source: "elsewhere.json" } }), [made])).not.toThrow();
+    expect(() =>
+      RunLog.open(out, config({ personas: { ...config().personas, source: "elsewhere.json" } }), [made]),
+    ).not.toThrow();
     const unstamped = { ...made, provenance: { ...made.provenance, run_config: undefined } };
     const other = tempOut();
     expect(() => RunLog.open(other, config(), [unstamped])).toThrow(/do not say which settings made them/);
@@ -106,7 +140,9 @@ describe("run log (X.run.json)", () => {
     const out = tempOut();
     const record = makeRecord("es-1-00000", "es", ["hola"]);
     expect(() => RunLog.open(out, config({ seed: 5 }), [record])).toThrow(/seed: 1 → 5/);
-    expect(() => RunLog.open(out, config(), [record])).toThrow(/do not say which settings made them \(turns, speech event, personas…\)/);
+    expect(() => RunLog.open(out, config(), [record])).toThrow(
+      /do not say which settings made them \(turns, speech event, personas…\)/,
+    );
     expect(existsSync(runFilePath(out))).toBe(false);
   });
 });
@@ -116,7 +152,9 @@ describe("diffConfigs", () => {
     const base = config();
     const sized = { ...base, model: { ...base.model, file_size: 100, temperature: 0.8 } };
     expect(diffConfigs(sized, base)).toEqual([]);
-    expect(diffConfigs(sized, { ...base, model: { ...base.model, file_size: 200, temperature: 0.8 } })).toEqual(["model.file_size: 100 → 200"]);
+    expect(diffConfigs(sized, { ...base, model: { ...base.model, file_size: 200, temperature: 0.8 } })).toEqual([
+      "model.file_size: 100 → 200",
+    ]);
   });
 
   it("records the embedded engine's thread count (its output depends on it), without refusing a resume on another machine", () => {

@@ -90,19 +90,29 @@ export function siblingPath(out: string, suffix: string): string {
 export const runFilePath = (out: string) => siblingPath(out, "run.json");
 
 export function contentHash(value: unknown): string {
-  return createHash("sha256").update(typeof value === "string" ? value : JSON.stringify(value)).digest("hex").slice(0, 12);
+  return createHash("sha256")
+    .update(typeof value === "string" ? value : JSON.stringify(value))
+    .digest("hex")
+    .slice(0, 12);
 }
 
 /** What identifies a chat model's output: provider, name, local file size, sampling settings. */
 export function modelIdentity(model: BaseChatModel): ModelIdentity {
-  const params = (model as { getLsParams?: (options: unknown) => { ls_provider?: string; ls_model_name?: string } }).getLsParams?.({});
-  const identity: ModelIdentity = { provider: params?.ls_provider ?? model._llmType(), model: params?.ls_model_name ?? "unknown" };
+  const params = (
+    model as { getLsParams?: (options: unknown) => { ls_provider?: string; ls_model_name?: string } }
+  ).getLsParams?.({});
+  const identity: ModelIdentity = {
+    provider: params?.ls_provider ?? model._llmType(),
+    model: params?.ls_model_name ?? "unknown",
+  };
   const path = (model as unknown as { options?: { modelPath?: unknown } }).options?.modelPath;
   if (typeof path === "string" && existsSync(path)) identity.file_size = statSync(path).size;
   const threads = modelThreads(model);
   if (threads !== undefined) identity.threads = threads;
   try {
-    const invocation = (model as unknown as { invocationParams?: (o?: unknown) => Record<string, unknown> }).invocationParams?.({}) ?? {};
+    const invocation =
+      (model as unknown as { invocationParams?: (o?: unknown) => Record<string, unknown> }).invocationParams?.({}) ??
+      {};
     for (const [key, name] of [
       ["temperature", "temperature"],
       ["top_p", "top_p"],
@@ -152,7 +162,8 @@ export function diffConfigs(stored: RunConfig, current: RunConfig): string[] {
 }
 
 function refusal(out: string, differences: string[]): RunConfigError {
-  const shown = differences.slice(0, 3).join("; ") + (differences.length > 3 ? `; +${differences.length - 3} more` : "");
+  const shown =
+    differences.slice(0, 3).join("; ") + (differences.length > 3 ? `; +${differences.length - 3} more` : "");
   return new RunConfigError(
     `${out} holds a run with another configuration (${shown}); rerun with its settings to resume it, or write to a new --out`,
   );
@@ -206,10 +217,13 @@ export function readRunFile(out: string): RunFile | null {
   try {
     json = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
-    throw new RunConfigError(`${path} is not JSON (${(error as Error).message.split("\n")[0]}): move it away to start a new run log`);
+    throw new RunConfigError(
+      `${path} is not JSON (${(error as Error).message.split("\n")[0]}): move it away to start a new run log`,
+    );
   }
   const parsed = RunFileSchema.safeParse(json);
-  if (!parsed.success) throw new RunConfigError(`${path} is not a polyglot-personachat run log: move it away to start a new one`);
+  if (!parsed.success)
+    throw new RunConfigError(`${path} is not a polyglot-personachat run log: move it away to start a new one`);
   return parsed.data;
 }
 
@@ -262,7 +276,10 @@ export class RunLog {
 
   /** Wall time of every session, this one included (up to now). */
   get wallMs(): number {
-    return this.file.sessions.reduce((sum, s) => sum + (s === this.session ? Date.now() - this.startedAt : s.wall_ms), 0);
+    return this.file.sessions.reduce(
+      (sum, s) => sum + (s === this.session ? Date.now() - this.startedAt : s.wall_ms),
+      0,
+    );
   }
 
   get sessions(): readonly Session[] {

@@ -14,7 +14,12 @@ import { summarize } from "./summary.js";
 
 const sourcePersonas = (r: DialogueRecord) => r.personas.map((p) => p.source_sentences.join("\n"));
 
-function exportSplits(records: DialogueRecord[], shares: number[], seed: number, formats: ExportFormat[] = ["jsonl", "messages", "personachat"]) {
+function exportSplits(
+  records: DialogueRecord[],
+  shares: number[],
+  seed: number,
+  formats: ExportFormat[] = ["jsonl", "messages", "personachat"],
+) {
   const out = join(mkdtempSync(join(tmpdir(), "splits-")), "run.jsonl");
   const written = writeDataset({
     out,
@@ -42,7 +47,11 @@ describe("--splits", () => {
         [150, 30], // few personas: one web
         [400, 120],
       ] as const) {
-        for (const shares of [[0.8, 0.1, 0.1], [0.7, 0.3], [0.6, 0.2, 0.2]]) {
+        for (const shares of [
+          [0.8, 0.1, 0.1],
+          [0.7, 0.3],
+          [0.6, 0.2, 0.2],
+        ]) {
           const records = randomRecords(createRng(seed * 1000 + n + personas), n, personas);
           const { out } = exportSplits(records, shares, seed, ["jsonl", "personachat"]);
           const names = shares.length === 3 ? ["train", "validation", "test"] : ["train", "test"];
@@ -51,7 +60,9 @@ describe("--splits", () => {
           const owner = new Map<string, string>();
           splits.forEach((records, s) => {
             for (const persona of records.flatMap(sourcePersonas)) {
-              expect(owner.get(persona) ?? names[s], `${persona} in ${owner.get(persona)} and ${names[s]}`).toBe(names[s]);
+              expect(owner.get(persona) ?? names[s], `${persona} in ${owner.get(persona)} and ${names[s]}`).toBe(
+                names[s],
+              );
               owner.set(persona, names[s]!);
             }
           });
@@ -61,9 +72,12 @@ describe("--splits", () => {
           expect(splits.flat().every((r) => r.status === "accepted")).toBe(true);
           // sizes within one dialogue of the requested shares of the dialogues the splits hold
           const total = ids.length;
-          splits.forEach((records, s) => expect(Math.abs(records.length - shares[s]! * total), `${names[s]} of ${total}`).toBeLessThan(1));
+          splits.forEach((records, s) =>
+            expect(Math.abs(records.length - shares[s]! * total), `${names[s]} of ${total}`).toBeLessThan(1),
+          );
           // with many personas little is lost
-          if (personas >= 2 * n && n >= 100) expect(total).toBeGreaterThan(0.85 * records.filter((r) => r.status === "accepted").length);
+          if (personas >= 2 * n && n >= 100)
+            expect(total).toBeGreaterThan(0.85 * records.filter((r) => r.status === "accepted").length);
           cases++;
         }
       }
@@ -90,7 +104,8 @@ describe("--splits", () => {
     for (const split of plan.splits) {
       const counts = new Map<string, number>();
       for (const id of split.ids) counts.set(stratum(byId.get(id)!), (counts.get(stratum(byId.get(id)!)) ?? 0) + 1);
-      for (const [key, total] of totals) expect(Math.abs((counts.get(key) ?? 0) - split.share * total), `${split.name} ${key}`).toBeLessThanOrEqual(1);
+      for (const [key, total] of totals)
+        expect(Math.abs((counts.get(key) ?? 0) - split.share * total), `${split.name} ${key}`).toBeLessThanOrEqual(1);
     }
   });
 
@@ -101,21 +116,37 @@ describe("--splits", () => {
     expect(written).toContain(join(dirname(out), "run.card.md"));
     const front = /^---\n([\s\S]*?)\n---\n/.exec(card);
     expect(front).not.toBeNull();
-    const yaml = parseYaml(front![1]!) as { configs: { config_name: string; data_files: { split: string; path: string }[] }[]; language: string[] };
+    const yaml = parseYaml(front![1]!) as {
+      configs: { config_name: string; data_files: { split: string; path: string }[] }[];
+      language: string[];
+    };
     expect(yaml.language).toEqual(["es", "fr"]);
     expect(yaml.configs.map((c) => c.config_name)).toEqual(["default", "personachat", "parquet"]);
     const suffixes = ["messages.jsonl", "personachat.json", "parquet"];
     yaml.configs.forEach((config, i) => {
       expect(config.data_files.map((f) => f.split)).toEqual(["train", "validation", "test"]);
-      expect(config.data_files.map((f) => f.path)).toEqual(["train", "validation", "test"].map((s) => `run.${s}.${suffixes[i]}`));
+      expect(config.data_files.map((f) => f.path)).toEqual(
+        ["train", "validation", "test"].map((s) => `run.${s}.${suffixes[i]}`),
+      );
       for (const file of config.data_files) expect(existsSync(join(dirname(out), file.path)), file.path).toBe(true);
     });
     // every file written is in the card, and the three formats hold the same dialogues per split
     const named = yaml.configs.flatMap((c) => c.data_files.map((f) => f.path));
-    expect(written.map((p) => basename(p)).filter((p) => p !== "run.card.md").sort()).toEqual([...named].sort());
+    expect(
+      written
+        .map((p) => basename(p))
+        .filter((p) => p !== "run.card.md")
+        .sort(),
+    ).toEqual([...named].sort());
     for (const split of ["train", "validation", "test"]) {
-      const messages = readFileSync(join(dirname(out), `run.${split}.messages.jsonl`), "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as unknown);
-      const personachat = JSON.parse(readFileSync(join(dirname(out), `run.${split}.personachat.json`), "utf8")) as unknown[];
+      const messages = readFileSync(join(dirname(out), `run.${split}.messages.jsonl`), "utf8")
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as unknown);
+      const personachat = JSON.parse(
+        readFileSync(join(dirname(out), `run.${split}.personachat.json`), "utf8"),
+      ) as unknown[];
       expect(messages).toHaveLength(2 * personachat.length);
       for (const example of messages) expect(fineTuningProblems(example)).toEqual([]);
     }

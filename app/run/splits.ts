@@ -73,7 +73,9 @@ function buildGraph(records: readonly DialogueRecord[]): Graph {
     if (i === undefined) map.set(key, (i = map.size));
     return i;
   };
-  const ends = records.map((r) => [index(personaIndex, personaKey(r, "A")), index(personaIndex, personaKey(r, "B"))] as [number, number]);
+  const ends = records.map(
+    (r) => [index(personaIndex, personaKey(r, "A")), index(personaIndex, personaKey(r, "B"))] as [number, number],
+  );
   const strata = records.map((r) => index(stratumIndex, stratumOf(r)));
   const dialoguesOf: number[][] = Array.from({ length: personaIndex.size }, () => []);
   ends.forEach(([a, b], d) => {
@@ -212,13 +214,18 @@ export function planSplits(records: readonly DialogueRecord[], shares: readonly 
   if (!names) throw new Error(`planSplits: 2 or 3 shares, got ${shares.length}`);
   const graph = buildGraph(records);
   const rng = createRng(hashSeed(seed, "splits"));
-  const rank = rng.shuffle([...Array(graph.personas).keys()]).reduce((r, p, i) => ((r[p] = i), r), new Array<number>(graph.personas));
-  const dialogueRank = rng.shuffle([...records.keys()]).reduce((r, d, i) => ((r[d] = i), r), new Array<number>(records.length));
+  const rank = rng
+    .shuffle([...Array(graph.personas).keys()])
+    .reduce((r, p, i) => ((r[p] = i), r), new Array<number>(graph.personas));
+  const dialogueRank = rng
+    .shuffle([...records.keys()])
+    .reduce((r, d, i) => ((r[d] = i), r), new Array<number>(records.length));
   const strataTotals = new Array<number>(graph.strataCount).fill(0);
   for (const k of graph.strata) strataTotals[k]!++;
   // each stratum's dialogues in a seeded order (where a split starts afresh)
   const byStratum: number[][] = Array.from({ length: graph.strataCount }, () => []);
-  for (const d of [...records.keys()].sort((a, b) => dialogueRank[a]! - dialogueRank[b]!)) byStratum[graph.strata[d]!]!.push(d);
+  for (const d of [...records.keys()].sort((a, b) => dialogueRank[a]! - dialogueRank[b]!))
+    byStratum[graph.strata[d]!]!.push(d);
   const rest = shares.indexOf(Math.max(...shares));
 
   // the smaller splits' targets follow what the largest one keeps: a few rounds, the best kept
@@ -226,7 +233,12 @@ export function planSplits(records: readonly DialogueRecord[], shares: readonly 
   let bestKept = -1;
   let targets = shares.map((share) => share * records.length);
   for (let round = 0; round < 6; round++) {
-    const assignment = trim(graph, deal(graph, shares, rest, targets, rank, byStratum, strataTotals), shares, dialogueRank);
+    const assignment = trim(
+      graph,
+      deal(graph, shares, rest, targets, rank, byStratum, strataTotals),
+      shares,
+      dialogueRank,
+    );
     const kept = assignment.filter((s) => s >= 0).length;
     if (kept > bestKept) {
       best = assignment;
@@ -238,7 +250,11 @@ export function planSplits(records: readonly DialogueRecord[], shares: readonly 
     targets = targets.map((t, s) => (t + next[s]!) / 2);
   }
   return {
-    splits: names.map((name, s) => ({ name, share: shares[s]!, ids: records.filter((_, d) => best[d] === s).map((r) => r.id) })),
+    splits: names.map((name, s) => ({
+      name,
+      share: shares[s]!,
+      ids: records.filter((_, d) => best[d] === s).map((r) => r.id),
+    })),
     leftOut: records.filter((_, d) => best[d] === -1).map((r) => r.id),
   };
 }

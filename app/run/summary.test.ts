@@ -23,7 +23,12 @@ describe("run summary", () => {
       tokens: { input: 30, output: 15 },
       cost_usd: 0.0001,
     });
-    expect(summary.languages.fr).toMatchObject({ dialogues: 1, accepted: 0, rejected_by_reason: { language: 1 }, mean_turns: 1 });
+    expect(summary.languages.fr).toMatchObject({
+      dialogues: 1,
+      accepted: 0,
+      rejected_by_reason: { language: 1 },
+      mean_turns: 1,
+    });
     expect(summary.total).toMatchObject({ dialogues: 4, accepted: 2, rejected: 2 });
     expect(summary.wall_time_s).toBe(90);
     const table = formatSummaryTable(summary);

@@ -46,7 +46,16 @@ interface Tally {
   durationMs: number;
 }
 
-const emptyTally = (): Tally => ({ dialogues: 0, accepted: 0, reasons: new Map(), acceptedTurns: 0, allTurns: 0, input: 0, output: 0, durationMs: 0 });
+const emptyTally = (): Tally => ({
+  dialogues: 0,
+  accepted: 0,
+  reasons: new Map(),
+  acceptedTurns: 0,
+  allTurns: 0,
+  input: 0,
+  output: 0,
+  durationMs: 0,
+});
 
 function addTo(tally: Tally, record: DialogueRecord): void {
   tally.dialogues++;
@@ -107,13 +116,19 @@ export class SummaryBuilder {
   /** Dialogues, accepted and tokens of one language so far (for the progress display). */
   counts(language: string): { dialogues: number; accepted: number; tokens: number } {
     const tally = this.byLanguage.get(language);
-    return tally ? { dialogues: tally.dialogues, accepted: tally.accepted, tokens: tally.input + tally.output } : { dialogues: 0, accepted: 0, tokens: 0 };
+    return tally
+      ? { dialogues: tally.dialogues, accepted: tally.accepted, tokens: tally.input + tally.output }
+      : { dialogues: 0, accepted: 0, tokens: 0 };
   }
 
   build(options: { price?: Price | null; wallMs?: number | null } = {}): RunSummary {
     return {
       generated_at: new Date().toISOString(),
-      languages: Object.fromEntries([...this.byLanguage].sort(([a], [b]) => a.localeCompare(b)).map(([lang, t]) => [lang, figures(t, options.price)])),
+      languages: Object.fromEntries(
+        [...this.byLanguage]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([lang, t]) => [lang, figures(t, options.price)]),
+      ),
       total: figures(this.total, options.price),
       wall_time_s: options.wallMs != null ? round(options.wallMs / 1000, 1) : null,
       price_per_million_tokens: options.price ?? null,
@@ -121,7 +136,10 @@ export class SummaryBuilder {
   }
 }
 
-export function summarize(records: Iterable<DialogueRecord>, options: { price?: Price | null; wallMs?: number | null } = {}): RunSummary {
+export function summarize(
+  records: Iterable<DialogueRecord>,
+  options: { price?: Price | null; wallMs?: number | null } = {},
+): RunSummary {
   return new SummaryBuilder().addAll(records).build(options);
 }
 
@@ -162,7 +180,12 @@ export function formatSummaryTable(summary: RunSummary): string {
   const rows = [header, ...Object.entries(summary.languages).map(([lang, f]) => row(lang, f))];
   if (Object.keys(summary.languages).length > 1) rows.push(row("all", summary.total));
   const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const lines = rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ").trimEnd());
+  const lines = rows.map((r) =>
+    r
+      .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd(),
+  );
   lines.splice(1, 0, widths.map((w) => "─".repeat(w)).join("  "));
   if (summary.wall_time_s !== null) {
     const rate = summary.wall_time_s > 0 ? (summary.total.dialogues / summary.wall_time_s) * 3600 : 0;

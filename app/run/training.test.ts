@@ -10,7 +10,10 @@ import { writeDatasetFiles } from "./export.js";
 import { makeRecord, randomRecords } from "../../testing/records.js";
 import { toMessagesExamples, toPersonaChat } from "./training.js";
 
-const XPERSONA_FR = join(import.meta.dirname, "../../../shared/data/xpersona/Fr_persona_split_valid_human_annotated.json");
+const XPERSONA_FR = join(
+  import.meta.dirname,
+  "../../../shared/data/xpersona/Fr_persona_split_valid_human_annotated.json",
+);
 
 function dir() {
   return mkdtempSync(join(tmpdir(), "training-"));
@@ -18,13 +21,27 @@ function dir() {
 
 describe("the fine-tuning rules (the test's own validator)", () => {
   it("finds what is wrong with a bad example", () => {
-    const good = { messages: [{ role: "system", content: "Your persona:\n- Soy enfermera." }, { role: "user", content: "Hola" }, { role: "assistant", content: "¡Hola!" }] };
+    const good = {
+      messages: [
+        { role: "system", content: "Your persona:\n- Soy enfermera." },
+        { role: "user", content: "Hola" },
+        { role: "assistant", content: "¡Hola!" },
+      ],
+    };
     expect(fineTuningProblems(good, ["Soy enfermera."])).toEqual([]);
     expect(fineTuningProblems({ ...good, id: "x" })).toEqual([expect.stringMatching(/keys/)]);
-    expect(fineTuningProblems({ messages: good.messages.slice(0, 2) })).toContain("the last message is not the assistant's");
-    expect(fineTuningProblems({ messages: [good.messages[0], good.messages[2], good.messages[2]] })).toContain("messages 1 and 2 are both assistant");
-    expect(fineTuningProblems({ messages: [good.messages[1], good.messages[2]] })).toContain("the first message is not the system message");
-    expect(fineTuningProblems({ messages: [good.messages[0], { role: "user", content: " " }, good.messages[2]] })).toContain("message 1 has empty content");
+    expect(fineTuningProblems({ messages: good.messages.slice(0, 2) })).toContain(
+      "the last message is not the assistant's",
+    );
+    expect(fineTuningProblems({ messages: [good.messages[0], good.messages[2], good.messages[2]] })).toContain(
+      "messages 1 and 2 are both assistant",
+    );
+    expect(fineTuningProblems({ messages: [good.messages[1], good.messages[2]] })).toContain(
+      "the first message is not the system message",
+    );
+    expect(
+      fineTuningProblems({ messages: [good.messages[0], { role: "user", content: " " }, good.messages[2]] }),
+    ).toContain("message 1 has empty content");
     expect(fineTuningProblems(good, ["Vivo en Lima."])).toEqual([expect.stringMatching(/lacks the persona sentence/)]);
   });
 });
@@ -43,7 +60,9 @@ describe("--format messages", () => {
         const last = record.turns.map((t) => t.speaker).lastIndexOf(speaker);
         const body = example.messages.slice(1);
         expect(body.map((m) => m.content)).toEqual(record.turns.slice(0, last + 1).map((t) => t.text));
-        expect(body.map((m) => m.role)).toEqual(record.turns.slice(0, last + 1).map((t) => (t.speaker === speaker ? "assistant" : "user")));
+        expect(body.map((m) => m.role)).toEqual(
+          record.turns.slice(0, last + 1).map((t) => (t.speaker === speaker ? "assistant" : "user")),
+        );
         expect(example.messages[0]!.content).not.toContain(record.common_ground);
       });
     }
@@ -68,7 +87,10 @@ describe("--format messages", () => {
       { role: "user", content: "Hola\n¿Hay alguien?" },
       { role: "assistant", content: "Sí, perdona.\nEstaba distraída." },
     ]);
-    for (const [example, persona] of [[a!, ["Soy enfermera."]], [b!, ["Vivo en Lima."]]] as const) {
+    for (const [example, persona] of [
+      [a!, ["Soy enfermera."]],
+      [b!, ["Vivo en Lima."]],
+    ] as const) {
       expect(fineTuningProblems(example, persona)).toEqual([]);
       expect(example.messages[0]!.content).toContain("Están en un tren.");
     }
@@ -88,7 +110,16 @@ describe("--format personachat", () => {
   it("reads back through the eval's and the audit's XPersona readers as the same dialogues", () => {
     const out = join(dir(), "run.jsonl");
     const records = randomRecords(createRng(11), 40, 30);
-    const { configs } = writeDatasetFiles({ out, records, formats: ["personachat"], acceptedOnly: false, includeRejected: false, commonGround: false, splits: null, seed: 1 });
+    const { configs } = writeDatasetFiles({
+      out,
+      records,
+      formats: ["personachat"],
+      acceptedOnly: false,
+      includeRejected: false,
+      commonGround: false,
+      splits: null,
+      seed: 1,
+    });
     const path = configs[0]!.files[0]!.path;
     expect(path).toBe(join(out, "..", "run.personachat.json"));
     const json: unknown = JSON.parse(readFileSync(path, "utf8"));
@@ -105,7 +136,9 @@ describe("--format personachat", () => {
       const replier = record.turns[record.turns.length - 1]!.speaker;
       expect(evalRead[i]!.personas.B).toEqual(record.personas.find((p) => p.speaker === replier)!.sentences);
       // the reader's replying speaker says exactly the replier's turns
-      expect(evalRead[i]!.turns.filter((t) => t.speaker === "B").map((t) => t.text)).toEqual(record.turns.filter((t) => t.speaker === replier).map((t) => t.text));
+      expect(evalRead[i]!.turns.filter((t) => t.speaker === "B").map((t) => t.text)).toEqual(
+        record.turns.filter((t) => t.speaker === replier).map((t) => t.text),
+      );
     });
   });
 
@@ -119,10 +152,13 @@ describe("--format personachat", () => {
     expect(toPersonaChat(makeRecord("es-1-00000", "es", []))).toBeNull();
   });
 
-  it.skipIf(!existsSync(XPERSONA_FR))("sits next to an XPersona file: both parse with the audit's reader to the same shape", () => {
-    const theirs = JSON.parse(readFileSync(XPERSONA_FR, "utf8")) as Record<string, unknown>[];
-    const ours = randomRecords(createRng(5), 5, 10).map(toPersonaChat);
-    expect(Object.keys(theirs[0]!).sort()).toEqual(Object.keys(ours[0]!).sort());
-    expect(parseXPersona([...theirs, ...ours])).toHaveLength(theirs.length + ours.length);
-  });
+  it.skipIf(!existsSync(XPERSONA_FR))(
+    "sits next to an XPersona file: both parse with the audit's reader to the same shape",
+    () => {
+      const theirs = JSON.parse(readFileSync(XPERSONA_FR, "utf8")) as Record<string, unknown>[];
+      const ours = randomRecords(createRng(5), 5, 10).map(toPersonaChat);
+      expect(Object.keys(theirs[0]!).sort()).toEqual(Object.keys(ours[0]!).sort());
+      expect(parseXPersona([...theirs, ...ours])).toHaveLength(theirs.length + ours.length);
+    },
+  );
 });

@@ -62,7 +62,11 @@ export interface MessagesOptions {
 }
 
 /** The system message of one speaker (prompts/export/baseline/messages.md). */
-export function systemMessage(persona: readonly string[], commonGround: string | null, history?: { gap: string; memory: string }): string {
+export function systemMessage(
+  persona: readonly string[],
+  commonGround: string | null,
+  history?: { gap: string; memory: string },
+): string {
   const template = loadPromptSet("baseline", EXPORT_DIR).get("messages");
   const personaList = persona.map((s) => `- ${s}`).join("\n");
   const system = (
@@ -79,13 +83,19 @@ export function systemMessage(persona: readonly string[], commonGround: string |
  * without a turn gives no example.
  */
 export function toMessagesExamples(record: DialogueRecord, options: MessagesOptions = {}): MessagesExample[] {
-  if (record.sessions) return record.sessions.flatMap((session, i) => sessionExamples(session, record.sessions!.slice(0, i), options));
+  if (record.sessions)
+    return record.sessions.flatMap((session, i) => sessionExamples(session, record.sessions!.slice(0, i), options));
   return sessionExamples(record, [], options);
 }
 
-/** One speaker's memory of the earlier sessions, as the memory node wrote it: a summary per session, then what they learned about the partner. */
+/**
+ * One speaker's memory of the earlier sessions, as the memory node wrote it: a summary per session, then what they
+ * learned about the partner.
+ */
 export function memoryOf(earlier: readonly SeriesSession[], speaker: Speaker): string {
-  const memories = earlier.flatMap((session) => session.memory.filter((m) => m.speaker === speaker).map((m) => ({ session: session.session, ...m })));
+  const memories = earlier.flatMap((session) =>
+    session.memory.filter((m) => m.speaker === speaker).map((m) => ({ session: session.session, ...m })),
+  );
   const facts = [...new Set(memories.flatMap((m) => m.partner_facts))];
   return [...memories.map((m) => `- ${m.summary}`), ...facts.map((fact) => `- ${fact}`)].join("\n");
 }
@@ -107,7 +117,9 @@ function sessionExamples(
     examples.push({
       messages: [
         { role: "system", content: system },
-        ...turns.slice(0, last + 1).map((t): ChatMessage => ({ role: t.speaker === speaker ? "assistant" : "user", content: t.text })),
+        ...turns
+          .slice(0, last + 1)
+          .map((t): ChatMessage => ({ role: t.speaker === speaker ? "assistant" : "user", content: t.text })),
       ],
     });
   }

@@ -120,7 +120,9 @@ export function createTracing(options: TracingOptions = {}): Tracing {
       timer.clear();
       transport.close();
       if (outcome === "timeout" && !transport.failed) {
-        warnOnce(`tracing: LangSmith at ${settings.endpoint} did not take all traces within ${flushTimeoutMs / 1000} s; the rest are dropped`);
+        warnOnce(
+          `tracing: LangSmith at ${settings.endpoint} did not take all traces within ${flushTimeoutMs / 1000} s; the rest are dropped`,
+        );
       }
     },
   };

@@ -1,7 +1,12 @@
 /** Whether and where to trace, from the environment alone (no LangSmith or LangChain import here). */
 
 /** Any of these set to "true" turns tracing on (the names LangChain itself reads). */
-export const TRACING_FLAGS = ["LANGSMITH_TRACING", "LANGSMITH_TRACING_V2", "LANGCHAIN_TRACING_V2", "LANGCHAIN_TRACING"] as const;
+export const TRACING_FLAGS = [
+  "LANGSMITH_TRACING",
+  "LANGSMITH_TRACING_V2",
+  "LANGCHAIN_TRACING_V2",
+  "LANGCHAIN_TRACING",
+] as const;
 export const DEFAULT_ENDPOINT = "https://api.smith.langchain.com";
 export const DEFAULT_PROJECT = "polyglot-personachat";
 

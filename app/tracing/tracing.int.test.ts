@@ -38,7 +38,22 @@ interface CliRun {
 
 async function graphCli(name: string, env: Record<string, string>): Promise<CliRun> {
   const out = join(dir, `${name}.jsonl`);
-  const args = ["scripts/graph.ts", "--lang", "es", "--model", tinyModel, "--n", "1", "--threads", "1", "--seed", "1", "--quiet", "--out", out];
+  const args = [
+    "scripts/graph.ts",
+    "--lang",
+    "es",
+    "--model",
+    tinyModel,
+    "--n",
+    "1",
+    "--threads",
+    "1",
+    "--seed",
+    "1",
+    "--quiet",
+    "--out",
+    out,
+  ];
   const started = Date.now();
   let lastRecordAt = started;
   const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
@@ -54,10 +69,22 @@ async function graphCli(name: string, env: Record<string, string>): Promise<CliR
   });
   const ended = Date.now();
   const records =
-    result.code === 0 ? readFileSync(out, "utf8").trim().split("\n").map((line) => DialogueRecordSchema.parse(JSON.parse(line))) : [];
+    result.code === 0
+      ? readFileSync(out, "utf8")
+          .trim()
+          .split("\n")
+          .map((line) => DialogueRecordSchema.parse(JSON.parse(line)))
+      : [];
   // the same text whatever the file is called
   const text = (s: string) => s.replaceAll(out, "OUT");
-  return { code: result.code, stdout: text(result.stdout), stderr: text(result.stderr), ms: ended - started, afterLastRecordMs: ended - lastRecordAt, records };
+  return {
+    code: result.code,
+    stdout: text(result.stdout),
+    stderr: text(result.stderr),
+    ms: ended - started,
+    afterLastRecordMs: ended - lastRecordAt,
+    records,
+  };
 }
 
 const tracingLines = (stderr: string) => stderr.split("\n").filter((line) => /tracing:|langsmith/i.test(line));
@@ -97,7 +124,12 @@ describe("tracing of `npm run graph` (real engine, tiny GGUF)", () => {
     expect(roots).toHaveLength(1);
     const top = roots[0]!;
     expect(record!.provenance.trace_id).toBe(top.id);
-    expect(top).toMatchObject({ name: "polyglot-personachat", run_type: "chain", trace_id: top.id, session_name: "int-test" });
+    expect(top).toMatchObject({
+      name: "polyglot-personachat",
+      run_type: "chain",
+      trace_id: top.id,
+      session_name: "int-test",
+    });
     expect(top.end_time).toBeDefined();
     expect(top.extra?.metadata).toMatchObject({
       dialogue_id: "es-1-00000",
@@ -108,11 +140,15 @@ describe("tracing of `npm run graph` (real engine, tiny GGUF)", () => {
       provider: "llama-cpp",
       model: "tiny.gguf",
     });
-    expect(top.tags).toEqual(expect.arrayContaining(["lang:es", "seed:1", "variant:baseline", "provider:llama-cpp", "model:tiny.gguf"]));
+    expect(top.tags).toEqual(
+      expect.arrayContaining(["lang:es", "seed:1", "variant:baseline", "provider:llama-cpp", "model:tiny.gguf"]),
+    );
     expect(runs.every((r) => r.trace_id === top.id)).toBe(true);
 
     const childrenOf = (parent: CapturedRun) => runs.filter((r) => r.parent_run_id === parent.id);
-    const nodes = childrenOf(top).filter((r) => r.run_type === "chain" && !r.tags?.includes("langsmith:hidden") && r.name !== "RunnableLambda");
+    const nodes = childrenOf(top).filter(
+      (r) => r.run_type === "chain" && !r.tags?.includes("langsmith:hidden") && r.name !== "RunnableLambda",
+    );
     const names = nodes.map((r) => r.name);
     // random weights write gibberish, so the first node's gates reject it and the dialogue goes to finalize
     expect(names[0]).toBe("rewritePersonas");
@@ -125,14 +161,22 @@ describe("tracing of `npm run graph` (real engine, tiny GGUF)", () => {
       expect(call.name).toBe("persona");
       expect(JSON.stringify(call.inputs)).toContain("messages");
       expect(call.outputs).toHaveProperty("generations");
-      expect(call.extra?.metadata).toMatchObject({ language: "es", ls_provider: "llama-cpp", ls_model_name: "tiny.gguf" });
+      expect(call.extra?.metadata).toMatchObject({
+        language: "es",
+        ls_provider: "llama-cpp",
+        ls_model_name: "tiny.gguf",
+      });
     }
   });
 
   it("with a closed port: same record, same output, at most one warning line", async () => {
     const plain = await graphCli("plain", {});
     const port = await freePort(); // nothing listens there
-    const offline = await graphCli("offline", { LANGSMITH_TRACING: "true", LANGSMITH_API_KEY: "test", LANGSMITH_ENDPOINT: `http://127.0.0.1:${port}` });
+    const offline = await graphCli("offline", {
+      LANGSMITH_TRACING: "true",
+      LANGSMITH_API_KEY: "test",
+      LANGSMITH_ENDPOINT: `http://127.0.0.1:${port}`,
+    });
     console.log(
       `wall time: tracing off ${plain.ms} ms (${plain.afterLastRecordMs} ms after the last dialogue), ` +
         `tracing to a closed port ${offline.ms} ms (${offline.afterLastRecordMs} ms after the last dialogue)`,
@@ -146,7 +190,8 @@ describe("tracing of `npm run graph` (real engine, tiny GGUF)", () => {
     expect(tracingLines(plain.stderr)).toEqual([]);
     const warnings = tracingLines(offline.stderr);
     expect(warnings.length).toBeLessThanOrEqual(1);
-    for (const line of warnings) expect(line).toMatch(/^tracing: LangSmith at http:\/\/127\.0\.0\.1:\d+ refused the connection/);
+    for (const line of warnings)
+      expect(line).toMatch(/^tracing: LangSmith at http:\/\/127\.0\.0\.1:\d+ refused the connection/);
     // stdout is that of the run without tracing; stderr has the warning line more (if any), nothing else (the
     // periodic progress lines are left out of the count: how many there are depends on how long each run took)
     expect(offline.stdout).toBe(plain.stdout);
@@ -155,9 +200,15 @@ describe("tracing of `npm run graph` (real engine, tiny GGUF)", () => {
   });
 
   it("with a rejected key: exit 0, the record, one warning line", async () => {
-    const run = await graphCli("bad-key", { LANGSMITH_TRACING: "true", LANGSMITH_API_KEY: "wrong", LANGSMITH_ENDPOINT: fake.url });
+    const run = await graphCli("bad-key", {
+      LANGSMITH_TRACING: "true",
+      LANGSMITH_API_KEY: "wrong",
+      LANGSMITH_ENDPOINT: fake.url,
+    });
     expect(run.code).toBe(0);
     expect(run.records).toHaveLength(1);
-    expect(tracingLines(run.stderr)).toEqual([expect.stringMatching(/^tracing: LangSmith at .* answered HTTP 401 \(check LANGSMITH_API_KEY\)/)]);
+    expect(tracingLines(run.stderr)).toEqual([
+      expect.stringMatching(/^tracing: LangSmith at .* answered HTTP 401 \(check LANGSMITH_API_KEY\)/),
+    ]);
   });
 });

@@ -1,11 +1,24 @@
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../../nodes/configuration.js";
 import { ScriptedChatModel } from "../../testing/scripted-model.js";
-import { ENGLISH_SOURCE_PERSONAS, SPANISH_ACCEPT, SPANISH_COMMON_GROUND, SPANISH_TURNS, spanishPersona } from "../../testing/spanish-script.js";
+import {
+  ENGLISH_SOURCE_PERSONAS,
+  SPANISH_ACCEPT,
+  SPANISH_COMMON_GROUND,
+  SPANISH_TURNS,
+  spanishPersona,
+} from "../../testing/spanish-script.js";
 import { DialogueRecordSchema, type DialogueRecord } from "../../lib/records/schema.js";
 import { type DialogueJob, generateDialogues, planJobs } from "../run/generate.js";
 import { type CapturedRun, fakeLangSmith } from "../../testing/fake-langsmith.js";
-import { createTracing, DEFAULT_ENDPOINT, DEFAULT_PROJECT, dialogueTraceLabels, tracingSettings, withoutTracing } from "./index.js";
+import {
+  createTracing,
+  DEFAULT_ENDPOINT,
+  DEFAULT_PROJECT,
+  dialogueTraceLabels,
+  tracingSettings,
+  withoutTracing,
+} from "./index.js";
 import { TracingTransport } from "./transport.js";
 
 // Spanish material for a scripted "model" that plays a well-behaved crowdworker (no engine, no network).
@@ -35,10 +48,17 @@ function crowdworker() {
   );
 }
 
-const TRACING_ENV = { LANGSMITH_TRACING: "true", LANGSMITH_API_KEY: "test", LANGSMITH_ENDPOINT: "http://langsmith.test" };
+const TRACING_ENV = {
+  LANGSMITH_TRACING: "true",
+  LANGSMITH_API_KEY: "test",
+  LANGSMITH_ENDPOINT: "http://langsmith.test",
+};
 const context = { turnsMin: 4, turnsMax: 4 };
 const config = resolveConfig(context);
-const jobs: DialogueJob[] = planJobs({ languages: ["es"], n: 2, seed: 7 }).map((job) => ({ ...job, sourcePersonas: ENGLISH_SOURCE_PERSONAS }));
+const jobs: DialogueJob[] = planJobs({ languages: ["es"], n: 2, seed: 7 }).map((job) => ({
+  ...job,
+  sourcePersonas: ENGLISH_SOURCE_PERSONAS,
+}));
 
 /** The jobs' records, with the tracing's invoke options when given. */
 async function generate(tracing?: ReturnType<typeof createTracing>): Promise<DialogueRecord[]> {
@@ -73,20 +93,35 @@ describe("tracingSettings", () => {
       projectName: DEFAULT_PROJECT,
     });
     expect(
-      tracingSettings({ LANGCHAIN_TRACING_V2: "true", LANGCHAIN_API_KEY: "k", LANGSMITH_ENDPOINT: "http://127.0.0.1:1984/", LANGSMITH_PROJECT: "p" }),
+      tracingSettings({
+        LANGCHAIN_TRACING_V2: "true",
+        LANGCHAIN_API_KEY: "k",
+        LANGSMITH_ENDPOINT: "http://127.0.0.1:1984/",
+        LANGSMITH_PROJECT: "p",
+      }),
     ).toEqual({ enabled: true, apiKey: "k", endpoint: "http://127.0.0.1:1984", projectName: "p" });
   });
 
   it("says why tracing that was asked for cannot start", () => {
-    expect(tracingSettings({ LANGSMITH_TRACING: "true" })).toMatchObject({ enabled: false, problem: expect.stringMatching(/LANGSMITH_API_KEY/) });
-    expect(tracingSettings({ LANGSMITH_TRACING: "true", LANGSMITH_API_KEY: "k", LANGSMITH_ENDPOINT: "localhost:1984" })).toMatchObject({
+    expect(tracingSettings({ LANGSMITH_TRACING: "true" })).toMatchObject({
+      enabled: false,
+      problem: expect.stringMatching(/LANGSMITH_API_KEY/),
+    });
+    expect(
+      tracingSettings({ LANGSMITH_TRACING: "true", LANGSMITH_API_KEY: "k", LANGSMITH_ENDPOINT: "localhost:1984" }),
+    ).toMatchObject({
       enabled: false,
       problem: expect.stringMatching(/LANGSMITH_ENDPOINT/),
     });
   });
 
   it("withoutTracing drops every tracing flag and nothing else", () => {
-    const env = withoutTracing({ LANGSMITH_TRACING: "true", LANGCHAIN_TRACING_V2: "true", LANGSMITH_API_KEY: "k", PATH: "/bin" });
+    const env = withoutTracing({
+      LANGSMITH_TRACING: "true",
+      LANGCHAIN_TRACING_V2: "true",
+      LANGSMITH_API_KEY: "k",
+      PATH: "/bin",
+    });
     expect(env).toEqual({ LANGSMITH_API_KEY: "k", PATH: "/bin" });
   });
 });
@@ -106,14 +141,18 @@ describe("createTracing", () => {
     const env: Record<string, string | undefined> = { LANGSMITH_TRACING: "true", LANGCHAIN_TRACING_V2: "true" };
     const tracing = createTracing({ env, warn: (line) => warnings.push(line) });
     expect(tracing.enabled).toBe(false);
-    expect(warnings).toEqual([expect.stringMatching(/^tracing: LANGSMITH_TRACING is set but LANGSMITH_API_KEY is not/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^tracing: LANGSMITH_TRACING is set but LANGSMITH_API_KEY is not/),
+    ]);
     expect(env).toEqual({ LANGSMITH_TRACING: "false", LANGCHAIN_TRACING_V2: "false" });
   });
 
   it("makes each dialogue one trace: graph run, node runs, LLM runs, with labels and the trace id in the record", async () => {
     const fake = fakeLangSmith({ apiKey: "test" });
     const warnings: string[] = [];
-    const records = await generate(createTracing({ env: TRACING_ENV, fetch: fake.fetch, warn: (line) => warnings.push(line) }));
+    const records = await generate(
+      createTracing({ env: TRACING_ENV, fetch: fake.fetch, warn: (line) => warnings.push(line) }),
+    );
     expect(warnings).toEqual([]);
     const runs = fake.runs();
     const roots = runs.filter((run) => !run.parent_run_id);
@@ -123,7 +162,12 @@ describe("createTracing", () => {
       DialogueRecordSchema.parse(record);
       const root = roots.find((run) => run.id === record.provenance.trace_id)!;
       expect(root).toBeDefined();
-      expect(root).toMatchObject({ name: "polyglot-personachat", run_type: "chain", trace_id: root.id, session_name: DEFAULT_PROJECT });
+      expect(root).toMatchObject({
+        name: "polyglot-personachat",
+        run_type: "chain",
+        trace_id: root.id,
+        session_name: DEFAULT_PROJECT,
+      });
       expect(root.end_time).toBeDefined();
       expect(root.extra?.metadata).toMatchObject({
         dialogue_id: record.id,
@@ -135,20 +179,33 @@ describe("createTracing", () => {
         provider: "scripted",
         model: "crowdworker",
       });
-      expect(root.tags).toEqual(expect.arrayContaining(["lang:es", `speech_event:${record.speech_event.id}`, "variant:baseline", "seed:7"]));
+      expect(root.tags).toEqual(
+        expect.arrayContaining(["lang:es", `speech_event:${record.speech_event.id}`, "variant:baseline", "seed:7"]),
+      );
       expect((root.outputs as { record?: { id?: string } }).record?.id).toBe(record.id);
 
       const trace = runs.filter((run) => run.trace_id === root.id);
       const children = (parent: CapturedRun) => trace.filter((run) => run.parent_run_id === parent.id);
-      const visible = (run: CapturedRun) => !run.tags?.includes("langsmith:hidden") && run.run_type === "chain" && run.name !== "RunnableLambda";
+      const visible = (run: CapturedRun) =>
+        !run.tags?.includes("langsmith:hidden") && run.run_type === "chain" && run.name !== "RunnableLambda";
       const nodes = children(root).filter(visible);
       expect(new Set(nodes.map((run) => run.name))).toEqual(
-        new Set(["rewritePersonas", "selectSpeechEvent", "writeCommonGround", "speakerTurn", "critiqueDialogue", "finalize"]),
+        new Set([
+          "rewritePersonas",
+          "selectSpeechEvent",
+          "writeCommonGround",
+          "speakerTurn",
+          "critiqueDialogue",
+          "finalize",
+        ]),
       );
       expect(nodes.filter((run) => run.name === "speakerTurn")).toHaveLength(4);
       // the turn check: a traced step of its own inside each speakerTurn, with the turn it judged and its verdict
-      const inOrder = (runs: CapturedRun[]) => [...runs].sort((a, b) => String(a.dotted_order).localeCompare(String(b.dotted_order)));
-      const checks = inOrder(nodes.filter((run) => run.name === "speakerTurn")).map((node) => children(node).filter((run) => run.name === "checkTurn"));
+      const inOrder = (runs: CapturedRun[]) =>
+        [...runs].sort((a, b) => String(a.dotted_order).localeCompare(String(b.dotted_order)));
+      const checks = inOrder(nodes.filter((run) => run.name === "speakerTurn")).map((node) =>
+        children(node).filter((run) => run.name === "checkTurn"),
+      );
       expect(checks.map((runs) => runs.length)).toEqual([1, 1, 1, 1]);
       checks.flat().forEach((check, turn) => {
         expect(check.run_type).toBe("chain");
@@ -157,7 +214,11 @@ describe("createTracing", () => {
         expect(check.end_time).toBeDefined();
       });
 
-      const llmUnder = (node: string) => nodes.filter((run) => run.name === node).flatMap(children).filter((run) => run.run_type === "llm");
+      const llmUnder = (node: string) =>
+        nodes
+          .filter((run) => run.name === node)
+          .flatMap(children)
+          .filter((run) => run.run_type === "llm");
       expect(llmUnder("rewritePersonas").map((run) => run.name)).toEqual(["persona", "persona"]);
       expect(llmUnder("writeCommonGround").map((run) => run.name)).toEqual(["common_ground"]);
       expect(llmUnder("speakerTurn")).toHaveLength(4);
@@ -166,7 +227,12 @@ describe("createTracing", () => {
       const llm = llmUnder("critiqueDialogue")[0]!;
       expect(JSON.stringify(llm.inputs)).toContain("Lucía");
       expect(JSON.stringify(llm.outputs)).toContain("accept");
-      expect(llm.extra?.metadata).toMatchObject({ language: "es", dialogue_id: record.id, ls_provider: "scripted", ls_model_name: "crowdworker" });
+      expect(llm.extra?.metadata).toMatchObject({
+        language: "es",
+        dialogue_id: record.id,
+        ls_provider: "scripted",
+        ls_model_name: "crowdworker",
+      });
     }
   });
 
@@ -178,12 +244,20 @@ describe("createTracing", () => {
     let calls = 0;
     const offline = async () => {
       calls++;
-      throw new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }) });
+      throw new TypeError("fetch failed", {
+        cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }),
+      });
     };
-    const traced = await generate(createTracing({ env: TRACING_ENV, fetch: offline, warn: (line) => warnings.push(line) }));
+    const traced = await generate(
+      createTracing({ env: TRACING_ENV, fetch: offline, warn: (line) => warnings.push(line) }),
+    );
     expect(traced.map(stable)).toEqual(plain.map(stable));
     expect(traced.every((record) => typeof record.provenance.trace_id === "string")).toBe(true);
-    expect(warnings).toEqual([expect.stringMatching(/^tracing: LangSmith at http:\/\/langsmith\.test refused the connection; continuing without traces/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^tracing: LangSmith at http:\/\/langsmith\.test refused the connection; continuing without traces/,
+      ),
+    ]);
     // the breaker kept the rest of the run off the network
     expect(calls).toBe(1);
   });
@@ -191,7 +265,9 @@ describe("createTracing", () => {
   it("a rejected key changes no record and warns once", async () => {
     const fake = fakeLangSmith({ apiKey: "the-right-one" });
     const warnings: string[] = [];
-    const traced = await generate(createTracing({ env: TRACING_ENV, fetch: fake.fetch, warn: (line) => warnings.push(line) }));
+    const traced = await generate(
+      createTracing({ env: TRACING_ENV, fetch: fake.fetch, warn: (line) => warnings.push(line) }),
+    );
     expect(traced).toHaveLength(2);
     expect(warnings).toEqual([expect.stringMatching(/answered HTTP 401 \(check LANGSMITH_API_KEY\)/)]);
     expect(fake.requests).toHaveLength(1);
@@ -200,11 +276,25 @@ describe("createTracing", () => {
 
 describe("TracingTransport", () => {
   const problems: string[] = [];
-  const transport = (fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>, cooldownMs = 60_000) =>
-    new TracingTransport({ endpoint: "http://ls", requestTimeoutMs: 200, cooldownMs, onProblem: (p) => problems.push(p), fetch });
+  const transport = (
+    fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>,
+    cooldownMs = 60_000,
+  ) =>
+    new TracingTransport({
+      endpoint: "http://ls",
+      requestTimeoutMs: 200,
+      cooldownMs,
+      onProblem: (p) => problems.push(p),
+      fetch,
+    });
 
   it("passes answers through, and the 404 of /runs/multipart (the client then falls back to /runs/batch)", async () => {
-    const t = transport(async (input) => new Response("{}", { status: (input instanceof Request ? input.url : input.toString()).endsWith("/runs/multipart") ? 404 : 200 }));
+    const t = transport(
+      async (input) =>
+        new Response("{}", {
+          status: (input instanceof Request ? input.url : input.toString()).endsWith("/runs/multipart") ? 404 : 200,
+        }),
+    );
     expect((await t.fetch("http://ls/info")).status).toBe(200);
     expect((await t.fetch("http://ls/runs/multipart", { method: "POST" })).status).toBe(404);
     expect(t.failed).toBe(false);
@@ -216,7 +306,9 @@ describe("TracingTransport", () => {
     const t = transport(async (_input, init) => {
       calls++;
       // never answers: only the transport's timeout ends it
-      return new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal!.reason as Error)));
+      return new Promise<Response>((_resolve, reject) =>
+        init?.signal?.addEventListener("abort", () => reject(init.signal!.reason as Error)),
+      );
     });
     const info = await t.fetch("http://ls/info");
     expect(info.status).toBe(200);
@@ -245,7 +337,9 @@ describe("TracingTransport", () => {
     let calls = 0;
     const t = transport(async (_input, init) => {
       calls++;
-      return new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal!.reason as Error)));
+      return new Promise<Response>((_resolve, reject) =>
+        init?.signal?.addEventListener("abort", () => reject(init.signal!.reason as Error)),
+      );
     });
     const pending = t.fetch("http://ls/runs/multipart", { method: "POST" });
     t.close();

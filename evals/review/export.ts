@@ -24,13 +24,29 @@ export function ratingFromKey(rating: Rating): HumanRating {
   };
 }
 
-const CSV_COLUMNS = ["annotator", "id", "variant", "model", "language", "persona_faithfulness", "speech_event_fit", "naturalness", "verdict", "wrong_turns", "comment", "created_at"] as const;
+const CSV_COLUMNS = [
+  "annotator",
+  "id",
+  "variant",
+  "model",
+  "language",
+  "persona_faithfulness",
+  "speech_event_fit",
+  "naturalness",
+  "verdict",
+  "wrong_turns",
+  "comment",
+  "created_at",
+] as const;
 
 const csvField = (value: string) => `"${value.replace(/"/g, '""')}"`;
 
 export function ratingsCsv(ratings: readonly HumanRating[]): string {
   const lines = [CSV_COLUMNS.join(",")];
-  for (const r of ratings) lines.push(CSV_COLUMNS.map((c) => csvField(c === "wrong_turns" ? r.wrong_turns.join(" ") : String(r[c]))).join(","));
+  for (const r of ratings)
+    lines.push(
+      CSV_COLUMNS.map((c) => csvField(c === "wrong_turns" ? r.wrong_turns.join(" ") : String(r[c]))).join(","),
+    );
   return `${lines.join("\r\n")}\r\n`;
 }
 

@@ -12,12 +12,20 @@ const error = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
 
 describe("npm run review's flags", () => {
   it("reads a dataset and the defaults", () => {
-    expect(parseReviewFlags(["d.jsonl"], {})).toMatchObject({ data: "d.jsonl", seed: 1, status: "accepted", port: 8765, host: "127.0.0.1" });
+    expect(parseReviewFlags(["d.jsonl"], {})).toMatchObject({
+      data: "d.jsonl",
+      seed: 1,
+      status: "accepted",
+      port: 8765,
+      host: "127.0.0.1",
+    });
     expect(parseReviewFlags(["--help"], {})).toBeNull();
   });
   it("takes the token from REVIEW_TOKEN when no flag gives one", () => {
     expect(parseReviewFlags(["d.jsonl"], { REVIEW_TOKEN: "0123456789abcdef0123" })!.token).toBe("0123456789abcdef0123");
-    expect(parseReviewFlags(["d.jsonl", "--token", "fedcba9876543210fedc"], { REVIEW_TOKEN: "0123456789abcdef0123" })!.token).toBe("fedcba9876543210fedc");
+    expect(
+      parseReviewFlags(["d.jsonl", "--token", "fedcba9876543210fedc"], { REVIEW_TOKEN: "0123456789abcdef0123" })!.token,
+    ).toBe("fedcba9876543210fedc");
   });
   it("answers mistakes in one line that names the flag", () => {
     expect(error([])).toMatch(/name the dataset/);

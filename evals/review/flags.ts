@@ -40,10 +40,14 @@ const OPTIONS = {
 } as const;
 
 const ReviewFlagsSchema = z.object({
-  data: z.string({ required_error: "name the dataset: npm run review -- DATA.jsonl" }).min(1, "name the dataset: npm run review -- DATA.jsonl"),
+  data: z
+    .string({ required_error: "name the dataset: npm run review -- DATA.jsonl" })
+    .min(1, "name the dataset: npm run review -- DATA.jsonl"),
   sample: wholeNumber("--sample", 1, 100000).optional(),
   seed: seedFlag,
-  status: z.enum(["accepted", "all"], { errorMap: () => ({ message: "--status is accepted or all" }) }).default("accepted"),
+  status: z
+    .enum(["accepted", "all"], { errorMap: () => ({ message: "--status is accepted or all" }) })
+    .default("accepted"),
   db: z.string().min(1, "--db needs a file name").optional(),
   port: wholeNumber("--port", 0, 65535).default("8765"),
   host: z.string().min(1, "--host needs an interface").default("127.0.0.1"),
@@ -63,9 +67,14 @@ export function parseReviewFlags(argv: string[], env: NodeJS.ProcessEnv = proces
     throw new UsageError((error as Error).message.split("\n")[0]);
   }
   if (parsed.values.help) return null;
-  if (parsed.positionals.length > 1) throw new UsageError(`one dataset at a time (got ${parsed.positionals.length} files)`);
+  if (parsed.positionals.length > 1)
+    throw new UsageError(`one dataset at a time (got ${parsed.positionals.length} files)`);
   const { help: _help, ...values } = parsed.values;
-  const result = ReviewFlagsSchema.safeParse({ ...values, token: values.token ?? (env.REVIEW_TOKEN || undefined), data: parsed.positionals[0] });
+  const result = ReviewFlagsSchema.safeParse({
+    ...values,
+    token: values.token ?? (env.REVIEW_TOKEN || undefined),
+    data: parsed.positionals[0],
+  });
   if (!result.success) throw new UsageError(result.error.issues[0]!.message);
   return result.data;
 }

@@ -16,8 +16,10 @@ import { ReviewStore } from "./store.js";
 const CHROMIUM = "/usr/bin/chromium";
 const [major, minor] = process.versions.node.split(".").map(Number) as [number, number];
 const hasSqlite = major > 22 || (major === 22 && minor >= 13);
-if (!existsSync(CHROMIUM)) console.warn(`skipping the review page test: ${CHROMIUM} is absent (apt-get install -y chromium)`);
-if (!hasSqlite) console.warn(`skipping the review page test: node:sqlite needs Node.js ≥ 22.13 (this is ${process.versions.node})`);
+if (!existsSync(CHROMIUM))
+  console.warn(`skipping the review page test: ${CHROMIUM} is absent (apt-get install -y chromium)`);
+if (!hasSqlite)
+  console.warn(`skipping the review page test: node:sqlite needs Node.js ≥ 22.13 (this is ${process.versions.node})`);
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const HOSTILE = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script> ¡qué bien!`;
@@ -38,7 +40,14 @@ function records(): DialogueRecord[] {
         { speaker: "A", name: "Lucía", sentences: ["Soy enfermera en Valencia."], source_sentences: ["I am a nurse."] },
         { speaker: "B", name: "Javier", sentences: ["Toco la guitarra."], source_sentences: ["I play guitar."] },
       ],
-      critique: { persona_faithfulness: 4, speech_event_fit: 4, naturalness: 4, verdict: "accept", offending_turns: [], feedback: "bien" },
+      critique: {
+        persona_faithfulness: 4,
+        speech_event_fit: 4,
+        naturalness: 4,
+        verdict: "accept",
+        offending_turns: [],
+        feedback: "bien",
+      },
     };
   });
 }
@@ -76,19 +85,35 @@ interface Browserside {
 const progress = (page: Page) => page.locator("#progress").textContent();
 
 /** Rates the dialogue on screen with the mouse. */
-async function rateWithClicks(page: Page, scores: [number, number, number], verdict: "accept" | "revise", wrongTurn: number, comment: string) {
-  for (const [i, name] of ["persona_faithfulness", "speech_event_fit", "naturalness"].entries()) await page.click(`input[name="${name}"][value="${scores[i]}"]`);
+async function rateWithClicks(
+  page: Page,
+  scores: [number, number, number],
+  verdict: "accept" | "revise",
+  wrongTurn: number,
+  comment: string,
+) {
+  for (const [i, name] of ["persona_faithfulness", "speech_event_fit", "naturalness"].entries())
+    await page.click(`input[name="${name}"][value="${scores[i]}"]`);
   await page.click(`input[name="verdict"][value="${verdict}"]`);
   await page.click(`#chat [data-turn="${wrongTurn}"]`);
   await page.fill("#comment", comment);
   const before = await progress(page);
   await page.click("#save");
-  await page.waitForFunction((text) => (globalThis as unknown as Browserside).document.querySelector("#progress")?.textContent !== text, before);
+  await page.waitForFunction(
+    (text) => (globalThis as unknown as Browserside).document.querySelector("#progress")?.textContent !== text,
+    before,
+  );
 }
 
-/** Rates the dialogue on screen with the keyboard alone: Shift+Tab/Space to mark the last turn, digits in the focused group, Tab, Space, Ctrl+Enter. */
+/**
+ * Rates the dialogue on screen with the keyboard alone: Shift+Tab/Space to mark the last turn, digits in the focused
+ * group, Tab, Space, Ctrl+Enter.
+ */
 async function rateWithKeys(page: Page, scores: [number, number, number]) {
-  await page.waitForFunction(() => (globalThis as unknown as Browserside).document.activeElement?.getAttribute("name") === "persona_faithfulness");
+  await page.waitForFunction(
+    () =>
+      (globalThis as unknown as Browserside).document.activeElement?.getAttribute("name") === "persona_faithfulness",
+  );
   await page.keyboard.press("Shift+Tab"); // back to the chat's last turn: mark it wrong
   await page.keyboard.press("Space");
   await page.keyboard.press("Tab");
@@ -100,7 +125,10 @@ async function rateWithKeys(page: Page, scores: [number, number, number]) {
   await page.keyboard.press("Space");
   const before = await progress(page);
   await page.keyboard.press("Control+Enter");
-  await page.waitForFunction((text) => (globalThis as unknown as Browserside).document.querySelector("#progress")?.textContent !== text, before);
+  await page.waitForFunction(
+    (text) => (globalThis as unknown as Browserside).document.querySelector("#progress")?.textContent !== text,
+    before,
+  );
 }
 
 describe.skipIf(!existsSync(CHROMIUM) || !hasSqlite)("npm run review in headless Chromium", () => {
@@ -112,11 +140,24 @@ describe.skipIf(!existsSync(CHROMIUM) || !hasSqlite)("npm run review in headless
     const { chromium } = await import("playwright-core");
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
     dir = mkdtempSync(join(tmpdir(), "review-"));
     data = join(dir, "data.jsonl");
-    writeFileSync(data, records().map((r) => JSON.stringify(r)).join("\n") + "\n");
+    writeFileSync(
+      data,
+      records()
+        .map((r) => JSON.stringify(r))
+        .join("\n") + "\n",
+    );
   });
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
   afterAll(async () => browser?.close());
@@ -126,7 +167,9 @@ describe.skipIf(!existsSync(CHROMIUM) || !hasSqlite)("npm run review in headless
     const { run, url } = await serve([data, "--seed", "2", "--port", String(port)]);
     try {
       const ana = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
-      const bea = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })).newPage();
+      const bea = await (
+        await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })
+      ).newPage();
       const hostileShown: string[] = [];
       for (const page of [ana, bea]) page.on("dialog", (d) => void d.dismiss());
 
@@ -154,7 +197,9 @@ describe.skipIf(!existsSync(CHROMIUM) || !hasSqlite)("npm run review in headless
       ]);
       expect(await progress(ana)).toBe("3 of 4 rated");
       expect(await progress(bea)).toBe("3 of 4 rated");
-      const width = await bea.evaluate(() => (globalThis as unknown as Browserside).document.documentElement.scrollWidth);
+      const width = await bea.evaluate(
+        () => (globalThis as unknown as Browserside).document.documentElement.scrollWidth,
+      );
       expect(width).toBeLessThanOrEqual(390); // no sideways scrolling on a phone
 
       // a reload signs Ana back in where she stopped, and an earlier rating shows as she left it
@@ -172,12 +217,22 @@ describe.skipIf(!existsSync(CHROMIUM) || !hasSqlite)("npm run review in headless
       expect(await ana.evaluate(() => (globalThis as unknown as Browserside).__pwned)).toBeUndefined();
       await ana.goto(url); // reload lands on the unrated one; go back to the first rated (index 0 of her order)
       await ana.waitForSelector("#review:not([hidden])");
-      const checked = async () => ana.evaluate(() => [...(globalThis as unknown as Browserside).document.querySelectorAll("#rating input:checked")].map((i) => `${i.name}=${i.value}`));
+      const checked = async () =>
+        ana.evaluate(() =>
+          [...(globalThis as unknown as Browserside).document.querySelectorAll("#rating input:checked")].map(
+            (i) => `${i.name}=${i.value}`,
+          ),
+        );
       while (!(await ana.locator("#prev").isDisabled())) {
         await ana.click("#prev");
         await ana.waitForTimeout(100);
       }
-      expect(await checked()).toEqual(["persona_faithfulness=4", "speech_event_fit=3", "naturalness=5", "verdict=accept"]);
+      expect(await checked()).toEqual([
+        "persona_faithfulness=4",
+        "speech_event_fit=3",
+        "naturalness=5",
+        "verdict=accept",
+      ]);
       expect(await ana.locator('#chat [aria-pressed="true"]').count()).toBe(1);
     } finally {
       await stop(run, "SIGKILL"); // a killed server: what it confirmed is on disk
@@ -188,19 +243,54 @@ describe.skipIf(!existsSync(CHROMIUM) || !hasSqlite)("npm run review in headless
     store.close();
     expect(saved.filter((r) => r.annotator === "Ana")).toHaveLength(3);
     expect(saved.filter((r) => r.annotator === "Bea")).toHaveLength(3);
-    expect(saved.find((r) => r.comment === "traducido")).toMatchObject({ persona_faithfulness: 1, speech_event_fit: 2, naturalness: 1, verdict: "revise", wrong_turns: [1] });
-    expect(saved.find((r) => r.annotator === "Ana" && r.persona_faithfulness === 5)).toMatchObject({ speech_event_fit: 4, naturalness: 4, verdict: "accept", wrong_turns: [2] });
+    expect(saved.find((r) => r.comment === "traducido")).toMatchObject({
+      persona_faithfulness: 1,
+      speech_event_fit: 2,
+      naturalness: 1,
+      verdict: "revise",
+      wrong_turns: [1],
+    });
+    expect(saved.find((r) => r.annotator === "Ana" && r.persona_faithfulness === 5)).toMatchObject({
+      speech_event_fit: 4,
+      naturalness: 4,
+      verdict: "accept",
+      wrong_turns: [2],
+    });
 
     // exports, then the eval's report of them
-    const exportRun = (file: string) => execFileSync(process.execPath, ["--import", "tsx", "scripts/review.ts", data, "--export", join(dir, file)], { cwd: root, encoding: "utf8" });
+    const exportRun = (file: string) =>
+      execFileSync(process.execPath, ["--import", "tsx", "scripts/review.ts", data, "--export", join(dir, file)], {
+        cwd: root,
+        encoding: "utf8",
+      });
     expect(exportRun("ratings.csv")).toContain("6 ratings");
     exportRun("ratings.jsonl");
     const csv = readFileSync(join(dir, "ratings.csv"), "utf8").trim().split("\r\n");
     expect(csv).toHaveLength(7);
-    expect(csv[0]).toBe("annotator,id,variant,model,language,persona_faithfulness,speech_event_fit,naturalness,verdict,wrong_turns,comment,created_at");
+    expect(csv[0]).toBe(
+      "annotator,id,variant,model,language,persona_faithfulness,speech_event_fit,naturalness,verdict,wrong_turns,comment,created_at",
+    );
     const out = join(dir, "eval");
-    execFileSync(process.execPath, ["--import", "tsx", "scripts/eval.ts", "--dataset", data, "--reviews", join(dir, "ratings.jsonl"), "--out", out, "--resamples", "200"], { cwd: root, encoding: "utf8" });
-    const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as { human: { annotators: number; ratings: number; dialogues: number } };
+    execFileSync(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "scripts/eval.ts",
+        "--dataset",
+        data,
+        "--reviews",
+        join(dir, "ratings.jsonl"),
+        "--out",
+        out,
+        "--resamples",
+        "200",
+      ],
+      { cwd: root, encoding: "utf8" },
+    );
+    const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as {
+      human: { annotators: number; ratings: number; dialogues: number };
+    };
     expect(results.human).toMatchObject({ annotators: 2, ratings: 6 });
     expect(readFileSync(join(out, "report.md"), "utf8")).toContain("## Human evaluation");
     expect(readFileSync(join(out, "report.html"), "utf8")).toContain('<h2 id="human">Human evaluation</h2>');
@@ -208,33 +298,76 @@ describe.skipIf(!existsSync(CHROMIUM) || !hasSqlite)("npm run review in headless
 
   it("beyond loopback every request needs the token; JSON only, no CORS grant, bounded bodies", async () => {
     const port = await freePort();
-    const { run, url } = await serve([data, "--db", join(dir, "token.sqlite"), "--host", "0.0.0.0", "--port", String(port)]);
+    const { run, url } = await serve([
+      data,
+      "--db",
+      join(dir, "token.sqlite"),
+      "--host",
+      "0.0.0.0",
+      "--port",
+      String(port),
+    ]);
     try {
       const token = new URL(url).searchParams.get("token");
       expect(token).toMatch(/^[\w-]{20,}$/);
       const base = `http://127.0.0.1:${port}`;
       expect((await fetch(`${base}/`)).status).toBe(401);
       expect((await fetch(`${base}/?token=wrong${token}`)).status).toBe(401);
-      expect((await fetch(`${base}/api/signin`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "Eve" }) })).status).toBe(401);
+      expect(
+        (
+          await fetch(`${base}/api/signin`, {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ name: "Eve" }),
+          })
+        ).status,
+      ).toBe(401);
       const page = await fetch(`${base}/?token=${token}`);
       expect(page.status).toBe(200);
       expect(page.headers.get("content-security-policy")).toContain("script-src 'nonce-");
       const auth = { Authorization: `Bearer ${token}` };
-      const signin = await fetch(`${base}/api/signin`, { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify({ name: "Eve" }) });
+      const signin = await fetch(`${base}/api/signin`, {
+        method: "POST",
+        headers: { ...auth, "Content-Type": "application/json" },
+        body: JSON.stringify({ name: "Eve" }),
+      });
       expect(signin.status).toBe(200);
       // a cross-site "simple" request (text/plain, no preflight) is refused and granted nothing
-      const crossSite = await fetch(`${base}/api/rating`, { method: "POST", headers: { ...auth, "Content-Type": "text/plain", Origin: "https://evil.example" }, body: "{}" });
+      const crossSite = await fetch(`${base}/api/rating`, {
+        method: "POST",
+        headers: { ...auth, "Content-Type": "text/plain", Origin: "https://evil.example" },
+        body: "{}",
+      });
       expect(crossSite.status).toBe(415);
       expect(crossSite.headers.get("access-control-allow-origin")).toBeNull();
-      const huge = await fetch(`${base}/api/signin`, { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify({ name: "x".repeat(20_000) }) });
+      const huge = await fetch(`${base}/api/signin`, {
+        method: "POST",
+        headers: { ...auth, "Content-Type": "application/json" },
+        body: JSON.stringify({ name: "x".repeat(20_000) }),
+      });
       expect(huge.status).toBe(413);
-      const bad = await fetch(`${base}/api/rating`, { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify({ annotator: "Eve", index: 0, rating: { persona_faithfulness: 9 } }) });
+      const bad = await fetch(`${base}/api/rating`, {
+        method: "POST",
+        headers: { ...auth, "Content-Type": "application/json" },
+        body: JSON.stringify({ annotator: "Eve", index: 0, rating: { persona_faithfulness: 9 } }),
+      });
       expect(bad.status).toBe(400);
       expect(((await bad.json()) as { error: string }).error).toMatch(/^rating\./);
       const ghostTurn = await fetch(`${base}/api/rating`, {
         method: "POST",
         headers: { ...auth, "Content-Type": "application/json" },
-        body: JSON.stringify({ annotator: "Eve", index: 0, rating: { persona_faithfulness: 3, speech_event_fit: 3, naturalness: 3, verdict: "accept", wrong_turns: [40], comment: "" } }),
+        body: JSON.stringify({
+          annotator: "Eve",
+          index: 0,
+          rating: {
+            persona_faithfulness: 3,
+            speech_event_fit: 3,
+            naturalness: 3,
+            verdict: "accept",
+            wrong_turns: [40],
+            comment: "",
+          },
+        }),
       });
       expect(ghostTurn.status).toBe(400);
     } finally {
@@ -244,7 +377,15 @@ describe.skipIf(!existsSync(CHROMIUM) || !hasSqlite)("npm run review in headless
 
   it("refuses a database made for another sample, in one line", async () => {
     const db = join(dir, "data.reviews.sqlite");
-    const result = await startScript("scripts/review.ts", [data, "--db", db, "--sample", "2", "--port", String(await freePort())]).done;
+    const result = await startScript("scripts/review.ts", [
+      data,
+      "--db",
+      db,
+      "--sample",
+      "2",
+      "--port",
+      String(await freePort()),
+    ]).done;
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
     expect(result.stderr).toMatch(/belongs to another sample/);

@@ -42,7 +42,9 @@ class HttpError extends Error {
 }
 
 const SignInSchema = z.object({ name: AnnotatorNameSchema }).strict();
-const RatingRequestSchema = z.object({ annotator: AnnotatorNameSchema, index: z.number().int().nonnegative(), rating: RatingInputSchema }).strict();
+const RatingRequestSchema = z
+  .object({ annotator: AnnotatorNameSchema, index: z.number().int().nonnegative(), rating: RatingInputSchema })
+  .strict();
 const ItemQuerySchema = z.object({ annotator: AnnotatorNameSchema, index: z.coerce.number().int().nonnegative() });
 
 function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown): T {
@@ -116,7 +118,8 @@ export function createReviewServer(options: ReviewServerOptions): Server {
       const order = orderOf(name);
       const rated = store.ratingsOf(name);
       const done = order.filter((i) => rated.has(i.key)).length;
-      json(response, 200, { annotator: name, total: order.length, done, next: nextUnrated(order, rated, 0) }); return;
+      json(response, 200, { annotator: name, total: order.length, done, next: nextUnrated(order, rated, 0) });
+      return;
     }
     if (request.method === "GET" && url.pathname === "/api/item") {
       const query = parse(ItemQuerySchema, Object.fromEntries(url.searchParams));
@@ -126,7 +129,8 @@ export function createReviewServer(options: ReviewServerOptions): Server {
       const rated = store.ratingsOf(query.annotator);
       const rating = rated.get(item.key);
       const done = order.filter((i) => rated.has(i.key)).length;
-      json(response, 200, { index: query.index, total: order.length, done, view: item.view, rating: rating ?? null }); return;
+      json(response, 200, { index: query.index, total: order.length, done, view: item.view, rating: rating ?? null });
+      return;
     }
     if (request.method === "POST" && url.pathname === "/api/rating") {
       const body = parse(RatingRequestSchema, await readJson(request));
@@ -134,31 +138,52 @@ export function createReviewServer(options: ReviewServerOptions): Server {
       const item = order[body.index];
       if (!item) throw new HttpError(404, `there are ${order.length} dialogues (index 0 to ${order.length - 1})`);
       const outOfRange = body.rating.wrong_turns.find((t) => t >= item.view.turns.length);
-      if (outOfRange !== undefined) throw new HttpError(400, `rating.wrong_turns: turn ${outOfRange} does not exist (the dialogue has ${item.view.turns.length})`);
+      if (outOfRange !== undefined)
+        throw new HttpError(
+          400,
+          `rating.wrong_turns: turn ${outOfRange} does not exist (the dialogue has ${item.view.turns.length})`,
+        );
       store.signIn(body.annotator);
       store.save(body.annotator, item.key, body.rating);
       const rated = store.ratingsOf(body.annotator);
       const done = order.filter((i) => rated.has(i.key)).length;
-      json(response, 200, { saved: true, done, total: order.length, next: nextUnrated(order, rated, (body.index + 1) % order.length) }); return;
+      json(response, 200, {
+        saved: true,
+        done,
+        total: order.length,
+        next: nextUnrated(order, rated, (body.index + 1) % order.length),
+      });
+      return;
     }
-    throw new HttpError(request.method === "GET" || request.method === "POST" ? 404 : 405, `no ${request.method} ${url.pathname}`);
+    throw new HttpError(
+      request.method === "GET" || request.method === "POST" ? 404 : 405,
+      `no ${request.method} ${url.pathname}`,
+    );
   };
 
   return createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://review.invalid");
     void (async () => {
       try {
-        if (options.loopback && !LOOPBACK_HOST.test(request.headers.host ?? "")) throw new HttpError(421, "this server answers only to localhost");
+        if (options.loopback && !LOOPBACK_HOST.test(request.headers.host ?? ""))
+          throw new HttpError(421, "this server answers only to localhost");
         if (token) {
           const header = request.headers.authorization;
-          const given = header?.startsWith("Bearer ") ? header.slice(7) : url.pathname === "/" ? url.searchParams.get("token") : null;
-          if (!sameToken(given, token)) throw new HttpError(401, "this review needs its access token (open the link the organiser gave you)");
+          const given = header?.startsWith("Bearer ")
+            ? header.slice(7)
+            : url.pathname === "/"
+              ? url.searchParams.get("token")
+              : null;
+          if (!sameToken(given, token))
+            throw new HttpError(401, "this review needs its access token (open the link the organiser gave you)");
         }
         await routes(request, url, response);
       } catch (error) {
         const status = error instanceof HttpError ? error.status : 500;
-        const message = error instanceof HttpError ? error.message : "the server failed to answer; nothing was lost, try again";
-        if (!(error instanceof HttpError)) console.error(`review: ${String((error as Partial<Error>).message).split("\n")[0]}`);
+        const message =
+          error instanceof HttpError ? error.message : "the server failed to answer; nothing was lost, try again";
+        if (!(error instanceof HttpError))
+          console.error(`review: ${String((error as Partial<Error>).message).split("\n")[0]}`);
         if (!response.headersSent) json(response, status, { error: message });
         else response.end();
       }

@@ -39,7 +39,9 @@ async function loadSqlite(): Promise<SqliteModule> {
     const specifier = "node:sqlite";
     return (await import(specifier)) as SqliteModule;
   } catch {
-    throw new ReviewStoreError(`the review database needs Node.js ≥ 22.13 (node:sqlite); this is Node.js ${process.versions.node}`);
+    throw new ReviewStoreError(
+      `the review database needs Node.js ≥ 22.13 (node:sqlite); this is Node.js ${process.versions.node}`,
+    );
   }
 }
 
@@ -128,16 +130,34 @@ export class ReviewStore {
   }
 
   signIn(name: string): void {
-    this.db.prepare("INSERT OR IGNORE INTO annotators (name, created_at) VALUES (?, ?)").run(name, new Date().toISOString());
+    this.db
+      .prepare("INSERT OR IGNORE INTO annotators (name, created_at) VALUES (?, ?)")
+      .run(name, new Date().toISOString());
   }
 
   save(annotator: string, item: string, input: RatingInput): Rating {
-    const rating: Rating = { ...input, annotator, item, wrong_turns: [...new Set(input.wrong_turns)].sort((a, b) => a - b), created_at: new Date().toISOString() };
+    const rating: Rating = {
+      ...input,
+      annotator,
+      item,
+      wrong_turns: [...new Set(input.wrong_turns)].sort((a, b) => a - b),
+      created_at: new Date().toISOString(),
+    };
     this.db
       .prepare(
         "INSERT INTO ratings (annotator, item, persona_faithfulness, speech_event_fit, naturalness, verdict, wrong_turns, comment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       )
-      .run(annotator, item, rating.persona_faithfulness, rating.speech_event_fit, rating.naturalness, rating.verdict, JSON.stringify(rating.wrong_turns), rating.comment, rating.created_at);
+      .run(
+        annotator,
+        item,
+        rating.persona_faithfulness,
+        rating.speech_event_fit,
+        rating.naturalness,
+        rating.verdict,
+        JSON.stringify(rating.wrong_turns),
+        rating.comment,
+        rating.created_at,
+      );
     return rating;
   }
 

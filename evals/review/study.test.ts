@@ -1,10 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { makeRecord } from "../../testing/records.js";
 import type { DialogueRecord } from "../../lib/records/schema.js";
-import { annotatorOrder, AnnotatorNameSchema, parseItemKey, RatingInputSchema, reviewItem, sampleItems, studyFingerprint } from "./study.js";
+import {
+  annotatorOrder,
+  AnnotatorNameSchema,
+  parseItemKey,
+  RatingInputSchema,
+  reviewItem,
+  sampleItems,
+  studyFingerprint,
+} from "./study.js";
 
 function dataset(n: number): DialogueRecord[] {
-  return Array.from({ length: n }, (_, i) => makeRecord(`es-1-${String(i).padStart(5, "0")}`, "es", ["hola", "qué tal"], i % 4 === 3 ? "rejected" : "accepted"));
+  return Array.from({ length: n }, (_, i) =>
+    makeRecord(`es-1-${String(i).padStart(5, "0")}`, "es", ["hola", "qué tal"], i % 4 === 3 ? "rejected" : "accepted"),
+  );
 }
 
 describe("the review sample", () => {
@@ -30,10 +40,26 @@ describe("the review sample", () => {
   });
 
   it("shows annotators neither the variant, the model, the status nor the self-critique", () => {
-    const record = { ...makeRecord("es-1-00000", "es", ["hola"]), critique: { persona_faithfulness: 4, speech_event_fit: 4, naturalness: 4, verdict: "accept", offending_turns: [], feedback: "ok" } } as DialogueRecord;
+    const record = {
+      ...makeRecord("es-1-00000", "es", ["hola"]),
+      critique: {
+        persona_faithfulness: 4,
+        speech_event_fit: 4,
+        naturalness: 4,
+        verdict: "accept",
+        offending_turns: [],
+        feedback: "ok",
+      },
+    } as DialogueRecord;
     const text = JSON.stringify(reviewItem(record).view);
-    for (const hidden of ["baseline", "scripted", "accepted", "critique", "feedback", "prompt"]) expect(text).not.toContain(hidden);
-    expect(parseItemKey(reviewItem(record).key)).toEqual({ language: "es", id: "es-1-00000", variant: "baseline", model: "scripted:scripted" });
+    for (const hidden of ["baseline", "scripted", "accepted", "critique", "feedback", "prompt"])
+      expect(text).not.toContain(hidden);
+    expect(parseItemKey(reviewItem(record).key)).toEqual({
+      language: "es",
+      id: "es-1-00000",
+      variant: "baseline",
+      model: "scripted:scripted",
+    });
   });
 
   it("gives each annotator their own stable order of the same dialogues", () => {
@@ -47,7 +73,14 @@ describe("the review sample", () => {
 });
 
 describe("a rating and a name at the boundary", () => {
-  const good = { persona_faithfulness: 4, speech_event_fit: 3, naturalness: 5, verdict: "accept", wrong_turns: [1], comment: "" };
+  const good = {
+    persona_faithfulness: 4,
+    speech_event_fit: 3,
+    naturalness: 5,
+    verdict: "accept",
+    wrong_turns: [1],
+    comment: "",
+  };
   it("accepts the rubric and refuses out-of-range scores, unknown fields and oversized comments", () => {
     expect(RatingInputSchema.safeParse(good).success).toBe(true);
     expect(RatingInputSchema.safeParse({ ...good, naturalness: 6 }).success).toBe(false);

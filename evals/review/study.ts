@@ -34,7 +34,15 @@ export const RatingInputSchema = z
     speech_event_fit: Score,
     naturalness: Score,
     verdict: z.enum(["accept", "revise"]),
-    wrong_turns: z.array(z.number().int().min(0).max(MAX_TURNS - 1)).max(MAX_TURNS),
+    wrong_turns: z
+      .array(
+        z
+          .number()
+          .int()
+          .min(0)
+          .max(MAX_TURNS - 1),
+      )
+      .max(MAX_TURNS),
     comment: z.string().max(MAX_COMMENT),
   })
   .strict();
@@ -90,7 +98,12 @@ export interface ItemView {
 
 /** `language|id|variant|provider:model`: what identifies a rated dialogue in the database and its exports. */
 export function itemKey(record: Pick<DialogueRecord, "id" | "language" | "provenance">): string {
-  return [record.language, record.id, record.provenance.prompt_variant, `${record.provenance.provider}:${record.provenance.model}`].join("|");
+  return [
+    record.language,
+    record.id,
+    record.provenance.prompt_variant,
+    `${record.provenance.provider}:${record.provenance.model}`,
+  ].join("|");
 }
 
 /** The parts of an item key (the model, last, may itself hold "|"). */
@@ -126,16 +139,23 @@ export type StatusFilter = "accepted" | "all";
  * `size` of them (all when `size` is absent or larger), in a stable order (by key), so that the same file, size
  * and seed give the same study.
  */
-export function sampleItems(records: readonly DialogueRecord[], options: { size?: number | undefined; seed: number; status: StatusFilter }): ReviewItem[] {
+export function sampleItems(
+  records: readonly DialogueRecord[],
+  options: { size?: number | undefined; seed: number; status: StatusFilter },
+): ReviewItem[] {
   const items = records
     .filter((r) => r.turns.length > 0 && (options.status === "all" || r.status === "accepted"))
     .map(reviewItem);
   const seen = new Set<string>();
   for (const item of items) {
-    if (seen.has(item.key)) throw new Error(`the dataset holds dialogue ${item.id} twice under the same variant and model`);
+    if (seen.has(item.key))
+      throw new Error(`the dataset holds dialogue ${item.id} twice under the same variant and model`);
     seen.add(item.key);
   }
-  const chosen = options.size !== undefined && options.size < items.length ? createRng(hashSeed(options.seed, "review-sample")).shuffle(items).slice(0, options.size) : items;
+  const chosen =
+    options.size !== undefined && options.size < items.length
+      ? createRng(hashSeed(options.seed, "review-sample")).shuffle(items).slice(0, options.size)
+      : items;
   return [...chosen].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
@@ -146,7 +166,10 @@ export function annotatorOrder(items: readonly ReviewItem[], seed: number, annot
 
 /** Identifies a study: the same keys (and so the same data) in the same database. */
 export function studyFingerprint(items: readonly ReviewItem[]): string {
-  return createHash("sha256").update(items.map((i) => i.key).join("\n")).digest("hex").slice(0, 16);
+  return createHash("sha256")
+    .update(items.map((i) => i.key).join("\n"))
+    .digest("hex")
+    .slice(0, 16);
 }
 
 /** One annotator's rating of one dialogue, as the review exports it (and as read back from the database). */

@@ -13,19 +13,34 @@ describe("the graph diagram", () => {
     expect(existsSync(readme), `README.md does not exist: ${FIX}`).toBe(true);
     const block = mermaidBlockUnder(readFileSync(readme, "utf8"));
     expect(block, `README.md has no \`\`\`mermaid block under "${DIAGRAM_HEADING}": ${FIX}`).not.toBeNull();
-    expect(normalizeMermaid(block ?? ""), `README.md's graph diagram is out of date: ${FIX}`).toBe(normalizeMermaid(await dialogueMermaid()));
+    expect(normalizeMermaid(block ?? ""), `README.md's graph diagram is out of date: ${FIX}`).toBe(
+      normalizeMermaid(await dialogueMermaid()),
+    );
   });
 
   it("docs/graph.mmd is current", async () => {
     const file = join(root, "docs", "graph.mmd");
     expect(existsSync(file), "docs/graph.mmd does not exist: run `npm run graph:diagram`").toBe(true);
-    expect(normalizeMermaid(readFileSync(file, "utf8")), "docs/graph.mmd is out of date: run `npm run graph:diagram`").toBe(
-      normalizeMermaid(await dialogueMermaid()),
-    );
+    expect(
+      normalizeMermaid(readFileSync(file, "utf8")),
+      "docs/graph.mmd is out of date: run `npm run graph:diagram`",
+    ).toBe(normalizeMermaid(await dialogueMermaid()));
   });
 
   it("finds the block under its heading only", () => {
-    const md = ["# T", "```mermaid", "graph TD;", "```", DIAGRAM_HEADING, "", "text", "```mermaid", "graph TD;\n\ta --> b;  ", "```", "## Next"].join("\n");
+    const md = [
+      "# T",
+      "```mermaid",
+      "graph TD;",
+      "```",
+      DIAGRAM_HEADING,
+      "",
+      "text",
+      "```mermaid",
+      "graph TD;\n\ta --> b;  ",
+      "```",
+      "## Next",
+    ].join("\n");
     expect(normalizeMermaid(mermaidBlockUnder(md)!)).toBe("graph TD;\na --> b;");
     // indentation (tabs pasted as spaces) and blank lines do not count
     expect(normalizeMermaid("graph TD;\r\n\n    a --> b;\n")).toBe(normalizeMermaid("graph TD;\n\ta --> b;"));

@@ -6,7 +6,11 @@ export const DIAGRAM_HEADING = "## The graph";
 /** The dialogue graph as a Mermaid flowchart (drawn offline from the compiled graph). */
 export async function dialogueMermaid(): Promise<string> {
   const text = (await graph.getGraphAsync()).drawMermaid();
-  return `${text.split("\n").map((line) => line.trimEnd()).join("\n").trim()}\n`;
+  return `${text
+    .split("\n")
+    .map((line) => line.trimEnd())
+    .join("\n")
+    .trim()}\n`;
 }
 
 /** A diagram as Mermaid reads it, for comparing: indentation, blank lines and line endings do not count. */

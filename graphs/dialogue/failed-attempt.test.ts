@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { formatDialogue } from "../../lib/records/format.js";
 import { ScriptedChatModel, type ScriptedCall } from "../../testing/scripted-model.js";
-import { ENGLISH_SOURCE_PERSONAS, SPANISH_ACCEPT, SPANISH_COMMON_GROUND, SPANISH_TURNS, spanishPersona, turnIndexOf } from "../../testing/spanish-script.js";
+import {
+  ENGLISH_SOURCE_PERSONAS,
+  SPANISH_ACCEPT,
+  SPANISH_COMMON_GROUND,
+  SPANISH_TURNS,
+  spanishPersona,
+  turnIndexOf,
+} from "../../testing/spanish-script.js";
 import { type DialogueRecord, DialogueRecordSchema } from "../../lib/records/schema.js";
 import type { DialogueContext } from "../../nodes/configuration.js";
 import { runDialogue } from "./graph.js";
@@ -11,7 +18,12 @@ import { runDialogue } from "./graph.js";
 const ENGLISH_TURN = "Sorry, I think I will just answer in English because it is easier for me today, my friend.";
 const ENGLISH_PERSONA = JSON.stringify({
   name: "Lucy",
-  sentences: ["I work as a nurse in a big hospital.", "I cook paella for my whole family.", "I have a dog called Truffle.", "I love dancing salsa with friends."],
+  sentences: [
+    "I work as a nurse in a big hospital.",
+    "I cook paella for my whole family.",
+    "I have a dog called Truffle.",
+    "I love dancing salsa with friends.",
+  ],
 });
 
 function model(answers: Partial<Record<string, (call: ScriptedCall) => string>>) {
@@ -34,7 +46,8 @@ function model(answers: Partial<Record<string, (call: ScriptedCall) => string>>)
   });
 }
 
-const turnIndex = (call: ScriptedCall) => turnIndexOf(call.messages.map((m) => ({ role: m.type === "system" ? "system" : "user", content: m.text })));
+const turnIndex = (call: ScriptedCall) =>
+  turnIndexOf(call.messages.map((m) => ({ role: m.type === "system" ? "system" : "user", content: m.text })));
 
 async function run(chat: ScriptedChatModel, context: Partial<DialogueContext> = {}): Promise<DialogueRecord> {
   const state = await runDialogue(
@@ -49,7 +62,11 @@ describe("a rejected record keeps the text that failed", () => {
     const record = await run(model({ persona: () => ENGLISH_PERSONA }));
     expect(record.status).toBe("rejected");
     expect(record.rejection_reasons[0]!.detail).toMatch(/^persona A: /);
-    expect(record.personas[0]).toMatchObject({ speaker: "A", name: "Lucy", sentences: JSON.parse(ENGLISH_PERSONA).sentences });
+    expect(record.personas[0]).toMatchObject({
+      speaker: "A",
+      name: "Lucy",
+      sentences: JSON.parse(ENGLISH_PERSONA).sentences,
+    });
     expect(record.failed_attempt).toEqual({ stage: "persona", speaker: "A", text: ENGLISH_PERSONA });
     const printed = formatDialogue(record);
     expect(printed).toContain("I work as a nurse in a big hospital.");
@@ -58,16 +75,38 @@ describe("a rejected record keeps the text that failed", () => {
   });
 
   it("a turn that fails its gates after its retries: the turns that passed, and the failing turn with speaker and index", async () => {
-    const record = await run(model({ turn: (call) => JSON.stringify({ utterance: turnIndex(call) === 2 ? ENGLISH_TURN : SPANISH_TURNS[turnIndex(call)]!, ends_conversation: false }) }));
+    const record = await run(
+      model({
+        turn: (call) =>
+          JSON.stringify({
+            utterance: turnIndex(call) === 2 ? ENGLISH_TURN : SPANISH_TURNS[turnIndex(call)]!,
+            ends_conversation: false,
+          }),
+      }),
+    );
     expect(record.status).toBe("rejected");
     expect(record.turns.map((t) => t.text)).toEqual(SPANISH_TURNS.slice(0, 2));
     expect(record.failed_attempt).toEqual({ stage: "turn", speaker: "A", turn: 2, text: ENGLISH_TURN });
-    expect(formatDialogue(record)).toContain(`Failed attempt (turn, speaker A, turn 2), as the model wrote it:\n  ${ENGLISH_TURN}`);
+    expect(formatDialogue(record)).toContain(
+      `Failed attempt (turn, speaker A, turn 2), as the model wrote it:\n  ${ENGLISH_TURN}`,
+    );
   });
 
   it("a turn whose answer does not parse: the raw answer", async () => {
-    const record = await run(model({ turn: (call) => (turnIndex(call) === 1 ? "Claro, aquí va mi respuesta: hola" : JSON.stringify({ utterance: SPANISH_TURNS[turnIndex(call)]!, ends_conversation: false })) }));
-    expect(record.failed_attempt).toEqual({ stage: "turn", speaker: "B", turn: 1, text: "Claro, aquí va mi respuesta: hola" });
+    const record = await run(
+      model({
+        turn: (call) =>
+          turnIndex(call) === 1
+            ? "Claro, aquí va mi respuesta: hola"
+            : JSON.stringify({ utterance: SPANISH_TURNS[turnIndex(call)]!, ends_conversation: false }),
+      }),
+    );
+    expect(record.failed_attempt).toEqual({
+      stage: "turn",
+      speaker: "B",
+      turn: 1,
+      text: "Claro, aquí va mi respuesta: hola",
+    });
   });
 
   it("the common ground and the critique: their raw answers", async () => {
@@ -83,6 +122,8 @@ describe("a rejected record keeps the text that failed", () => {
     const record = await run(model({}));
     expect(record.status).toBe("accepted");
     expect(record.failed_attempt).toBeUndefined();
-    expect(DialogueRecordSchema.safeParse({ ...record, failed_attempt: { stage: "turn", text: "x" } }).success).toBe(false);
+    expect(DialogueRecordSchema.safeParse({ ...record, failed_attempt: { stage: "turn", text: "x" } }).success).toBe(
+      false,
+    );
   });
 });

@@ -23,7 +23,10 @@ describe("dialogue graph on the real llama.cpp engine (tiny random-weight GGUF)"
   // random weights write gibberish, which a cheap gate rejects early; the whole graph, turn loop and critique
   // included, runs on the word model below
   it("ends with a contract-valid record naming the check that rejected random-weight output, every call grammar-valid", async () => {
-    const state = await runDialogue({ language: "fr", seed: 5, index: 0 }, { chatModel: engine, maxStructuredRetries: 0 });
+    const state = await runDialogue(
+      { language: "fr", seed: 5, index: 0 },
+      { chatModel: engine, maxStructuredRetries: 0 },
+    );
     const record = DialogueRecordSchema.parse(state.record);
     expect(record.id).toBe("fr-5-00000");
     expect(record.language).toBe("fr");

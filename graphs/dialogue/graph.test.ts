@@ -1,7 +1,13 @@
 import type { BaseMessage } from "@langchain/core/messages";
 import { describe, expect, it } from "vitest";
 import { ScriptedChatModel, type ScriptedCall } from "../../testing/scripted-model.js";
-import { ENGLISH_SOURCE_PERSONAS, SPANISH_ACCEPT, SPANISH_COMMON_GROUND, SPANISH_TURNS, spanishPersona } from "../../testing/spanish-script.js";
+import {
+  ENGLISH_SOURCE_PERSONAS,
+  SPANISH_ACCEPT,
+  SPANISH_COMMON_GROUND,
+  SPANISH_TURNS,
+  spanishPersona,
+} from "../../testing/spanish-script.js";
 import { DialogueRecordSchema } from "../../lib/records/schema.js";
 import type { DialogueContext } from "../../nodes/configuration.js";
 import { runDialogue } from "./graph.js";
@@ -33,7 +39,10 @@ function scriptedModel(options: ScriptOptions = {}) {
         const index = dialogueLength(call.messages);
         const attempt = turnAttempts.get(index) ?? 0;
         turnAttempts.set(index, attempt + 1);
-        return options.turn?.(index, attempt, call) ?? JSON.stringify({ utterance: SPANISH_TURNS[index]!, ends_conversation: false });
+        return (
+          options.turn?.(index, attempt, call) ??
+          JSON.stringify({ utterance: SPANISH_TURNS[index]!, ends_conversation: false })
+        );
       }
       case "critique":
         return options.critique?.(critiqueCalls++) ?? ACCEPT;
@@ -50,9 +59,20 @@ function dialogueLength(messages: BaseMessage[]): number {
   return messages.length - 1 - (opens ? 1 : 0);
 }
 
-async function run(model: ScriptedChatModel, context: Partial<DialogueContext> = {}, input: Record<string, unknown> = {}) {
+async function run(
+  model: ScriptedChatModel,
+  context: Partial<DialogueContext> = {},
+  input: Record<string, unknown> = {},
+) {
   const state = await runDialogue(
-    { language: "es", seed: 7, index: 0, sourcePersonas: ENGLISH_SOURCE_PERSONAS, speechEventId: "catching_up", ...input },
+    {
+      language: "es",
+      seed: 7,
+      index: 0,
+      sourcePersonas: ENGLISH_SOURCE_PERSONAS,
+      speechEventId: "catching_up",
+      ...input,
+    },
     { chatModel: model, turnsMin: 6, turnsMax: 6, ...context },
   );
   const record = DialogueRecordSchema.parse(state.record);
@@ -93,9 +113,20 @@ describe("dialogue graph (scripted model)", () => {
       persona: (attempt) =>
         JSON.stringify({
           name: attempt === 0 ? "Lucía" : "Marta",
-          sentences: attempt === 0
-            ? ["Soy enfermera en Valencia.", "Cocino paella los domingos.", "Tengo una perra que se llama Trufa.", "Bailo salsa."]
-            : ["Trabajo en una librería de Sevilla.", "Leo novelas de misterio.", "Aprendo cerámica.", "Voy a todas partes en autobús."],
+          sentences:
+            attempt === 0
+              ? [
+                  "Soy enfermera en Valencia.",
+                  "Cocino paella los domingos.",
+                  "Tengo una perra que se llama Trufa.",
+                  "Bailo salsa.",
+                ]
+              : [
+                  "Trabajo en una librería de Sevilla.",
+                  "Leo novelas de misterio.",
+                  "Aprendo cerámica.",
+                  "Voy a todas partes en autobús.",
+                ],
         }),
     });
     await run(model);
@@ -109,7 +140,10 @@ describe("dialogue graph (scripted model)", () => {
   it("retries a wrong-language turn with the check's feedback, then accepts", async () => {
     const model = scriptedModel({
       turn: (index, attempt) =>
-        JSON.stringify({ utterance: index === 2 && attempt === 0 ? ENGLISH_TURN : SPANISH_TURNS[index]!, ends_conversation: false }),
+        JSON.stringify({
+          utterance: index === 2 && attempt === 0 ? ENGLISH_TURN : SPANISH_TURNS[index]!,
+          ends_conversation: false,
+        }),
     });
     const { record } = await run(model);
     expect(record.status).toBe("accepted");
@@ -122,7 +156,8 @@ describe("dialogue graph (scripted model)", () => {
 
   it("rejects the dialogue with its reasons when a turn's retry budget is spent", async () => {
     const model = scriptedModel({
-      turn: (index) => JSON.stringify({ utterance: index === 1 ? ENGLISH_TURN : SPANISH_TURNS[index]!, ends_conversation: false }),
+      turn: (index) =>
+        JSON.stringify({ utterance: index === 1 ? ENGLISH_TURN : SPANISH_TURNS[index]!, ends_conversation: false }),
     });
     const { record } = await run(model, { maxTurnRetries: 2 });
     expect(record.status).toBe("rejected");
@@ -135,7 +170,8 @@ describe("dialogue graph (scripted model)", () => {
 
   it("treats malformed structured output as a failed attempt, not a crash", async () => {
     const model = scriptedModel({
-      persona: (attempt) => (attempt === 0 ? "Sure! Here is the persona you asked for." : spanishPersona(attempt === 1 ? "Lucía" : "Marta")),
+      persona: (attempt) =>
+        attempt === 0 ? "Sure! Here is the persona you asked for." : spanishPersona(attempt === 1 ? "Lucía" : "Marta"),
       turn: (index, attempt) =>
         index === 3 && attempt === 0
           ? '{"utterance": "Vale", "ends_conversation": "maybe"}'
@@ -145,7 +181,9 @@ describe("dialogue graph (scripted model)", () => {
     expect(record.status).toBe("accepted");
     expect(model.callsFor("persona")).toHaveLength(3);
     expect(model.callsFor("turn")).toHaveLength(7);
-    expect(model.callsFor("turn")[4]!.messages.at(-1)!.text).toMatch(/rejected: structured_output: does not match the turn schema/);
+    expect(model.callsFor("turn")[4]!.messages.at(-1)!.text).toMatch(
+      /rejected: structured_output: does not match the turn schema/,
+    );
   });
 
   it("rejects with a structured_output reason when the model never returns valid JSON", async () => {
@@ -161,7 +199,8 @@ describe("dialogue graph (scripted model)", () => {
 
   it("ends early when a speaker closes the conversation after the minimum", async () => {
     const model = scriptedModel({
-      turn: (index) => JSON.stringify({ utterance: SPANISH_TURNS[index]!, ends_conversation: index === 1 || index === 4 }),
+      turn: (index) =>
+        JSON.stringify({ utterance: SPANISH_TURNS[index]!, ends_conversation: index === 1 || index === 4 }),
     });
     const { record } = await run(model, { turnsMin: 4, turnsMax: 12 });
     expect(record.status).toBe("accepted");
@@ -210,9 +249,17 @@ describe("dialogue graph (scripted model)", () => {
   });
 
   const critique = (fields: Partial<Record<string, unknown>>) =>
-    JSON.stringify({ persona_faithfulness: 4, speech_event_fit: 4, naturalness: 4, verdict: "accept", offending_turns: [], feedback: "", ...fields });
+    JSON.stringify({
+      persona_faithfulness: 4,
+      speech_event_fit: 4,
+      naturalness: 4,
+      verdict: "accept",
+      offending_turns: [],
+      feedback: "",
+      ...fields,
+    });
 
-  it("does not take a critique's \"accept\" when a score is below 3: the dialogue is repaired, or rejected saying why", async () => {
+  it('does not take a critique\'s "accept" when a score is below 3: the dialogue is repaired, or rejected saying why', async () => {
     const lowAccept = critique({ naturalness: 2 });
     const repaired = scriptedModel({ critique: (round) => (round === 0 ? lowAccept : ACCEPT) });
     const first = await run(repaired, { maxCritiqueRounds: 1 });
@@ -229,7 +276,8 @@ describe("dialogue graph (scripted model)", () => {
   });
 
   it("repairs from the earliest offending turn that exists, and from the start when none of those named exists", async () => {
-    const revise = (offending: number[]) => critique({ verdict: "revise", persona_faithfulness: 2, offending_turns: offending, feedback: "Más natural." });
+    const revise = (offending: number[]) =>
+      critique({ verdict: "revise", persona_faithfulness: 2, offending_turns: offending, feedback: "Más natural." });
     const partly = scriptedModel({ critique: (round) => (round === 0 ? revise([40, 2]) : ACCEPT) });
     expect((await run(partly, { maxCritiqueRounds: 1 })).record.status).toBe("accepted");
     expect(partly.callsFor("turn")).toHaveLength(6 + 4); // turns 2..5 again
@@ -240,11 +288,15 @@ describe("dialogue graph (scripted model)", () => {
     expect(none.callsFor("turn")).toHaveLength(6 + 6);
     // rejected after the last round: the reason points at the first turn, not at one the dialogue does not have
     const spent = scriptedModel({ critique: () => revise([40, 63]) });
-    expect((await run(spent, { maxCritiqueRounds: 0 })).record.rejection_reasons).toEqual([{ check: "critique", detail: "Más natural.", turn: 0 }]);
+    expect((await run(spent, { maxCritiqueRounds: 0 })).record.rejection_reasons).toEqual([
+      { check: "critique", detail: "Más natural.", turn: 0 },
+    ]);
   });
 
   it("rejects, without crashing, a dialogue whose critique never comes back well-formed", async () => {
-    const model = scriptedModel({ critique: (round) => (round % 2 === 0 ? "Me parece bien, acepto." : critique({ naturalness: 9 })) });
+    const model = scriptedModel({
+      critique: (round) => (round % 2 === 0 ? "Me parece bien, acepto." : critique({ naturalness: 9 })),
+    });
     const { record } = await run(model, { maxStructuredRetries: 1 });
     expect(record.status).toBe("rejected");
     expect(record.rejection_reasons).toHaveLength(1);
@@ -267,7 +319,9 @@ describe("dialogue graph (scripted model)", () => {
     // the writer's own critique would have accepted: the judge's verdict is the one in the record
     expect(record.status).toBe("rejected");
     expect(record.critique).toMatchObject({ verdict: "revise", speech_event_fit: 1 });
-    expect(record.rejection_reasons).toEqual([{ check: "critique", detail: "No es una conversación de reencuentro.", turn: 0 }]);
+    expect(record.rejection_reasons).toEqual([
+      { check: "critique", detail: "No es una conversación de reencuentro.", turn: 0 },
+    ]);
   });
 
   it("is reproducible: the same seed draws the same personas, speech event and turn budget, and writes the same record", async () => {
@@ -278,14 +332,21 @@ describe("dialogue graph (scripted model)", () => {
     const b = await run(scriptedModel(), context, input);
     const other = await run(scriptedModel(), context, { ...input, seed: 4 });
     // everything but when it was written and how long it took
-    const stable = (record: typeof a.record) => ({ ...record, provenance: { ...record.provenance, created_at: "", duration_ms: 0 } });
+    const stable = (record: typeof a.record) => ({
+      ...record,
+      provenance: { ...record.provenance, created_at: "", duration_ms: 0 },
+    });
     expect(stable(a.record)).toEqual(stable(b.record));
     expect(a.record.id).toBe("es-3-00002");
     expect(a.record.personas.every((p) => p.source_sentences.length > 0)).toBe(true);
     expect(a.record.turns.length).toBeGreaterThanOrEqual(4);
     expect(a.record.turns.length).toBeLessThanOrEqual(10);
     // the plan follows the seed: another seed draws another one
-    const plan = (record: typeof a.record) => [record.personas.map((p) => p.source_sentences), record.speech_event.id, record.turns.length];
+    const plan = (record: typeof a.record) => [
+      record.personas.map((p) => p.source_sentences),
+      record.speech_event.id,
+      record.turns.length,
+    ];
     expect(plan(other.record)).not.toEqual(plan(a.record));
   });
 });

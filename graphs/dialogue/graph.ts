@@ -14,14 +14,21 @@ import { type DialogueContext, DialogueContextSchema, resolveConfig } from "../.
 import { type DialogueEvent, dialogueEvents, WATCHED_STREAM_MODES } from "../../nodes/events.js";
 import { route } from "./route.js";
 import { MAX_STEP_BUDGET, stepBudget } from "./step-budget.js";
-import { type DialogueInput, DialogueInputSchema, type DialogueState, DialogueStateAnnotation, DialogueStateSchema } from "../../nodes/state.js";
+import {
+  type DialogueInput,
+  DialogueInputSchema,
+  type DialogueState,
+  DialogueStateAnnotation,
+  DialogueStateSchema,
+} from "../../nodes/state.js";
 import { routeAfterCommonGround, routeAfterCritiqueFor, routeAfterPlan } from "./variant-routing.js";
 
 // untraced runs skip @langchain/core's placeholder RunTree per runnable call (lib/untraced-context.ts)
 installUntracedRunContext();
 
 /** A node that ends the dialogue early when it recorded a rejection. */
-const continueOrReject = (next: string) => (state: DialogueState) => (state.rejectionReasons.length > 0 ? "reject" : next);
+const continueOrReject = (next: string) => (state: DialogueState) =>
+  state.rejectionReasons.length > 0 ? "reject" : next;
 
 /**
  * One persona-grounded dialogue, written directly in the target language:
@@ -36,7 +43,12 @@ const continueOrReject = (next: string) => (state: DialogueState) => (state.reje
  * finalize with the reasons, so no loop is unbounded. The prompt variant's manifest (variant-routing.ts) may skip
  * writeCommonGround and may have the whole dialogue written in one call, gated by checkDialogue.
  */
-export const builder = new StateGraph({ state: DialogueStateAnnotation, input: DialogueInputSchema, output: DialogueStateSchema, context: DialogueContextSchema })
+export const builder = new StateGraph({
+  state: DialogueStateAnnotation,
+  input: DialogueInputSchema,
+  output: DialogueStateSchema,
+  context: DialogueContextSchema,
+})
   .addNode("rewritePersonas", rewritePersonas)
   .addNode("selectSpeechEvent", selectSpeechEvent)
   .addNode("writeCommonGround", writeCommonGround)
@@ -46,9 +58,20 @@ export const builder = new StateGraph({ state: DialogueStateAnnotation, input: D
   .addNode("critiqueDialogue", critiqueDialogue)
   .addNode("finalize", finalize)
   .addEdge(START, "rewritePersonas")
-  .addConditionalEdges("rewritePersonas", route(continueOrReject("ok")), { ok: "selectSpeechEvent", reject: "finalize" })
-  .addConditionalEdges("selectSpeechEvent", route(routeAfterPlan), { commonGround: "writeCommonGround", turnByTurn: "speakerTurn", wholeDialogue: "writeDialogue" })
-  .addConditionalEdges("writeCommonGround", route(routeAfterCommonGround), { turnByTurn: "speakerTurn", wholeDialogue: "writeDialogue", reject: "finalize" })
+  .addConditionalEdges("rewritePersonas", route(continueOrReject("ok")), {
+    ok: "selectSpeechEvent",
+    reject: "finalize",
+  })
+  .addConditionalEdges("selectSpeechEvent", route(routeAfterPlan), {
+    commonGround: "writeCommonGround",
+    turnByTurn: "speakerTurn",
+    wholeDialogue: "writeDialogue",
+  })
+  .addConditionalEdges("writeCommonGround", route(routeAfterCommonGround), {
+    turnByTurn: "speakerTurn",
+    wholeDialogue: "writeDialogue",
+    reject: "finalize",
+  })
   .addConditionalEdges("speakerTurn", route(routeAfterCheck), {
     nextSpeaker: "speakerTurn",
     retry: "speakerTurn",
@@ -56,7 +79,11 @@ export const builder = new StateGraph({ state: DialogueStateAnnotation, input: D
     reject: "finalize",
   })
   .addConditionalEdges("writeDialogue", route(continueOrReject("ok")), { ok: "checkDialogue", reject: "finalize" })
-  .addConditionalEdges("checkDialogue", route(routeAfterDialogueCheck), { retry: "writeDialogue", critique: "critiqueDialogue", reject: "finalize" })
+  .addConditionalEdges("checkDialogue", route(routeAfterDialogueCheck), {
+    retry: "writeDialogue",
+    critique: "critiqueDialogue",
+    reject: "finalize",
+  })
   .addConditionalEdges("critiqueDialogue", route(routeAfterCritiqueFor), {
     accept: "finalize",
     repair: "speakerTurn",
@@ -74,7 +101,10 @@ type GraphContext = NonNullable<Parameters<typeof graph.invoke>[1]>["context"];
 
 /** Per-run invoke options: cancellation, tracing (tracer callbacks, a runId that is the trace id, labels), and a
  * lower step budget than the settings' (tests of what happens when a run exceeds its budget). */
-export type DialogueRunOptions = Pick<RunnableConfig, "signal" | "runId" | "runName" | "tags" | "metadata" | "callbacks" | "recursionLimit">;
+export type DialogueRunOptions = Pick<
+  RunnableConfig,
+  "signal" | "runId" | "runName" | "tags" | "metadata" | "callbacks" | "recursionLimit"
+>;
 
 /**
  * A signal of this dialogue's own that follows `shared`, unlinked when the dialogue ends. LangGraph adds an abort
@@ -122,7 +152,10 @@ export async function runDialogue(
     }
   } catch (error) {
     if (!(error instanceof GraphRecursionError) || !last) throw error;
-    const reason = { check: "step_budget", detail: `the dialogue ran out of its ${recursionLimit} graph steps before it ended` };
+    const reason = {
+      check: "step_budget",
+      detail: `the dialogue ran out of its ${recursionLimit} graph steps before it ended`,
+    };
     // no attempt is in flight between steps: speakerTurn writes and checks a turn in one step
     const state = { ...last, rejectionReasons: [...last.rejectionReasons, reason] };
     return { ...state, ...(await finalize(state, { context } as Runtime<DialogueContext>)) };

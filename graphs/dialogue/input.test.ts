@@ -10,7 +10,14 @@ describe("the graph's input", () => {
   it("is the request only, with the speech events as choices", () => {
     const schema = getInputTypeSchema(graph) as { properties: Record<string, { enum?: string[] }> };
     // history: set by the series graph for a later session (optional; a single dialogue has none)
-    expect(Object.keys(schema.properties).sort()).toEqual(["history", "index", "language", "seed", "sourcePersonas", "speechEventId"]);
+    expect(Object.keys(schema.properties).sort()).toEqual([
+      "history",
+      "index",
+      "language",
+      "seed",
+      "sourcePersonas",
+      "speechEventId",
+    ]);
     expect(schema.properties.speechEventId!.enum).toContain("catching_up");
   });
 
@@ -22,7 +29,9 @@ describe("the graph's input", () => {
 
   it("refuses an unknown speech event before any node runs", async () => {
     const model = garbage();
-    await expect(runDialogue({ language: "es", speechEventId: "duel" }, { chatModel: model })).rejects.toThrow(/speechEventId/);
+    await expect(runDialogue({ language: "es", speechEventId: "duel" }, { chatModel: model })).rejects.toThrow(
+      /speechEventId/,
+    );
     expect(model.calls).toHaveLength(0);
   });
 });

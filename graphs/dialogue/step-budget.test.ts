@@ -2,14 +2,27 @@ import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import { generateDialogues } from "../../app/run/generate.js";
 import { ScriptedChatModel, type ScriptedCall } from "../../testing/scripted-model.js";
-import { ENGLISH_SOURCE_PERSONAS, SPANISH_ACCEPT, SPANISH_COMMON_GROUND, SPANISH_TURNS, spanishPersona, turnIndexOf } from "../../testing/spanish-script.js";
+import {
+  ENGLISH_SOURCE_PERSONAS,
+  SPANISH_ACCEPT,
+  SPANISH_COMMON_GROUND,
+  SPANISH_TURNS,
+  spanishPersona,
+  turnIndexOf,
+} from "../../testing/spanish-script.js";
 import { DialogueRecordSchema } from "../../lib/records/schema.js";
 import { type DialogueConfig, DialogueConfigSchema, type DialogueContext } from "../../nodes/configuration.js";
 import { graph, runDialogue } from "./graph.js";
 import { MAX_STEP_BUDGET, stepBudget } from "./step-budget.js";
 
 const ENGLISH = "Sorry, I think I will just answer in English because it is easier for me today, my friend.";
-const REVISE = { ...SPANISH_ACCEPT, naturalness: 2, verdict: "revise", offending_turns: [0], feedback: "Suena a traducción." };
+const REVISE = {
+  ...SPANISH_ACCEPT,
+  naturalness: 2,
+  verdict: "revise",
+  offending_turns: [0],
+  feedback: "Suena a traducción.",
+};
 
 /**
  * The worst case the settings allow: every turn (or draft) fails its gates maxTurnRetries times before it passes,
@@ -29,14 +42,21 @@ function worstCase(settings: Pick<DialogueConfig, "maxTurnRetries" | "maxCritiqu
         case "common_ground":
           return JSON.stringify(SPANISH_COMMON_GROUND);
         case "turn": {
-          const index = turnIndexOf(call.messages.map((m) => ({ role: m.type === "system" ? "system" : "user", content: m.text })));
+          const index = turnIndexOf(
+            call.messages.map((m) => ({ role: m.type === "system" ? "system" : "user", content: m.text })),
+          );
           const attempt = tries.get(index) ?? 0;
           tries.set(index, attempt + 1);
-          return JSON.stringify({ utterance: failsNow(attempt) ? ENGLISH : turns[index % turns.length]!, ends_conversation: false });
+          return JSON.stringify({
+            utterance: failsNow(attempt) ? ENGLISH : turns[index % turns.length]!,
+            ends_conversation: false,
+          });
         }
         case "dialogue": {
           const texts = failsNow(drafts++) ? turns.slice(0, 6).map(() => ENGLISH) : turns.slice(0, 6);
-          return JSON.stringify({ turns: texts.map((utterance, i) => ({ speaker: i % 2 === 0 ? "A" : "B", utterance })) });
+          return JSON.stringify({
+            turns: texts.map((utterance, i) => ({ speaker: i % 2 === 0 ? "A" : "B", utterance })),
+          });
         }
         case "critique":
           return JSON.stringify(critiques++ < settings.maxCritiqueRounds ? REVISE : SPANISH_ACCEPT);
@@ -48,7 +68,13 @@ function worstCase(settings: Pick<DialogueConfig, "maxTurnRetries" | "maxCritiqu
   );
 }
 
-const input = { language: "es", seed: 7, index: 0, sourcePersonas: ENGLISH_SOURCE_PERSONAS, speechEventId: "catching_up" };
+const input = {
+  language: "es",
+  seed: 7,
+  index: 0,
+  sourcePersonas: ENGLISH_SOURCE_PERSONAS,
+  speechEventId: "catching_up",
+};
 
 async function run(context: DialogueContext, recursionLimit?: number) {
   const state = await runDialogue(input, context, recursionLimit ? { recursionLimit } : {});
@@ -68,12 +94,20 @@ describe("the step budget", () => {
   });
 
   it("is exactly the worst case of the whole-dialogue path (redrafts and critique rounds)", async () => {
-    const settings = { promptVariant: "whole-dialogue", turnsMin: 6, turnsMax: 6, maxTurnRetries: 3, maxCritiqueRounds: 2 };
+    const settings = {
+      promptVariant: "whole-dialogue",
+      turnsMin: 6,
+      turnsMax: 6,
+      maxTurnRetries: 3,
+      maxCritiqueRounds: 2,
+    };
     const budget = 3 + 3 * ((3 + 1) * 2 + 1) + 1 + 1;
     // the turn-by-turn bound is the larger one; the whole-dialogue run fits in its own count of steps
     expect(stepBudget(settings)).toBeGreaterThanOrEqual(budget);
     expect((await run({ chatModel: worstCase(settings), ...settings }, budget)).record.rejection_reasons).toEqual([]);
-    expect((await run({ chatModel: worstCase(settings), ...settings }, budget - 1)).record.rejection_reasons[0]!.check).toBe("step_budget");
+    expect(
+      (await run({ chatModel: worstCase(settings), ...settings }, budget - 1)).record.rejection_reasons[0]!.check,
+    ).toBe("step_budget");
   });
 
   it("lets 14 turns with 10 retries a turn and 3 critique rounds (valid settings) end in a record, not a GraphRecursionError", async () => {
@@ -89,9 +123,11 @@ describe("the step budget", () => {
     expect(DialogueConfigSchema.safeParse({ ...max, turnsMin: 2 }).success).toBe(true);
     expect(DialogueConfigSchema.safeParse({ ...max, turnsMax: 41 }).success).toBe(false);
     expect(MAX_STEP_BUDGET).toBe(stepBudget(max));
-    for (const turnsMax of [2, 14, 40]) for (const maxTurnRetries of [0, 10]) for (const maxCritiqueRounds of [0, 5]) {
-      expect(stepBudget({ turnsMax, maxTurnRetries, maxCritiqueRounds })).toBeLessThanOrEqual(MAX_STEP_BUDGET);
-    }
+    for (const turnsMax of [2, 14, 40])
+      for (const maxTurnRetries of [0, 10])
+        for (const maxCritiqueRounds of [0, 5]) {
+          expect(stepBudget({ turnsMax, maxTurnRetries, maxCritiqueRounds })).toBeLessThanOrEqual(MAX_STEP_BUDGET);
+        }
     // what LangGraph's dev server (Studio) runs: the compiled graph, with the budget bound
     expect(graph.config?.recursionLimit).toBe(MAX_STEP_BUDGET);
   });
@@ -114,9 +150,21 @@ describe("a batch's shared stop signal", () => {
     process.on("warning", onWarning);
     const stop = new AbortController();
     try {
-      const jobs = Array.from({ length: 12 }, (_, i) => ({ id: `es-7-${String(i).padStart(5, "0")}`, language: "es", seed: 7, index: i, sourcePersonas: ENGLISH_SOURCE_PERSONAS, speechEventId: "catching_up" }));
+      const jobs = Array.from({ length: 12 }, (_, i) => ({
+        id: `es-7-${String(i).padStart(5, "0")}`,
+        language: "es",
+        seed: 7,
+        index: i,
+        sourcePersonas: ENGLISH_SOURCE_PERSONAS,
+        speechEventId: "catching_up",
+      }));
       const settings = { turnsMin: 2, turnsMax: 2, maxTurnRetries: 0, maxCritiqueRounds: 0 };
-      const { written } = await generateDialogues({ jobs, context: { chatModel: worstCase(settings), ...settings }, abortSignal: stop.signal, concurrency: 2 });
+      const { written } = await generateDialogues({
+        jobs,
+        context: { chatModel: worstCase(settings), ...settings },
+        abortSignal: stop.signal,
+        concurrency: 2,
+      });
       expect(written).toHaveLength(12);
       expect(getEventListeners(stop.signal, "abort")).toHaveLength(0);
       await new Promise((resolve) => setImmediate(resolve));

@@ -36,7 +36,12 @@ function model(options: Options = {}) {
       case "persona":
         return JSON.stringify({
           name: personas++ % 2 === 0 ? "Lucía" : "Marta",
-          sentences: ["Trabajo de enfermera en Valencia.", "Cocino paella los domingos.", "Tengo una perra, Trufa.", "Bailo salsa."],
+          sentences: [
+            "Trabajo de enfermera en Valencia.",
+            "Cocino paella los domingos.",
+            "Tengo una perra, Trufa.",
+            "Bailo salsa.",
+          ],
         });
       case "common_ground":
         return JSON.stringify(COMMON_GROUND);
@@ -48,7 +53,9 @@ function model(options: Options = {}) {
         const draft = drafts++;
         const texts = options.dialogue?.(draft) ?? TURNS;
         const [first, second] = options.openedBy?.(draft) === "B" ? ["B", "A"] : ["A", "B"];
-        return JSON.stringify({ turns: texts.map((utterance, i) => ({ speaker: i % 2 === 0 ? first : second, utterance })) });
+        return JSON.stringify({
+          turns: texts.map((utterance, i) => ({ speaker: i % 2 === 0 ? first : second, utterance })),
+        });
       }
       case "critique":
         return JSON.stringify(options.critique?.(critiques++) ?? ACCEPT);

@@ -1,7 +1,13 @@
 import { MemorySaver } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
 import { ScriptedChatModel, type ScriptedCall } from "../../testing/scripted-model.js";
-import { ENGLISH_SOURCE_PERSONAS, SPANISH_ACCEPT, SPANISH_COMMON_GROUND, SPANISH_TURNS, spanishPersona } from "../../testing/spanish-script.js";
+import {
+  ENGLISH_SOURCE_PERSONAS,
+  SPANISH_ACCEPT,
+  SPANISH_COMMON_GROUND,
+  SPANISH_TURNS,
+  spanishPersona,
+} from "../../testing/spanish-script.js";
 import { DialogueRecordSchema } from "../../lib/records/schema.js";
 import type { DialogueContext } from "../../nodes/configuration.js";
 import { getInputTypeSchema } from "@langchain/langgraph/zod/schema";
@@ -15,10 +21,14 @@ const memoryOf = (speaker: "A" | "B", session: number) => ({
       ? `Hablé con Marta sobre su novela de misterio y quedamos en vernos el jueves número ${session}.`
       : `Lucía me contó lo de la sierra con sus primos y quedamos en vernos el jueves número ${session}.`,
   new_facts: speaker === "A" ? [`He empezado a ir a clases de cerámica los martes, grupo ${session}.`] : [],
-  partner_facts: speaker === "A" ? [`Marta está leyendo una novela de Dolores Redondo, tomo ${session}.`] : [`Lucía fue a la sierra con sus primos, vez ${session}.`],
+  partner_facts:
+    speaker === "A"
+      ? [`Marta está leyendo una novela de Dolores Redondo, tomo ${session}.`]
+      : [`Lucía fue a la sierra con sus primos, vez ${session}.`],
 });
 
-const critiqueOf = (extra: Record<string, unknown> = {}) => JSON.stringify({ ...SPANISH_ACCEPT, memory_consistency: 5, ...extra });
+const critiqueOf = (extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ ...SPANISH_ACCEPT, memory_consistency: 5, ...extra });
 const CONTRADICTION = critiqueOf({
   memory_consistency: 1,
   verdict: "revise",
@@ -72,8 +82,20 @@ function seriesModel(script: Script = {}) {
   });
 }
 
-const INPUT = { language: "es", seed: 7, index: 0, sourcePersonas: ENGLISH_SOURCE_PERSONAS, speechEventId: "getting_to_know_someone", sessions: 3 };
-const context = (model: ScriptedChatModel, extra: Partial<DialogueContext> = {}): DialogueContext => ({ chatModel: model, turnsMin: 4, turnsMax: 4, ...extra });
+const INPUT = {
+  language: "es",
+  seed: 7,
+  index: 0,
+  sourcePersonas: ENGLISH_SOURCE_PERSONAS,
+  speechEventId: "getting_to_know_someone",
+  sessions: 3,
+};
+const context = (model: ScriptedChatModel, extra: Partial<DialogueContext> = {}): DialogueContext => ({
+  chatModel: model,
+  turnsMin: 4,
+  turnsMax: 4,
+  ...extra,
+});
 const text = (call: ScriptedCall, i = 0) => call.messages[i]!.text;
 
 /** The calls of one task made while writing session `session` (sessions are told apart by their common-ground call). */
@@ -88,7 +110,14 @@ function callsOfSession(model: ScriptedChatModel, task: string, session: number)
 describe("series graph (scripted model)", () => {
   it("takes a dialogue's request plus the number of sessions as its input (Studio's form)", () => {
     const schema = getInputTypeSchema(seriesGraph) as { properties: Record<string, unknown> };
-    expect(Object.keys(schema.properties).sort()).toEqual(["index", "language", "seed", "sessions", "sourcePersonas", "speechEventId"]);
+    expect(Object.keys(schema.properties).sort()).toEqual([
+      "index",
+      "language",
+      "seed",
+      "sessions",
+      "sourcePersonas",
+      "speechEventId",
+    ]);
   });
 
   it("writes three sessions, each remembering the earlier ones, as one record", async () => {
@@ -116,7 +145,9 @@ describe("series graph (scripted model)", () => {
     // persona facts learned in session 1 are part of A's persona from session 2 on
     expect(one!.personas[0]!.sentences).not.toContain(memoryOf("A", 1).new_facts[0]);
     expect(two!.personas[0]!.sentences).toContain(memoryOf("A", 1).new_facts[0]);
-    expect(three!.personas[0]!.sentences).toEqual(expect.arrayContaining([memoryOf("A", 1).new_facts[0], memoryOf("A", 2).new_facts[0]]));
+    expect(three!.personas[0]!.sentences).toEqual(
+      expect.arrayContaining([memoryOf("A", 1).new_facts[0], memoryOf("A", 2).new_facts[0]]),
+    );
     // the provenance counts every call of the series
     expect(record.provenance.attempts).toBe(model.calls.length);
     expect(record.provenance.prompt_hash).toMatch(/^[0-9a-f]{12}$/);
@@ -148,14 +179,18 @@ describe("series graph (scripted model)", () => {
   });
 
   it("repairs a session the critique finds contradicting an earlier one", async () => {
-    const model = seriesModel({ critique: (session, round) => (session === 2 && round === 0 ? CONTRADICTION : undefined!) });
+    const model = seriesModel({
+      critique: (session, round) => (session === 2 && round === 0 ? CONTRADICTION : undefined!),
+    });
     const state = await runSeries(INPUT, context(model, { maxCritiqueRounds: 1 }));
     const record = DialogueRecordSchema.parse(state.record);
     expect(record.status).toBe("accepted");
     expect(record.sessions).toHaveLength(3);
     expect(record.sessions![1]!.critique).toHaveProperty("memory_consistency", 5);
     // the speakers of session 2 rewrote from the offending turn with the reviewer's feedback
-    const repaired = callsOfSession(model, "turn", 2).filter((call) => call.messages.at(-1)!.text.includes("conversación anterior"));
+    const repaired = callsOfSession(model, "turn", 2).filter((call) =>
+      call.messages.at(-1)!.text.includes("conversación anterior"),
+    );
     expect(repaired.length).toBe(2);
     expect(callsOfSession(model, "critique", 2)).toHaveLength(2);
   });
@@ -165,7 +200,9 @@ describe("series graph (scripted model)", () => {
     const state = await runSeries(INPUT, context(model, { maxCritiqueRounds: 0 }));
     const record = DialogueRecordSchema.parse(state.record);
     expect(record.status).toBe("rejected");
-    expect(record.rejection_reasons).toEqual([{ check: "memory", detail: expect.stringContaining("conversación anterior"), turn: 2, session: 2 }]);
+    expect(record.rejection_reasons).toEqual([
+      { check: "memory", detail: expect.stringContaining("conversación anterior"), turn: 2, session: 2 },
+    ]);
     expect(record.sessions!.map((s) => s.status)).toEqual(["accepted", "rejected"]);
     expect(record.sessions![1]!.memory).toEqual([]);
     expect(model.callsFor("memory")).toHaveLength(2);
@@ -179,7 +216,9 @@ describe("series graph (scripted model)", () => {
         if (session === 3 && down) throw new Error("connect ECONNREFUSED 127.0.0.1:8080");
       },
     });
-    await expect(runSeries(INPUT, context(failing), { checkpointer, threadId: "series-1" })).rejects.toThrow(/ECONNREFUSED/);
+    await expect(runSeries(INPUT, context(failing), { checkpointer, threadId: "series-1" })).rejects.toThrow(
+      /ECONNREFUSED/,
+    );
     // the saved state: two sessions written and remembered, session 3 planned, its dialogue next
     const graph = compileSeries(checkpointer);
     const saved = await graph.getState({ configurable: { thread_id: "series-1" } });

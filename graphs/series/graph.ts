@@ -3,14 +3,27 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import { type BaseCheckpointSaver, END, type Runtime, START, StateGraph } from "@langchain/langgraph";
 import { writeMemory } from "../../nodes/write-memory.js";
 import { createRng, hashSeed } from "../../lib/random.js";
-import { addUsage, type DialogueRecord, DialogueRecordSchema, type RejectionReason, type SeriesSession } from "../../lib/records/schema.js";
+import {
+  addUsage,
+  type DialogueRecord,
+  DialogueRecordSchema,
+  type RejectionReason,
+  type SeriesSession,
+} from "../../lib/records/schema.js";
 import { loadSpeechEvents } from "../../lib/speech-events.js";
 import { type DialogueContext, DialogueContextSchema } from "../../nodes/configuration.js";
 import { type DialogueRunOptions, runDialogue } from "../dialogue/graph.js";
 import { drawGap, pickEventAfterGap } from "../../nodes/series-gap.js";
 import type { SessionHistory } from "../../nodes/series-history.js";
 import { seriesPrompts } from "../../nodes/series-render.js";
-import { type SeriesInput, SeriesInputSchema, type SeriesState, SeriesStateAnnotation, SeriesStateSchema, type SeriesUpdate } from "../../nodes/series-state.js";
+import {
+  type SeriesInput,
+  SeriesInputSchema,
+  type SeriesState,
+  SeriesStateAnnotation,
+  SeriesStateSchema,
+  type SeriesUpdate,
+} from "../../nodes/series-state.js";
 
 /**
  * A multi-session series: the same two people meet again, session after session.
@@ -30,7 +43,15 @@ export function planSession(state: SeriesState): SeriesUpdate {
   const session = state.written.length + 1;
   const startedAt = state.startedAt || Date.now();
   if (session === 1) {
-    return { startedAt, next: { session, gap: null, seed: state.seed, ...(state.speechEventId ? { speechEventId: state.speechEventId } : {}) } };
+    return {
+      startedAt,
+      next: {
+        session,
+        gap: null,
+        seed: state.seed,
+        ...(state.speechEventId ? { speechEventId: state.speechEventId } : {}),
+      },
+    };
   }
   const rng = createRng(hashSeed(state.seed, state.language, state.index, "series", session));
   const gap = drawGap(rng);
@@ -73,7 +94,10 @@ async function runSession(state: SeriesState, runtime: Runtime<DialogueContext>)
   if (!dialogue.record) throw new Error(`session ${next.session} ended without a record`);
   return {
     next: null,
-    written: [...state.written, { session: next.session, gap: next.gap, record: dialogue.record, critique: dialogue.critique, memory: [] }],
+    written: [
+      ...state.written,
+      { session: next.session, gap: next.gap, record: dialogue.record, critique: dialogue.critique, memory: [] },
+    ],
     personas: state.personas.length ? state.personas : dialogue.record.personas,
   };
 }
@@ -119,7 +143,9 @@ export function finalizeSeries(state: SeriesState): SeriesUpdate {
     ...state.rejectionReasons,
   ];
   const failedSession = state.written.find((w) => w.record.failed_attempt);
-  const failedAttempt = state.failedAttempt ?? (failedSession ? { ...failedSession.record.failed_attempt!, session: failedSession.session } : null);
+  const failedAttempt =
+    state.failedAttempt ??
+    (failedSession ? { ...failedSession.record.failed_attempt!, session: failedSession.session } : null);
   const rejected = reasons.length > 0;
   const provenance = {
     ...first.provenance,
@@ -142,7 +168,12 @@ export function finalizeSeries(state: SeriesState): SeriesUpdate {
   return { record };
 }
 
-export const seriesBuilder = new StateGraph({ state: SeriesStateAnnotation, input: SeriesInputSchema, output: SeriesStateSchema, context: DialogueContextSchema })
+export const seriesBuilder = new StateGraph({
+  state: SeriesStateAnnotation,
+  input: SeriesInputSchema,
+  output: SeriesStateSchema,
+  context: DialogueContextSchema,
+})
   .addNode("planSession", planSession)
   .addNode("runSession", runSession)
   .addNode("writeMemory", writeMemory)
@@ -177,19 +208,26 @@ export type SeriesRunOptions = DialogueRunOptions & {
  * Runs one series to its record. With a checkpointer and a thread id, a series that has a saved state on that
  * thread (an earlier run that stopped: crash, abort) resumes from its last saved step instead of starting over.
  */
-export async function runSeries(input: SeriesInput, context: DialogueContext, options: SeriesRunOptions = {}): Promise<SeriesState> {
+export async function runSeries(
+  input: SeriesInput,
+  context: DialogueContext,
+  options: SeriesRunOptions = {},
+): Promise<SeriesState> {
   const { checkpointer, threadId, ...rest } = options;
   const sessions = input.sessions ?? 3;
   const graph = compileSeries(checkpointer);
   const config: RunnableConfig = {
     ...rest,
     recursionLimit: rest.recursionLimit ?? seriesStepBudget(sessions),
-    ...(checkpointer ? { configurable: { thread_id: threadId ?? `${input.language}-${input.seed ?? 1}-${input.index ?? 0}` } } : {}),
+    ...(checkpointer
+      ? { configurable: { thread_id: threadId ?? `${input.language}-${input.seed ?? 1}-${input.index ?? 0}` } }
+      : {}),
   };
   let start: SeriesInput | null = input;
   if (checkpointer) {
     const saved = await graph.getState(config);
-    if (saved.next.length > 0) start = null; // a series that stopped part-way: go on from its last step
+    if (saved.next.length > 0)
+      start = null; // a series that stopped part-way: go on from its last step
     else if (saved.values && (saved.values as SeriesState).record) return saved.values as SeriesState;
   }
   const state = (await graph.invoke(start, { ...config, context: context as never })) as SeriesState;

@@ -7,7 +7,8 @@ import { detect, type Detection } from "../lang/detect.js";
 import { profileText, type TextProfile, type Token } from "../lang/scripts.js";
 
 /** Chat interjections shared by many languages; they carry no evidence of the language. */
-const INTERJECTION = /^(?:l+o+l+|lmao|rofl|omg|xd+|(?:ha){2,}h?|(?:he){2,}h?|(?:hi){2,}|(?:ja){2,}|(?:je){2,}|(?:ka){2,}|k{3,}|(?:wk){2,}|h+m+|u+m+|u+h+|a+h+|o+h+|a+w+|w+o+w+|ok(?:ay|e?y)?|y+a+y+|ha|ah|eh|oh|uh)$/i;
+const INTERJECTION =
+  /^(?:l+o+l+|lmao|rofl|omg|xd+|(?:ha){2,}h?|(?:he){2,}h?|(?:hi){2,}|(?:ja){2,}|(?:je){2,}|(?:ka){2,}|k{3,}|(?:wk){2,}|h+m+|u+m+|u+h+|a+h+|o+h+|a+w+|w+o+w+|ok(?:ay|e?y)?|y+a+y+|ha|ah|eh|oh|uh)$/i;
 
 export function isInterjection(word: string): boolean {
   return word.length <= 12 && INTERJECTION.test(word);
@@ -123,7 +124,11 @@ class Analysis implements TextAnalysis {
     if (this._words === undefined) {
       const toks = this.profile.tokens;
       let any = false;
-      for (const t of toks) if (t.letters <= 12 && isInterjection(t.text)) { any = true; break; }
+      for (const t of toks)
+        if (t.letters <= 12 && isInterjection(t.text)) {
+          any = true;
+          break;
+        }
       this._words = any ? toks.filter((t) => !isInterjection(t.text)) : toks;
     }
     return this._words;
@@ -149,7 +154,6 @@ class Analysis implements TextAnalysis {
   detection(): Detection {
     return detect(this.langText);
   }
-
 }
 
 const NOT_WORD = /[^\p{L}\p{M}\p{N}]+/gu;
@@ -161,7 +165,19 @@ function hasTwoSegments(text: string): boolean {
   const t = text.trimEnd();
   for (let i = 0; i < t.length - 1; i++) {
     const c = t.charCodeAt(i);
-    if (c === 0x2e || c === 0x21 || c === 0x3f || c === 0x3b || c === 0x0a || c === 0x2026 || c === 0x3002 || c === 0xff01 || c === 0xff1f || c === 0xff1b) return true;
+    if (
+      c === 0x2e ||
+      c === 0x21 ||
+      c === 0x3f ||
+      c === 0x3b ||
+      c === 0x0a ||
+      c === 0x2026 ||
+      c === 0x3002 ||
+      c === 0xff01 ||
+      c === 0xff1f ||
+      c === 0xff1b
+    )
+      return true;
   }
   return false;
 }

@@ -61,7 +61,9 @@ export function parseXPersona(json: unknown): DialogueRecord[] {
   if (c.success) {
     return c.data.map((d, i) => ({
       id: String(d.dialog_id ?? d.id ?? i),
-      turns: d.dialog.filter((t) => t.text !== SILENCE).map((t, k) => ({ speaker: t.sender ?? t.speaker ?? (k % 2 === 0 ? "A" : "B"), text: t.text })),
+      turns: d.dialog
+        .filter((t) => t.text !== SILENCE)
+        .map((t, k) => ({ speaker: t.sender ?? t.speaker ?? (k % 2 === 0 ? "A" : "B"), text: t.text })),
     }));
   }
   throw x.error;

@@ -29,7 +29,8 @@ describe("checkDialogue / checkTurn", () => {
 
   it("checkTurn matches checkDialogue for that turn", () => {
     const all = checkDialogue(dialogue, { lang: "es" });
-    for (let i = 0; i < dialogue.length; i++) expect(checkTurn(dialogue, i, { lang: "es" })).toEqual(all.filter((f) => f.turn === i));
+    for (let i = 0; i < dialogue.length; i++)
+      expect(checkTurn(dialogue, i, { lang: "es" })).toEqual(all.filter((f) => f.turn === i));
   });
 
   it("runs only the requested checks", () => {
@@ -49,7 +50,9 @@ describe("checkDialogue / checkTurn", () => {
   });
 
   it("throws a one-line error for an unknown language or check", () => {
-    expect(() => checkDialogue(dialogue, { lang: "zz-bad" })).toThrow('unknown language code "zz-bad" (expected a BCP-47 tag such as es, fr, pt-BR, zh-Hans)');
+    expect(() => checkDialogue(dialogue, { lang: "zz-bad" })).toThrow(
+      'unknown language code "zz-bad" (expected a BCP-47 tag such as es, fr, pt-BR, zh-Hans)',
+    );
     expect(() => checkDialogue(dialogue, { lang: "es", checks: ["nope" as never] })).toThrow(/unknown check "nope"/);
     expect(() => checkTurn(dialogue, 9, { lang: "es" })).toThrow(RangeError);
   });

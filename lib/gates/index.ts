@@ -18,7 +18,14 @@ import { checkAlternation, checkEmpty, checkFormat, checkLength } from "./struct
 import { targetFor } from "./target.js";
 import { CHECK_NAMES, type CheckName, type GateFailure, type GateOptions, type Turn } from "./types.js";
 
-export { CHECK_NAMES, type CheckName, type GateFailure, type GateOptions, type Turn, type CodeSwitchingPolicy } from "./types.js";
+export {
+  CHECK_NAMES,
+  type CheckName,
+  type GateFailure,
+  type GateOptions,
+  type Turn,
+  type CodeSwitchingPolicy,
+} from "./types.js";
 export { LANGUAGE_THRESHOLDS } from "./language.js";
 export { REPETITION_THRESHOLDS } from "./repetition.js";
 export { FORMAT_THRESHOLDS } from "./structure.js";
@@ -33,7 +40,8 @@ interface Prepared {
 
 function prepare(opts: GateOptions): Prepared {
   if (opts.checks) {
-    for (const c of opts.checks) if (!CHECK_NAMES.includes(c)) throw new Error(`unknown check "${c}" (expected one of ${CHECK_NAMES.join(", ")})`);
+    for (const c of opts.checks)
+      if (!CHECK_NAMES.includes(c)) throw new Error(`unknown check "${c}" (expected one of ${CHECK_NAMES.join(", ")})`);
   }
   targetFor(opts.lang); // validates the tag
   return { run: new Set(opts.checks ?? CHECK_NAMES), opts };
@@ -67,7 +75,8 @@ function check(turns: readonly Turn[], index: number, p: Prepared, names: readon
       languageFailed = d !== undefined;
       add(out, index, "language", d);
     }
-    if (run.has("code_switching") && !languageFailed) add(out, index, "code_switching", checkCodeSwitching(turns, index, a, target, opts.codeSwitching ?? "loanwords"));
+    if (run.has("code_switching") && !languageFailed)
+      add(out, index, "code_switching", checkCodeSwitching(turns, index, a, target, opts.codeSwitching ?? "loanwords"));
     if (run.has("placeholder")) add(out, index, "placeholder", checkPlaceholder(a));
     if (run.has("speaker_label")) add(out, index, "speaker_label", checkSpeakerLabel(a, names));
     if (run.has("meta_text")) add(out, index, "meta_text", checkMetaText(a));

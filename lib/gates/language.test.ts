@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { fails, failuresOf } from "../../testing/gate-helpers.js";
 
-const language = (lang: string, text: string, context?: readonly string[]) => fails("language", lang, text, {}, context);
+const language = (lang: string, text: string, context?: readonly string[]) =>
+  fails("language", lang, text, {}, context);
 
 describe("language: another language is rejected", () => {
   it.each([
@@ -67,10 +68,31 @@ describe("language: another language is rejected", () => {
 
 describe("language: what must pass", () => {
   it.each([
-    ["es", "ok"], ["es", "jaja"], ["es", "555"], ["es", "😂"], ["es", "María"], ["es", "Buenos Aires"], ["es", "lol"],
-    ["fr", "ok"], ["fr", "haha ok"], ["fr", "Jean-Pierre"], ["it", "Marco Rossi"], ["id", "wkwk"], ["en", "jaja"],
-    ["ja", "OK"], ["ja", "lol"], ["ja", "Netflix"], ["ja", "了解"], ["ja", "東京大学"], ["ko", "ㅋㅋ"], ["ko", "ok"],
-    ["ko", "BTS"], ["zh", "555"], ["zh", "Taylor Swift"], ["th", "555"], ["de", "👍"],
+    ["es", "ok"],
+    ["es", "jaja"],
+    ["es", "555"],
+    ["es", "😂"],
+    ["es", "María"],
+    ["es", "Buenos Aires"],
+    ["es", "lol"],
+    ["fr", "ok"],
+    ["fr", "haha ok"],
+    ["fr", "Jean-Pierre"],
+    ["it", "Marco Rossi"],
+    ["id", "wkwk"],
+    ["en", "jaja"],
+    ["ja", "OK"],
+    ["ja", "lol"],
+    ["ja", "Netflix"],
+    ["ja", "了解"],
+    ["ja", "東京大学"],
+    ["ko", "ㅋㅋ"],
+    ["ko", "ok"],
+    ["ko", "BTS"],
+    ["zh", "555"],
+    ["zh", "Taylor Swift"],
+    ["th", "555"],
+    ["de", "👍"],
   ])("short turn %s: %s", (lang, text) => {
     expect(language(lang, text)).toBe(false);
   });
@@ -110,7 +132,11 @@ describe("language: what must pass", () => {
   });
 
   it("uses the dialogue context: words already used in the dialogue are not evidence of another language", () => {
-    const ctx = ["Tu connais le groupe Rolling Stones ?", "Oui, j'adore Rolling Stones et Pink Floyd.", "Moi aussi, surtout Rolling Stones live."];
+    const ctx = [
+      "Tu connais le groupe Rolling Stones ?",
+      "Oui, j'adore Rolling Stones et Pink Floyd.",
+      "Moi aussi, surtout Rolling Stones live.",
+    ];
     expect(language("fr", "rolling stones pink floyd live", ctx)).toBe(false);
     expect(language("fr", "rolling stones pink floyd live")).toBe(true); // same words, no context
     expect(language("fr", "my favourite bands are the rolling stones and pink floyd", ctx)).toBe(true); // a real English sentence
@@ -118,11 +144,16 @@ describe("language: what must pass", () => {
 });
 
 describe("code_switching", () => {
-  const cs = (lang: string, text: string, policy?: "none" | "loanwords" | "any") => fails("code_switching", lang, text, policy ? { codeSwitching: policy } : {});
+  const cs = (lang: string, text: string, policy?: "none" | "loanwords" | "any") =>
+    fails("code_switching", lang, text, policy ? { codeSwitching: policy } : {});
 
   it("catches a foreign sentence or phrase (default policy: loanwords)", () => {
-    expect(cs("id", "Saya suka memasak bersama keluarga. But honestly I hate washing the dishes afterwards.")).toBe(true);
-    expect(cs("es", "Me encanta cocinar con mi familia los domingos. But I really hate washing the dishes.")).toBe(true);
+    expect(cs("id", "Saya suka memasak bersama keluarga. But honestly I hate washing the dishes afterwards.")).toBe(
+      true,
+    );
+    expect(cs("es", "Me encanta cocinar con mi familia los domingos. But I really hate washing the dishes.")).toBe(
+      true,
+    );
     expect(cs("ja", "週末は家族と料理をするのが好きです。I love it so much!")).toBe(true);
     expect(cs("zh", "我很喜欢和朋友们一起在周末看电影，尤其是恐怖电影，you know what I mean。")).toBe(true);
     expect(cs("ko", "주말에는 가족과 함께 요리해요. 我很喜欢做饭。")).toBe(true);
@@ -193,7 +224,9 @@ describe("language: function words of another language and none of the target", 
   });
 
   it("says which function words when the detector is unsure", () => {
-    expect(failuresOf("language", "en", "Dove abiti? Io abito in california.")[0]?.detail).toBe("function words of it (dove, io) and none of en, expected en");
+    expect(failuresOf("language", "en", "Dove abiti? Io abito in california.")[0]?.detail).toBe(
+      "function words of it (dove, io) and none of en, expected en",
+    );
   });
 
   it.each([

@@ -22,7 +22,15 @@
  */
 
 import { detect, scoreOf, type Detection } from "../lang/detect.js";
-import { anyForeignGlue, exclusiveFunctionWords, foreignFunctionWordEvidence, foreignGlue, lexicalAnchor, lexicallyTarget, ownGlue } from "../lang/markers.js";
+import {
+  anyForeignGlue,
+  exclusiveFunctionWords,
+  foreignFunctionWordEvidence,
+  foreignGlue,
+  lexicalAnchor,
+  lexicallyTarget,
+  ownGlue,
+} from "../lang/markers.js";
 import { SCRIPT_NAMES, UNSPACED, type ScriptCode, type TextProfile, type Token } from "../lang/scripts.js";
 import { analyze, type TextAnalysis } from "./analysis.js";
 import type { Target } from "./target.js";
@@ -94,19 +102,34 @@ function splitScripts(p: TextProfile, target: Target): ScriptSplit {
     else if (s === "Latn") latinForeign += n;
     else {
       otherForeign += n;
-      if (n > dominantOtherN) { dominantOther = s; dominantOtherN = n; }
+      if (n > dominantOtherN) {
+        dominantOther = s;
+        dominantOtherN = n;
+      }
     }
   }
   const kana = (p.scripts.Hira ?? 0) + (p.scripts.Kana ?? 0);
   const han = p.scripts.Hani ?? 0;
-  return { letters: p.letters, expected, latinForeign, otherForeign, ...(dominantOther ? { dominantOther } : {}), kana, han };
+  return {
+    letters: p.letters,
+    expected,
+    latinForeign,
+    otherForeign,
+    ...(dominantOther ? { dominantOther } : {}),
+    kana,
+    han,
+  };
 }
 
 /**
  * Words and letters written in the target's scripts (interjections such as lol, haha, ok left out). With
  * `distinct`, a word repeated in the turn counts once: "hey hey hey hey" is one word, not evidence of a language.
  */
-function targetSize(tokens: readonly Token[], target: Target, distinct = false): { words: number; letters: number; unspaced: number } {
+function targetSize(
+  tokens: readonly Token[],
+  target: Target,
+  distinct = false,
+): { words: number; letters: number; unspaced: number } {
   let words = 0;
   let letters = 0;
   let unspaced = 0;
@@ -119,7 +142,10 @@ function targetSize(tokens: readonly Token[], target: Target, distinct = false):
       seen.add(key);
     }
     if (UNSPACED.has(t.script)) unspaced += t.letters;
-    else { words++; letters += t.letters; }
+    else {
+      words++;
+      letters += t.letters;
+    }
   }
   return { words, letters, unspaced };
 }
@@ -161,12 +187,21 @@ function targetCodes(target: Target): string[] {
 
 /** Plainly target-language words (see lexicallyTarget): no need to ask the detector. */
 function lexicallyOk(tokens: readonly Token[], target: Target): boolean {
-  return lexicallyTarget(tokens.map((t) => t.text), targetCodes(target));
+  return lexicallyTarget(
+    tokens.map((t) => t.text),
+    targetCodes(target),
+  );
 }
 
 /** No glue word of the winning language: names, titles, borrowed noun phrases rather than a foreign clause. */
 function noForeignGlue(tokens: readonly Token[], lang: string, target: Target): boolean {
-  return foreignGlue(tokens.map((t) => t.text), lang, targetCodes(target)).length === 0;
+  return (
+    foreignGlue(
+      tokens.map((t) => t.text),
+      lang,
+      targetCodes(target),
+    ).length === 0
+  );
 }
 
 /**
@@ -192,10 +227,24 @@ function contextExplains(tokens: readonly Token[], turns: readonly Turn[], index
  * siblings, orthography decides: Swedish ä/ö vs Norwegian/Danish æ/ø, Ukrainian і/ї/є/ґ vs Russian ы/э/ъ/ё …
  */
 const DISTINCT_LETTERS: Readonly<Record<string, string>> = {
-  sv: "äö", no: "æø", nb: "æø", nn: "æø", da: "æø",
-  es: "ñ", pt: "ãõ", gl: "", ca: "ŀ",
-  uk: "іїєґ", ru: "ыэъё", be: "ўі", sr: "јљњћђџ", mk: "ѓќѕјљњџ",
-  cs: "řůě", sk: "äľĺŕô", hr: "đ", bs: "đ",
+  sv: "äö",
+  no: "æø",
+  nb: "æø",
+  nn: "æø",
+  da: "æø",
+  es: "ñ",
+  pt: "ãõ",
+  gl: "",
+  ca: "ŀ",
+  uk: "іїєґ",
+  ru: "ыэъё",
+  be: "ўі",
+  sr: "јљњћђџ",
+  mk: "ѓќѕјљњџ",
+  cs: "řůě",
+  sk: "äľĺŕô",
+  hr: "đ",
+  bs: "đ",
 };
 
 function hasAnyOf(text: string, letters: string | undefined): string | undefined {
@@ -266,7 +315,12 @@ function segmentsAgree(a: TextAnalysis, target: Target): boolean {
   return judged > 0;
 }
 
-export function checkLanguage(turns: readonly Turn[], index: number, a: TextAnalysis, target: Target): string | undefined {
+export function checkLanguage(
+  turns: readonly Turn[],
+  index: number,
+  a: TextAnalysis,
+  target: Target,
+): string | undefined {
   const p = a.profile;
   if (p.letters === 0) return undefined;
   const sp = splitScripts(p, target);
@@ -297,7 +351,11 @@ export function checkLanguage(turns: readonly Turn[], index: number, a: TextAnal
   if (sp.latinForeign * 2 > sp.letters) {
     let words = 0;
     let letters = 0;
-    for (const t of a.words) if (t.script === "Latn") { words++; letters += t.letters; }
+    for (const t of a.words)
+      if (t.script === "Latn") {
+        words++;
+        letters += t.letters;
+      }
     if (words < T.latinMinWords || letters < T.latinMinLetters) return undefined;
     if (contextExplains(p.tokens, turns, index)) return undefined;
     const latin = a.words.filter((t) => t.script === "Latn");
@@ -322,7 +380,13 @@ export function checkLanguage(turns: readonly Turn[], index: number, a: TextAnal
   // shared script: the detector decides, never on a short turn
   if (isShort(a, target)) return undefined;
   // built on target glue with no foreign glue: passes whatever the detector says (see anchoredInTarget)
-  if (lexicalAnchor(a.words.map((t) => t.text), targetCodes(target))) return undefined;
+  if (
+    lexicalAnchor(
+      a.words.map((t) => t.text),
+      targetCodes(target),
+    )
+  )
+    return undefined;
   // (after lexicalAnchor: a turn it accepts has a function word of the target no other language shares)
   if (target.info.detectable) {
     const f = foreignFunctionWords(a, target, turns, index);
@@ -338,7 +402,8 @@ export function checkLanguage(turns: readonly Turn[], index: number, a: TextAnal
     const s = targetSize(a.words, target);
     if (s.words < T.unknownMinWords || s.letters < T.unknownMinLetters) return undefined;
     const v = confidentlyOther(d, target);
-    if (!v || anchoredInTarget(a.words, v.language, target) || contextExplains(p.tokens, turns, index)) return undefined;
+    if (!v || anchoredInTarget(a.words, v.language, target) || contextExplains(p.tokens, turns, index))
+      return undefined;
     return `detected ${v.language} (${fmt(v.score)}) with confidence; ${target.info.base} is not in the detector`;
   }
   const v = contradicts(d, target, sp.expected, T.ratio, a.text);
@@ -395,21 +460,59 @@ function namesAndRepeatsOnly(a: TextAnalysis, target: Target): boolean {
  * The detector is unsure or even picks the target, yet the turn has no function word of the target and
  * several of another language ("Dove vivi? Io vivo in California." in English): another language.
  */
-function foreignFunctionWords(a: TextAnalysis, target: Target, turns: readonly Turn[], index: number): { lang: string; detail: string } | undefined {
-  const f = foreignFunctionWordEvidence(a.words.map((t) => t.text), targetCodes(target), T.foreignFunctionWords);
+function foreignFunctionWords(
+  a: TextAnalysis,
+  target: Target,
+  turns: readonly Turn[],
+  index: number,
+): { lang: string; detail: string } | undefined {
+  const f = foreignFunctionWordEvidence(
+    a.words.map((t) => t.text),
+    targetCodes(target),
+    T.foreignFunctionWords,
+  );
   if (!f || target.siblings.has(f.lang)) return undefined;
   if (contextExplains(a.profile.tokens, turns, index)) return undefined;
-  return { lang: f.lang, detail: `function words of ${f.lang} (${f.words.slice(0, 4).join(", ")}) and none of ${target.info.base}, expected ${target.info.base}` };
+  return {
+    lang: f.lang,
+    detail: `function words of ${f.lang} (${f.words.slice(0, 4).join(", ")}) and none of ${target.info.base}, expected ${target.info.base}`,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // code switching
 
 /** Words that may sit lower-case inside a title or a name ("Lord of the Rings", "Leonardo da Vinci"). */
-const NAME_CONNECTORS = new Set(["of", "the", "and", "de", "la", "le", "du", "des", "del", "di", "da", "von", "van", "der", "den", "y", "e", "et", "a", "on", "in", "for", "to"]);
+const NAME_CONNECTORS = new Set([
+  "of",
+  "the",
+  "and",
+  "de",
+  "la",
+  "le",
+  "du",
+  "des",
+  "del",
+  "di",
+  "da",
+  "von",
+  "van",
+  "der",
+  "den",
+  "y",
+  "e",
+  "et",
+  "a",
+  "on",
+  "in",
+  "for",
+  "to",
+]);
 
 function isNameLike(tokens: readonly Token[]): boolean {
-  const cased = tokens.filter((t) => t.script === "Latn" || t.script === "Cyrl" || t.script === "Grek" || t.script === "Armn");
+  const cased = tokens.filter(
+    (t) => t.script === "Latn" || t.script === "Cyrl" || t.script === "Grek" || t.script === "Armn",
+  );
   if (cased.length === 0) return false;
   let caps = 0;
   for (const t of cased) {
@@ -458,7 +561,14 @@ export function checkCodeSwitching(
     if (size.words < minWords || size.letters < minLetters) continue;
     const letters = size.letters;
     // without any foreign glue word the segment is names/titles/loanwords: it would pass below anyway
-    if (policy !== "none" && !anyForeignGlue(seg.words.map((t) => t.text), targetCodes(target))) continue;
+    if (
+      policy !== "none" &&
+      !anyForeignGlue(
+        seg.words.map((t) => t.text),
+        targetCodes(target),
+      )
+    )
+      continue;
     const v = contradicts(seg.detection(), target, letters, ratio, seg.text);
     if (!v) continue;
     if (policy !== "none" && (isNameLike(seg.tokens) || noForeignGlue(seg.words, v.language, target))) continue;
@@ -468,7 +578,14 @@ export function checkCodeSwitching(
   return undefined;
 }
 
-function judgeRun(r: readonly Token[], a: TextAnalysis, target: Target, policy: CodeSwitchingPolicy, turns: readonly Turn[], index: number): string | undefined {
+function judgeRun(
+  r: readonly Token[],
+  a: TextAnalysis,
+  target: Target,
+  policy: CodeSwitchingPolicy,
+  turns: readonly Turn[],
+  index: number,
+): string | undefined {
   const script = r[0]!.script;
   let letters = 0;
   for (const t of r) letters += t.letters;

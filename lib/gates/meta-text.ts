@@ -38,54 +38,126 @@ const PATTERNS: RegExp[] = [
   // ---- English
   new RegExp(`${B}as an? ${AI_EN}${AFTER}`, "u"),
   new RegExp(`${B}as an? (?:ai |large |)language model`, "u"),
-  new RegExp(`${B}i(?:'m|’m| am) (?:just |only |merely |simply |not a human,? but )?(?:an? )?(?:${AI_EN}|(?:large )?language model|chatbot|virtual assistant|computer program|bot)${AFTER}`, "u"),
-  new RegExp(`${B}i (?:don't|don’t|do not|cannot|can't|am not able to) (?:have|experience|feel) (?:personal (?:experiences?|opinions?|feelings?|preferences?|emotions?)|(?:feelings|emotions) (?:like|as) (?:a )?humans?|a (?:physical )?body|physical (?:form|experiences?))`, "u"),
-  new RegExp(`${B}(?:my (?:training data|knowledge cutoff)|(?:trained|developed|created) by (?:openai|anthropic|google|meta|mistral|alibaba))`, "u"),
-  new RegExp(`${B}i(?:'m|’m| am) not (?:a )?(?:real |actual )?(?:human(?: being)?|person)(?=\\s*[,.;:!?]|\\s+(?:but|and|so)(?![${L}])|$)`, "u"),
+  new RegExp(
+    `${B}i(?:'m|’m| am) (?:just |only |merely |simply |not a human,? but )?(?:an? )?(?:${AI_EN}|(?:large )?language model|chatbot|virtual assistant|computer program|bot)${AFTER}`,
+    "u",
+  ),
+  new RegExp(
+    `${B}i (?:don't|don’t|do not|cannot|can't|am not able to) (?:have|experience|feel) (?:personal (?:experiences?|opinions?|feelings?|preferences?|emotions?)|(?:feelings|emotions) (?:like|as) (?:a )?humans?|a (?:physical )?body|physical (?:form|experiences?))`,
+    "u",
+  ),
+  new RegExp(
+    `${B}(?:my (?:training data|knowledge cutoff)|(?:trained|developed|created) by (?:openai|anthropic|google|meta|mistral|alibaba))`,
+    "u",
+  ),
+  new RegExp(
+    `${B}i(?:'m|’m| am) not (?:a )?(?:real |actual )?(?:human(?: being)?|person)(?=\\s*[,.;:!?]|\\s+(?:but|and|so)(?![${L}])|$)`,
+    "u",
+  ),
   // ---- French
-  new RegExp(`${B}en tant qu(?:e |'|’)(?:(?:une?|l'|l’) ?)?(?:${AI_FR}${AFTER}|mod[eè]le (?:de (?:langage|langue)|linguistique))`, "u"),
-  new RegExp(`${B}je (?:ne )?suis (?:qu['’]|que )?(?:juste |seulement |simplement )?(?:une? )?(?:${AI_FR}${AFTER}|mod[eè]le (?:de (?:langage|langue)|linguistique))`, "u"),
-  new RegExp(`${B}je n['’]ai pas (?:d['’]expériences? personnelles?|de corps(?: physique)?|d['’]opinions? personnelles?|de (?:sentiments|émotions) (?:comme|propres))`, "u"),
+  new RegExp(
+    `${B}en tant qu(?:e |'|’)(?:(?:une?|l'|l’) ?)?(?:${AI_FR}${AFTER}|mod[eè]le (?:de (?:langage|langue)|linguistique))`,
+    "u",
+  ),
+  new RegExp(
+    `${B}je (?:ne )?suis (?:qu['’]|que )?(?:juste |seulement |simplement )?(?:une? )?(?:${AI_FR}${AFTER}|mod[eè]le (?:de (?:langage|langue)|linguistique))`,
+    "u",
+  ),
+  new RegExp(
+    `${B}je n['’]ai pas (?:d['’]expériences? personnelles?|de corps(?: physique)?|d['’]opinions? personnelles?|de (?:sentiments|émotions) (?:comme|propres))`,
+    "u",
+  ),
   // ---- Spanish
   new RegExp(`${B}como (?:una? )?(?:${AI_ES}${AFTER}|modelo (?:de lenguaje|lingüístico))`, "u"),
-  new RegExp(`${B}soy (?:solo |solamente |sólo |simplemente |únicamente )?(?:una? )?(?:${AI_ES}${AFTER}|modelo (?:de lenguaje|lingüístico))`, "u"),
-  new RegExp(`${B}no tengo (?:experiencias personales|cuerpo(?: físico)?|opiniones personales|(?:sentimientos|emociones) (?:propios|propias|como (?:los )?humanos))`, "u"),
+  new RegExp(
+    `${B}soy (?:solo |solamente |sólo |simplemente |únicamente )?(?:una? )?(?:${AI_ES}${AFTER}|modelo (?:de lenguaje|lingüístico))`,
+    "u",
+  ),
+  new RegExp(
+    `${B}no tengo (?:experiencias personales|cuerpo(?: físico)?|opiniones personales|(?:sentimientos|emociones) (?:propios|propias|como (?:los )?humanos))`,
+    "u",
+  ),
   // ---- Portuguese
   new RegExp(`${B}como (?:uma? )?(?:${AI_PT}${AFTER}|modelo de (?:linguagem|idioma))`, "u"),
-  new RegExp(`${B}sou (?:apenas |só |somente |simplesmente )?(?:uma? )?(?:${AI_PT}${AFTER}|modelo de (?:linguagem|idioma))`, "u"),
+  new RegExp(
+    `${B}sou (?:apenas |só |somente |simplesmente )?(?:uma? )?(?:${AI_PT}${AFTER}|modelo de (?:linguagem|idioma))`,
+    "u",
+  ),
   new RegExp(`${B}não tenho (?:experiências pessoais|corpo(?: físico)?|opiniões pessoais)`, "u"),
   // ---- Italian
-  new RegExp(`${B}(?:come|in quanto|essendo|in qualità di|nel ruolo di) (?:una? |un['’])?(?:${AI_IT}${AFTER}|modello (?:di linguaggio|linguistico))`, "u"),
-  new RegExp(`${B}sono (?:solo |soltanto |semplicemente |solamente )?(?:una? |un['’])?(?:${AI_IT}${AFTER}|modello (?:di linguaggio|linguistico))`, "u"),
+  new RegExp(
+    `${B}(?:come|in quanto|essendo|in qualità di|nel ruolo di) (?:una? |un['’])?(?:${AI_IT}${AFTER}|modello (?:di linguaggio|linguistico))`,
+    "u",
+  ),
+  new RegExp(
+    `${B}sono (?:solo |soltanto |semplicemente |solamente )?(?:una? |un['’])?(?:${AI_IT}${AFTER}|modello (?:di linguaggio|linguistico))`,
+    "u",
+  ),
   new RegExp(`${B}non ho (?:esperienze personali|un corpo(?: fisico)?|opinioni personali)`, "u"),
   // ---- German / Dutch
   new RegExp(`${B}als (?:eine? )?(?:${AI_DE}${AFTER}|(?:ki-)?sprachmodell)`, "u"),
   new RegExp(`${B}ich bin (?:nur |bloß |lediglich )?(?:eine? )?(?:${AI_DE}${AFTER}|(?:ki-)?sprachmodell)`, "u"),
   new RegExp(`${B}ich habe keine (?:persönlichen (?:erfahrungen|gefühle|meinungen)|körper)`, "u"),
-  new RegExp(`${B}(?:als|ik ben) (?:maar |slechts |gewoon )?(?:een )?(?:(?:ai|kunstmatige intelligentie)${AFTER}|(?:ai-)?taalmodel)`, "u"),
+  new RegExp(
+    `${B}(?:als|ik ben) (?:maar |slechts |gewoon )?(?:een )?(?:(?:ai|kunstmatige intelligentie)${AFTER}|(?:ai-)?taalmodel)`,
+    "u",
+  ),
   // ---- Indonesian / Malay
   new RegExp(`${B}sebagai (?:sebuah |seorang |suatu )?(?:${AI_ID}${AFTER}|model bahasa)`, "u"),
-  new RegExp(`${B}(?:saya|aku) (?:adalah |hanyalah |hanya |cuma |ini |ialah )*(?:sebuah |seorang |suatu )?(?:${AI_ID}${AFTER}|model bahasa)`, "u"),
-  new RegExp(`${B}(?:saya|aku) tidak (?:memiliki|punya|mempunyai) (?:pengalaman pribadi|tubuh fisik|perasaan seperti manusia)`, "u"),
+  new RegExp(
+    `${B}(?:saya|aku) (?:adalah |hanyalah |hanya |cuma |ini |ialah )*(?:sebuah |seorang |suatu )?(?:${AI_ID}${AFTER}|model bahasa)`,
+    "u",
+  ),
+  new RegExp(
+    `${B}(?:saya|aku) tidak (?:memiliki|punya|mempunyai) (?:pengalaman pribadi|tubuh fisik|perasaan seperti manusia)`,
+    "u",
+  ),
   // ---- Japanese
   new RegExp(`${AI_JA}(?:として|なので|だから|ですので|であるため|のため|の私)`, "u"),
-  new RegExp(`(?:私|わたし|僕|ぼく)は(?:ただの|単なる)?(?:${AI_JA}|プログラム)(?:です|であり|なので|だから|で、|ですから|にすぎ)`, "u"),
+  new RegExp(
+    `(?:私|わたし|僕|ぼく)は(?:ただの|単なる)?(?:${AI_JA}|プログラム)(?:です|であり|なので|だから|で、|ですから|にすぎ)`,
+    "u",
+  ),
   // ---- Chinese
-  new RegExp(`作[为為](?:一[个個名款种種位])?${AI_ZH}(?=[,，。.!！;；、\\s]|$|我|本|没有|沒有|无法|無法|不能|并|並)`, "u"),
-  new RegExp(`我(?:只|只不过|只不過|仅仅|僅僅)?是(?:一[个個名款种種位])?(?:${AI_ZH}|程序|程式)(?=[,，。.!！;；\\s]|$|所以|因此|因而|而且|没有|沒有|无法|無法|不能|并|並|而已)`, "u"),
+  new RegExp(
+    `作[为為](?:一[个個名款种種位])?${AI_ZH}(?=[,，。.!！;；、\\s]|$|我|本|没有|沒有|无法|無法|不能|并|並)`,
+    "u",
+  ),
+  new RegExp(
+    `我(?:只|只不过|只不過|仅仅|僅僅)?是(?:一[个個名款种種位])?(?:${AI_ZH}|程序|程式)(?=[,，。.!！;；\\s]|$|所以|因此|因而|而且|没有|沒有|无法|無法|不能|并|並|而已)`,
+    "u",
+  ),
   // ---- Korean
   new RegExp(`${AI_KO}(?:으로서|로서|으로써|로써)`, "u"),
-  new RegExp(`(?:저는|나는|전|난) (?:그냥 |단지 |한낱 )?(?:${AI_KO}|프로그램)(?:이기 때문에|기 때문에|이라서|라서|이라|라|이므로|므로|이니까|니까|입니다|이에요|예요|이야|야|일 뿐|이고|고)(?![가-힣])`, "u"),
+  new RegExp(
+    `(?:저는|나는|전|난) (?:그냥 |단지 |한낱 )?(?:${AI_KO}|프로그램)(?:이기 때문에|기 때문에|이라서|라서|이라|라|이므로|므로|이니까|니까|입니다|이에요|예요|이야|야|일 뿐|이고|고)(?![가-힣])`,
+    "u",
+  ),
   // "AI라서 …" ("being an AI, …") needs no subject
   new RegExp(`${AI_KO}(?:이기 때문에|이라서|라서|이므로|이니까)(?![가-힣])`, "u"),
   // ---- Russian / Ukrainian / Polish / Turkish / Vietnamese / Nordic / Czech / Greek
-  new RegExp(`${B}(?:как|будучи) (?:ии|искусственный интеллект|языковая модель|модель ии|ai|виртуальный ассистент|чат-бот)${AFTER}`, "u"),
-  new RegExp(`${B}я (?:—|-|–)?\\s*(?:всего лишь |просто |лишь )?(?:ии|искусственный интеллект|языковая модель|чат-бот|виртуальный ассистент)${AFTER}`, "u"),
+  new RegExp(
+    `${B}(?:как|будучи) (?:ии|искусственный интеллект|языковая модель|модель ии|ai|виртуальный ассистент|чат-бот)${AFTER}`,
+    "u",
+  ),
+  new RegExp(
+    `${B}я (?:—|-|–)?\\s*(?:всего лишь |просто |лишь )?(?:ии|искусственный интеллект|языковая модель|чат-бот|виртуальный ассистент)${AFTER}`,
+    "u",
+  ),
   new RegExp(`${B}як (?:ші|штучний інтелект|мовна модель)${AFTER}`, "u"),
-  new RegExp(`${B}(?:jako|jestem (?:tylko |jedynie )?)(?:model(?:em)? językow(?:y|ym)|sztuczn(?:a|ą) inteligencj(?:a|ą)|ai|si|chatbot(?:em)?)${AFTER}`, "u"),
+  new RegExp(
+    `${B}(?:jako|jestem (?:tylko |jedynie )?)(?:model(?:em)? językow(?:y|ym)|sztuczn(?:a|ą) inteligencj(?:a|ą)|ai|si|chatbot(?:em)?)${AFTER}`,
+    "u",
+  ),
   new RegExp(`${B}bir (?:yapay zek[aâ]|dil modeli|ai|yapay zek[aâ] (?:dil )?modeli|sanal asistan) olarak`, "u"),
-  new RegExp(`${B}(?:là|với tư cách là|vì là|tôi (?:chỉ )?là) (?:một )?(?:ai|trí tuệ nhân tạo|mô hình ngôn ngữ|trợ lý ảo)${AFTER}`, "u"),
-  new RegExp(`${B}(?:som|jeg er|jag är) (?:bare |bara )?(?:en )?(?:ai|ki|språkmodell|sprogmodel|kunstig intelligens|artificiell intelligens|ai-assistent)${AFTER}`, "u"),
+  new RegExp(
+    `${B}(?:là|với tư cách là|vì là|tôi (?:chỉ )?là) (?:một )?(?:ai|trí tuệ nhân tạo|mô hình ngôn ngữ|trợ lý ảo)${AFTER}`,
+    "u",
+  ),
+  new RegExp(
+    `${B}(?:som|jeg er|jag är) (?:bare |bara )?(?:en )?(?:ai|ki|språkmodell|sprogmodel|kunstig intelligens|artificiell intelligens|ai-assistent)${AFTER}`,
+    "u",
+  ),
   new RegExp(`${B}jako (?:ai|umělá inteligence|jazykový model)${AFTER}`, "u"),
   new RegExp(`${B}ως (?:ένα )?(?:μοντέλο γλώσσας|γλωσσικό μοντέλο|τεχνητή νοημοσύνη|ai)${AFTER}`, "u"),
   // ---- Arabic / Persian / Hebrew / Hindi / Swahili / Thai
@@ -150,7 +222,10 @@ const PRESENT_WORDS =
   "以下|下面|如下|这是|這是|次の|こちら|これが|다음|여기|아래";
 const LEAD_IN = /^([^:\n：]{1,60})[:：]/u;
 const PRESENT_RE = new RegExp(`(?<![\\p{L}])(?:${PRESENT_WORDS})|以下|下面|如下|次の|こちら|다음|여기|아래`, "u");
-const TASK_LEAD_RE = new RegExp(`(?<![\\p{L}])(?:${TASK_WORDS})(?:nya)?(?![a-z])|对话|對話|回复|回覆|回答|会話|対話|返答|返信|応答|回答|대화|응답|답변|답장`, "u");
+const TASK_LEAD_RE = new RegExp(
+  `(?<![\\p{L}])(?:${TASK_WORDS})(?:nya)?(?![a-z])|对话|對話|回复|回覆|回答|会話|対話|返答|返信|応答|回答|대화|응답|답변|답장`,
+  "u",
+);
 
 /** Cheap pre-filters: a text none of whose hints occur cannot match the pattern group. */
 const AI_HINT = new RegExp(
@@ -181,7 +256,8 @@ export function checkMetaText(a: TextAnalysis): string | undefined {
     }
   }
   const lead = t.includes(":") || t.includes("：") ? LEAD_IN.exec(t) : null;
-  if (lead && PRESENT_RE.test(lead[1]!) && TASK_LEAD_RE.test(lead[1]!)) return `preamble about the task ${quote(a, lead)}`;
+  if (lead && PRESENT_RE.test(lead[1]!) && TASK_LEAD_RE.test(lead[1]!))
+    return `preamble about the task ${quote(a, lead)}`;
   if (t.includes("(") || t.includes("[") || t.includes("*")) {
     for (const b of t.matchAll(BRACKETED)) {
       if (TASK_RE.test(b[1] ?? "")) return `stage direction about the task ${JSON.stringify(clip(b[0]))}`;

@@ -38,7 +38,9 @@ describe("placeholder", () => {
   });
 
   it("quotes the slot", () => {
-    expect(failuresOf("placeholder", "en", "Nice to meet you, [User 2's name]!")[0]?.detail).toBe('template slot "[User 2\'s name]"');
+    expect(failuresOf("placeholder", "en", "Nice to meet you, [User 2's name]!")[0]?.detail).toBe(
+      'template slot "[User 2\'s name]"',
+    );
   });
 
   it.each([

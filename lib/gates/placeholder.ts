@@ -21,7 +21,28 @@ const SLOT_WORDS =
 
 const CJK_SLOT_RE = new RegExp(`(?:${SLOT_WORDS})`, "iu");
 
-const HTML_TAGS = new Set(["br", "b", "i", "u", "p", "em", "strong", "div", "span", "a", "s", "hr", "li", "ul", "ol", "sup", "sub", "small", "code", "pre"]);
+const HTML_TAGS = new Set([
+  "br",
+  "b",
+  "i",
+  "u",
+  "p",
+  "em",
+  "strong",
+  "div",
+  "span",
+  "a",
+  "s",
+  "hr",
+  "li",
+  "ul",
+  "ol",
+  "sup",
+  "sub",
+  "small",
+  "code",
+  "pre",
+]);
 
 interface Rule {
   re: RegExp;
@@ -37,7 +58,12 @@ const RULES: Rule[] = [
     accept: (m) => {
       const inner = (m[1] ?? "").trim();
       if (!/\p{L}/u.test(inner)) return false; // [1], [?]
-      if (/^(?:translation|traduction|traducción|tradução|traduzione|übersetzung|terjemahan|note|nota|注|翻译|翻訳|번역|sic)\b/iu.test(inner)) return false;
+      if (
+        /^(?:translation|traduction|traducción|tradução|traduzione|übersetzung|terjemahan|note|nota|注|翻译|翻訳|번역|sic)\b/iu.test(
+          inner,
+        )
+      )
+        return false;
       return inner.split(/\s+/).length <= 6;
     },
   },
@@ -57,7 +83,10 @@ const RULES: Rule[] = [
   // 【名前】 〔city〕 with a slot word inside
   { re: /[【〔〖]([^【】〔〕〖〗\n]{1,20})[】〕〗]/g, accept: (m) => CJK_SLOT_RE.test(m[1] ?? "") },
   // Japanese/Chinese blanks: ○○さん, 〇〇, ××, XX先生
-  { re: /[○〇◯●□◇△×]{2,}|(?<![A-Za-z])(?:XX|xx|ＸＸ)(?=さん|様|君|ちゃん|先生|氏|市|县|縣|省|公司|大学|大學)/g, accept: () => true },
+  {
+    re: /[○〇◯●□◇△×]{2,}|(?<![A-Za-z])(?:XX|xx|ＸＸ)(?=さん|様|君|ちゃん|先生|氏|市|县|縣|省|公司|大学|大學)/g,
+    accept: () => true,
+  },
   // a masked name written against CJK / Hangul text: 我叫XXX，저는 OOO이라고, 김OO 씨 (Latin X/O runs used as blanks)
   {
     re: /(?<![A-Za-z])(?:X{2,}|x{3,}|O{2,}|o{3,})(?![A-Za-z])/g,
@@ -74,8 +103,10 @@ const RULES: Rule[] = [
     accept: (m) => {
       const inner = (m[1] ?? "").trim();
       if (inner.split(/\s+/).length > 5) return false;
-      return /^(?:insert|enter|your|user|persona|insertar|insérer|inserire|masukkan|inserir|einfügen)\b/iu.test(inner) ||
-        (/^(?:name|nombre|nom|nome|nama|名前|이름|名字)$/iu.test(inner));
+      return (
+        /^(?:insert|enter|your|user|persona|insertar|insérer|inserire|masukkan|inserir|einfügen)\b/iu.test(inner) ||
+        /^(?:name|nombre|nom|nome|nama|名前|이름|名字)$/iu.test(inner)
+      );
     },
   },
 ];

@@ -9,8 +9,21 @@ function rep(lang: string, texts: string[]): string[] {
 
 describe("repetition", () => {
   it("catches a verbatim repeat of an earlier turn", () => {
-    expect(rep("en", ["Hi! What do you do for a living?", "I'm a nurse at the city hospital.", "I'm a nurse at the city hospital."])).toEqual(["repeats turn 1 verbatim"]);
-    expect(rep("es", ["¿Qué haces los fines de semana?", "Voy a la playa con mis perros.", "Me gusta leer.", "voy a la playa con mis perros"])).toEqual(["repeats turn 1 verbatim"]);
+    expect(
+      rep("en", [
+        "Hi! What do you do for a living?",
+        "I'm a nurse at the city hospital.",
+        "I'm a nurse at the city hospital.",
+      ]),
+    ).toEqual(["repeats turn 1 verbatim"]);
+    expect(
+      rep("es", [
+        "¿Qué haces los fines de semana?",
+        "Voy a la playa con mis perros.",
+        "Me gusta leer.",
+        "voy a la playa con mis perros",
+      ]),
+    ).toEqual(["repeats turn 1 verbatim"]);
   });
 
   it("ignores case, punctuation, spacing and width", () => {
@@ -19,7 +32,13 @@ describe("repetition", () => {
   });
 
   it("catches near-verbatim repeats", () => {
-    expect(rep("en", ["I love walking my two dogs in the park every morning.", "nice", "I love walking my two dogs in the park each morning."])[0]).toMatch(/near-verbatim repeat of turn 0/);
+    expect(
+      rep("en", [
+        "I love walking my two dogs in the park every morning.",
+        "nice",
+        "I love walking my two dogs in the park each morning.",
+      ])[0],
+    ).toMatch(/near-verbatim repeat of turn 0/);
   });
 
   it("is length-aware per script: four CJK characters are a sentence, four Latin letters are not", () => {
@@ -33,11 +52,19 @@ describe("repetition", () => {
   });
 
   it("catches an earlier turn pasted inside a longer one", () => {
-    expect(rep("en", ["I just moved to a small town near the lake with my family.", "oh nice", "I just moved to a small town near the lake with my family. Do you like lakes?"])[0]).toMatch(/turn 0/);
+    expect(
+      rep("en", [
+        "I just moved to a small town near the lake with my family.",
+        "oh nice",
+        "I just moved to a small town near the lake with my family. Do you like lakes?",
+      ])[0],
+    ).toMatch(/turn 0/);
   });
 
   it("does not flag turns that only share words", () => {
-    expect(rep("en", ["I like dogs and cats a lot.", "I like cats but not dogs.", "Do you like dogs or cats more?"])).toHaveLength(0);
+    expect(
+      rep("en", ["I like dogs and cats a lot.", "I like cats but not dogs.", "Do you like dogs or cats more?"]),
+    ).toHaveLength(0);
   });
 
   it("only looks backwards", () => {

@@ -10,24 +10,52 @@ describe("empty", () => {
     expect(fails("empty", "en", text)).toBe(false);
   });
   it("an empty turn is not also reported by the text checks", () => {
-    const turns: Turn[] = [{ speaker: "A", text: "hi" }, { speaker: "B", text: " " }];
+    const turns: Turn[] = [
+      { speaker: "A", text: "hi" },
+      { speaker: "B", text: " " },
+    ];
     expect(checkTurn(turns, 1, { lang: "en" }).map((f) => f.check)).toEqual(["empty"]);
   });
 });
 
 describe("alternation", () => {
-  const alt = (turns: Turn[], i: number) => checkTurn(turns, i, { lang: "en", checks: ["alternation"] }).map((f) => f.detail);
+  const alt = (turns: Turn[], i: number) =>
+    checkTurn(turns, i, { lang: "en", checks: ["alternation"] }).map((f) => f.detail);
   it("rejects the same speaker twice in a row", () => {
-    expect(alt([{ speaker: "A", text: "hi" }, { speaker: "A", text: "hello?" }], 1)).toEqual(['same speaker as turn 0 ("A")']);
-    expect(alt([{ speaker: "A", text: "hi" }, { speaker: " a ", text: "hello?" }], 1)).toHaveLength(1);
+    expect(
+      alt(
+        [
+          { speaker: "A", text: "hi" },
+          { speaker: "A", text: "hello?" },
+        ],
+        1,
+      ),
+    ).toEqual(['same speaker as turn 0 ("A")']);
+    expect(
+      alt(
+        [
+          { speaker: "A", text: "hi" },
+          { speaker: " a ", text: "hello?" },
+        ],
+        1,
+      ),
+    ).toHaveLength(1);
   });
   it("rejects a third speaker and a missing speaker", () => {
-    const t: Turn[] = [{ speaker: "A", text: "hi" }, { speaker: "B", text: "hey" }, { speaker: "C", text: "yo" }];
+    const t: Turn[] = [
+      { speaker: "A", text: "hi" },
+      { speaker: "B", text: "hey" },
+      { speaker: "C", text: "yo" },
+    ];
     expect(alt(t, 2)[0]).toMatch(/third speaker "C"/);
     expect(alt([{ speaker: "", text: "hi" }], 0)).toEqual(["missing speaker"]);
   });
   it("accepts alternating speakers", () => {
-    const t: Turn[] = [{ speaker: "A", text: "hi" }, { speaker: "B", text: "hey" }, { speaker: "A", text: "sup" }];
+    const t: Turn[] = [
+      { speaker: "A", text: "hi" },
+      { speaker: "B", text: "hey" },
+      { speaker: "A", text: "sup" },
+    ];
     expect(alt(t, 1)).toHaveLength(0);
     expect(alt(t, 2)).toHaveLength(0);
   });
@@ -82,7 +110,9 @@ describe("format", () => {
   ])("control characters other than newline and tab: %j", (text) => {
     expect(fails("format", "en", text)).toBe(true);
     const turns: Turn[] = [{ speaker: "A", text }];
-    expect(checkTurn(turns, 0, { lang: "en" }).find((f) => f.check === "format")?.detail).toMatch(/^control character U\+00[0-9A-F]{2}$/);
+    expect(checkTurn(turns, 0, { lang: "en" }).find((f) => f.check === "format")?.detail).toMatch(
+      /^control character U\+00[0-9A-F]{2}$/,
+    );
   });
   it("newline and tab are not control characters here", () => {
     expect(fails("format", "en", "Hola, ¿qué tal?\tBien.")).toBe(false);

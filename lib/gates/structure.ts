@@ -13,7 +13,8 @@ export const FORMAT_THRESHOLDS = {
 export function checkEmpty(a: TextAnalysis): string | undefined {
   const p = a.profile;
   if (p.visible === 0) return "empty turn";
-  if (p.letters === 0 && p.digits === 0 && p.emoji === 0 && !p.hasQuestionOrExclamation) return "no content (punctuation only)";
+  if (p.letters === 0 && p.digits === 0 && p.emoji === 0 && !p.hasQuestionOrExclamation)
+    return "no content (punctuation only)";
   return undefined;
 }
 
@@ -35,7 +36,8 @@ export function checkAlternation(turns: readonly Turn[], index: number): string 
   if (me === "") return "missing speaker";
   if (index > 0) {
     const prev = turns[index - 1];
-    if (prev && speakerKey(prev.speaker) === me) return `same speaker as turn ${index - 1} (${JSON.stringify(t.speaker.trim())})`;
+    if (prev && speakerKey(prev.speaker) === me)
+      return `same speaker as turn ${index - 1} (${JSON.stringify(t.speaker.trim())})`;
   }
   // a third distinct speaker before this one?
   let first = "";
@@ -65,7 +67,16 @@ const BOLD = /\*\*[^*\n]+\*\*|(?<![\p{L}\p{N}])__[^_\n]+__(?![\p{L}\p{N}])/u;
 const LIST_LINE = /^[ \t]*(?:[-*+•]|\d{1,2}[.)])[ \t]+\S/gm;
 const FENCE = /```/;
 const TABLE_ROW = /^[ \t]*\|.*\|[ \t]*$/gm;
-const QUOTE_PAIRS: Readonly<Record<string, string>> = { '"': '"', "“": "”", "”": "”", "«": "»", "„": "“", "「": "」", "『": "』", "'": "'" };
+const QUOTE_PAIRS: Readonly<Record<string, string>> = {
+  '"': '"',
+  "“": "”",
+  "”": "”",
+  "«": "»",
+  "„": "“",
+  "「": "」",
+  "『": "』",
+  "'": "'",
+};
 
 /** C0 / C1 control characters other than newline and tab: terminal escape sequences (ESC, OSC 52 clipboard writes, …) */
 // eslint-disable-next-line no-control-regex -- matching control characters is this pattern's purpose
@@ -81,7 +92,8 @@ export function checkFormat(a: TextAnalysis, allowEmoji: boolean | undefined): s
   const multiline = text.trim().includes("\n");
   if (multiline) {
     const lists = text.match(LIST_LINE)?.length ?? 0;
-    if (lists >= 2 || (lists === 1 && /^[ \t]*(?:[-*+•]|\d{1,2}[.)])[ \t]+\S/.test(text.trim()))) return "markdown list";
+    if (lists >= 2 || (lists === 1 && /^[ \t]*(?:[-*+•]|\d{1,2}[.)])[ \t]+\S/.test(text.trim())))
+      return "markdown list";
     if ((text.match(TABLE_ROW)?.length ?? 0) >= 2) return "markdown table";
   } else if (/^\s*[-*•][ \t]+\S/.test(text)) {
     return "markdown list item";
@@ -91,12 +103,14 @@ export function checkFormat(a: TextAnalysis, allowEmoji: boolean | undefined): s
   const close = open ? QUOTE_PAIRS[open] : undefined;
   if (close && trimmed.length > 2 && trimmed.endsWith(close)) {
     const inner = trimmed.slice(1, -1);
-    if (!inner.includes(close) && !(close !== open && inner.includes(open!)) && /\p{L}/u.test(inner)) return "whole turn wrapped in quotation marks";
+    if (!inner.includes(close) && !(close !== open && inner.includes(open!)) && /\p{L}/u.test(inner))
+      return "whole turn wrapped in quotation marks";
   }
   if (allowEmoji !== true) {
     const p = a.profile;
     if (allowEmoji === false && p.emoji > 0) return `emoji (${p.emoji}) not allowed`;
-    if (p.maxEmojiRun >= FORMAT_THRESHOLDS.emojiRun || p.emoji >= FORMAT_THRESHOLDS.emojiTotal) return `emoji flood (${p.emoji} emoji)`;
+    if (p.maxEmojiRun >= FORMAT_THRESHOLDS.emojiRun || p.emoji >= FORMAT_THRESHOLDS.emojiTotal)
+      return `emoji flood (${p.emoji} emoji)`;
   }
   return undefined;
 }

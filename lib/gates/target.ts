@@ -8,8 +8,23 @@ import { expandScripts, SCRIPT_NAMES, type ScriptCode } from "../lang/scripts.js
  * script dominates the turn, the script alone confirms the language (no detector call needed).
  */
 const UNIQUE_SCRIPT: Partial<Record<ScriptCode, string>> = {
-  Hang: "ko", Grek: "el", Armn: "hy", Geor: "ka", Thai: "th", Laoo: "lo", Khmr: "km", Sinh: "si",
-  Gujr: "gu", Guru: "pa", Orya: "or", Taml: "ta", Telu: "te", Knda: "kn", Mlym: "ml", Hebr: "he", Thaa: "dv",
+  Hang: "ko",
+  Grek: "el",
+  Armn: "hy",
+  Geor: "ka",
+  Thai: "th",
+  Laoo: "lo",
+  Khmr: "km",
+  Sinh: "si",
+  Gujr: "gu",
+  Guru: "pa",
+  Orya: "or",
+  Taml: "ta",
+  Telu: "te",
+  Knda: "kn",
+  Mlym: "ml",
+  Hebr: "he",
+  Thaa: "dv",
   Mymr: "my",
 };
 
@@ -48,13 +63,25 @@ export function targetFor(tag: string): Target {
   const expected = new Set(expandScripts(info.scripts));
   let kind: TargetKind = "shared";
   if (info.base === "ja") kind = "ja";
-  else if (info.base === "zh" || info.base === "yue" || info.base === "wuu" || info.base === "nan" || info.base === "hak") kind = "zh";
+  else if (
+    info.base === "zh" ||
+    info.base === "yue" ||
+    info.base === "wuu" ||
+    info.base === "nan" ||
+    info.base === "hak"
+  )
+    kind = "zh";
   else if (expected.size > 0 && [...expected].every((s) => UNIQUE_SCRIPT[s] === info.base)) kind = "unique";
-  const hanVariant = info.scripts.length === 1 && (info.scripts[0] === "Hans" || info.scripts[0] === "Hant") ? (info.scripts[0]) : undefined;
+  const hanVariant =
+    info.scripts.length === 1 && (info.scripts[0] === "Hans" || info.scripts[0] === "Hant")
+      ? info.scripts[0]
+      : undefined;
   const target: Target = {
     info,
     expected,
-    expectedNames: info.scripts.length ? info.scripts.map((s) => (s in SCRIPT_NAMES ? SCRIPT_NAMES[s as ScriptCode] : scriptLabel(s))).join("/") : "any script",
+    expectedNames: info.scripts.length
+      ? info.scripts.map((s) => (s in SCRIPT_NAMES ? SCRIPT_NAMES[s as ScriptCode] : scriptLabel(s))).join("/")
+      : "any script",
     accept: new Set(info.detector.accept),
     siblings: new Set(info.detector.siblings),
     kind,
@@ -68,11 +95,17 @@ export function targetFor(tag: string): Target {
 
 function scriptLabel(s: string): string {
   switch (s) {
-    case "Jpan": return "Japanese (kana + kanji)";
-    case "Kore": return "Korean (Hangul)";
-    case "Hans": return "Simplified Han";
-    case "Hant": return "Traditional Han";
-    case "Hanb": return "Han + Bopomofo";
-    default: return s;
+    case "Jpan":
+      return "Japanese (kana + kanji)";
+    case "Kore":
+      return "Korean (Hangul)";
+    case "Hans":
+      return "Simplified Han";
+    case "Hant":
+      return "Traditional Han";
+    case "Hanb":
+      return "Han + Bopomofo";
+    default:
+      return s;
   }
 }

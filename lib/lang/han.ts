@@ -43,7 +43,8 @@ const PAIRS =
 const CHINESE_ONLY = "你您她吗呢吧啊哦嗨么呀嘛啦咱哪俩甭啥咋嗯";
 
 /** Simplified forms that coincide with Japanese shinjitai, or are otherwise used in Japanese. */
-const ALSO_JAPANESE = "国学会点写医体号机猫没随双麦来乱声万与区旧画着条楼欧浅温湾湿灯炉独碍礼称筑脚芦蛮装践宝恋担数断静黄";
+const ALSO_JAPANESE =
+  "国学会点写医体号机猫没随双麦来乱声万与区旧画着条楼欧浅温湾湿灯炉独碍礼称筑脚芦蛮装践宝恋担数断静黄";
 
 /** Traditional forms that are also current in Simplified text (so they are not evidence of Traditional). */
 const TRADITIONAL_ALSO_SIMPLIFIED = "著";

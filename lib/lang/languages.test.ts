@@ -10,9 +10,21 @@ function ok(tag: string): LanguageInfo {
 describe("resolveLanguage", () => {
   it("canonicalises tags and names languages", () => {
     const es = ok("es");
-    expect(es).toMatchObject({ tag: "es", base: "es", englishName: "Spanish", nativeName: "español", scripts: ["Latn"], detectable: true });
+    expect(es).toMatchObject({
+      tag: "es",
+      base: "es",
+      englishName: "Spanish",
+      nativeName: "español",
+      scripts: ["Latn"],
+      detectable: true,
+    });
     expect(ok("EN-us")).toMatchObject({ tag: "en-US", base: "en", region: "US" });
-    expect(ok("pt-BR")).toMatchObject({ tag: "pt-BR", base: "pt", englishName: "Brazilian Portuguese", scripts: ["Latn"] });
+    expect(ok("pt-BR")).toMatchObject({
+      tag: "pt-BR",
+      base: "pt",
+      englishName: "Brazilian Portuguese",
+      scripts: ["Latn"],
+    });
     expect(ok("iw").tag).toBe("he");
     expect(ok("in").tag).toBe("id");
   });
@@ -31,10 +43,17 @@ describe("resolveLanguage", () => {
   });
 
   it("suggests the BCP-47 tag for a POSIX locale name (pt_BR → pt-BR)", () => {
-    for (const [posix, tag] of [["pt_BR", "pt-BR"], ["zh_Hant_TW", "zh-Hant-TW"], ["es_ES.UTF-8", "es-ES"]] as const) {
+    for (const [posix, tag] of [
+      ["pt_BR", "pt-BR"],
+      ["zh_Hant_TW", "zh-Hant-TW"],
+      ["es_ES.UTF-8", "es-ES"],
+    ] as const) {
       const r = resolveLanguage(posix);
       expect(r.ok, posix).toBe(false);
-      if (!r.ok) expect(r.message).toMatch(new RegExp(`^unknown language code "${posix.replace(".", "\\.")}": did you mean "${tag}"\\?`));
+      if (!r.ok)
+        expect(r.message).toMatch(
+          new RegExp(`^unknown language code "${posix.replace(".", "\\.")}": did you mean "${tag}"\\?`),
+        );
     }
     const nonsense = resolveLanguage("zz_QQ");
     expect(!nonsense.ok && nonsense.message).not.toMatch(/did you mean/);

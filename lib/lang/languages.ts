@@ -14,8 +14,10 @@
  * detector's model; lib/lang/detect.ts checks the list against the loaded model.
  */
 export const ELD_LANGUAGES: ReadonlySet<string> = new Set(
-  ("am ar az be bg bn ca cs da de el en es et eu fa fi fr gu he hi hr hu hy is it ja ka kn ko ku lo lt lv ml mr ms nl " +
-    "no or pa pl pt ro ru sk sl sq sr sv ta te th tl tr uk ur vi yo zh").split(" "),
+  (
+    "am ar az be bg bn ca cs da de el en es et eu fa fi fr gu he hi hr hu hy is it ja ka kn ko ku lo lt lv ml mr ms nl " +
+    "no or pa pl pt ro ru sk sl sq sr sv ta te th tl tr uk ur vi yo zh"
+  ).split(" "),
 );
 
 export interface DetectorSupport {
@@ -66,7 +68,10 @@ const SCRIPT_OVERRIDE: Readonly<Record<string, string>> = {
 
 /** Tag language → detector language, where they differ. */
 const DETECTOR_ALIAS: Readonly<Record<string, string>> = {
-  nb: "no", nn: "no", fil: "tl", cnr: "hr",
+  nb: "no",
+  nn: "no",
+  fil: "tl",
+  cnr: "hr",
 };
 
 interface PairRule {
@@ -84,28 +89,77 @@ interface PairRule {
  * turn only on stronger evidence (longer text, larger margin, no target-like context).
  */
 const PAIRS: Readonly<Record<string, PairRule>> = {
-  id: { accept: ["ms"], byPair: true, note: "the detector has Malay, not Indonesian; Malay verdicts count as Indonesian (the two are not told apart)" },
+  id: {
+    accept: ["ms"],
+    byPair: true,
+    note: "the detector has Malay, not Indonesian; Malay verdicts count as Indonesian (the two are not told apart)",
+  },
   ms: { accept: ["ms"], note: "Malay and Indonesian are not told apart" },
-  no: { accept: ["no", "da"], siblings: ["sv"], note: "Norwegian and Danish are not told apart; Swedish needs strong evidence" },
-  nb: { accept: ["no", "da"], siblings: ["sv"], note: "Bokmål, Nynorsk and Danish are not told apart; Swedish needs strong evidence" },
-  nn: { accept: ["no", "da"], siblings: ["sv"], note: "Nynorsk, Bokmål and Danish are not told apart; Swedish needs strong evidence" },
-  da: { accept: ["da", "no"], siblings: ["sv"], note: "Danish and Norwegian are not told apart; Swedish needs strong evidence" },
+  no: {
+    accept: ["no", "da"],
+    siblings: ["sv"],
+    note: "Norwegian and Danish are not told apart; Swedish needs strong evidence",
+  },
+  nb: {
+    accept: ["no", "da"],
+    siblings: ["sv"],
+    note: "Bokmål, Nynorsk and Danish are not told apart; Swedish needs strong evidence",
+  },
+  nn: {
+    accept: ["no", "da"],
+    siblings: ["sv"],
+    note: "Nynorsk, Bokmål and Danish are not told apart; Swedish needs strong evidence",
+  },
+  da: {
+    accept: ["da", "no"],
+    siblings: ["sv"],
+    note: "Danish and Norwegian are not told apart; Swedish needs strong evidence",
+  },
   sv: { siblings: ["no", "da"], note: "Norwegian/Danish verdicts need strong evidence" },
-  sr: { accept: ["sr", "hr"], siblings: ["sl", "bg", "ru", "uk"], note: "Serbian, Croatian and Bosnian are told apart by script only" },
-  hr: { accept: ["hr"], siblings: ["sl", "sr", "cs", "sk"], note: "Croatian, Serbian (Latin) and Bosnian are not told apart" },
-  bs: { accept: ["hr", "sr"], siblings: ["sl"], byPair: true, note: "the detector has Croatian and Serbian, not Bosnian; their verdicts count as Bosnian" },
-  cnr: { accept: ["hr", "sr"], siblings: ["sl"], byPair: true, note: "the detector has Croatian and Serbian, not Montenegrin; their verdicts count as Montenegrin" },
-  es: { siblings: ["ca", "pt", "it"], note: "Catalan/Portuguese verdicts need strong evidence; Galician is not detectable" },
+  sr: {
+    accept: ["sr", "hr"],
+    siblings: ["sl", "bg", "ru", "uk"],
+    note: "Serbian, Croatian and Bosnian are told apart by script only",
+  },
+  hr: {
+    accept: ["hr"],
+    siblings: ["sl", "sr", "cs", "sk"],
+    note: "Croatian, Serbian (Latin) and Bosnian are not told apart",
+  },
+  bs: {
+    accept: ["hr", "sr"],
+    siblings: ["sl"],
+    byPair: true,
+    note: "the detector has Croatian and Serbian, not Bosnian; their verdicts count as Bosnian",
+  },
+  cnr: {
+    accept: ["hr", "sr"],
+    siblings: ["sl"],
+    byPair: true,
+    note: "the detector has Croatian and Serbian, not Montenegrin; their verdicts count as Montenegrin",
+  },
+  es: {
+    siblings: ["ca", "pt", "it"],
+    note: "Catalan/Portuguese verdicts need strong evidence; Galician is not detectable",
+  },
   ca: { siblings: ["es", "fr", "it", "pt"], note: "Spanish verdicts need strong evidence" },
   pt: { siblings: ["es", "gl", "it"], note: "European and Brazilian Portuguese are not told apart" },
-  gl: { accept: ["es", "pt"], siblings: ["ca"], note: "the detector has no Galician; Spanish/Portuguese verdicts are inconclusive" },
+  gl: {
+    accept: ["es", "pt"],
+    siblings: ["ca"],
+    note: "the detector has no Galician; Spanish/Portuguese verdicts are inconclusive",
+  },
   it: { siblings: ["es", "ca", "pt"] },
   fr: { siblings: ["ca"] },
   ru: { siblings: ["uk", "be", "bg", "sr"] },
   uk: { siblings: ["ru", "be"] },
   be: { siblings: ["ru", "uk"] },
   bg: { siblings: ["ru", "sr", "uk"] },
-  mk: { accept: ["bg", "sr"], siblings: ["ru"], note: "the detector has no Macedonian; Bulgarian/Serbian verdicts are inconclusive" },
+  mk: {
+    accept: ["bg", "sr"],
+    siblings: ["ru"],
+    note: "the detector has no Macedonian; Bulgarian/Serbian verdicts are inconclusive",
+  },
   cs: { siblings: ["sk"] },
   sk: { siblings: ["cs"] },
   hi: { siblings: ["mr"], note: "Hindi and Urdu are told apart by script (Devanagari vs Arabic)" },
@@ -150,7 +204,11 @@ function unknown(tag: string): ResolveResult {
   const posix = /^([A-Za-z]{2,3})((?:_[A-Za-z0-9]{2,8})+)(?:\.[\w-]+)?(?:@\w+)?$/.exec(tag.trim());
   if (posix) {
     const suggestion = `${posix[1]}${posix[2]!.replaceAll("_", "-")}`;
-    if (resolveUncached(suggestion).ok) return { ok: false, message: `unknown language code "${tag}": did you mean "${suggestion}"? (BCP-47 uses hyphens; ${EXAMPLES})` };
+    if (resolveUncached(suggestion).ok)
+      return {
+        ok: false,
+        message: `unknown language code "${tag}": did you mean "${suggestion}"? (BCP-47 uses hyphens; ${EXAMPLES})`,
+      };
   }
   return { ok: false, message: `unknown language code "${tag}" (${EXAMPLES})` };
 }
@@ -167,7 +225,8 @@ function resolveUncached(raw: string): ResolveResult {
     return unknown(raw);
   }
   const base = locale.language;
-  if (!canonical || !base || base === "und" || base === "mul" || base === "zxx" || /^q[a-t][a-z]$/.test(base)) return unknown(raw);
+  if (!canonical || !base || base === "und" || base === "mul" || base === "zxx" || /^q[a-t][a-z]$/.test(base))
+    return unknown(raw);
   englishNames ??= new Intl.DisplayNames(["en"], { type: "language", fallback: "none" });
   const baseName = englishNames.of(base);
   if (!baseName) return unknown(raw);
@@ -180,7 +239,8 @@ function resolveUncached(raw: string): ResolveResult {
   }
   let nativeName = englishName;
   try {
-    nativeName = new Intl.DisplayNames([canonical], { type: "language", fallback: "none" }).of(canonical) ?? englishName;
+    nativeName =
+      new Intl.DisplayNames([canonical], { type: "language", fallback: "none" }).of(canonical) ?? englishName;
   } catch {
     /* no native data */
   }
@@ -222,7 +282,11 @@ function resolveUncached(raw: string): ResolveResult {
   return { ok: true, lang };
 }
 
-function detectorSupport(base: string, scripts: readonly string[], likelyScript: string | undefined): { detectable: boolean; support: DetectorSupport } {
+function detectorSupport(
+  base: string,
+  scripts: readonly string[],
+  likelyScript: string | undefined,
+): { detectable: boolean; support: DetectorSupport } {
   const rule = PAIRS[base];
   const own = DETECTOR_ALIAS[base] ?? base;
   const inDetector = ELD_LANGUAGES.has(own);
@@ -235,11 +299,17 @@ function detectorSupport(base: string, scripts: readonly string[], likelyScript:
   // A romanised or otherwise unusual script for the language (hi-Latn, ja-Latn, pa-Arab): the detector's
   // model, trained on the usual script, does not apply.
   const usual = new Set([...(likelyScript ? [likelyScript] : []), ...(MULTI_SCRIPT[base] ?? [])]);
-  if (detectable && usual.size > 0 && scripts.some((s) => !usual.has(s) && !(base === "ja" && s === "Jpan") && !(base === "ko" && s === "Hang"))) {
+  if (
+    detectable &&
+    usual.size > 0 &&
+    scripts.some((s) => !usual.has(s) && !(base === "ja" && s === "Jpan") && !(base === "ko" && s === "Hang"))
+  ) {
     detectable = false;
     note = `the detector only knows ${base} in its usual script (${[...usual].join("/")})`;
   }
-  if (!detectable && !note) note = `the detector does not know ${base}; judged by script evidence and by not being confidently another language`;
-  else if (!detectable && note) note = `${note}; judged by script evidence and by not being confidently another language`;
+  if (!detectable && !note)
+    note = `the detector does not know ${base}; judged by script evidence and by not being confidently another language`;
+  else if (!detectable && note)
+    note = `${note}; judged by script evidence and by not being confidently another language`;
   return { detectable, support: { accept: [...accept], siblings, ...(note ? { note } : {}) } };
 }

@@ -66,17 +66,19 @@ const toSet = (s: string | undefined) => new Set((s ?? "").split(" ").filter(Boo
 const glue = new Map<string, Set<string>>();
 for (const [k, v] of Object.entries(GLUE)) glue.set(k, toSet(v));
 const common = new Map<string, Set<string>>();
-for (const k of new Set([...Object.keys(GLUE), ...Object.keys(COMMON)])) common.set(k, new Set([...toSet(GLUE[k]), ...toSet(COMMON[k])]));
+for (const k of new Set([...Object.keys(GLUE), ...Object.keys(COMMON)]))
+  common.set(k, new Set([...toSet(GLUE[k]), ...toSet(COMMON[k])]));
 const unionGlue = new Set<string>();
 for (const s of glue.values()) for (const w of s) unionGlue.add(w);
 
 /** For each word, the listed languages that have it as glue or common word. */
 const owners = new Map<string, Set<string>>();
-for (const [lang, words] of common) for (const w of words) {
-  let o = owners.get(w);
-  if (!o) owners.set(w, (o = new Set()));
-  o.add(lang);
-}
+for (const [lang, words] of common)
+  for (const w of words) {
+    let o = owners.get(w);
+    if (!o) owners.set(w, (o = new Set()));
+    o.add(lang);
+  }
 
 /**
  * Strong lexical evidence that `words` are written in one of the `target` languages: at least two glue
@@ -203,7 +205,11 @@ export function exclusiveFunctionWords(words: readonly string[], lang: string, e
  * target language has, when it has at least `min` of them and the text has no function word of a target that
  * this language lacks; undefined otherwise. One pass over the words.
  */
-export function foreignFunctionWordEvidence(words: readonly string[], target: readonly string[], min: number): { lang: string; words: string[] } | undefined {
+export function foreignFunctionWordEvidence(
+  words: readonly string[],
+  target: readonly string[],
+  min: number,
+): { lang: string; words: string[] } | undefined {
   let found: Map<string, Set<string>> | undefined;
   let targetOwners: Set<string>[] | undefined;
   for (const word of words) {
@@ -229,7 +235,11 @@ export function foreignFunctionWordEvidence(words: readonly string[], target: re
   if (!found) return undefined;
   let best = "";
   let bestWords: Set<string> | undefined;
-  for (const [l, set] of found) if (set.size > (bestWords?.size ?? 0)) { best = l; bestWords = set; }
+  for (const [l, set] of found)
+    if (set.size > (bestWords?.size ?? 0)) {
+      best = l;
+      bestWords = set;
+    }
   if (!bestWords || bestWords.size < min) return undefined;
   if (targetOwners?.some((o) => !o.has(best))) return undefined;
   return { lang: best, words: [...bestWords] };

@@ -38,7 +38,12 @@ describe("profileText", () => {
   });
 
   it("keeps elisions and hyphenated words together", () => {
-    expect(profileText("J'adore l'été, c'est super-cool").tokens.map((t) => t.text)).toEqual(["J'adore", "l'été", "c'est", "super-cool"]);
+    expect(profileText("J'adore l'été, c'est super-cool").tokens.map((t) => t.text)).toEqual([
+      "J'adore",
+      "l'été",
+      "c'est",
+      "super-cool",
+    ]);
   });
 
   it("measures emoji runs across spaces", () => {

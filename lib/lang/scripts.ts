@@ -11,18 +11,79 @@
 import { hanVariantOf } from "./han.js";
 
 export type ScriptCode =
-  | "Latn" | "Cyrl" | "Grek" | "Armn" | "Hebr" | "Arab" | "Syrc" | "Thaa" | "Nkoo"
-  | "Deva" | "Beng" | "Guru" | "Gujr" | "Orya" | "Taml" | "Telu" | "Knda" | "Mlym" | "Sinh"
-  | "Thai" | "Laoo" | "Tibt" | "Mymr" | "Geor" | "Hang" | "Ethi" | "Cher" | "Cans" | "Khmr" | "Mong"
-  | "Hira" | "Kana" | "Bopo" | "Hani" | "Tfng" | "Zzzz";
+  | "Latn"
+  | "Cyrl"
+  | "Grek"
+  | "Armn"
+  | "Hebr"
+  | "Arab"
+  | "Syrc"
+  | "Thaa"
+  | "Nkoo"
+  | "Deva"
+  | "Beng"
+  | "Guru"
+  | "Gujr"
+  | "Orya"
+  | "Taml"
+  | "Telu"
+  | "Knda"
+  | "Mlym"
+  | "Sinh"
+  | "Thai"
+  | "Laoo"
+  | "Tibt"
+  | "Mymr"
+  | "Geor"
+  | "Hang"
+  | "Ethi"
+  | "Cher"
+  | "Cans"
+  | "Khmr"
+  | "Mong"
+  | "Hira"
+  | "Kana"
+  | "Bopo"
+  | "Hani"
+  | "Tfng"
+  | "Zzzz";
 
 export const SCRIPT_NAMES: Readonly<Record<ScriptCode, string>> = {
-  Latn: "Latin", Cyrl: "Cyrillic", Grek: "Greek", Armn: "Armenian", Hebr: "Hebrew", Arab: "Arabic",
-  Syrc: "Syriac", Thaa: "Thaana", Nkoo: "N'Ko", Deva: "Devanagari", Beng: "Bengali", Guru: "Gurmukhi",
-  Gujr: "Gujarati", Orya: "Oriya", Taml: "Tamil", Telu: "Telugu", Knda: "Kannada", Mlym: "Malayalam",
-  Sinh: "Sinhala", Thai: "Thai", Laoo: "Lao", Tibt: "Tibetan", Mymr: "Myanmar", Geor: "Georgian",
-  Hang: "Hangul", Ethi: "Ethiopic", Cher: "Cherokee", Cans: "Canadian Aboriginal syllabics", Khmr: "Khmer",
-  Mong: "Mongolian", Hira: "Hiragana", Kana: "Katakana", Bopo: "Bopomofo", Hani: "Han", Tfng: "Tifinagh",
+  Latn: "Latin",
+  Cyrl: "Cyrillic",
+  Grek: "Greek",
+  Armn: "Armenian",
+  Hebr: "Hebrew",
+  Arab: "Arabic",
+  Syrc: "Syriac",
+  Thaa: "Thaana",
+  Nkoo: "N'Ko",
+  Deva: "Devanagari",
+  Beng: "Bengali",
+  Guru: "Gurmukhi",
+  Gujr: "Gujarati",
+  Orya: "Oriya",
+  Taml: "Tamil",
+  Telu: "Telugu",
+  Knda: "Kannada",
+  Mlym: "Malayalam",
+  Sinh: "Sinhala",
+  Thai: "Thai",
+  Laoo: "Lao",
+  Tibt: "Tibetan",
+  Mymr: "Myanmar",
+  Geor: "Georgian",
+  Hang: "Hangul",
+  Ethi: "Ethiopic",
+  Cher: "Cherokee",
+  Cans: "Canadian Aboriginal syllabics",
+  Khmr: "Khmer",
+  Mong: "Mongolian",
+  Hira: "Hiragana",
+  Kana: "Katakana",
+  Bopo: "Bopomofo",
+  Hani: "Han",
+  Tfng: "Tifinagh",
   Zzzz: "other",
 };
 
@@ -119,7 +180,8 @@ export function scriptOf(cp: number): ScriptCode | undefined {
   if (cp < 0x2e80) return undefined; // supplemental punctuation
   if (cp < 0x3000) return "Hani"; // CJK radicals
   if (cp < 0x3040) {
-    if (cp === 0x3005 || cp === 0x3007 || (cp >= 0x3021 && cp <= 0x3029) || (cp >= 0x3038 && cp <= 0x303b)) return "Hani";
+    if (cp === 0x3005 || cp === 0x3007 || (cp >= 0x3021 && cp <= 0x3029) || (cp >= 0x3038 && cp <= 0x303b))
+      return "Hani";
     return undefined; // CJK punctuation
   }
   if (cp < 0x30a0) return cp === 0x309b || cp === 0x309c ? "Kana" : "Hira";
@@ -170,12 +232,16 @@ export function scriptOf(cp: number): ScriptCode | undefined {
 
 /** True for pictographic emoji code points (not digits, #, *, ©, ®, which also have emoji presentations). */
 export function isEmojiCodePoint(cp: number): boolean {
-  if (cp < 0x2300) return cp === 0x203c || cp === 0x2049 || cp === 0x2122 || cp === 0x2139 || (cp >= 0x2194 && cp <= 0x21aa);
-  if (cp < 0x2400) return cp === 0x231a || cp === 0x231b || cp === 0x2328 || cp === 0x23cf || (cp >= 0x23e9 && cp <= 0x23fa);
-  if (cp >= 0x25aa && cp <= 0x25fe) return cp === 0x25aa || cp === 0x25ab || cp === 0x25b6 || cp === 0x25c0 || cp >= 0x25fb;
+  if (cp < 0x2300)
+    return cp === 0x203c || cp === 0x2049 || cp === 0x2122 || cp === 0x2139 || (cp >= 0x2194 && cp <= 0x21aa);
+  if (cp < 0x2400)
+    return cp === 0x231a || cp === 0x231b || cp === 0x2328 || cp === 0x23cf || (cp >= 0x23e9 && cp <= 0x23fa);
+  if (cp >= 0x25aa && cp <= 0x25fe)
+    return cp === 0x25aa || cp === 0x25ab || cp === 0x25b6 || cp === 0x25c0 || cp >= 0x25fb;
   if (cp >= 0x2600 && cp <= 0x27bf) return true;
   if (cp >= 0x2934 && cp <= 0x2935) return true;
-  if (cp >= 0x2b05 && cp <= 0x2b55) return cp <= 0x2b07 || cp === 0x2b1b || cp === 0x2b1c || cp === 0x2b50 || cp === 0x2b55;
+  if (cp >= 0x2b05 && cp <= 0x2b55)
+    return cp <= 0x2b07 || cp === 0x2b1b || cp === 0x2b1c || cp === 0x2b50 || cp === 0x2b55;
   if (cp === 0x3030 || cp === 0x303d || cp === 0x3297 || cp === 0x3299) return true;
   if (cp >= 0x1f000 && cp <= 0x1faff) return !(cp >= 0x1f3fb && cp <= 0x1f3ff); // skin tones are modifiers
   return false;
@@ -225,11 +291,35 @@ const HYPHENS = new Set([0x2d, 0x2010, 0x2011]);
 
 /** Whitespace and invisible format characters (zero-width space/joiners, BOM, word joiner). */
 function isSpace(cp: number): boolean {
-  return cp === 0x20 || cp === 0x09 || cp === 0x0a || cp === 0x0d || cp === 0xa0 || cp === 0x3000 || (cp >= 0x2000 && cp <= 0x200c) || (cp >= 0x200e && cp <= 0x200f) || cp === 0x202f || cp === 0x205f || cp === 0x2060 || cp === 0xfeff || cp === 0x0b || cp === 0x0c;
+  return (
+    cp === 0x20 ||
+    cp === 0x09 ||
+    cp === 0x0a ||
+    cp === 0x0d ||
+    cp === 0xa0 ||
+    cp === 0x3000 ||
+    (cp >= 0x2000 && cp <= 0x200c) ||
+    (cp >= 0x200e && cp <= 0x200f) ||
+    cp === 0x202f ||
+    cp === 0x205f ||
+    cp === 0x2060 ||
+    cp === 0xfeff ||
+    cp === 0x0b ||
+    cp === 0x0c
+  );
 }
 
 /** Scripts whose words are not separated by spaces: each run is one token of many "letters". */
-export const UNSPACED: ReadonlySet<ScriptCode> = new Set<ScriptCode>(["Hani", "Hira", "Kana", "Thai", "Laoo", "Khmr", "Mymr", "Tibt"]);
+export const UNSPACED: ReadonlySet<ScriptCode> = new Set<ScriptCode>([
+  "Hani",
+  "Hira",
+  "Kana",
+  "Thai",
+  "Laoo",
+  "Khmr",
+  "Mymr",
+  "Tibt",
+]);
 
 const CASED: ReadonlySet<ScriptCode> = new Set<ScriptCode>(["Latn", "Cyrl", "Grek", "Armn", "Geor"]);
 
@@ -240,7 +330,9 @@ function isUpper(cp: number): boolean {
 }
 
 const SCRIPT_LIST = Object.keys(SCRIPT_NAMES) as ScriptCode[];
-const SCRIPT_INDEX: Readonly<Record<ScriptCode, number>> = Object.fromEntries(SCRIPT_LIST.map((s, i) => [s, i])) as Record<ScriptCode, number>;
+const SCRIPT_INDEX: Readonly<Record<ScriptCode, number>> = Object.fromEntries(
+  SCRIPT_LIST.map((s, i) => [s, i]),
+) as Record<ScriptCode, number>;
 
 export function profileText(text: string): TextProfile {
   const counts = new Int32Array(SCRIPT_LIST.length);
@@ -266,7 +358,7 @@ export function profileText(text: string): TextProfile {
   let prevWasRegional = false;
 
   const n = text.length;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let cp = text.charCodeAt(i);
     let width = 1;
     if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < n) {
@@ -280,7 +372,14 @@ export function profileText(text: string): TextProfile {
     if (s !== undefined) {
       const fam = s === "Kana" ? "Hira" : s;
       if (tokStart >= 0 && fam !== tokFamily) {
-        tokens.push({ text: text.slice(tokStart, i), script: tokScript, start: tokStart, end: i, letters: tokLetters, capitalized: tokUpper });
+        tokens.push({
+          text: text.slice(tokStart, i),
+          script: tokScript,
+          start: tokStart,
+          end: i,
+          letters: tokLetters,
+          capitalized: tokUpper,
+        });
         tokStart = -1;
       }
       if (tokStart < 0) {
@@ -319,7 +418,14 @@ export function profileText(text: string): TextProfile {
       // keep don't / l'ami / e-mail together when a letter of the same script follows
       const next = text.codePointAt(i + 1);
       if (next === undefined || scriptOf(next) !== tokScript) {
-        tokens.push({ text: text.slice(tokStart, i), script: tokScript, start: tokStart, end: i, letters: tokLetters, capitalized: tokUpper });
+        tokens.push({
+          text: text.slice(tokStart, i),
+          script: tokScript,
+          start: tokStart,
+          end: i,
+          letters: tokLetters,
+          capitalized: tokUpper,
+        });
         tokStart = -1;
       }
       visible++;
@@ -327,7 +433,14 @@ export function profileText(text: string): TextProfile {
       continue;
     }
     if (tokStart >= 0) {
-      tokens.push({ text: text.slice(tokStart, i), script: tokScript, start: tokStart, end: i, letters: tokLetters, capitalized: tokUpper });
+      tokens.push({
+        text: text.slice(tokStart, i),
+        script: tokScript,
+        start: tokStart,
+        end: i,
+        letters: tokLetters,
+        capitalized: tokUpper,
+      });
       tokStart = -1;
     }
     if (isSpace(cp)) {
@@ -356,19 +469,45 @@ export function profileText(text: string): TextProfile {
     } else {
       visible++;
       if ((cp >= 0x30 && cp <= 0x39) || (cp >= 0xff10 && cp <= 0xff19)) digits++;
-      else if (cp === 0x3f || cp === 0x21 || cp === 0xff1f || cp === 0xff01 || cp === 0xbf || cp === 0xa1 || cp === 0x61f) qx = true;
+      else if (
+        cp === 0x3f ||
+        cp === 0x21 ||
+        cp === 0xff1f ||
+        cp === 0xff01 ||
+        cp === 0xbf ||
+        cp === 0xa1 ||
+        cp === 0x61f
+      )
+        qx = true;
       emojiRun = 0;
       prevWasZwj = false;
       prevWasRegional = false;
     }
     i += width;
   }
-  if (tokStart >= 0) tokens.push({ text: text.slice(tokStart, n), script: tokScript, start: tokStart, end: n, letters: tokLetters, capitalized: tokUpper });
+  if (tokStart >= 0)
+    tokens.push({
+      text: text.slice(tokStart, n),
+      script: tokScript,
+      start: tokStart,
+      end: n,
+      letters: tokLetters,
+      capitalized: tokUpper,
+    });
   const scripts: Partial<Record<ScriptCode, number>> = {};
   for (let k = 0; k < counts.length; k++) if (counts[k]! > 0) scripts[SCRIPT_LIST[k]!] = counts[k]!;
   return {
-    letters, scripts, tokens, digits, emoji, maxEmojiRun, visible, hasQuestionOrExclamation: qx,
-    hanSimplified: hanS, hanTraditional: hanT, hanNotJapanese: hanZ,
+    letters,
+    scripts,
+    tokens,
+    digits,
+    emoji,
+    maxEmojiRun,
+    visible,
+    hasQuestionOrExclamation: qx,
+    hanSimplified: hanS,
+    hanTraditional: hanT,
+    hanNotJapanese: hanZ,
   };
 }
 
@@ -383,6 +522,10 @@ export function lettersIn(profile: TextProfile, scripts: ReadonlySet<ScriptCode>
 export function dominantScript(profile: TextProfile): ScriptCode | undefined {
   let best: ScriptCode | undefined;
   let n = 0;
-  for (const [s, c] of Object.entries(profile.scripts) as [ScriptCode, number][]) if (c > n) { best = s; n = c; }
+  for (const [s, c] of Object.entries(profile.scripts) as [ScriptCode, number][])
+    if (c > n) {
+      best = s;
+      n = c;
+    }
   return best;
 }

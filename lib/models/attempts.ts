@@ -26,7 +26,9 @@ export interface AttemptsOptions<S extends z.ZodTypeAny> {
   onRetry?: (reason: string, attempt: number) => void;
 }
 
-export async function attemptStructured<S extends z.ZodTypeAny>(options: AttemptsOptions<S>): Promise<AttemptsResult<z.infer<S>>> {
+export async function attemptStructured<S extends z.ZodTypeAny>(
+  options: AttemptsOptions<S>,
+): Promise<AttemptsResult<z.infer<S>>> {
   let usage = ZERO_USAGE;
   let feedback: string | null = null;
   let reason: string;
@@ -34,7 +36,12 @@ export async function attemptStructured<S extends z.ZodTypeAny>(options: Attempt
   let raw: string;
   let value: z.infer<S> | undefined;
   for (let attempt = 1; ; attempt++) {
-    const result: StructuredResult<z.infer<S>> = await invokeStructured(options.model, options.schema, options.messages(feedback), { name: options.name });
+    const result: StructuredResult<z.infer<S>> = await invokeStructured(
+      options.model,
+      options.schema,
+      options.messages(feedback),
+      { name: options.name },
+    );
     usage = addUsage(usage, result.usage);
     raw = result.raw;
     value = result.ok ? result.value : undefined;
@@ -47,7 +54,8 @@ export async function attemptStructured<S extends z.ZodTypeAny>(options: Attempt
       check = "structured_output";
       reason = result.reason;
     }
-    if (attempt > options.maxRetries) return { ok: false, reason, check, attempts: attempt, usage, raw, ...(value !== undefined ? { value } : {}) };
+    if (attempt > options.maxRetries)
+      return { ok: false, reason, check, attempts: attempt, usage, raw, ...(value !== undefined ? { value } : {}) };
     feedback = reason;
     options.onRetry?.(reason, attempt);
   }

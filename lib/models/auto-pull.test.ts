@@ -52,16 +52,22 @@ describe("DownloadProgress", () => {
 describe("ensureDefaultModel", () => {
   it("with downloads off (flag or POLYGLOT_NO_DOWNLOAD) gives the one-line 'not found' error and creates nothing", async () => {
     const cache = join(dir, "off");
-    for (const options of [{ noDownload: true, env: { POLYGLOT_MODELS_DIR: cache } }, { env: { POLYGLOT_MODELS_DIR: cache, POLYGLOT_NO_DOWNLOAD: "1" } }]) {
+    for (const options of [
+      { noDownload: true, env: { POLYGLOT_MODELS_DIR: cache } },
+      { env: { POLYGLOT_MODELS_DIR: cache, POLYGLOT_NO_DOWNLOAD: "1" } },
+    ]) {
       const error = await ensureDefaultModel(options).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ModelConfigError);
-      expect((error as Error).message).toMatch(/^default model not found at .*; download it once with: npm run model:pull/);
+      expect((error as Error).message).toMatch(
+        /^default model not found at .*; download it once with: npm run model:pull/,
+      );
     }
     expect(freeBytes(cache)).toBeGreaterThan(0); // the nearest existing parent's filesystem
   });
 
   it("reads POLYGLOT_NO_DOWNLOAD as a switch", () => {
     for (const on of ["1", "true", "YES", " on "]) expect(downloadsDisabled({ POLYGLOT_NO_DOWNLOAD: on })).toBe(true);
-    for (const off of [undefined, "", "0", "false", "no"]) expect(downloadsDisabled({ POLYGLOT_NO_DOWNLOAD: off })).toBe(false);
+    for (const off of [undefined, "", "0", "false", "no"])
+      expect(downloadsDisabled({ POLYGLOT_NO_DOWNLOAD: off })).toBe(false);
   });
 });

@@ -187,7 +187,8 @@ export async function holdDownloadLock(
       });
       return { release: () => release().catch(() => undefined), lost: lost.signal, compromised: () => compromised };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ELOCKED") throw new DownloadError(`cannot lock ${target}.lock: ${(error as Error).message.split("\n")[0]}`);
+      if ((error as NodeJS.ErrnoException).code !== "ELOCKED")
+        throw new DownloadError(`cannot lock ${target}.lock: ${(error as Error).message.split("\n")[0]}`);
       if (!told) onWait();
       told = true;
       await sleep(pollMs, signal);
@@ -195,7 +196,8 @@ export async function holdDownloadLock(
   }
 }
 
-const WHAT_TO_DO = "pass --model PATH.gguf, set HF_ENDPOINT to a mirror, or use a server (--provider openai|anthropic|ollama)";
+const WHAT_TO_DO =
+  "pass --model PATH.gguf, set HF_ENDPOINT to a mirror, or use a server (--provider openai|anthropic|ollama)";
 
 /**
  * The default model's path, downloading it first when it is not in the cache (and downloads are allowed).
@@ -244,13 +246,24 @@ export async function ensureDefaultModel(options: EnsureModelOptions = {}): Prom
           const needed = Math.max(0, size - partial) + DISK_MARGIN;
           const free = freeBytes(dir);
           if (free < needed) {
-            throw new DownloadError(`not enough free disk for the default model: it needs ${gb(needed)} in ${dir}, ${gb(free)} free; free some space, set POLYGLOT_MODELS_DIR to another disk, or pass --model PATH.gguf`);
+            throw new DownloadError(
+              `not enough free disk for the default model: it needs ${gb(needed)} in ${dir}, ${gb(free)} free; free some space, set POLYGLOT_MODELS_DIR to another disk, or pass --model PATH.gguf`,
+            );
           }
         }
         const what = `${DEFAULT_MODEL.name} (${size ? gb(size) : "size unknown"})`;
         const resumed = partial > 0 && size ? `, resuming with ${gb(Math.min(partial, size))} already there` : "";
-        say(`downloading the default model ${what} from ${plan.fileUrl ?? plan.endpoint} into ${dir}${resumed} — once; --no-download or POLYGLOT_NO_DOWNLOAD=1 to skip`);
-        progress = new DownloadProgress(stream, tty, prefix, options.plainIntervalMs ?? 5000, Date.now, Math.min(partial, size ?? partial));
+        say(
+          `downloading the default model ${what} from ${plan.fileUrl ?? plan.endpoint} into ${dir}${resumed} — once; --no-download or POLYGLOT_NO_DOWNLOAD=1 to skip`,
+        );
+        progress = new DownloadProgress(
+          stream,
+          tty,
+          prefix,
+          options.plainIntervalMs ?? 5000,
+          Date.now,
+          Math.min(partial, size ?? partial),
+        );
       };
       let result;
       try {
@@ -262,13 +275,21 @@ export async function ensureDefaultModel(options: EnsureModelOptions = {}): Prom
         });
       } catch (error) {
         progress?.end();
-        if (signal.aborted) throw new DownloadInterruptedError(`download interrupted; the next run resumes it (${gb(bytesOnDisk(join(staging, `${DEFAULT_MODEL.file}.ipull`)))} kept in ${staging})`);
-        if (compromised()) throw new DownloadError(`lost the download lock (${compromised()!.message.split("\n")[0]}); run the command again`);
+        if (signal.aborted)
+          throw new DownloadInterruptedError(
+            `download interrupted; the next run resumes it (${gb(bytesOnDisk(join(staging, `${DEFAULT_MODEL.file}.ipull`)))} kept in ${staging})`,
+          );
+        if (compromised())
+          throw new DownloadError(
+            `lost the download lock (${compromised()!.message.split("\n")[0]}); run the command again`,
+          );
         if (error instanceof DownloadError) throw error;
         if (error instanceof PullError) {
           if (error.kind === "offline" || error.kind === "unreachable") {
             const host = new URL(plan.fileUrl ?? plan.endpoint).origin;
-            throw new DownloadError(`cannot download the default model: ${host} is unreachable (${error.message.match(/\(([^)]*)\)/)?.[1] ?? "offline"}); ${WHAT_TO_DO}`);
+            throw new DownloadError(
+              `cannot download the default model: ${host} is unreachable (${error.message.match(/\(([^)]*)\)/)?.[1] ?? "offline"}); ${WHAT_TO_DO}`,
+            );
           }
           throw new DownloadError(`cannot download the default model: ${error.message}`);
         }
@@ -281,7 +302,12 @@ export async function ensureDefaultModel(options: EnsureModelOptions = {}): Prom
       } catch {
         // something else is in there (another download's leftovers): left alone
       }
-      const check = result.verified === "sha256" ? "SHA-256 verified" : result.verified === "size" ? "size verified (no checksum published)" : "no checksum published";
+      const check =
+        result.verified === "sha256"
+          ? "SHA-256 verified"
+          : result.verified === "size"
+            ? "size verified (no checksum published)"
+            : "no checksum published";
       say(`default model ready: ${target} (${check})`);
       return target;
     } finally {

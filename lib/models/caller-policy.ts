@@ -48,13 +48,24 @@ function modelAllowed(model: string, env: NodeJS.ProcessEnv): boolean {
     if (wanted === allowed) return true;
     // a folder: any .gguf file under it (after symlinks are resolved)
     const inside = relative(allowed, wanted);
-    return !entry.endsWith(".gguf") && inside !== "" && !inside.startsWith("..") && !isAbsolute(inside) && wanted.endsWith(".gguf");
+    return (
+      !entry.endsWith(".gguf") &&
+      inside !== "" &&
+      !inside.startsWith("..") &&
+      !isAbsolute(inside) &&
+      wanted.endsWith(".gguf")
+    );
   });
 }
 
 /** Throws CallerSettingRefused unless the operator allows what `settings` (built from a caller's context) names. */
-export function checkCallerModelSettings(settings: ModelSettings, what: "model" | "judge", env: NodeJS.ProcessEnv = process.env): void {
-  const field = (name: "model" | "baseUrl") => (what === "judge" ? (name === "model" ? "judgeModelName" : "judgeBaseUrl") : name);
+export function checkCallerModelSettings(
+  settings: ModelSettings,
+  what: "model" | "judge",
+  env: NodeJS.ProcessEnv = process.env,
+): void {
+  const field = (name: "model" | "baseUrl") =>
+    what === "judge" ? (name === "model" ? "judgeModelName" : "judgeBaseUrl") : name;
   if (settings.provider === "llama-cpp") {
     if (settings.model && !modelAllowed(settings.model, env)) {
       throw new CallerSettingRefused(

@@ -50,9 +50,11 @@ function isFile(p: string): boolean {
  */
 export function resolveModelPath(flag?: string, env: NodeJS.ProcessEnv = process.env): ModelPathResult {
   if (flag !== undefined) {
-    if (flag.trim() === "") return { ok: false, message: "--model must not be empty (expected a path to a .gguf file)" };
+    if (flag.trim() === "")
+      return { ok: false, message: "--model must not be empty (expected a path to a .gguf file)" };
     const path = resolve(flag);
-    if (!path.toLowerCase().endsWith(".gguf")) return { ok: false, message: `--model must be a .gguf file, got ${flag}` };
+    if (!path.toLowerCase().endsWith(".gguf"))
+      return { ok: false, message: `--model must be a .gguf file, got ${flag}` };
     if (!existsSync(path)) return { ok: false, message: `model file not found: ${path}` };
     if (!isFile(path)) return { ok: false, message: `--model is not a regular file: ${path}` };
     return { ok: true, path };

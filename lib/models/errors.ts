@@ -30,14 +30,20 @@ export class ModelCallError extends Error {
 }
 
 /** Each remote provider's public API, the variable that moves it, and the variable of its key. */
-export const PROVIDER_DEFAULTS: Record<Exclude<ProviderName, "llama-cpp">, { baseUrl: string; baseUrlEnv: string; keyEnv?: string }> = {
+export const PROVIDER_DEFAULTS: Record<
+  Exclude<ProviderName, "llama-cpp">,
+  { baseUrl: string; baseUrlEnv: string; keyEnv?: string }
+> = {
   openai: { baseUrl: "https://api.openai.com/v1", baseUrlEnv: "OPENAI_BASE_URL", keyEnv: "OPENAI_API_KEY" },
   anthropic: { baseUrl: "https://api.anthropic.com", baseUrlEnv: "ANTHROPIC_BASE_URL", keyEnv: "ANTHROPIC_API_KEY" },
   ollama: { baseUrl: "http://127.0.0.1:11434", baseUrlEnv: "OLLAMA_BASE_URL" },
 };
 
 /** The base URL the operator configured for a provider: its variable (OPENAI_BASE_URL, …), else its public API. */
-export function configuredBaseUrl(provider: Exclude<ProviderName, "llama-cpp">, env: NodeJS.ProcessEnv = process.env): string {
+export function configuredBaseUrl(
+  provider: Exclude<ProviderName, "llama-cpp">,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   const defaults = PROVIDER_DEFAULTS[provider];
   return (env[defaults.baseUrlEnv]?.trim() || defaults.baseUrl).replace(/\/+$/, "");
 }
@@ -88,9 +94,29 @@ export function isConfigFailure(failure: Failure): boolean {
 }
 
 const BAD_PORT = "bad port";
-const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH", "EADDRNOTAVAIL", "ERR_INVALID_URL"]);
-const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "UND_ERR_SOCKET", "UND_ERR_CLOSED", "ERR_STREAM_PREMATURE_CLOSE"]);
-const TIMEOUT_CODES = new Set(["ETIMEDOUT", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
+const UNREACHABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+  "EADDRNOTAVAIL",
+  "ERR_INVALID_URL",
+]);
+const RESET_CODES = new Set([
+  "ECONNRESET",
+  "EPIPE",
+  "ECONNABORTED",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+  "ERR_STREAM_PREMATURE_CLOSE",
+]);
+const TIMEOUT_CODES = new Set([
+  "ETIMEDOUT",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+]);
 
 type Loose = Record<string, unknown> & { message?: unknown; name?: unknown; cause?: unknown };
 
@@ -139,7 +165,10 @@ function headerOf(links: Loose[], name: string): string | undefined {
 }
 
 /** Retry-After in milliseconds: `retry-after-ms`, or `retry-after` as seconds or an HTTP date. */
-export function retryAfterMs(headers: { get(name: string): string | null | undefined } | undefined, now = Date.now()): number | undefined {
+export function retryAfterMs(
+  headers: { get(name: string): string | null | undefined } | undefined,
+  now = Date.now(),
+): number | undefined {
   const ms = headers?.get("retry-after-ms");
   if (ms != null && ms.trim() !== "" && Number.isFinite(Number(ms)) && Number(ms) >= 0) return Number(ms);
   const value = headers?.get("retry-after")?.trim();
@@ -165,7 +194,8 @@ function detailOf(links: Loose[], status: number | undefined): string | undefine
     for (const candidate of candidates) {
       if (typeof candidate !== "string" || !candidate.trim()) continue;
       let text = candidate.split("\n")[0]!.trim();
-      if (status !== undefined) text = text.replace(new RegExp(`^${status}\\s+(status code \\(no body\\))?`), "").trim();
+      if (status !== undefined)
+        text = text.replace(new RegExp(`^${status}\\s+(status code \\(no body\\))?`), "").trim();
       if (!text || /^(fetch failed|connection error\.?|request timed out\.?|terminated)$/i.test(text)) continue;
       return text.length > 160 ? `${text.slice(0, 157)}…` : text;
     }
@@ -179,9 +209,15 @@ export function classifyFailure(error: unknown): Failure {
   const status = statusOf(links);
   const code = codeOf(links);
   const text = (value: unknown) => (typeof value === "string" ? value : "");
-  const names = links.map((link) => `${text(link.name)} ${text((link as { constructor?: { name?: unknown } }).constructor?.name)}`).join(" ");
+  const names = links
+    .map((link) => `${text(link.name)} ${text((link as { constructor?: { name?: unknown } }).constructor?.name)}`)
+    .join(" ");
   const detail = detailOf(links, status);
-  const base = { ...(status !== undefined ? { status } : {}), ...(code ? { code } : {}), ...(detail ? { detail } : {}) };
+  const base = {
+    ...(status !== undefined ? { status } : {}),
+    ...(code ? { code } : {}),
+    ...(detail ? { detail } : {}),
+  };
 
   if (status !== undefined) {
     if (status === 401) return { kind: "auth", ...base };
@@ -191,18 +227,27 @@ export function classifyFailure(error: unknown): Failure {
     const wait = retryAfterMs({ get: (name) => headerOf(links, name) });
     const after = wait !== undefined ? { retryAfterMs: wait } : {};
     if (status === 429) return { kind: "rate_limited", ...base, ...after };
-    if (status >= 500 || status === 408 || status === 409 || status === 425) return { kind: "server", ...base, ...after };
+    if (status >= 500 || status === 408 || status === 409 || status === 425)
+      return { kind: "server", ...base, ...after };
     return { kind: "rejected", ...base };
   }
   if (code && UNREACHABLE_CODES.has(code)) return { kind: "unreachable", ...base };
   // undici refuses the Fetch standard's "bad ports" (6000, 9, 25, …) before connecting: nothing to retry
   if (links.some((link) => link.message === "bad port")) return { kind: "unreachable", ...base, code: BAD_PORT };
   if (code && RESET_CODES.has(code)) return { kind: "reset", ...base };
-  if ((code && TIMEOUT_CODES.has(code)) || /TimeoutError|APIConnectionTimeoutError/.test(names)) return { kind: "timeout", ...base };
+  if ((code && TIMEOUT_CODES.has(code)) || /TimeoutError|APIConnectionTimeoutError/.test(names))
+    return { kind: "timeout", ...base };
   if (/AbortError|APIUserAbortError/.test(names)) return { kind: "aborted", ...base };
   // a connection that failed without a code we know: the SDKs' "Connection error." / undici's "fetch failed"
-  if (/APIConnectionError/.test(names) || links.some((link) => link.message === "fetch failed")) return { kind: "reset", ...base };
-  if (links.some((link) => typeof link.message === "string" && /socket hang up|other side closed|terminated|premature close/i.test(link.message)))
+  if (/APIConnectionError/.test(names) || links.some((link) => link.message === "fetch failed"))
+    return { kind: "reset", ...base };
+  if (
+    links.some(
+      (link) =>
+        typeof link.message === "string" &&
+        /socket hang up|other side closed|terminated|premature close/i.test(link.message),
+    )
+  )
     return { kind: "reset", ...base };
   return { kind: "unknown", ...base };
 }

@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { chatModelSettings, judgeModelSettings, resolveConfig } from "../../nodes/configuration.js";
 import { AnthropicChat, OllamaChat, OpenAICompatibleChat, resolveEndpoint } from "./remote.js";
-import { cachedModelCount, createChatModel, getChatModel, loadProviders, ModelConfigError, modelLabel } from "./factory.js";
+import {
+  cachedModelCount,
+  createChatModel,
+  getChatModel,
+  loadProviders,
+  ModelConfigError,
+  modelLabel,
+} from "./factory.js";
 import { ChatLlamaCppEngine } from "./llama-cpp.js";
 
 /** Distinct (package, core) pairs of the online CPUs in sysfs; null where there is no such tree (not Linux). */
@@ -38,9 +45,14 @@ describe("createChatModel", () => {
     vi.resetModules();
     const fresh = await import("./factory.js");
     await fresh.loadProviders("llama-cpp", undefined);
-    expect(() => fresh.createChatModel({ provider: "ollama", model: "m" }, {})).toThrow(/await loadProviders\("ollama"\) first/);
+    expect(() => fresh.createChatModel({ provider: "ollama", model: "m" }, {})).toThrow(
+      /await loadProviders\("ollama"\) first/,
+    );
     await fresh.loadProviders("llama-cpp", "ollama");
-    expect(fresh.modelLabel(fresh.createChatModel({ provider: "ollama", model: "m" }, {}))).toEqual({ provider: "ollama", model: "m" });
+    expect(fresh.modelLabel(fresh.createChatModel({ provider: "ollama", model: "m" }, {}))).toEqual({
+      provider: "ollama",
+      model: "m",
+    });
   });
 
   it("builds each provider's model, labelled for the record's provenance", () => {
@@ -55,25 +67,45 @@ describe("createChatModel", () => {
   });
 
   it("lets a local OpenAI-compatible server go without a key, not the public API", () => {
-    expect(createChatModel({ provider: "openai", model: "m", baseUrl: "http://127.0.0.1:8000/v1" }, {})).toBeInstanceOf(OpenAICompatibleChat);
-    expect(configError(() => createChatModel({ provider: "openai", model: "gpt-x" }, {}))).toMatch(/^OPENAI_API_KEY is not set \(needed for https:\/\/api\.openai\.com\/v1/);
+    expect(createChatModel({ provider: "openai", model: "m", baseUrl: "http://127.0.0.1:8000/v1" }, {})).toBeInstanceOf(
+      OpenAICompatibleChat,
+    );
+    expect(configError(() => createChatModel({ provider: "openai", model: "gpt-x" }, {}))).toMatch(
+      /^OPENAI_API_KEY is not set \(needed for https:\/\/api\.openai\.com\/v1/,
+    );
   });
 
   it("says in one line what to fix: no model name, a bad URL, a base URL for the embedded engine", () => {
     expect(configError(() => createChatModel({ provider: "ollama" }, {}))).toBe(
       "--model is required with --provider ollama (the name of the model the server serves)",
     );
-    expect(configError(() => createChatModel({ provider: "ollama", model: "m", baseUrl: "localhost:11434" }, {}))).toMatch(/--base-url must be an http\(s\) URL/);
-    expect(configError(() => createChatModel({ provider: "openai", model: "m", baseUrl: "ftp://x" }, {}))).toMatch(/--base-url must be an http\(s\) URL/);
-    expect(configError(() => createChatModel({ provider: "llama-cpp", baseUrl: "http://x" }, {}))).toMatch(/--base-url is for the remote providers/);
-    expect(configError(() => createChatModel({ provider: "llama-cpp", model: "/nope/m.gguf" }, {}))).toMatch(/model file not found/);
+    expect(
+      configError(() => createChatModel({ provider: "ollama", model: "m", baseUrl: "localhost:11434" }, {})),
+    ).toMatch(/--base-url must be an http\(s\) URL/);
+    expect(configError(() => createChatModel({ provider: "openai", model: "m", baseUrl: "ftp://x" }, {}))).toMatch(
+      /--base-url must be an http\(s\) URL/,
+    );
+    expect(configError(() => createChatModel({ provider: "llama-cpp", baseUrl: "http://x" }, {}))).toMatch(
+      /--base-url is for the remote providers/,
+    );
+    expect(configError(() => createChatModel({ provider: "llama-cpp", model: "/nope/m.gguf" }, {}))).toMatch(
+      /model file not found/,
+    );
   });
 
   it("takes the base URL from the flag, else the provider's env variable, else its default", () => {
     expect(resolveEndpoint({ provider: "ollama", model: "m" }, {}).baseUrl).toBe("http://127.0.0.1:11434");
-    expect(resolveEndpoint({ provider: "ollama", model: "m" }, { OLLAMA_BASE_URL: "http://gpu:11434/" }).baseUrl).toBe("http://gpu:11434");
-    expect(resolveEndpoint({ provider: "openai", model: "m", baseUrl: "http://a/v1" }, { OPENAI_BASE_URL: "http://b/v1" }).baseUrl).toBe("http://a/v1");
-    expect(resolveEndpoint({ provider: "anthropic", model: "m" }, {})).toMatchObject({ baseUrl: "https://api.anthropic.com", keyEnv: "ANTHROPIC_API_KEY" });
+    expect(resolveEndpoint({ provider: "ollama", model: "m" }, { OLLAMA_BASE_URL: "http://gpu:11434/" }).baseUrl).toBe(
+      "http://gpu:11434",
+    );
+    expect(
+      resolveEndpoint({ provider: "openai", model: "m", baseUrl: "http://a/v1" }, { OPENAI_BASE_URL: "http://b/v1" })
+        .baseUrl,
+    ).toBe("http://a/v1");
+    expect(resolveEndpoint({ provider: "anthropic", model: "m" }, {})).toMatchObject({
+      baseUrl: "https://api.anthropic.com",
+      keyEnv: "ANTHROPIC_API_KEY",
+    });
   });
 
   // counted from sysfs, not from the /proc/cpuinfo the engine reads, and capped by what this process may use
@@ -89,7 +121,11 @@ describe("createChatModel", () => {
 describe("keys of models a caller chose (keyOnlyToConfiguredHost)", () => {
   const env = { OPENAI_API_KEY: "sk-configured-key", OPENAI_BASE_URL: "http://vllm.internal:8000/v1" };
   const keyOf = (baseUrl: string | undefined, keyOnlyToConfiguredHost: boolean) =>
-    (createChatModel({ provider: "openai", model: "m", baseUrl, keyOnlyToConfiguredHost }, env) as unknown as { apiKey?: string }).apiKey;
+    (
+      createChatModel({ provider: "openai", model: "m", baseUrl, keyOnlyToConfiguredHost }, env) as unknown as {
+        apiKey?: string;
+      }
+    ).apiKey;
 
   it("go to the host they were configured for, and to no other", () => {
     expect(keyOf(undefined, true)).toBe("sk-configured-key");
@@ -103,8 +139,20 @@ describe("keys of models a caller chose (keyOnlyToConfiguredHost)", () => {
 
 describe("context settings (Studio form, config file) → model settings", () => {
   it("carry provider, model, base URL and request settings", () => {
-    const config = resolveConfig({ provider: "openai", model: "m", baseUrl: "http://127.0.0.1:1/v1", requestTimeoutSeconds: 30, maxAttempts: 2 });
-    expect(chatModelSettings(config)).toMatchObject({ provider: "openai", model: "m", baseUrl: "http://127.0.0.1:1/v1", timeoutMs: 30_000, maxAttempts: 2 });
+    const config = resolveConfig({
+      provider: "openai",
+      model: "m",
+      baseUrl: "http://127.0.0.1:1/v1",
+      requestTimeoutSeconds: 30,
+      maxAttempts: 2,
+    });
+    expect(chatModelSettings(config)).toMatchObject({
+      provider: "openai",
+      model: "m",
+      baseUrl: "http://127.0.0.1:1/v1",
+      timeoutMs: 30_000,
+      maxAttempts: 2,
+    });
     expect(judgeModelSettings(config)).toBeNull();
   });
 
@@ -114,7 +162,11 @@ describe("context settings (Studio form, config file) → model settings", () =>
     const other = resolveConfig({ provider: "llama-cpp", judgeProvider: "anthropic", judgeModelName: "claude-x" });
     expect(judgeModelSettings(other)).toMatchObject({ provider: "anthropic", model: "claude-x", baseUrl: undefined });
     // naming the chat model again is no second model
-    expect(judgeModelSettings(resolveConfig({ provider: "ollama", model: "m", judgeProvider: "ollama", judgeModelName: "m" }))).toBeNull();
+    expect(
+      judgeModelSettings(
+        resolveConfig({ provider: "ollama", model: "m", judgeProvider: "ollama", judgeModelName: "m" }),
+      ),
+    ).toBeNull();
   });
 
   it("reuses one instance per settings (Studio builds models lazily)", () => {

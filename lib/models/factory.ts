@@ -48,7 +48,8 @@ let remote: typeof RemoteModule | undefined;
  * node-llama-cpp itself loads later still, with the first model file (ChatLlamaCppEngine).
  */
 export async function loadProviders(...providers: (ProviderName | undefined)[]): Promise<void> {
-  if (providers.some((provider) => provider !== undefined && provider !== "llama-cpp")) remote ??= await import("./remote.js");
+  if (providers.some((provider) => provider !== undefined && provider !== "llama-cpp"))
+    remote ??= await import("./remote.js");
 }
 
 export function createChatModel(settings: ModelSettings, env: NodeJS.ProcessEnv = process.env): BaseChatModel {
@@ -70,7 +71,8 @@ export function createChatModel(settings: ModelSettings, env: NodeJS.ProcessEnv 
       env,
     );
   }
-  if (settings.baseUrl) throw new ModelConfigError("--base-url is for the remote providers (openai, anthropic, ollama), not llama-cpp");
+  if (settings.baseUrl)
+    throw new ModelConfigError("--base-url is for the remote providers (openai, anthropic, ollama), not llama-cpp");
   const resolved = resolveModelPath(settings.model || undefined, env);
   // the default model not fetched yet, by a caller that did not fetch it first (a Studio run): the engine fetches
   // it before its first load; the commands fetch it up front (needsDefaultModel / ensureDefaultModel)
@@ -87,7 +89,9 @@ export function createChatModel(settings: ModelSettings, env: NodeJS.ProcessEnv 
 }
 
 /** Whether any of these models is the embedded engine's default model (no --model): the one a first run fetches. */
-export function needsDefaultModel(...settings: (Pick<ModelSettings, "provider" | "model"> | null | undefined)[]): boolean {
+export function needsDefaultModel(
+  ...settings: (Pick<ModelSettings, "provider" | "model"> | null | undefined)[]
+): boolean {
   return settings.some((s) => s?.provider === "llama-cpp" && !s.model);
 }
 
@@ -165,6 +169,8 @@ export function modelThreads(model: BaseChatModel): number | undefined {
 }
 
 export function modelLabel(model: BaseChatModel): { provider: string; model: string } {
-  const params = (model as { getLsParams?: (options: unknown) => { ls_provider?: string; ls_model_name?: string } }).getLsParams?.({});
+  const params = (
+    model as { getLsParams?: (options: unknown) => { ls_provider?: string; ls_model_name?: string } }
+  ).getLsParams?.({});
   return { provider: params?.ls_provider ?? model._llmType(), model: params?.ls_model_name ?? "unknown" };
 }

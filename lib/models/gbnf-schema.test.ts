@@ -66,7 +66,11 @@ describe("toGbnfJsonSchema", () => {
       minItems: 2,
       maxItems: 2,
     });
-    expect(prop(z.record(z.number()))).toEqual({ type: "object", properties: {}, additionalProperties: { type: "number" } });
+    expect(prop(z.record(z.number()))).toEqual({
+      type: "object",
+      properties: {},
+      additionalProperties: { type: "number" },
+    });
   });
 
   it("keeps optional properties out of `required` (the engine still generates them)", () => {
@@ -99,7 +103,9 @@ describe("toGbnfJsonSchema", () => {
     type Tree = { kids: Tree[] };
     const Tree: z.ZodType<Tree> = z.lazy(() => z.object({ kids: z.array(Tree) }));
     expect(() => toGbnfJsonSchema(js(z.object({ t: Tree })))).toThrow(/recursive \$ref "#\/properties\/t"/);
-    expect(() => toGbnfJsonSchema({ type: "array", items: { type: "string" }, uniqueItems: true })).toThrow(/"uniqueItems" at #/);
+    expect(() => toGbnfJsonSchema({ type: "array", items: { type: "string" }, uniqueItems: true })).toThrow(
+      /"uniqueItems" at #/,
+    );
     expect(() => toGbnfJsonSchema({ $ref: "https://example.com/s.json" })).toThrow(/external \$ref/);
     expect(() => toGbnfJsonSchema({ not: { type: "string" } })).toThrow(/"not"/);
   });

@@ -27,16 +27,43 @@ type Literal = string | number | boolean | null;
 type SimpleType = "string" | "number" | "integer" | "boolean" | "null";
 
 const ANNOTATIONS = new Set([
-  "$schema", "$id", "$comment", "title", "default", "examples", "readOnly", "writeOnly", "deprecated",
-  "definitions", "$defs", "description",
+  "$schema",
+  "$id",
+  "$comment",
+  "title",
+  "default",
+  "examples",
+  "readOnly",
+  "writeOnly",
+  "deprecated",
+  "definitions",
+  "$defs",
+  "description",
 ]);
 /** Keywords the grammar cannot enforce but that only narrow an otherwise-representable value. */
 const DROPPED_CONSTRAINTS = new Set(["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"]);
 const GRAMMAR_FORMATS = new Set(["date-time", "time", "date"]);
 const KNOWN = new Set([
-  "type", "properties", "required", "additionalProperties", "minProperties", "maxProperties",
-  "items", "additionalItems", "minItems", "maxItems", "minLength", "maxLength", "format",
-  "enum", "const", "anyOf", "oneOf", "allOf", "$ref", "nullable",
+  "type",
+  "properties",
+  "required",
+  "additionalProperties",
+  "minProperties",
+  "maxProperties",
+  "items",
+  "additionalItems",
+  "minItems",
+  "maxItems",
+  "minLength",
+  "maxLength",
+  "format",
+  "enum",
+  "const",
+  "anyOf",
+  "oneOf",
+  "allOf",
+  "$ref",
+  "nullable",
 ]);
 
 export class UnsupportedJsonSchemaError extends Error {
@@ -57,7 +84,10 @@ function isLiteral(v: unknown): v is Literal {
 function resolvePointer(root: JsonSchemaObject, ref: string, path: string): unknown {
   if (!ref.startsWith("#")) throw new UnsupportedJsonSchemaError(`external $ref "${ref}"`, path);
   let cur: unknown = root;
-  for (const raw of ref.slice(1).split("/").filter((s) => s !== "")) {
+  for (const raw of ref
+    .slice(1)
+    .split("/")
+    .filter((s) => s !== "")) {
     const key = decodeURIComponent(raw).replace(/~1/g, "/").replace(/~0/g, "~");
     if (Array.isArray(cur)) cur = cur[Number(key)];
     else if (isObj(cur)) cur = cur[key];
@@ -136,7 +166,13 @@ function convert(node: unknown, path: string, root: JsonSchemaObject, refStack: 
     if (types.length === 1) return convert({ ...node, type: types[0] }, path, root, refStack);
     const alts = types.map((t) => convert({ ...node, type: t }, path, root, refStack));
     // collapse to a `type: [...]` list when every branch is a bare simple type
-    const bare = alts.every((a) => isObj(a) && Object.keys(a).filter((k) => k !== "description").join() === "type");
+    const bare = alts.every(
+      (a) =>
+        isObj(a) &&
+        Object.keys(a)
+          .filter((k) => k !== "description")
+          .join() === "type",
+    );
     if (bare) return { type: type as SimpleType[], ...description };
     return { oneOf: alts, ...description };
   }
@@ -166,7 +202,8 @@ function convert(node: unknown, path: string, root: JsonSchemaObject, refStack: 
       const properties: Record<string, GbnfJsonSchema> = {};
       for (const [k, v] of Object.entries(props)) properties[k] = convert(v, `${path}/properties/${k}`, root, refStack);
       const out: Record<string, unknown> = { type: "object", properties, ...description };
-      if (Array.isArray(node.required)) out.required = node.required.filter((r) => typeof r === "string" && r in properties);
+      if (Array.isArray(node.required))
+        out.required = node.required.filter((r) => typeof r === "string" && r in properties);
       const ap = node.additionalProperties;
       if (ap === true) out.additionalProperties = true;
       else if (isObj(ap)) out.additionalProperties = convert(ap, `${path}/additionalProperties`, root, refStack);
@@ -192,7 +229,8 @@ function convert(node: unknown, path: string, root: JsonSchemaObject, refStack: 
       } else {
         throw new UnsupportedJsonSchemaError("array without items", path);
       }
-      if (typeof node.minItems === "number") out.minItems = Math.max(node.minItems, (out.minItems as number | undefined) ?? 0);
+      if (typeof node.minItems === "number")
+        out.minItems = Math.max(node.minItems, (out.minItems as number | undefined) ?? 0);
       if (typeof node.maxItems === "number") out.maxItems = node.maxItems;
       return out as GbnfJsonSchema;
     }
@@ -207,7 +245,11 @@ export function schemaCacheKey(schema: unknown): string {
     Array.isArray(v)
       ? v.map(norm)
       : isObj(v)
-        ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, norm(v[k])]))
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, norm(v[k])]),
+          )
         : (v as Json);
   return JSON.stringify(norm(schema));
 }

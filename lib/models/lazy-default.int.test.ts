@@ -33,8 +33,16 @@ afterAll(async () => {
 describe("the default model for a caller that did not fetch it (a Studio run)", () => {
   it("is downloaded before the engine's first load, checked, then loaded; downloads off, it is refused in one line", async () => {
     const cache = join(dir, "cache");
-    const env = { ...process.env, POLYGLOT_MODELS_DIR: cache, HF_ENDPOINT: hub.endpoint, POLYGLOT_NO_DOWNLOAD: "", CI: "true" };
-    expect(() => createChatModel({ provider: "llama-cpp" }, { ...env, POLYGLOT_NO_DOWNLOAD: "1" })).toThrow(/^default model not found at .*; download it once with: npm run model:pull/);
+    const env = {
+      ...process.env,
+      POLYGLOT_MODELS_DIR: cache,
+      HF_ENDPOINT: hub.endpoint,
+      POLYGLOT_NO_DOWNLOAD: "",
+      CI: "true",
+    };
+    expect(() => createChatModel({ provider: "llama-cpp" }, { ...env, POLYGLOT_NO_DOWNLOAD: "1" })).toThrow(
+      /^default model not found at .*; download it once with: npm run model:pull/,
+    );
     const model = createChatModel({ provider: "llama-cpp", threads: 1 }, env);
     if (!(model instanceof ChatLlamaCppEngine)) throw new Error("createChatModel: not the embedded engine");
     expect(hub.gets).toHaveLength(0); // nothing fetched until the engine loads

@@ -5,7 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { AIMessage, HumanMessage, SystemMessage, ToolMessage } from "@langchain/core/messages";
 import { toJsonSchema } from "@langchain/core/utils/json_schema";
-import { ChatLlamaCppEngine, LlamaCppOptionsSchema, toLlamaChatHistory, type LlamaCppResponseFormat } from "./llama-cpp.js";
+import {
+  ChatLlamaCppEngine,
+  LlamaCppOptionsSchema,
+  toLlamaChatHistory,
+  type LlamaCppResponseFormat,
+} from "./llama-cpp.js";
 import { writeTinyGguf } from "./tiny-gguf.js";
 
 // The real llama.cpp engine on a tiny random-weight GGUF. threads: 1 — on a busy 2-core box llama.cpp's
@@ -57,13 +62,19 @@ describe("options and message conversion (no engine)", () => {
       { type: "user", text: "h" },
       { type: "model", response: ["a"] },
     ]);
-    expect(() => toLlamaChatHistory([new ToolMessage({ content: "x", tool_call_id: "1" })])).toThrow(/unsupported message type "tool"/);
+    expect(() => toLlamaChatHistory([new ToolMessage({ content: "x", tool_call_id: "1" })])).toThrow(
+      /unsupported message type "tool"/,
+    );
   });
 
   it("reports provider and model name to LangSmith without loading", () => {
     const e = new ChatLlamaCppEngine({ modelPath: "/x/qwen.gguf", threads: 1 });
     expect(e._llmType()).toBe("llama-cpp");
-    expect(e.getLsParams({})).toMatchObject({ ls_provider: "llama-cpp", ls_model_name: "qwen.gguf", ls_model_type: "chat" });
+    expect(e.getLsParams({})).toMatchObject({
+      ls_provider: "llama-cpp",
+      ls_model_name: "qwen.gguf",
+      ls_model_type: "chat",
+    });
     expect(e._identifyingParams()).toMatchObject({ model_name: "qwen.gguf", threads: 1 });
     expect(e.loaded).toBe(false);
   });
@@ -74,7 +85,9 @@ describe("ChatLlamaCppEngine on the tiny GGUF", () => {
     expect(engine.loaded).toBe(false);
     const t0 = performance.now();
     const [a, b] = await Promise.all([engine.load(), engine.load()]);
-    console.log(`[llama-cpp.int] load (getLlama + loadModel + createContext): ${(performance.now() - t0).toFixed(0)} ms`);
+    console.log(
+      `[llama-cpp.int] load (getLlama + loadModel + createContext): ${(performance.now() - t0).toFixed(0)} ms`,
+    );
     expect(a).toBe(b);
     expect(a.chat.chatWrapper.wrapperName).toBe("ChatML");
     expect(a.context.contextSize).toBe(4096);
@@ -94,21 +107,32 @@ describe("ChatLlamaCppEngine on the tiny GGUF", () => {
     expect(usage.total_tokens).toBe(usage.input_tokens + usage.output_tokens);
     expect(res.response_metadata).toMatchObject({ model: "tiny.gguf" });
     expect(["stop", "length"]).toContain(res.response_metadata.finish_reason);
-    console.log(`[llama-cpp.int] plain: ${usage.output_tokens} tokens in ${ms.toFixed(0)} ms (${((usage.output_tokens / ms) * 1000).toFixed(0)} tok/s)`);
+    console.log(
+      `[llama-cpp.int] plain: ${usage.output_tokens} tokens in ${ms.toFixed(0)} ms (${((usage.output_tokens / ms) * 1000).toFixed(0)} tok/s)`,
+    );
   });
 
   it("response_format json_schema yields JSON that validates with the zod schema", async () => {
     const model = await engine.load();
     const t0 = performance.now();
-    const res = await engine.invoke([persona, new HumanMessage("Reply with JSON.")], { response_format: replyFormat, maxTokens: 300 });
+    const res = await engine.invoke([persona, new HumanMessage("Reply with JSON.")], {
+      response_format: replyFormat,
+      maxTokens: 300,
+    });
     const ms = performance.now() - t0;
     const parsed = Reply.safeParse(JSON.parse(res.content as string));
     expect(parsed.success, res.text).toBe(true);
     expect(res.response_metadata.finish_reason).toBe("stop");
     const usage = res.usage_metadata!;
-    console.log(`[llama-cpp.int] json: ${usage.output_tokens} tokens in ${ms.toFixed(0)} ms (${((usage.output_tokens / ms) * 1000).toFixed(0)} tok/s)`);
+    console.log(
+      `[llama-cpp.int] json: ${usage.output_tokens} tokens in ${ms.toFixed(0)} ms (${((usage.output_tokens / ms) * 1000).toFixed(0)} tok/s)`,
+    );
     // a second call reuses the loaded model (and the KV cache of the shared persona prefix) and the cached grammar
-    const again = await engine.invoke([persona, new HumanMessage("Another one.")], { response_format: replyFormat, maxTokens: 300, seed: 2 });
+    const again = await engine.invoke([persona, new HumanMessage("Another one.")], {
+      response_format: replyFormat,
+      maxTokens: 300,
+      seed: 2,
+    });
     expect(Reply.safeParse(JSON.parse(again.content as string)).success, again.text).toBe(true);
     expect(await engine.load()).toBe(model);
     expect(again.usage_metadata?.input_token_details?.cache_read).toBeGreaterThan(50);
@@ -145,7 +169,9 @@ describe("ChatLlamaCppEngine on the tiny GGUF", () => {
     const speak = async (speaker: "A" | "B") => {
       const system = speaker === "A" ? a : b;
       // as the speaker-turn node lays it out: own turns as answers, the partner's as incoming messages
-      const chat = turns.map((text, i) => ((i % 2 === 0) === (speaker === "A") ? new AIMessage(text) : new HumanMessage(text)));
+      const chat = turns.map((text, i) =>
+        (i % 2 === 0) === (speaker === "A") ? new AIMessage(text) : new HumanMessage(text),
+      );
       const messages = speaker === "A" ? [system, new HumanMessage("(Empiezas tú.)"), ...chat] : [system, ...chat];
       if (messages.at(-1) instanceof AIMessage || messages.length === 1) messages.push(new HumanMessage("(sigue)"));
       const res = await engine.invoke(messages, { maxTokens: 6, seed: turns.length });
@@ -155,7 +181,8 @@ describe("ChatLlamaCppEngine on the tiny GGUF", () => {
     const before = engine.stats();
     const results: Awaited<ReturnType<typeof speak>>[] = [];
     for (let i = 0; i < 8; i++) results.push(await speak(i % 2 === 0 ? "A" : "B"));
-    const sequencesOf = (speaker: number) => new Set(results.filter((_, i) => i % 2 === speaker).map((r) => r.response_metadata.sequence));
+    const sequencesOf = (speaker: number) =>
+      new Set(results.filter((_, i) => i % 2 === speaker).map((r) => r.response_metadata.sequence));
     expect(sequencesOf(0).size).toBe(1);
     expect(sequencesOf(1).size).toBe(1);
     expect([...sequencesOf(0)][0]).not.toBe([...sequencesOf(1)][0]);
@@ -216,7 +243,10 @@ describe("ChatLlamaCppEngine on a tiny Qwen3-architecture GGUF (the default mode
   });
 
   it("answers a json_schema request with the JSON alone, no reasoning before it", async () => {
-    const res = await qwen3.invoke([persona, new HumanMessage("Reply with JSON.")], { response_format: replyFormat, maxTokens: 300 });
+    const res = await qwen3.invoke([persona, new HumanMessage("Reply with JSON.")], {
+      response_format: replyFormat,
+      maxTokens: 300,
+    });
     expect(res.content as string).not.toContain("think>");
     expect(Reply.safeParse(JSON.parse(res.content as string)).success, res.text).toBe(true);
     expect(res.response_metadata.finish_reason).toBe("stop");

@@ -41,7 +41,10 @@ import { callSeed } from "../random.js";
 
 /** An error's first line, printable characters only, at most 160 of them (a bad file's bytes stay out). */
 function oneLine(err: unknown): string {
-  const text = (err instanceof Error ? err.message : String(err)).split("\n")[0]!.replace(/[^\x20-\x7e\u00a0-\uffff]/g, "?").trim();
+  const text = (err instanceof Error ? err.message : String(err))
+    .split("\n")[0]!
+    .replace(/[^\x20-\x7e\u00a0-\uffff]/g, "?")
+    .trim();
   return text.length > 160 ? `${text.slice(0, 157)}…` : text;
 }
 
@@ -68,10 +71,13 @@ export function checkGgufFile(path: string): void {
   } catch (err) {
     throw new ModelConfigError(`cannot read the model file ${path}: ${oneLine(err)}`);
   }
-  if (size < GGUF_HEADER_BYTES) throw new ModelConfigError(`${path} is not a GGUF model: ${size} bytes, too short for a header`);
-  if (header.toString("latin1", 0, 4) !== "GGUF") throw new ModelConfigError(`${path} is not a GGUF model (it does not start with the GGUF magic)`);
+  if (size < GGUF_HEADER_BYTES)
+    throw new ModelConfigError(`${path} is not a GGUF model: ${size} bytes, too short for a header`);
+  if (header.toString("latin1", 0, 4) !== "GGUF")
+    throw new ModelConfigError(`${path} is not a GGUF model (it does not start with the GGUF magic)`);
   const version = header.readUInt32LE(4);
-  if (version < 2 || version > 3) throw new ModelConfigError(`${path}: GGUF version ${version} is not supported (2 or 3)`);
+  if (version < 2 || version > 3)
+    throw new ModelConfigError(`${path}: GGUF version ${version} is not supported (2 or 3)`);
 }
 
 export const LlamaCppOptionsSchema = z.object({
@@ -98,7 +104,10 @@ export type LlamaCppResolvedOptions = z.output<typeof LlamaCppOptionsSchema>;
 
 /** OpenAI-shaped structured-output request. */
 export type LlamaCppResponseFormat =
-  | { type: "json_schema"; json_schema: { name: string; schema: Record<string, unknown>; strict?: boolean; description?: string } }
+  | {
+      type: "json_schema";
+      json_schema: { name: string; schema: Record<string, unknown>; strict?: boolean; description?: string };
+    }
   | { type: "json_object" }
   | { type: "text" };
 
@@ -131,10 +140,18 @@ export const NON_THINKING_ARCHITECTURES: ReadonlySet<string> = new Set(["qwen3",
 
 /** node-llama-cpp's Qwen wrapper with thoughts discouraged, whatever the model's own template resolved to. */
 function nonThinkingQwenWrapper(resolved: ChatWrapper, Qwen: typeof QwenChatWrapper): ChatWrapper {
-  return resolved instanceof Qwen && resolved.thoughts === "discourage" ? resolved : new Qwen({ thoughts: "discourage" });
+  return resolved instanceof Qwen && resolved.thoughts === "discourage"
+    ? resolved
+    : new Qwen({ thoughts: "discourage" });
 }
 
-type Loaded = { llama: Llama; model: LlamaModel; context: LlamaContext; slots: Slot[]; /** the first slot's chat */ chat: LlamaChat };
+type Loaded = {
+  llama: Llama;
+  model: LlamaModel;
+  context: LlamaContext;
+  slots: Slot[];
+  /** the first slot's chat */ chat: LlamaChat;
+};
 
 /** What the engine evaluated since it loaded: the numbers `npm run bench -- engine` reports. */
 export interface EngineStats {
@@ -199,7 +216,14 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
   private counters: EngineStats = ChatLlamaCppEngine.zeroStats(0);
 
   private static zeroStats(sequences: number): EngineStats {
-    return { calls: 0, promptTokens: 0, cachedPromptTokens: 0, evaluatedPromptTokens: 0, outputTokens: 0, callsPerSequence: Array<number>(sequences).fill(0) };
+    return {
+      calls: 0,
+      promptTokens: 0,
+      cachedPromptTokens: 0,
+      evaluatedPromptTokens: 0,
+      outputTokens: 0,
+      callsPerSequence: Array<number>(sequences).fill(0),
+    };
   }
 
   static override lc_name(): string {
@@ -215,7 +239,9 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
     const parsed = LlamaCppOptionsSchema.safeParse(fields);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new Error(`ChatLlamaCppEngine: invalid option ${issue?.path.join(".") || ""}: ${issue?.message ?? "invalid"}`);
+      throw new Error(
+        `ChatLlamaCppEngine: invalid option ${issue?.path.join(".") || ""}: ${issue?.message ?? "invalid"}`,
+      );
     }
     this.options = { ...parsed.data, threads: parsed.data.threads ?? defaultThreads() };
   }
@@ -235,7 +261,17 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
 
   override _identifyingParams(): Record<string, unknown> {
     const { modelPath, threads, contextSize, sequences, temperature, maxTokens, seed, gpu } = this.options;
-    return { model_name: this.modelName, model_path: modelPath, threads, contextSize, sequences, temperature, maxTokens, seed, gpu };
+    return {
+      model_name: this.modelName,
+      model_path: modelPath,
+      threads,
+      contextSize,
+      sequences,
+      temperature,
+      maxTokens,
+      seed,
+      gpu,
+    };
   }
 
   override invocationParams(options?: this["ParsedCallOptions"]): Record<string, unknown> {
@@ -297,7 +333,10 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
         },
       });
     } catch (err) {
-      throw new Error(`llama.cpp's prebuilt binary for this machine did not load (${oneLine(err)}); it is never built from source at run time`, { cause: err });
+      throw new Error(
+        `llama.cpp's prebuilt binary for this machine did not load (${oneLine(err)}); it is never built from source at run time`,
+        { cause: err },
+      );
     }
     try {
       let model: LlamaModel;
@@ -308,11 +347,16 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
         const why =
           this.engineLog.find((line) => /gguf_init|tensor|failed to read|invalid|corrupt|bounds/i.test(line)) ??
           this.engineLog.find((line) => /error loading model:/.test(line));
-        throw new ModelConfigError(`${modelPath} is not a usable GGUF model (${oneLine(err)}${why ? `: ${oneLine(why.replace(/^.*error loading model:\s*/, ""))}` : ""})`);
+        throw new ModelConfigError(
+          `${modelPath} is not a usable GGUF model (${oneLine(err)}${why ? `: ${oneLine(why.replace(/^.*error loading model:\s*/, ""))}` : ""})`,
+        );
       }
       const context = await model.createContext({ contextSize, threads, sequences });
       const chatWrapper = NON_THINKING_ARCHITECTURES.has(model.fileInfo.metadata.general.architecture)
-        ? nonThinkingQwenWrapper(resolveChatWrapper(model, { customWrapperSettings: { qwen: { thoughts: "discourage" } } }), QwenChatWrapper)
+        ? nonThinkingQwenWrapper(
+            resolveChatWrapper(model, { customWrapperSettings: { qwen: { thoughts: "discourage" } } }),
+            QwenChatWrapper,
+          )
         : "auto";
       const slots: Slot[] = [];
       for (let index = 0; index < sequences; index++) {
@@ -379,13 +423,18 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
     const prompt = this.tokenizeHistory(slots[0]!.chat, model, history);
 
     // choose the sequence now (synchronously, so concurrent callers see each other's choice), run when it is free
-    const slot = slots[
-      pickSequence(
-        slots.map((s) => ({ pending: s.pending, lastUsed: s.lastUsed, tokens: s.pending > 0 ? s.queuedPrompt : s.sequence.contextTokens })),
-        prompt,
-        DEFAULT_SIMILARITY_THRESHOLD,
-      )
-    ]!;
+    const slot =
+      slots[
+        pickSequence(
+          slots.map((s) => ({
+            pending: s.pending,
+            lastUsed: s.lastUsed,
+            tokens: s.pending > 0 ? s.queuedPrompt : s.sequence.contextTokens,
+          })),
+          prompt,
+          DEFAULT_SIMILARITY_THRESHOLD,
+        )
+      ]!;
     slot.pending++;
     slot.lastUsed = ++this.tick;
     slot.queuedPrompt = prompt;
@@ -436,7 +485,13 @@ export class ChatLlamaCppEngine extends BaseChatModel<LlamaCppCallOptions> {
       });
       return {
         generations: [{ text, message, generationInfo: { finish_reason: finishReason } }],
-        llmOutput: { tokenUsage: { promptTokens: inputTokens, completionTokens: usage.output_tokens, totalTokens: usage.total_tokens } },
+        llmOutput: {
+          tokenUsage: {
+            promptTokens: inputTokens,
+            completionTokens: usage.output_tokens,
+            totalTokens: usage.total_tokens,
+          },
+        },
       };
     };
     const result = slot.queue.then(run).finally(() => {

@@ -7,7 +7,17 @@
 //     lock/           held by the process building (its pid inside), so two builders never share src/
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, copyFileSync, chmodSync, appendFileSync } from "node:fs";
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  copyFileSync,
+  chmodSync,
+  appendFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { availableParallelism, homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -33,10 +43,20 @@ export interface LlamaServerBuild {
   lock: string;
 }
 
-export async function llamaServerBuildPaths(env: NodeJS.ProcessEnv = process.env, bundle = llamaCppBundlePath()): Promise<LlamaServerBuild> {
+export async function llamaServerBuildPaths(
+  env: NodeJS.ProcessEnv = process.env,
+  bundle = llamaCppBundlePath(),
+): Promise<LlamaServerBuild> {
   const cache = env.XDG_CACHE_HOME ? resolve(env.XDG_CACHE_HOME) : join(homedir(), ".cache");
   const dir = join(cache, "polyglot-personachat", "llama-server", await bundleHash(bundle));
-  return { dir, src: join(dir, "src"), binary: join(dir, "bin", "llama-server"), status: join(dir, "status"), log: join(dir, "cmake.log"), lock: join(dir, "lock") };
+  return {
+    dir,
+    src: join(dir, "src"),
+    binary: join(dir, "bin", "llama-server"),
+    status: join(dir, "status"),
+    log: join(dir, "cmake.log"),
+    lock: join(dir, "lock"),
+  };
 }
 
 function readStatus(path: string): string {
@@ -48,7 +68,9 @@ function readStatus(path: string): string {
 }
 
 /** The built binary, or why there is none (one line). */
-export async function findLlamaServer(env: NodeJS.ProcessEnv = process.env): Promise<{ ok: true; binary: string } | { ok: false; reason: string }> {
+export async function findLlamaServer(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ ok: true; binary: string } | { ok: false; reason: string }> {
   let paths: LlamaServerBuild;
   try {
     paths = await llamaServerBuildPaths(env);
@@ -78,8 +100,16 @@ function run(command: string, args: string[], cwd: string, log: string): Promise
     const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
     child.stdout.on("data", (chunk: Buffer) => appendFileSync(log, chunk));
     child.stderr.on("data", (chunk: Buffer) => appendFileSync(log, chunk));
-    child.on("error", (error) => reject(new Error(`${command}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "not found (Debian: apt-get install cmake g++ git)" : error.message}`)));
-    child.on("close", (code, signal) => (code === 0 ? resolvePromise() : reject(new Error(`${command} ${args[0] ?? ""} exited with ${signal ?? code}`))));
+    child.on("error", (error) =>
+      reject(
+        new Error(
+          `${command}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "not found (Debian: apt-get install cmake g++ git)" : error.message}`,
+        ),
+      ),
+    );
+    child.on("close", (code, signal) =>
+      code === 0 ? resolvePromise() : reject(new Error(`${command} ${args[0] ?? ""} exited with ${signal ?? code}`)),
+    );
   });
 }
 
@@ -139,7 +169,12 @@ export async function buildLlamaServer(options: BuildOptions = {}): Promise<stri
     }
     say(`llama-server: building in ${paths.src} (15-20 min on 2 cores; log: ${paths.log})`);
     await run("cmake", ["-B", "build", ...CMAKE_FLAGS], paths.src, paths.log);
-    await run("cmake", ["--build", "build", "--target", "llama-server", `-j${options.jobs ?? availableParallelism()}`], paths.src, paths.log);
+    await run(
+      "cmake",
+      ["--build", "build", "--target", "llama-server", `-j${options.jobs ?? availableParallelism()}`],
+      paths.src,
+      paths.log,
+    );
     mkdirSync(dirname(paths.binary), { recursive: true });
     copyFileSync(join(paths.src, "build", "bin", "llama-server"), paths.binary);
     chmodSync(paths.binary, 0o755);
@@ -147,7 +182,9 @@ export async function buildLlamaServer(options: BuildOptions = {}): Promise<stri
     return paths.binary;
   } catch (error) {
     writeFileSync(paths.status, "failed\n");
-    throw new Error(`llama-server build failed: ${(error as Error).message.split("\n")[0]} (log: ${paths.log})`, { cause: error });
+    throw new Error(`llama-server build failed: ${(error as Error).message.split("\n")[0]} (log: ${paths.log})`, {
+      cause: error,
+    });
   } finally {
     rmSync(paths.lock, { recursive: true, force: true });
   }

@@ -17,7 +17,10 @@ function fileWith(name: string, tail: Buffer | string) {
 describe("dropTrailingResumeRecord", () => {
   it("cuts ipull's resume record left past the published size", () => {
     // what ipull 3.9.5 writes after the file's last byte (seen on a loaded CI machine)
-    const path = fileWith("late-record.gguf", JSON.stringify({ part: 0, chunks: [2, 2, 2], chunkSize: 65536, parallelStreams: 3 }));
+    const path = fileWith(
+      "late-record.gguf",
+      JSON.stringify({ part: 0, chunks: [2, 2, 2], chunkSize: 65536, parallelStreams: 3 }),
+    );
     expect(dropTrailingResumeRecord(path, model.length)).toBe(true);
     expect(readFileSync(path).equals(model)).toBe(true);
   });

@@ -3,12 +3,32 @@
 // next to the download so an interrupted pull resumes where it stopped), then checks the file's SHA-256 against
 // the one Hugging Face publishes for LFS files (the `x-linked-etag` header of the file's resolve URL).
 import { createHash } from "node:crypto";
-import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readSync, rmSync, statSync, truncateSync } from "node:fs";
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  rmSync,
+  statSync,
+  truncateSync,
+} from "node:fs";
 import { createModelDownloader } from "node-llama-cpp";
 import { DEFAULT_MODEL, modelCacheDir } from "./default-model.js";
 
 /** What went wrong, for callers that word the line themselves (the first-run download): offline, interrupted, … */
-export type PullFailure = "offline" | "unreachable" | "denied" | "not-found" | "server" | "interrupted" | "broken" | "checksum" | "size" | "other";
+export type PullFailure =
+  | "offline"
+  | "unreachable"
+  | "denied"
+  | "not-found"
+  | "server"
+  | "interrupted"
+  | "broken"
+  | "checksum"
+  | "size"
+  | "other";
 
 export class PullError extends Error {
   override name = "PullError";
@@ -45,15 +65,30 @@ export function planPull(name: string | undefined, env: NodeJS.ProcessEnv = proc
   const fileName = uri === DEFAULT_MODEL.uri ? DEFAULT_MODEL.file : undefined;
   if (/^https?:\/\//i.test(uri)) return { uri, dir, endpoint, fileUrl: uri };
   const hf = /^hf:([^/\s]+)\/([^/\s:#]+)(?:\/([^#\s]+?))?(?::([^/#\s]+))?(?:#(\S+))?$/.exec(uri);
-  if (!hf) throw new PullError(`cannot read the model name "${uri}": use hf:user/repo/file.gguf, hf:user/repo:quant or an https:// URL`);
+  if (!hf)
+    throw new PullError(
+      `cannot read the model name "${uri}": use hf:user/repo/file.gguf, hf:user/repo:quant or an https:// URL`,
+    );
   const [, user, repo, path, quant, branch] = hf;
   if (path && !path.toLowerCase().endsWith(".gguf")) throw new PullError(`"${uri}" does not name a .gguf file`);
-  if (!path && !quant) throw new PullError(`"${uri}" names a repository, not a file: add /file.gguf or :quant (e.g. :Q4_K_M)`);
-  const fileUrl = path ? `${endpoint}${user}/${repo}/resolve/${encodeURIComponent(branch ?? "main")}/${path}` : undefined;
+  if (!path && !quant)
+    throw new PullError(`"${uri}" names a repository, not a file: add /file.gguf or :quant (e.g. :Q4_K_M)`);
+  const fileUrl = path
+    ? `${endpoint}${user}/${repo}/resolve/${encodeURIComponent(branch ?? "main")}/${path}`
+    : undefined;
   return { uri, dir, endpoint, ...(fileName ? { fileName } : {}), ...(fileUrl ? { fileUrl } : {}) };
 }
 
-const NETWORK_CODES = new Set(["ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ECONNRESET", "ENETUNREACH", "EHOSTUNREACH", "ETIMEDOUT", "UND_ERR_CONNECT_TIMEOUT"]);
+const NETWORK_CODES = new Set([
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+  "ETIMEDOUT",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
 
 function networkCode(error: unknown): string | undefined {
   let current = error as { code?: unknown; cause?: unknown; name?: unknown } | undefined;
@@ -83,19 +118,29 @@ export async function probe(plan: PullPlan, timeoutMs: number): Promise<Remote> 
   } catch (error) {
     const code = networkCode(error);
     const host = new URL(url).origin;
-    if (code) throw new PullError(`offline: cannot reach ${host} (${code}); model:pull needs the network — or download the .gguf elsewhere and pass --model PATH.gguf`, "offline");
+    if (code)
+      throw new PullError(
+        `offline: cannot reach ${host} (${code}); model:pull needs the network — or download the .gguf elsewhere and pass --model PATH.gguf`,
+        "offline",
+      );
     const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
     throw new PullError(`cannot reach ${host} (${cause.split("\n")[0]})`, "unreachable");
   }
   if (response.status === 401 || response.status === 403) {
-    throw new PullError(`access denied (${response.status}) to ${url}: a gated model needs a Hugging Face token (HF_TOKEN)`, "denied");
+    throw new PullError(
+      `access denied (${response.status}) to ${url}: a gated model needs a Hugging Face token (HF_TOKEN)`,
+      "denied",
+    );
   }
   if (response.status === 404) throw new PullError(`not found (404): ${url}`, "not-found");
   if (response.status >= 400) throw new PullError(`the server answered ${response.status} for ${url}`, "server");
   if (!plan.fileUrl) return {};
   const etag = (response.headers.get("x-linked-etag") ?? "").replace(/^W\//, "").replace(/"/g, "");
   const size = Number(response.headers.get("x-linked-size") ?? response.headers.get("content-length") ?? NaN);
-  return { ...(/^[0-9a-f]{64}$/i.test(etag) ? { sha256: etag.toLowerCase() } : {}), ...(Number.isFinite(size) && size > 0 ? { size } : {}) };
+  return {
+    ...(/^[0-9a-f]{64}$/i.test(etag) ? { sha256: etag.toLowerCase() } : {}),
+    ...(Number.isFinite(size) && size > 0 ? { size } : {}),
+  };
 }
 
 export function sha256File(path: string): Promise<string> {
@@ -178,10 +223,12 @@ export async function pullModel(
     const target = downloader.entrypointFilePath;
     alreadyThere = existsSync(target) && (!remote.size || statSync(target).size === remote.size);
     path = await downloader.download(options.signal ? { signal: options.signal } : {});
-    if (options.signal?.aborted || !existsSync(path)) throw new PullError("interrupted; run the same command again to resume the download", "interrupted");
+    if (options.signal?.aborted || !existsSync(path))
+      throw new PullError("interrupted; run the same command again to resume the download", "interrupted");
   } catch (error) {
     if (error instanceof PullError) throw error;
-    if (options.signal?.aborted) throw new PullError("interrupted; run the same command again to resume the download", "interrupted");
+    if (options.signal?.aborted)
+      throw new PullError("interrupted; run the same command again to resume the download", "interrupted");
     const code = networkCode(error);
     if (code) throw new PullError(`the download broke off (${code}); run the same command again to resume`, "broken");
     throw new PullError(`download failed: ${(error as Error).message.split("\n")[0]}`);
@@ -191,7 +238,10 @@ export async function pullModel(
     const actual = await sha256File(path);
     if (actual !== remote.sha256) {
       rmSync(path, { force: true });
-      throw new PullError(`checksum mismatch for ${path}: expected sha256 ${remote.sha256}, got ${actual}; the file was removed, run the command again`, "checksum");
+      throw new PullError(
+        `checksum mismatch for ${path}: expected sha256 ${remote.sha256}, got ${actual}; the file was removed, run the command again`,
+        "checksum",
+      );
     }
     return { path, verified: "sha256", alreadyThere };
   }
@@ -199,7 +249,10 @@ export async function pullModel(
     const size = statSync(path).size;
     if (size !== remote.size) {
       rmSync(path, { force: true });
-      throw new PullError(`size mismatch for ${path}: expected ${remote.size} bytes, got ${size}; the file was removed, run the command again`, "size");
+      throw new PullError(
+        `size mismatch for ${path}: expected ${remote.size} bytes, got ${size}; the file was removed, run the command again`,
+        "size",
+      );
     }
     return { path, verified: "size", alreadyThere };
   }

@@ -4,7 +4,14 @@ import { z } from "zod";
 import { ModelCallError, ModelConfigError } from "./errors.js";
 import { createChatModel, loadProviders, modelLabel } from "./factory.js";
 import { invokeStructured } from "./structured.js";
-import { type FakeReply, type FakeScript, type FakeServer, messagesOf, startFakeLlmServer, type WireFormat } from "../../testing/fake-llm-server.js";
+import {
+  type FakeReply,
+  type FakeScript,
+  type FakeServer,
+  messagesOf,
+  startFakeLlmServer,
+  type WireFormat,
+} from "../../testing/fake-llm-server.js";
 import { freePort } from "../../testing/ports.js";
 
 // The remote providers against local HTTP servers that speak each wire format (127.0.0.1, random port): what
@@ -30,7 +37,11 @@ async function serve(format: WireFormat, script: FakeScript) {
   return server;
 }
 
-function model(provider: "openai" | "anthropic" | "ollama", baseUrl: string, extra: { timeoutMs?: number; maxAttempts?: number } = {}) {
+function model(
+  provider: "openai" | "anthropic" | "ollama",
+  baseUrl: string,
+  extra: { timeoutMs?: number; maxAttempts?: number } = {},
+) {
   return createChatModel({ provider, model: "m", baseUrl, ...fast, ...extra }, env);
 }
 
@@ -65,9 +76,19 @@ describe("OpenAI-compatible server (chat completions)", () => {
     expect(request!.headers.authorization).toBe("Bearer sk-test");
     expect(request!.body).toMatchObject({
       model: "m",
-      response_format: { type: "json_schema", json_schema: { name: "turn", strict: true, schema: { type: "object", required: ["utterance", "ends_conversation"] } } },
+      response_format: {
+        type: "json_schema",
+        json_schema: {
+          name: "turn",
+          strict: true,
+          schema: { type: "object", required: ["utterance", "ends_conversation"] },
+        },
+      },
     });
-    expect((request!.body.response_format as { json_schema: { schema: Record<string, unknown> } }).json_schema.schema.$schema).toBeUndefined();
+    expect(
+      (request!.body.response_format as { json_schema: { schema: Record<string, unknown> } }).json_schema.schema
+        .$schema,
+    ).toBeUndefined();
     expect(request!.body.stream).toBeFalsy();
     expect(modelLabel(chat)).toEqual({ provider: "openai", model: "m" });
   });
@@ -81,7 +102,10 @@ describe("OpenAI-compatible server (chat completions)", () => {
   });
 
   it("401 fails at once with one line about authentication", async () => {
-    const server = await serve("openai", () => ({ status: 401, body: { error: { message: "Incorrect API key provided", type: "invalid_request_error" } } }));
+    const server = await serve("openai", () => ({
+      status: 401,
+      body: { error: { message: "Incorrect API key provided", type: "invalid_request_error" } },
+    }));
     const { error } = await failure(ask(model("openai", server.baseUrl)));
     expect(error).toBeInstanceOf(ModelConfigError);
     expect(error.message).toBe(`authentication failed (401) at ${server.baseUrl}: check OPENAI_API_KEY`);
@@ -94,13 +118,20 @@ describe("OpenAI-compatible server (chat completions)", () => {
     const forbidden = await serve("openai", () => ({ status: 403 }));
     const denied = await failure(ask(model("openai", forbidden.baseUrl)));
     expect(denied.error).toBeInstanceOf(ModelConfigError);
-    expect(denied.error.message).toMatch(/^access denied \(403\) at http:\/\/127\.0\.0\.1:\d+\/v1 for model "m": check OPENAI_API_KEY/);
+    expect(denied.error.message).toMatch(
+      /^access denied \(403\) at http:\/\/127\.0\.0\.1:\d+\/v1 for model "m": check OPENAI_API_KEY/,
+    );
     expect(forbidden.requests).toHaveLength(1);
 
-    const missing = await serve("openai", () => ({ status: 404, body: { error: { message: "The model `m` does not exist", code: "model_not_found" } } }));
+    const missing = await serve("openai", () => ({
+      status: 404,
+      body: { error: { message: "The model `m` does not exist", code: "model_not_found" } },
+    }));
     const notFound = await failure(ask(model("openai", missing.baseUrl)));
     expect(notFound.error).toBeInstanceOf(ModelConfigError);
-    expect(notFound.error.message).toMatch(/^model "m" not found at http:\/\/127\.0\.0\.1:\d+\/v1 \(404\): check --model and --base-url \(The model `m` does not exist\)$/);
+    expect(notFound.error.message).toMatch(
+      /^model "m" not found at http:\/\/127\.0\.0\.1:\d+\/v1 \(404\): check --model and --base-url \(The model `m` does not exist\)$/,
+    );
     oneLine(notFound.error);
     expect(missing.requests).toHaveLength(1);
   });
@@ -109,7 +140,9 @@ describe("OpenAI-compatible server (chat completions)", () => {
     const port = await freePort(); // nothing listens there
     const refused = await failure(ask(model("openai", `http://127.0.0.1:${port}/v1`)));
     expect(refused.error).toBeInstanceOf(ModelConfigError);
-    expect(refused.error.message).toBe(`cannot reach http://127.0.0.1:${port}/v1 (ECONNREFUSED): is the server running? check --base-url`);
+    expect(refused.error.message).toBe(
+      `cannot reach http://127.0.0.1:${port}/v1 (ECONNREFUSED): is the server running? check --base-url`,
+    );
     // .invalid never resolves (RFC 6761): a DNS failure without touching the network
     const dns = await failure(ask(model("openai", "http://no-such-server.invalid/v1")));
     expect(dns.error).toBeInstanceOf(ModelConfigError);
@@ -117,7 +150,9 @@ describe("OpenAI-compatible server (chat completions)", () => {
   });
 
   it("429 with Retry-After: 2 is retried no sooner than 2 s later", async () => {
-    const server = await serve("openai", (request) => (request.n === 1 ? { status: 429, headers: { "retry-after": "2" } } : { text: GOOD }));
+    const server = await serve("openai", (request) =>
+      request.n === 1 ? { status: 429, headers: { "retry-after": "2" } } : { text: GOOD },
+    );
     const result = await ask(model("openai", server.baseUrl));
     expect(result.ok).toBe(true);
     expect(server.requests).toHaveLength(2);
@@ -129,7 +164,9 @@ describe("OpenAI-compatible server (chat completions)", () => {
     const server = await serve("openai", () => ({ status: 500, body: { error: { message: "boom" } } }));
     const { error } = await failure(ask(model("openai", server.baseUrl)));
     expect(error).toBeInstanceOf(ModelCallError);
-    expect(error.message).toMatch(/^server error \(500\) at http:\/\/127\.0\.0\.1:\d+\/v1 \(boom\); gave up after 4 attempts in \d+\.\d s$/);
+    expect(error.message).toMatch(
+      /^server error \(500\) at http:\/\/127\.0\.0\.1:\d+\/v1 \(boom\); gave up after 4 attempts in \d+\.\d s$/,
+    );
     oneLine(error);
     expect(server.requests).toHaveLength(4);
     // backoff 1 s, 2 s, 4 s, each times a jitter in [0.5, 1]
@@ -151,7 +188,9 @@ describe("OpenAI-compatible server (chat completions)", () => {
     const dead = await serve("openai", () => ({ hang: true }));
     const { error } = await failure(ask(model("openai", dead.baseUrl, { timeoutMs: 200, maxAttempts: 2 })));
     expect(error).toBeInstanceOf(ModelCallError);
-    expect(error.message).toMatch(/^no answer from http:\/\/127\.0\.0\.1:\d+\/v1 in time \(timeout\); gave up after 2 attempts/);
+    expect(error.message).toMatch(
+      /^no answer from http:\/\/127\.0\.0\.1:\d+\/v1 in time \(timeout\); gave up after 2 attempts/,
+    );
   });
 });
 
@@ -174,13 +213,18 @@ describe("Anthropic messages", () => {
   });
 
   it("401 fails at once naming ANTHROPIC_API_KEY; 529 (overloaded) is retried", async () => {
-    const denied = await serve("anthropic", () => ({ status: 401, body: { type: "error", error: { type: "authentication_error", message: "invalid x-api-key" } } }));
+    const denied = await serve("anthropic", () => ({
+      status: 401,
+      body: { type: "error", error: { type: "authentication_error", message: "invalid x-api-key" } },
+    }));
     const { error } = await failure(ask(model("anthropic", denied.url)));
     expect(error).toBeInstanceOf(ModelConfigError);
     expect(error.message).toBe(`authentication failed (401) at ${denied.url}: check ANTHROPIC_API_KEY`);
     expect(denied.requests).toHaveLength(1);
 
-    const busy = await serve("anthropic", (request) => (request.n === 1 ? { status: 529, headers: { "retry-after": "0" } } : { text: GOOD }));
+    const busy = await serve("anthropic", (request) =>
+      request.n === 1 ? { status: 529, headers: { "retry-after": "0" } } : { text: GOOD },
+    );
     expect((await ask(model("anthropic", busy.url))).ok).toBe(true);
     expect(busy.requests).toHaveLength(2);
   });
@@ -198,19 +242,29 @@ describe("Ollama /api/chat", () => {
     const result = await ask(chat);
     expect(result).toMatchObject({ ok: true, value: { utterance: "¡Hola! ¿Qué tal?" } });
     const [request] = server.requests;
-    expect(request!.body).toMatchObject({ model: "m", format: { type: "object", required: ["utterance", "ends_conversation"] } });
+    expect(request!.body).toMatchObject({
+      model: "m",
+      format: { type: "object", required: ["utterance", "ends_conversation"] },
+    });
     expect(result.usage.output_tokens).toBeGreaterThan(0);
     expect(modelLabel(chat)).toEqual({ provider: "ollama", model: "m" });
   });
 
   it("an unknown model fails at once with one line; a 503 is retried", async () => {
-    const missing = await serve("ollama", () => ({ status: 404, body: { error: "model 'm' not found, try pulling it first" } }));
+    const missing = await serve("ollama", () => ({
+      status: 404,
+      body: { error: "model 'm' not found, try pulling it first" },
+    }));
     const { error } = await failure(ask(model("ollama", missing.url)));
     expect(error).toBeInstanceOf(ModelConfigError);
-    expect(error.message).toBe(`model "m" not found at ${missing.url} (404): check --model and --base-url (model 'm' not found, try pulling it first)`);
+    expect(error.message).toBe(
+      `model "m" not found at ${missing.url} (404): check --model and --base-url (model 'm' not found, try pulling it first)`,
+    );
     expect(missing.requests).toHaveLength(1);
 
-    const busy = await serve("ollama", (request) => (request.n === 1 ? { status: 503, body: { error: "server busy" } } : { text: GOOD }));
+    const busy = await serve("ollama", (request) =>
+      request.n === 1 ? { status: 503, body: { error: "server busy" } } : { text: GOOD },
+    );
     expect((await ask(model("ollama", busy.url))).ok).toBe(true);
     expect(busy.requests).toHaveLength(2);
   });
@@ -237,7 +291,10 @@ describe("a call's own output budget (withConfig({ maxTokens }), as the whole-di
 // What real servers answer that a well-behaved stand-in does not; each reproduced here as the server sends it.
 describe("what real servers do", () => {
   const chatWith = (baseUrl: string, notices: string[] = [], extra: { maxAttempts?: number } = {}) =>
-    createChatModel({ provider: "openai", model: "m", baseUrl, ...fast, ...extra, onNotice: (line) => notices.push(line) }, env);
+    createChatModel(
+      { provider: "openai", model: "m", baseUrl, ...fast, ...extra, onNotice: (line) => notices.push(line) },
+      env,
+    );
 
   it("JSON in a ```json fence, or after a <think> block (braces inside it included), is the answer", async () => {
     const server = await serve("openai", (request) =>
@@ -274,12 +331,25 @@ describe("what real servers do", () => {
 
   it("content as an array of text parts is read as its text", async () => {
     const server = await serve("openai", () => ({ text: GOOD, parts: true }));
-    expect(await ask(chatWith(server.baseUrl))).toMatchObject({ ok: true, value: { utterance: "¡Hola! ¿Qué tal?", ends_conversation: false } });
+    expect(await ask(chatWith(server.baseUrl))).toMatchObject({
+      ok: true,
+      value: { utterance: "¡Hola! ¿Qué tal?", ends_conversation: false },
+    });
   });
 
   it("a 400 on response_format json_schema falls back to json_object, then to the schema in the prompt, each said once", async () => {
     // as LM Studio and older vLLM builds answer an OpenAI-style json_schema request
-    const refuse = (type: string) => ({ status: 400, body: { error: { message: `'response_format.type' must be 'text', not '${type}'`, type: "invalid_request_error", param: "response_format", code: null } } });
+    const refuse = (type: string) => ({
+      status: 400,
+      body: {
+        error: {
+          message: `'response_format.type' must be 'text', not '${type}'`,
+          type: "invalid_request_error",
+          param: "response_format",
+          code: null,
+        },
+      },
+    });
     const schemaOnly = await serve("openai", (request) => {
       const format = (request.body.response_format as { type?: string } | undefined)?.type;
       return format === "json_schema" ? refuse(format) : { text: GOOD };
@@ -289,12 +359,16 @@ describe("what real servers do", () => {
     await Promise.all([ask(chat), ask(chat)]).then((results) => results.forEach((r) => expect(r.ok).toBe(true)));
     expect(await ask(chat)).toMatchObject({ ok: true });
     expect(notices).toHaveLength(1);
-    expect(notices[0]).toMatch(/^note: http:\/\/127\.0\.0\.1:\d+\/v1 refused response_format json_schema \(400: 'response_format\.type' must be 'text', not 'json_schema'\); asking for json_object/);
+    expect(notices[0]).toMatch(
+      /^note: http:\/\/127\.0\.0\.1:\d+\/v1 refused response_format json_schema \(400: 'response_format\.type' must be 'text', not 'json_schema'\); asking for json_object/,
+    );
     const formats = schemaOnly.requests.map((r) => (r.body.response_format as { type?: string } | undefined)?.type);
     expect(formats.filter((f) => f === "json_schema")).toHaveLength(2); // the two concurrent first calls
     expect(formats.slice(2)).toEqual(["json_object", "json_object", "json_object"]);
     const last = messagesOf(schemaOnly.requests.at(-1)!).at(-1)!;
-    expect(last.content).toMatch(/^¡Hola!\n\nAnswer with one JSON object, and nothing else, that matches this JSON schema:\n\{"type":"object"/);
+    expect(last.content).toMatch(
+      /^¡Hola!\n\nAnswer with one JSON object, and nothing else, that matches this JSON schema:\n\{"type":"object"/,
+    );
 
     const plain = await serve("openai", (request) => {
       const format = (request.body.response_format as { type?: string } | undefined)?.type;
@@ -305,12 +379,24 @@ describe("what real servers do", () => {
     expect(await ask(plainChat)).toMatchObject({ ok: true });
     expect(await ask(plainChat)).toMatchObject({ ok: true });
     expect(plainNotices).toHaveLength(2);
-    expect(plainNotices[1]).toMatch(/refused response_format json_object too \(400: .*\); the schema goes in the prompt only/);
-    expect(plain.requests.map((r) => (r.body.response_format as { type?: string } | undefined)?.type ?? "none")).toEqual(["json_schema", "json_object", "none", "none"]);
+    expect(plainNotices[1]).toMatch(
+      /refused response_format json_object too \(400: .*\); the schema goes in the prompt only/,
+    );
+    expect(
+      plain.requests.map((r) => (r.body.response_format as { type?: string } | undefined)?.type ?? "none"),
+    ).toEqual(["json_schema", "json_object", "none", "none"]);
   });
 
   it("a 400 about something else is not a format refusal: one line, no fallback", async () => {
-    const server = await serve("openai", () => ({ status: 400, body: { error: { message: "the request exceeds the available context size (4096 tokens)", type: "invalid_request_error" } } }));
+    const server = await serve("openai", () => ({
+      status: 400,
+      body: {
+        error: {
+          message: "the request exceeds the available context size (4096 tokens)",
+          type: "invalid_request_error",
+        },
+      },
+    }));
     const notices: string[] = [];
     const { error } = await failure(ask(chatWith(server.baseUrl, notices)));
     expect(error).toBeInstanceOf(ModelCallError);
@@ -321,7 +407,10 @@ describe("what real servers do", () => {
   });
 
   it("Anthropic's 529 overloaded_error (no Retry-After) is waited out, and said in one line when it lasts", async () => {
-    const overloaded = { status: 529, body: { type: "error", error: { type: "overloaded_error", message: "Overloaded" } } };
+    const overloaded = {
+      status: 529,
+      body: { type: "error", error: { type: "overloaded_error", message: "Overloaded" } },
+    };
     const busy = await serve("anthropic", (request) => (request.n <= 2 ? overloaded : { text: GOOD }));
     expect((await ask(model("anthropic", busy.url))).ok).toBe(true);
     expect(busy.requests).toHaveLength(3);
@@ -329,6 +418,8 @@ describe("what real servers do", () => {
     const down = await serve("anthropic", () => overloaded);
     const { error } = await failure(ask(model("anthropic", down.url, { maxAttempts: 2 })));
     expect(error).toBeInstanceOf(ModelCallError);
-    expect(error.message).toMatch(/^server error \(529\) at http:\/\/127\.0\.0\.1:\d+ \(Overloaded\); gave up after 2 attempts in \d+\.\d s$/);
+    expect(error.message).toMatch(
+      /^server error \(529\) at http:\/\/127\.0\.0\.1:\d+ \(Overloaded\); gave up after 2 attempts in \d+\.\d s$/,
+    );
   });
 });

@@ -52,17 +52,24 @@ export interface RemoteSettings {
 function keyFor(settings: RemoteSettings, endpoint: Endpoint, env: NodeJS.ProcessEnv): string | undefined {
   const key = endpoint.keyEnv ? env[endpoint.keyEnv]?.trim() : undefined;
   if (!key || !settings.keyOnlyToConfiguredHost) return key;
-  return new URL(endpoint.baseUrl).origin === new URL(configuredBaseUrl(settings.provider, env)).origin ? key : undefined;
+  return new URL(endpoint.baseUrl).origin === new URL(configuredBaseUrl(settings.provider, env)).origin
+    ? key
+    : undefined;
 }
 
 export const DEFAULT_TIMEOUT_MS = 120_000;
 export const DEFAULT_REMOTE_MAX_TOKENS = 2048;
 
 /** Where the model lives: the flag, else the provider's env variable, else its public default; checked as an http(s) URL. */
-export function resolveEndpoint(settings: Pick<RemoteSettings, "provider" | "model" | "baseUrl">, env: NodeJS.ProcessEnv = process.env): Endpoint {
+export function resolveEndpoint(
+  settings: Pick<RemoteSettings, "provider" | "model" | "baseUrl">,
+  env: NodeJS.ProcessEnv = process.env,
+): Endpoint {
   const defaults = PROVIDER_DEFAULTS[settings.provider];
   if (!settings.model.trim()) {
-    throw new ModelConfigError(`--model is required with --provider ${settings.provider} (the name of the model the server serves)`);
+    throw new ModelConfigError(
+      `--model is required with --provider ${settings.provider} (the name of the model the server serves)`,
+    );
   }
   const raw = (settings.baseUrl || env[defaults.baseUrlEnv] || defaults.baseUrl).trim();
   let url: URL;
@@ -71,7 +78,8 @@ export function resolveEndpoint(settings: Pick<RemoteSettings, "provider" | "mod
   } catch {
     throw new ModelConfigError(`--base-url must be an http(s) URL, got "${redactUrlCredentials(raw)}"`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new ModelConfigError(`--base-url must be an http(s) URL, got "${redactUrlCredentials(raw)}"`);
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new ModelConfigError(`--base-url must be an http(s) URL, got "${redactUrlCredentials(raw)}"`);
   // fetch refuses URLs with credentials; a key goes in the provider's variable (OPENAI_API_KEY, …), never in a URL
   if (url.username || url.password) {
     throw new ModelConfigError(
@@ -87,7 +95,9 @@ export function resolveEndpoint(settings: Pick<RemoteSettings, "provider" | "mod
 }
 
 /** The JSON schema a structured call asks for, without the `$schema` tag some servers refuse. */
-function requestedSchema(options: { response_format?: unknown }): { name: string; schema: Record<string, unknown> } | undefined {
+function requestedSchema(options: {
+  response_format?: unknown;
+}): { name: string; schema: Record<string, unknown> } | undefined {
   const format = options.response_format as JsonSchemaResponseFormat | { type?: string } | undefined;
   if (!format || format.type !== "json_schema" || !("json_schema" in format)) return undefined;
   const { $schema: _tag, ...schema } = format.json_schema.schema;
@@ -157,7 +167,9 @@ export function normaliseCompletion(response: unknown, into: RawAnswer | undefin
   const message = completion?.choices?.[0]?.message;
   if (message && Array.isArray(message.content)) {
     message.content = message.content
-      .map((part: unknown) => (typeof part === "string" ? part : typeof part === "object" && part && "text" in part ? String(part.text) : ""))
+      .map((part: unknown) =>
+        typeof part === "string" ? part : typeof part === "object" && part && "text" in part ? String(part.text) : "",
+      )
       .join("");
   }
   if (!into) return;
@@ -168,7 +180,11 @@ export function normaliseCompletion(response: unknown, into: RawAnswer | undefin
 /** A 400 about the structured-output request itself (not, say, a prompt too long for the context). */
 function refusesFormat(error: ModelCallError): boolean {
   const failure = error.failure;
-  return failure?.kind === "rejected" && failure.status === 400 && /response_format|json_schema|json_object|schema|structured/i.test(failure.detail ?? "");
+  return (
+    failure?.kind === "rejected" &&
+    failure.status === 400 &&
+    /response_format|json_schema|json_object|schema|structured/i.test(failure.detail ?? "")
+  );
 }
 
 /** The instruction that carries the schema when the server does not take it as a response format. */
@@ -181,7 +197,9 @@ function withSchemaInstruction(messages: BaseMessage[], schema: Record<string, u
   const last = messages.at(-1);
   if (!last) return messages;
   const text = typeof last.content === "string" ? last.content : JSON.stringify(last.content);
-  const copy = new (last.constructor as new (fields: { content: string }) => BaseMessage)({ content: `${text}\n\n${schemaInstruction(schema)}` });
+  const copy = new (last.constructor as new (fields: { content: string }) => BaseMessage)({
+    content: `${text}\n\n${schemaInstruction(schema)}`,
+  });
   return [...messages.slice(0, -1), copy];
 }
 
@@ -258,28 +276,45 @@ export class OpenAICompatibleChat extends ChatOpenAICompletions<OpenAICompatible
       : { ...params, max_tokens: budget };
   }
 
-  override async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"], runManager?: CallbackManagerForLLMRun): Promise<ChatResult> {
+  override async _generate(
+    messages: BaseMessage[],
+    options: this["ParsedCallOptions"],
+    runManager?: CallbackManagerForLLMRun,
+  ): Promise<ChatResult> {
     const schema = requestedSchema(options);
     // the call's seed (a fleet worker passes its job's run seed with each call) or the model's, made per call
     // from the messages as the embedded engine does: a fleet job sends what a local run of the same seed sends
-    const seed = callSeed(options.seed ?? this.baseSeed, messages.map((m) => [m.type, m.content]));
+    const seed = callSeed(
+      options.seed ?? this.baseSeed,
+      messages.map((m) => [m.type, m.content]),
+    );
     const attempt = async (mode: StructuredMode): Promise<ChatResult> => {
       const { response_format: _format, ...rest } = options;
       let callOptions = { ...rest, ...(seed !== undefined ? { seed } : {}) } as this["ParsedCallOptions"];
       let sent = messages;
       if (schema && mode === "json_schema") {
-        callOptions = { ...callOptions, response_format: { type: "json_schema" as const, json_schema: { name: schema.name, schema: schema.schema, strict: true } } };
+        callOptions = {
+          ...callOptions,
+          response_format: {
+            type: "json_schema" as const,
+            json_schema: { name: schema.name, schema: schema.schema, strict: true },
+          },
+        };
       } else if (schema) {
         sent = withSchemaInstruction(messages, schema.schema);
         if (mode === "json_object") callOptions = { ...callOptions, response_format: { type: "json_object" as const } };
       }
       const raw: RawAnswer = {};
       const result = await rawAnswers.run(raw, () =>
-        withRetries(() => super._generate(sent, callOptions, runManager), retryOptions(this.resilience, options.signal)),
+        withRetries(
+          () => super._generate(sent, callOptions, runManager),
+          retryOptions(this.resilience, options.signal),
+        ),
       );
       for (const generation of result.generations) {
         const message = generation.message;
-        if (raw.refusal !== undefined) message.response_metadata = { ...message.response_metadata, refusal: raw.refusal };
+        if (raw.refusal !== undefined)
+          message.response_metadata = { ...message.response_metadata, refusal: raw.refusal };
         if (raw.timings) message.response_metadata = { ...message.response_metadata, timings: raw.timings };
       }
       return result;
@@ -345,13 +380,23 @@ export class AnthropicChat extends ChatAnthropicMessages<AnthropicChatCallOption
     return budget === undefined ? params : { ...params, max_tokens: budget };
   }
 
-  override async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"], runManager?: CallbackManagerForLLMRun): Promise<ChatResult> {
+  override async _generate(
+    messages: BaseMessage[],
+    options: this["ParsedCallOptions"],
+    runManager?: CallbackManagerForLLMRun,
+  ): Promise<ChatResult> {
     const schema = requestedSchema(options);
     const { response_format: _format, ...rest } = options;
     const callOptions = schema
       ? {
           ...rest,
-          tools: [{ name: schema.name, description: `Give your answer as the ${schema.name} object.`, input_schema: schema.schema as { type: "object" } }],
+          tools: [
+            {
+              name: schema.name,
+              description: `Give your answer as the ${schema.name} object.`,
+              input_schema: schema.schema as { type: "object" },
+            },
+          ],
           tool_choice: { type: "tool" as const, name: schema.name },
         }
       : rest;
@@ -397,15 +442,26 @@ export class OllamaChat extends ChatOllama {
     const seed = (options as { seed?: unknown } | undefined)?.seed;
     return {
       ...params,
-      options: { ...params.options, ...(budget !== undefined ? { num_predict: budget } : {}), ...(typeof seed === "number" ? { seed } : {}) },
+      options: {
+        ...params.options,
+        ...(budget !== undefined ? { num_predict: budget } : {}),
+        ...(typeof seed === "number" ? { seed } : {}),
+      },
     };
   }
 
-  override async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"], runManager?: CallbackManagerForLLMRun): Promise<ChatResult> {
+  override async _generate(
+    messages: BaseMessage[],
+    options: this["ParsedCallOptions"],
+    runManager?: CallbackManagerForLLMRun,
+  ): Promise<ChatResult> {
     const schema = requestedSchema(options as OllamaChatCallOptions);
     const { response_format: _format, ...rest } = options as OllamaChatCallOptions;
     const callOptions = schema ? { ...rest, format: schema.schema } : rest;
-    return withRetries(() => super._generate(messages, callOptions as this["ParsedCallOptions"], runManager), retryOptions(this.resilience, options.signal));
+    return withRetries(
+      () => super._generate(messages, callOptions as this["ParsedCallOptions"], runManager),
+      retryOptions(this.resilience, options.signal),
+    );
   }
 }
 
@@ -414,7 +470,11 @@ export class OllamaChat extends ChatOllama {
 /** Builds the chat model of a remote provider; throws ModelConfigError (one line) for what the user must fix first. */
 export function createRemoteChatModel(settings: RemoteSettings, env: NodeJS.ProcessEnv = process.env): BaseChatModel {
   const endpoint = resolveEndpoint(settings, env);
-  const resilience: Resilience = { endpoint, policy: { ...DEFAULT_RETRY_POLICY, ...settings.retry }, onRetry: settings.onRetry };
+  const resilience: Resilience = {
+    endpoint,
+    policy: { ...DEFAULT_RETRY_POLICY, ...settings.retry },
+    onRetry: settings.onRetry,
+  };
   const timeout = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxTokens = settings.maxTokens ?? DEFAULT_REMOTE_MAX_TOKENS;
   const temperature = settings.temperature !== undefined ? { temperature: settings.temperature } : {};
@@ -423,7 +483,9 @@ export function createRemoteChatModel(settings: RemoteSettings, env: NodeJS.Proc
       const official = new URL(endpoint.baseUrl).hostname === "api.openai.com";
       const key = keyFor(settings, endpoint, env);
       if (!key && official) {
-        throw new ModelConfigError(`OPENAI_API_KEY is not set (needed for ${endpoint.baseUrl}; for a local OpenAI-compatible server pass --base-url)`);
+        throw new ModelConfigError(
+          `OPENAI_API_KEY is not set (needed for ${endpoint.baseUrl}; for a local OpenAI-compatible server pass --base-url)`,
+        );
       }
       // local servers (vLLM, llama.cpp server, LM Studio) take any key; the SDK insists on one
       return new OpenAICompatibleChat(
@@ -443,7 +505,14 @@ export function createRemoteChatModel(settings: RemoteSettings, env: NodeJS.Proc
       const key = keyFor(settings, endpoint, env);
       if (!key) throw new ModelConfigError(`ANTHROPIC_API_KEY is not set (needed for ${endpoint.baseUrl})`);
       return new AnthropicChat(
-        { model: settings.model, apiKey: key, anthropicApiUrl: endpoint.baseUrl, clientOptions: { timeout }, maxTokens, ...temperature },
+        {
+          model: settings.model,
+          apiKey: key,
+          anthropicApiUrl: endpoint.baseUrl,
+          clientOptions: { timeout },
+          maxTokens,
+          ...temperature,
+        },
         resilience,
       );
     }

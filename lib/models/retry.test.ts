@@ -1,8 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { classifyFailure, describeFailure, type Endpoint, ModelCallError, ModelConfigError, retryAfterMs } from "./errors.js";
+import {
+  classifyFailure,
+  describeFailure,
+  type Endpoint,
+  ModelCallError,
+  ModelConfigError,
+  retryAfterMs,
+} from "./errors.js";
 import { backoffMs, type Clock, DEFAULT_RETRY_POLICY, RetryNotices, withRetries } from "./retry.js";
 
-const endpoint: Endpoint = { provider: "openai", baseUrl: "http://127.0.0.1:9/v1", model: "m", keyEnv: "OPENAI_API_KEY" };
+const endpoint: Endpoint = {
+  provider: "openai",
+  baseUrl: "http://127.0.0.1:9/v1",
+  model: "m",
+  keyEnv: "OPENAI_API_KEY",
+};
 
 /** Errors shaped as the SDKs throw them. */
 function httpError(status: number, headers: Record<string, string> = {}, message = `${status} status code (no body)`) {
@@ -10,7 +22,10 @@ function httpError(status: number, headers: Record<string, string> = {}, message
 }
 function networkError(code: string) {
   const cause = Object.assign(new Error(`connect ${code}`), { code });
-  return Object.assign(new Error("Connection error."), { name: "APIConnectionError", cause: Object.assign(new TypeError("fetch failed"), { cause }) });
+  return Object.assign(new Error("Connection error."), {
+    name: "APIConnectionError",
+    cause: Object.assign(new TypeError("fetch failed"), { cause }),
+  });
 }
 
 /** A clock whose sleeps take no time but are recorded. */
@@ -55,13 +70,23 @@ describe("classifyFailure", () => {
     expect(classifyFailure(httpError(400)).kind).toBe("rejected");
     expect(classifyFailure(httpError(500)).kind).toBe("server");
     expect(classifyFailure(httpError(529)).kind).toBe("server");
-    expect(classifyFailure(httpError(429, { "retry-after": "2" }))).toMatchObject({ kind: "rate_limited", retryAfterMs: 2000 });
-    expect(classifyFailure(Object.assign(new Error("model not found"), { status_code: 404 }))).toMatchObject({ kind: "not_found", detail: "model not found" });
+    expect(classifyFailure(httpError(429, { "retry-after": "2" }))).toMatchObject({
+      kind: "rate_limited",
+      retryAfterMs: 2000,
+    });
+    expect(classifyFailure(Object.assign(new Error("model not found"), { status_code: 404 }))).toMatchObject({
+      kind: "not_found",
+      detail: "model not found",
+    });
     expect(classifyFailure(networkError("ECONNREFUSED"))).toMatchObject({ kind: "unreachable", code: "ECONNREFUSED" });
     expect(classifyFailure(networkError("ENOTFOUND"))).toMatchObject({ kind: "unreachable", code: "ENOTFOUND" });
     expect(classifyFailure(networkError("ECONNRESET"))).toMatchObject({ kind: "reset", code: "ECONNRESET" });
-    expect(classifyFailure(Object.assign(new Error("Request timed out."), { name: "TimeoutError" })).kind).toBe("timeout");
-    expect(classifyFailure(new DOMException("The operation was aborted due to timeout", "TimeoutError")).kind).toBe("timeout");
+    expect(classifyFailure(Object.assign(new Error("Request timed out."), { name: "TimeoutError" })).kind).toBe(
+      "timeout",
+    );
+    expect(classifyFailure(new DOMException("The operation was aborted due to timeout", "TimeoutError")).kind).toBe(
+      "timeout",
+    );
     expect(classifyFailure(new Error("something odd")).kind).toBe("unknown");
   });
 
@@ -75,14 +100,22 @@ describe("classifyFailure", () => {
   });
 
   it("says what and where in one line", () => {
-    expect(describeFailure({ kind: "auth", status: 401 }, endpoint)).toBe("authentication failed (401) at http://127.0.0.1:9/v1: check OPENAI_API_KEY");
-    expect(describeFailure({ kind: "not_found", status: 404 }, endpoint)).toBe('model "m" not found at http://127.0.0.1:9/v1 (404): check --model and --base-url');
+    expect(describeFailure({ kind: "auth", status: 401 }, endpoint)).toBe(
+      "authentication failed (401) at http://127.0.0.1:9/v1: check OPENAI_API_KEY",
+    );
+    expect(describeFailure({ kind: "not_found", status: 404 }, endpoint)).toBe(
+      'model "m" not found at http://127.0.0.1:9/v1 (404): check --model and --base-url',
+    );
     expect(describeFailure({ kind: "unreachable", code: "ECONNREFUSED" }, endpoint)).toBe(
       "cannot reach http://127.0.0.1:9/v1 (ECONNREFUSED): is the server running? check --base-url",
     );
-    expect(describeFailure({ kind: "auth", status: 401 }, { ...endpoint, provider: "ollama", keyEnv: undefined } as unknown as Endpoint)).toMatch(
-      /check the server's credentials/,
-    );
+    expect(
+      describeFailure({ kind: "auth", status: 401 }, {
+        ...endpoint,
+        provider: "ollama",
+        keyEnv: undefined,
+      } as unknown as Endpoint),
+    ).toMatch(/check the server's credentials/);
   });
 });
 
@@ -94,7 +127,11 @@ describe("withRetries", () => {
 
   it("retries 5xx, resets and timeouts, then succeeds", async () => {
     const clock = fakeClock();
-    const { call, calls } = failing([httpError(502), networkError("ECONNRESET"), Object.assign(new Error("t"), { name: "TimeoutError" })]);
+    const { call, calls } = failing([
+      httpError(502),
+      networkError("ECONNRESET"),
+      Object.assign(new Error("t"), { name: "TimeoutError" }),
+    ]);
     await expect(withRetries(call, { endpoint, clock })).resolves.toBe("ok");
     expect(calls()).toBe(4);
     expect(clock.sleeps).toEqual([1000, 2000, 4000]);
@@ -105,7 +142,9 @@ describe("withRetries", () => {
     const { call, calls } = failing(Array(10).fill(httpError(500, {}, "500 Internal error")));
     const error = await withRetries(call, { endpoint, clock }).catch((e: unknown) => e as Error);
     expect(error).toBeInstanceOf(ModelCallError);
-    expect((error as Error).message).toBe("server error (500) at http://127.0.0.1:9/v1 (Internal error); gave up after 4 attempts in 3.5 s");
+    expect((error as Error).message).toBe(
+      "server error (500) at http://127.0.0.1:9/v1 (Internal error); gave up after 4 attempts in 3.5 s",
+    );
     expect(calls()).toBe(4);
   });
 
@@ -121,7 +160,9 @@ describe("withRetries", () => {
     const { call, calls } = failing([httpError(429, { "retry-after": "3600" })]);
     const error = await withRetries(call, { endpoint, clock }).catch((e: unknown) => e as Error);
     expect(error).toBeInstanceOf(ModelCallError);
-    expect((error as Error).message).toMatch(/^rate limited \(429\) at .*the server asks to wait 3600 s, more than the 60 s left to wait \(after 1 attempts\)$/);
+    expect((error as Error).message).toMatch(
+      /^rate limited \(429\) at .*the server asks to wait 3600 s, more than the 60 s left to wait \(after 1 attempts\)$/,
+    );
     expect(calls()).toBe(1);
     expect(clock.sleeps).toEqual([]);
   });
@@ -129,14 +170,20 @@ describe("withRetries", () => {
   it("bounds the total wait even with many attempts", async () => {
     const clock = fakeClock();
     const { call } = failing(Array(20).fill(httpError(503)));
-    await expect(withRetries(call, { endpoint, clock, policy: { ...DEFAULT_RETRY_POLICY, maxAttempts: 20, maxWaitMs: 10_000 } })).rejects.toThrow(
-      /gave up after \d+ attempts/,
-    );
+    await expect(
+      withRetries(call, { endpoint, clock, policy: { ...DEFAULT_RETRY_POLICY, maxAttempts: 20, maxWaitMs: 10_000 } }),
+    ).rejects.toThrow(/gave up after \d+ attempts/);
     expect(clock.sleeps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(10_000);
   });
 
   it("fails at once on 401, 403, 404 and an unreachable server", async () => {
-    for (const error of [httpError(401), httpError(403), httpError(404), networkError("ECONNREFUSED"), networkError("ENOTFOUND")]) {
+    for (const error of [
+      httpError(401),
+      httpError(403),
+      httpError(404),
+      networkError("ECONNREFUSED"),
+      networkError("ENOTFOUND"),
+    ]) {
       const clock = fakeClock();
       const { call, calls } = failing([error]);
       await expect(withRetries(call, { endpoint, clock })).rejects.toBeInstanceOf(ModelConfigError);
@@ -147,19 +194,27 @@ describe("withRetries", () => {
 
   it("does not retry a refused request (400) nor an aborted call", async () => {
     const { call, calls } = failing([httpError(400, {}, "400 bad schema")]);
-    await expect(withRetries(call, { endpoint, clock: fakeClock() })).rejects.toThrow('request refused (400) by http://127.0.0.1:9/v1 for model "m" (bad schema)');
+    await expect(withRetries(call, { endpoint, clock: fakeClock() })).rejects.toThrow(
+      'request refused (400) by http://127.0.0.1:9/v1 for model "m" (bad schema)',
+    );
     expect(calls()).toBe(1);
     const controller = new AbortController();
     controller.abort();
     const aborted = failing([new Error("AbortError")]);
-    await expect(withRetries(aborted.call, { endpoint, clock: fakeClock(), signal: controller.signal })).rejects.toThrow("AbortError");
+    await expect(
+      withRetries(aborted.call, { endpoint, clock: fakeClock(), signal: controller.signal }),
+    ).rejects.toThrow("AbortError");
     expect(aborted.calls()).toBe(1);
   });
 
   it("tells onRetry about each retry", async () => {
     const events: string[] = [];
     const { call } = failing([httpError(500)]);
-    await withRetries(call, { endpoint, clock: fakeClock(), onRetry: (e) => events.push(`${e.attempt}:${e.delayMs}:${e.failure.kind}`) });
+    await withRetries(call, {
+      endpoint,
+      clock: fakeClock(),
+      onRetry: (e) => events.push(`${e.attempt}:${e.delayMs}:${e.failure.kind}`),
+    });
     expect(events).toEqual(["1:1000:server"]);
   });
 });
@@ -171,7 +226,12 @@ describe("RetryNotices", () => {
     const notices = new RetryNotices(10_000, () => now);
     notices.showWith((line) => lines.push(line));
     const clock = fakeClock();
-    const retryTwice = () => withRetries(failing([httpError(429, { "retry-after": "2" }), httpError(503)]).call, { endpoint, clock, onRetry: notices.record });
+    const retryTwice = () =>
+      withRetries(failing([httpError(429, { "retry-after": "2" }), httpError(503)]).call, {
+        endpoint,
+        clock,
+        onRetry: notices.record,
+      });
 
     await retryTwice();
     expect(lines).toEqual(["model: rate limited (429) at http://127.0.0.1:9/v1; retrying in 2.0 s (attempt 2)"]);
@@ -182,7 +242,9 @@ describe("RetryNotices", () => {
     expect(lines).toHaveLength(1);
     now = 10_500;
     notices.flush();
-    expect(lines[1]).toBe("model: 3 calls retried since the last notice; the last: server error (503) at http://127.0.0.1:9/v1; retrying in 2.0 s (attempt 3)");
+    expect(lines[1]).toBe(
+      "model: 3 calls retried since the last notice; the last: server error (503) at http://127.0.0.1:9/v1; retrying in 2.0 s (attempt 3)",
+    );
     expect(notices.count).toBe(4);
     notices.flush(true); // nothing pending: nothing shown
     expect(lines).toHaveLength(2);

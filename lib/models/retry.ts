@@ -33,7 +33,12 @@ export interface RetryPolicy {
   maxWaitMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 1000, maxDelayMs: 8000, maxWaitMs: 60_000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 4,
+  baseDelayMs: 1000,
+  maxDelayMs: 8000,
+  maxWaitMs: 60_000,
+};
 
 /** The time source, injectable for tests. */
 export interface Clock {
@@ -47,7 +52,10 @@ export const realClock: Clock = {
   random: () => Math.random(),
   sleep: (ms, signal) =>
     new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) { reject(signal.reason as Error); return; }
+      if (signal?.aborted) {
+        reject(signal.reason as Error);
+        return;
+      }
       const onAbort = () => {
         clearTimeout(timer);
         reject(signal!.reason as Error);
@@ -100,7 +108,9 @@ export async function withRetries<T>(call: (attempt: number) => Promise<T>, opti
       if (!isRetryable(failure)) throw new ModelCallError(message, failure, { cause: error });
       const seconds = () => ((clock.now() - started) / 1000).toFixed(1);
       if (attempt >= policy.maxAttempts) {
-        throw new ModelCallError(`${message}; gave up after ${attempt} attempts in ${seconds()} s`, failure, { cause: error });
+        throw new ModelCallError(`${message}; gave up after ${attempt} attempts in ${seconds()} s`, failure, {
+          cause: error,
+        });
       }
       const left = policy.maxWaitMs - waited;
       if (failure.retryAfterMs !== undefined && failure.retryAfterMs > left) {
@@ -111,7 +121,10 @@ export async function withRetries<T>(call: (attempt: number) => Promise<T>, opti
         );
       }
       const delayMs = Math.min(left, Math.max(backoffMs(attempt, policy, clock.random()), failure.retryAfterMs ?? 0));
-      if (left <= 0) throw new ModelCallError(`${message}; gave up after ${attempt} attempts in ${seconds()} s`, failure, { cause: error });
+      if (left <= 0)
+        throw new ModelCallError(`${message}; gave up after ${attempt} attempts in ${seconds()} s`, failure, {
+          cause: error,
+        });
       options.onRetry?.({ attempt, failure, delayMs, message });
       await clock.sleep(delayMs, options.signal);
       waited += delayMs;
@@ -157,7 +170,11 @@ export class RetryNotices {
   /** shows what is pending, if the last line is older than everyMs (or `force`) */
   flush(force = false): void {
     if (this.pending === 0 || (!force && this.now() - this.shownAt < this.everyMs)) return;
-    this.show(this.pending === 1 ? `model: ${this.last}` : `model: ${this.pending} calls retried since the last notice; the last: ${this.last}`);
+    this.show(
+      this.pending === 1
+        ? `model: ${this.last}`
+        : `model: ${this.pending} calls retried since the last notice; the last: ${this.last}`,
+    );
     this.pending = 0;
     this.shownAt = this.now();
   }

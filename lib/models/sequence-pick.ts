@@ -40,7 +40,11 @@ function better(a: { prefix: number; slot: SlotView }, b: { prefix: number; slot
   return a.slot.lastUsed < b.slot.lastUsed;
 }
 
-export function pickSequence(slots: readonly SlotView[], prompt: readonly number[], threshold = DEFAULT_SIMILARITY_THRESHOLD): number {
+export function pickSequence(
+  slots: readonly SlotView[],
+  prompt: readonly number[],
+  threshold = DEFAULT_SIMILARITY_THRESHOLD,
+): number {
   if (slots.length === 0) throw new Error("pickSequence: no sequences");
   const need = Math.max(1, Math.ceil(prompt.length * threshold));
   let bestIdle: { index: number; prefix: number; slot: SlotView } | undefined;
@@ -55,7 +59,12 @@ export function pickSequence(slots: readonly SlotView[], prompt: readonly number
     } else {
       if (better(candidate, bestBusy)) bestBusy = candidate;
       const current = leastBusy === undefined ? undefined : slots[leastBusy]!;
-      if (!current || slot.pending < current.pending || (slot.pending === current.pending && slot.lastUsed < current.lastUsed)) leastBusy = index;
+      if (
+        !current ||
+        slot.pending < current.pending ||
+        (slot.pending === current.pending && slot.lastUsed < current.lastUsed)
+      )
+        leastBusy = index;
     }
   });
   if (bestIdle && bestIdle.prefix >= need) return bestIdle.index;

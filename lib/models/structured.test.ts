@@ -5,7 +5,8 @@ import { ScriptedChatModel } from "../../testing/scripted-model.js";
 import { extractJson, invokeStructured, responseFormatFor } from "./structured.js";
 
 const Schema = z.object({ utterance: z.string().max(20), ends_conversation: z.boolean() });
-const ask = (answer: string) => invokeStructured(new ScriptedChatModel(() => answer), Schema, [new HumanMessage("hi")], { name: "turn" });
+const ask = (answer: string) =>
+  invokeStructured(new ScriptedChatModel(() => answer), Schema, [new HumanMessage("hi")], { name: "turn" });
 
 describe("structured output", () => {
   it("asks for the JSON schema in OpenAI's response_format shape", async () => {
@@ -37,6 +38,9 @@ describe("structured output", () => {
     if (!garbage.ok) expect(garbage.reason).toMatch(/^not valid JSON/);
     const wrong = await ask('{"utterance": "this is far longer than twenty characters", "ends_conversation": "no"}');
     expect(wrong.ok).toBe(false);
-    if (!wrong.ok) expect(wrong.reason).toMatch(/does not match the turn schema: utterance: .*; ends_conversation: Expected boolean/);
+    if (!wrong.ok)
+      expect(wrong.reason).toMatch(
+        /does not match the turn schema: utterance: .*; ends_conversation: Expected boolean/,
+      );
   });
 });

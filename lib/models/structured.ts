@@ -14,8 +14,7 @@ import { formatZodError, type Usage } from "../records/schema.js";
  */
 
 export type StructuredResult<T> =
-  | { ok: true; value: T; raw: string; usage: Usage }
-  | { ok: false; reason: string; raw: string; usage: Usage };
+  { ok: true; value: T; raw: string; usage: Usage } | { ok: false; reason: string; raw: string; usage: Usage };
 
 export interface JsonSchemaResponseFormat {
   type: "json_schema";
@@ -74,7 +73,10 @@ function shorten(text: string): string {
   return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }
 
-/** The answer stopped at the token limit: OpenAI-compatible and the engine "length", Anthropic "max_tokens", Ollama done_reason "length". */
+/**
+ * The answer stopped at the token limit: OpenAI-compatible and the engine "length", Anthropic "max_tokens", Ollama
+ * done_reason "length".
+ */
 function cutOff(answer: BaseMessage): boolean {
   const meta = answer.response_metadata as Record<string, unknown>;
   return meta.finish_reason === "length" || meta.stop_reason === "max_tokens" || meta.done_reason === "length";
@@ -93,16 +95,28 @@ export async function invokeStructured<S extends z.ZodTypeAny>(
   const raw = textOf(answer);
   const usage = usageOf(answer);
   const refusal = (answer.response_metadata as Record<string, unknown> | undefined)?.refusal;
-  if (typeof refusal === "string") return { ok: false, reason: `the model refused: ${JSON.stringify(shorten(refusal))}`, raw, usage };
+  if (typeof refusal === "string")
+    return { ok: false, reason: `the model refused: ${JSON.stringify(shorten(refusal))}`, raw, usage };
   const cut = cutOff(answer) ? " (cut off at the token limit)" : "";
   if (!withoutThinking(raw).trim()) return { ok: false, reason: `empty answer${cut}`, raw, usage };
   let parsed: unknown;
   try {
     parsed = extractJson(raw);
   } catch (error) {
-    return { ok: false, reason: `not valid JSON${cut} (${(error as Error).message}): ${JSON.stringify(shorten(raw))}`, raw, usage };
+    return {
+      ok: false,
+      reason: `not valid JSON${cut} (${(error as Error).message}): ${JSON.stringify(shorten(raw))}`,
+      raw,
+      usage,
+    };
   }
   const result = schema.safeParse(parsed);
-  if (!result.success) return { ok: false, reason: `does not match the ${options.name} schema: ${formatZodError(result.error)}`, raw, usage };
+  if (!result.success)
+    return {
+      ok: false,
+      reason: `does not match the ${options.name} schema: ${formatZodError(result.error)}`,
+      raw,
+      usage,
+    };
   return { ok: true, value: result.data as z.infer<S>, raw, usage };
 }

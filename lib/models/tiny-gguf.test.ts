@@ -38,7 +38,9 @@ describe("buildTinyGguf with words", () => {
 describe("shipped word lists (data/tiny-words)", () => {
   it("lists the languages and refuses one without a list in one line", () => {
     expect(tinyWordLanguages()).toEqual(expect.arrayContaining(["fr", "id", "it"]));
-    expect(() => tinyWordsFor("xx")).toThrow(/^no word list for "xx" \(data\/tiny-words has: .*fr.*; or give --words FILE\)$/);
+    expect(() => tinyWordsFor("xx")).toThrow(
+      /^no word list for "xx" \(data\/tiny-words has: .*fr.*; or give --words FILE\)$/,
+    );
     const dir = mkdtempSync(join(tmpdir(), "tiny-words-"));
     writeFileSync(join(dir, "eo.txt"), "saluton\n\nmi \n");
     expect(tinyWordsFor("eo", dir)).toEqual(["saluton", "mi"]);
@@ -52,7 +54,8 @@ describe("shipped word lists (data/tiny-words)", () => {
     let failed = 0;
     for (let i = 0; i < 200; i++) {
       const text = Array.from({ length: 1 + Math.floor(rng.next() * 24) }, () => rng.pick(words)).join(" ");
-      if (checkTurn([{ speaker: "A", text }], 0, { lang: language, checks: ["language", "code_switching"] }).length > 0) failed++;
+      if (checkTurn([{ speaker: "A", text }], 0, { lang: language, checks: ["language", "code_switching"] }).length > 0)
+        failed++;
     }
     expect(failed).toBeLessThanOrEqual(4);
   });

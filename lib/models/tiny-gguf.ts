@@ -17,7 +17,12 @@ const N_FF = 128;
 const ALIGNMENT = 32;
 
 // GGUF metadata value types
-const T_U32 = 4, T_I32 = 5, T_F32 = 6, T_BOOL = 7, T_STRING = 8, T_ARRAY = 9;
+const T_U32 = 4,
+  T_I32 = 5,
+  T_F32 = 6,
+  T_BOOL = 7,
+  T_STRING = 8,
+  T_ARRAY = 9;
 // ggml tensor type
 const GGML_F32 = 0;
 
@@ -71,13 +76,68 @@ function buildVocab(words: readonly string[] = [], extraControl: readonly string
     "th he in er an re on at en nd ti es or te of ed is it al ar st to nt ng se ha as ou io le ve co me de hi ri ro ic ne ea ra ce li ch ll be ma si om ur";
   pieces.push(...bigrams.split(" "));
   // words (every prefix of a word is also present, so SPM merges can reach the whole word)
-  const englishWords = ["▁the", "▁and", "▁you", "▁to", "▁of", "▁is", "▁in", "▁that", "▁it", "▁for", "▁are", "▁with",
-    "▁what", "▁your", "▁have", "▁like", "▁do", "▁my", "▁me", "▁hello", "▁hi", "ing", "ion", "ent",
-    "▁true", "▁false", "▁null", "true", "false", "null", "text", "ends"];
+  const englishWords = [
+    "▁the",
+    "▁and",
+    "▁you",
+    "▁to",
+    "▁of",
+    "▁is",
+    "▁in",
+    "▁that",
+    "▁it",
+    "▁for",
+    "▁are",
+    "▁with",
+    "▁what",
+    "▁your",
+    "▁have",
+    "▁like",
+    "▁do",
+    "▁my",
+    "▁me",
+    "▁hello",
+    "▁hi",
+    "ing",
+    "ion",
+    "ent",
+    "▁true",
+    "▁false",
+    "▁null",
+    "true",
+    "false",
+    "null",
+    "text",
+    "ends",
+  ];
   for (const w of englishWords) for (let i = 2; i <= w.length; i++) pieces.push(w.slice(0, i));
   // JSON-ish pieces
-  pieces.push('{"', '":', '",', '"}', '":▁', '▁"', '▁{', '▁}', "▁[", "▁]", "[]", "{}", '",▁"', "▁:", "▁,", "▁.", "▁!", "▁?",
-    "..", "00", "10", "20", "▁-", "--");
+  pieces.push(
+    '{"',
+    '":',
+    '",',
+    '"}',
+    '":▁',
+    '▁"',
+    "▁{",
+    "▁}",
+    "▁[",
+    "▁]",
+    "[]",
+    "{}",
+    '",▁"',
+    "▁:",
+    "▁,",
+    "▁.",
+    "▁!",
+    "▁?",
+    "..",
+    "00",
+    "10",
+    "20",
+    "▁-",
+    "--",
+  );
   // the language's words, as "▁word" pieces (what a word model writes), and the prefixes SPM merges go through
   const targetWords = new Set(words.map((w) => `▁${w}`));
   for (const w of targetWords) {
@@ -137,25 +197,77 @@ class ByteSink {
     this.chunks.push(buf);
     this.length += buf.length;
   }
-  u32(v: number): void { const b = Buffer.alloc(4); b.writeUInt32LE(v); this.push(b); }
-  i32(v: number): void { const b = Buffer.alloc(4); b.writeInt32LE(v); this.push(b); }
-  u64(v: number): void { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(v)); this.push(b); }
-  f32(v: number): void { const b = Buffer.alloc(4); b.writeFloatLE(v); this.push(b); }
-  str(s: string): void { const b = Buffer.from(s, "utf8"); this.u64(b.length); this.push(b); }
-  pad(align: number): void { const r = this.length % align; if (r !== 0) this.push(Buffer.alloc(align - r)); }
-  concat(): Buffer { return Buffer.concat(this.chunks, this.length); }
+  u32(v: number): void {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(v);
+    this.push(b);
+  }
+  i32(v: number): void {
+    const b = Buffer.alloc(4);
+    b.writeInt32LE(v);
+    this.push(b);
+  }
+  u64(v: number): void {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(v));
+    this.push(b);
+  }
+  f32(v: number): void {
+    const b = Buffer.alloc(4);
+    b.writeFloatLE(v);
+    this.push(b);
+  }
+  str(s: string): void {
+    const b = Buffer.from(s, "utf8");
+    this.u64(b.length);
+    this.push(b);
+  }
+  pad(align: number): void {
+    const r = this.length % align;
+    if (r !== 0) this.push(Buffer.alloc(align - r));
+  }
+  concat(): Buffer {
+    return Buffer.concat(this.chunks, this.length);
+  }
 }
 
 function writeKV(out: ByteSink, key: string, kv: KV): void {
   out.str(key);
   switch (kv.type) {
-    case "u32": out.u32(T_U32); out.u32(kv.value); break;
-    case "f32": out.u32(T_F32); out.f32(kv.value); break;
-    case "bool": out.u32(T_BOOL); out.push(Buffer.from([kv.value ? 1 : 0])); break;
-    case "string": out.u32(T_STRING); out.str(kv.value); break;
-    case "string[]": out.u32(T_ARRAY); out.u32(T_STRING); out.u64(kv.value.length); kv.value.forEach((s) => out.str(s)); break;
-    case "f32[]": out.u32(T_ARRAY); out.u32(T_F32); out.u64(kv.value.length); kv.value.forEach((v) => out.f32(v)); break;
-    case "i32[]": out.u32(T_ARRAY); out.u32(T_I32); out.u64(kv.value.length); kv.value.forEach((v) => out.i32(v)); break;
+    case "u32":
+      out.u32(T_U32);
+      out.u32(kv.value);
+      break;
+    case "f32":
+      out.u32(T_F32);
+      out.f32(kv.value);
+      break;
+    case "bool":
+      out.u32(T_BOOL);
+      out.push(Buffer.from([kv.value ? 1 : 0]));
+      break;
+    case "string":
+      out.u32(T_STRING);
+      out.str(kv.value);
+      break;
+    case "string[]":
+      out.u32(T_ARRAY);
+      out.u32(T_STRING);
+      out.u64(kv.value.length);
+      kv.value.forEach((s) => out.str(s));
+      break;
+    case "f32[]":
+      out.u32(T_ARRAY);
+      out.u32(T_F32);
+      out.u64(kv.value.length);
+      kv.value.forEach((v) => out.f32(v));
+      break;
+    case "i32[]":
+      out.u32(T_ARRAY);
+      out.u32(T_I32);
+      out.u64(kv.value.length);
+      kv.value.forEach((v) => out.i32(v));
+      break;
   }
 }
 
@@ -185,16 +297,26 @@ export const QWEN3_THINK_TOKENS = ["<think>", "</think>"] as const;
 
 /** The languages a word list ships for (data/tiny-words). */
 export function tinyWordLanguages(dir = TINY_WORDS_DIR): string[] {
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".txt")).map((f) => f.slice(0, -4)).sort() : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith(".txt"))
+        .map((f) => f.slice(0, -4))
+        .sort()
+    : [];
 }
 
 /** The shipped word list of a language; an Error of one line when there is none. */
 export function tinyWordsFor(language: string, dir = TINY_WORDS_DIR): string[] {
   const available = tinyWordLanguages(dir);
   if (!available.includes(language)) {
-    throw new Error(`no word list for "${language}" (data/tiny-words has: ${available.join(", ") || "none"}; or give --words FILE)`);
+    throw new Error(
+      `no word list for "${language}" (data/tiny-words has: ${available.join(", ") || "none"}; or give --words FILE)`,
+    );
   }
-  return readFileSync(`${dir}/${language}.txt`, "utf8").split("\n").map((w) => w.trim()).filter(Boolean);
+  return readFileSync(`${dir}/${language}.txt`, "utf8")
+    .split("\n")
+    .map((w) => w.trim())
+    .filter(Boolean);
 }
 
 /** Mean words per JSON string the word model writes: sets how likely a closing quote is next. */
@@ -207,9 +329,11 @@ export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
   const generator = createRng(opts.seed ?? 42);
   const rand = () => generator.next();
   const words = opts.words ?? [];
-  if (words.length > MAX_TINY_WORDS) throw new Error(`a tiny word model takes at most ${MAX_TINY_WORDS} words, got ${words.length}`);
+  if (words.length > MAX_TINY_WORDS)
+    throw new Error(`a tiny word model takes at most ${MAX_TINY_WORDS} words, got ${words.length}`);
   for (const word of words) {
-    if (!/^\p{L}+(?:['’]\p{L}+)*$/u.test(word) || word.length !== Array.from(word).length) throw new Error(`not a word for the tiny model: ${JSON.stringify(word)}`);
+    if (!/^\p{L}+(?:['’]\p{L}+)*$/u.test(word) || word.length !== Array.from(word).length)
+      throw new Error(`not a word for the tiny model: ${JSON.stringify(word)}`);
   }
   const arch = opts.architecture ?? "llama";
   const { tokens, scores, types, roles } = buildVocab(words, arch === "qwen3" ? QWEN3_THINK_TOKENS : []);

@@ -8,8 +8,8 @@ import { z } from "zod";
  * Prompts are plain text files under prompts/<variant>/<name>.md, loaded by variant name.
  * A variant may hold only the files it changes; the others come from `baseline`.
  * A file is a list of named sections, each opened by a line `=== name ===` (`system`, `user`, and whatever
- * short pieces the node adds to a message, such as a retry note), with `{{slots}}` that the node fills in. The hash covers every file the variant resolves to,
- * so a record says exactly which wording produced it.
+ * short pieces the node adds to a message, such as a retry note), with `{{slots}}` that the node fills in. The hash
+ * covers every file the variant resolves to, so a record says exactly which wording produced it.
  *
  * A variant may also hold a `variant.json` manifest (see VariantManifestSchema) that changes what the graph does:
  * skip the common ground, drop the speech event, write the whole dialogue in one call. It is the variant's own

@@ -59,9 +59,13 @@ describe("loadPersonaFile: formats", () => {
   });
 
   it("(b) JSONL with arrays, {persona} and {sentences}, blank lines skipped", () => {
-    const content = [JSON.stringify(P1), "", JSON.stringify({ persona: P2 }), JSON.stringify({ sentences: P3, id: 7 }), ""].join(
-      "\n",
-    );
+    const content = [
+      JSON.stringify(P1),
+      "",
+      JSON.stringify({ persona: P2 }),
+      JSON.stringify({ sentences: P3, id: 7 }),
+      "",
+    ].join("\n");
     expect(loadPersonaFile(tempFile(content, "jsonl"))).toEqual([P1, P2, P3]);
     // detected by content too, whatever the extension
     const asTxt = tempFile(content, "txt");
@@ -108,7 +112,9 @@ describe("loadPersonaFile: errors are one-line PersonaFileErrors naming the file
 
   it("wrong shape: unrecognised object", () => {
     const path = tempFile(JSON.stringify({ people: [P1, P2] }));
-    expect(errorOf(() => loadPersonaFile(path)).message).toMatch(new RegExp(`^Persona file ${path}: unrecognised format`));
+    expect(errorOf(() => loadPersonaFile(path)).message).toMatch(
+      new RegExp(`^Persona file ${path}: unrecognised format`),
+    );
   });
 
   it("wrong shape: own format with a bad version or an empty sentence", () => {
@@ -141,14 +147,21 @@ describe("loadPersonaFile: errors are one-line PersonaFileErrors naming the file
   });
 
   it("JSONL: wrong shape names the line", () => {
-    const path = tempFile([JSON.stringify(P1), "", JSON.stringify({ name: "x" }), JSON.stringify(P2)].join("\n"), "jsonl");
+    const path = tempFile(
+      [JSON.stringify(P1), "", JSON.stringify({ name: "x" }), JSON.stringify(P2)].join("\n"),
+      "jsonl",
+    );
     const e = errorOf(() => loadPersonaFile(path));
     expect(e.line).toBe(3);
     expect(e.message).toMatch(/line 3: expected a JSON array of sentences/);
     const numbers = tempFile([JSON.stringify(P1), JSON.stringify({ sentences: [1, 2] })].join("\n"), "jsonl");
-    expect(errorOf(() => loadPersonaFile(numbers)).message).toMatch(/line 2: sentences\[0\]: sentence must be a string/);
+    expect(errorOf(() => loadPersonaFile(numbers)).message).toMatch(
+      /line 2: sentences\[0\]: sentence must be a string/,
+    );
     const notArray = tempFile([JSON.stringify(P1), JSON.stringify({ persona: "I ski." })].join("\n"), "jsonl");
-    expect(errorOf(() => loadPersonaFile(notArray)).message).toMatch(/line 2: persona: persona must be an array of sentences/);
+    expect(errorOf(() => loadPersonaFile(notArray)).message).toMatch(
+      /line 2: persona: persona must be an array of sentences/,
+    );
   });
 
   it("JSONL detected by content: a bad later line is reported with its number", () => {

@@ -85,7 +85,9 @@ function formatPath(path: readonly (string | number)[]): string {
 }
 
 function formatIssues(error: z.ZodError, prefix: readonly (string | number)[] = [], max = 3): string {
-  const parts = error.issues.slice(0, max).map((issue) => `${formatPath([...prefix, ...issue.path])}: ${issue.message}`);
+  const parts = error.issues
+    .slice(0, max)
+    .map((issue) => `${formatPath([...prefix, ...issue.path])}: ${issue.message}`);
   const more = error.issues.length > max ? ` (+${error.issues.length - max} more)` : "";
   return parts.join("; ") + more;
 }

@@ -170,10 +170,18 @@ export const DialogueRecordSchema = z
   })
   .superRefine((record, ctx) => {
     if (record.status === "accepted" && record.rejection_reasons.length > 0) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: "an accepted record has no rejection reasons", path: ["rejection_reasons"] });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: "an accepted record has no rejection reasons",
+        path: ["rejection_reasons"],
+      });
     }
     if (record.status === "accepted" && record.failed_attempt) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: "an accepted record has no failed attempt", path: ["failed_attempt"] });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: "an accepted record has no failed attempt",
+        path: ["failed_attempt"],
+      });
     }
     if (record.status === "rejected" && record.rejection_reasons.length === 0) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: "a rejected record says why", path: ["rejection_reasons"] });

@@ -3,9 +3,13 @@ import { environmentSecrets, redactSecrets, redactUrlCredentials } from "./redac
 
 describe("redactUrlCredentials", () => {
   it("hides passwords and tokens in URLs, keeps the user, host and path", () => {
-    expect(redactUrlCredentials("--queue redis://:s3cret@10.0.0.2:6379/1?queue=q")).toBe("--queue redis://:***@10.0.0.2:6379/1?queue=q");
+    expect(redactUrlCredentials("--queue redis://:s3cret@10.0.0.2:6379/1?queue=q")).toBe(
+      "--queue redis://:***@10.0.0.2:6379/1?queue=q",
+    );
     expect(redactUrlCredentials("at http://user:pa:ss@host/v1 failed")).toBe("at http://user:***@host/v1 failed");
-    expect(redactUrlCredentials("'rediss://default:p@ss@redis.internal'")).toBe("'rediss://default:***@redis.internal'");
+    expect(redactUrlCredentials("'rediss://default:p@ss@redis.internal'")).toBe(
+      "'rediss://default:***@redis.internal'",
+    );
     expect(redactUrlCredentials("https://ghp_token123@github.com/x")).toBe("https://***@github.com/x");
   });
 
@@ -16,10 +20,17 @@ describe("redactUrlCredentials", () => {
 });
 
 describe("redactSecrets", () => {
-  const env = { OPENAI_API_KEY: "sk-abcdef123456", POLYGLOT_QUEUE_URL: "redis://:hunter2hunter@h:1", HOME: "/root", SHORT_KEY: "abc" };
+  const env = {
+    OPENAI_API_KEY: "sk-abcdef123456",
+    POLYGLOT_QUEUE_URL: "redis://:hunter2hunter@h:1",
+    HOME: "/root",
+    SHORT_KEY: "abc",
+  };
 
   it("hides the environment's keys and URL passwords wherever they appear, and token parameters", () => {
-    expect(redactSecrets("Bearer sk-abcdef123456 then hunter2hunter then ?token=xyz&a=1", env)).toBe("Bearer *** then *** then ?token=***&a=1");
+    expect(redactSecrets("Bearer sk-abcdef123456 then hunter2hunter then ?token=xyz&a=1", env)).toBe(
+      "Bearer *** then *** then ?token=***&a=1",
+    );
   });
 
   it("does not hide ordinary values or short ones", () => {

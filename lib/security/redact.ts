@@ -8,7 +8,8 @@
  */
 
 const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#'"]*)@/gi;
-const TOKEN_PARAMS = /([?&;](?:access_token|api[-_]?key|apikey|auth|key|password|passwd|pwd|secret|token)=)[^&#\s'"]*/gi;
+const TOKEN_PARAMS =
+  /([?&;](?:access_token|api[-_]?key|apikey|auth|key|password|passwd|pwd|secret|token)=)[^&#\s'"]*/gi;
 const SECRET_NAMES = /(_KEY|_TOKEN|_SECRET|PASSWORD|_PASS)$/i;
 /** shorter values are not hidden where they appear in text (they would hide ordinary words) */
 const MIN_SECRET_LENGTH = 6;

@@ -57,7 +57,10 @@ function hostName(host: string): string {
 }
 
 /** Why `request` must not reach the API, or null. Reads only its method and headers. */
-export function studioRequestRefusal(request: { method: string; headers: Headers }, policy: GuardPolicy): Refusal | null {
+export function studioRequestRefusal(
+  request: { method: string; headers: Headers },
+  policy: GuardPolicy,
+): Refusal | null {
   const origin = request.headers.get("origin");
   if (origin !== null && !policy.origins.includes(origin) && !loopbackOrigin(origin)) {
     return {
@@ -75,7 +78,8 @@ export function studioRequestRefusal(request: { method: string; headers: Headers
   if (!SAFE_METHODS.has(request.method.toUpperCase())) {
     const type = request.headers.get("content-type");
     const length = request.headers.get("content-length");
-    const hasBody = type !== null || request.headers.has("transfer-encoding") || (length !== null && length.trim() !== "0");
+    const hasBody =
+      type !== null || request.headers.has("transfer-encoding") || (length !== null && length.trim() !== "0");
     const media = (type ?? "").split(";")[0]!.trim();
     if (hasBody && !JSON_MEDIA.test(media)) {
       return {

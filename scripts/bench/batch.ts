@@ -86,7 +86,10 @@ export async function engineFloor(turns: number, count: number): Promise<number>
     .addEdge("personas", "event")
     .addEdge("event", "commonGround")
     .addEdge("commonGround", "turn")
-    .addConditionalEdges("turn", (state) => (state.turns.length >= turns ? "critique" : "turn"), { turn: "turn", critique: "critique" })
+    .addConditionalEdges("turn", (state) => (state.turns.length >= turns ? "critique" : "turn"), {
+      turn: "turn",
+      critique: "critique",
+    })
     .addEdge("critique", "finalize")
     .addEdge("finalize", END)
     .compile();
@@ -130,6 +133,10 @@ export async function run(argv: string[]): Promise<number> {
   console.log(
     `engine floor per turn: ${(await engineFloor(TURNS, Number(values["overhead-dialogues"]))).toFixed(2)} ms  (for scale: LangGraph alone, an empty graph of the same ${3 + TURNS + 2} steps per dialogue)`,
   );
-  console.log(`machine load average ${loadavg().map((x) => x.toFixed(1)).join(" ")} on ${cpus().length} cores`);
+  console.log(
+    `machine load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(" ")} on ${cpus().length} cores`,
+  );
   return 0;
 }

@@ -84,12 +84,27 @@ class ScriptedAnswersOnEngine extends BaseChatModel<CallOptions> {
     this.calls++;
     this.trie.add(await this.engine.promptTokens(messages));
     const t0 = performance.now();
-    const answer = await this.engine.invoke(messages, { ...(options.response_format ? { response_format: options.response_format } : {}) });
+    const answer = await this.engine.invoke(messages, {
+      ...(options.response_format ? { response_format: options.response_format } : {}),
+    });
     this.engineMs += performance.now() - t0;
     const format = options.response_format;
-    const roles = messages.map((m) => ({ role: m.type === "ai" ? "assistant" : m.type === "system" ? "system" : "user", content: m.text }));
+    const roles = messages.map((m) => ({
+      role: m.type === "ai" ? "assistant" : m.type === "system" ? "system" : "user",
+      content: m.text,
+    }));
     const text = this.script(format?.json_schema.name ?? "text", roles, format?.json_schema.schema);
-    return { generations: [{ text, message: new AIMessage({ content: text, ...(answer.usage_metadata ? { usage_metadata: answer.usage_metadata } : {}) }) }] };
+    return {
+      generations: [
+        {
+          text,
+          message: new AIMessage({
+            content: text,
+            ...(answer.usage_metadata ? { usage_metadata: answer.usage_metadata } : {}),
+          }),
+        },
+      ],
+    };
   }
 }
 
@@ -112,9 +127,21 @@ export interface EngineBenchResult {
   generatedPerSecond: number;
 }
 
-export async function measure(options: { modelPath: string; sequences: number; threads: number; turns: number; dialogues: number }): Promise<EngineBenchResult> {
+export async function measure(options: {
+  modelPath: string;
+  sequences: number;
+  threads: number;
+  turns: number;
+  dialogues: number;
+}): Promise<EngineBenchResult> {
   // maxTokens bounds the random model's (gibberish) answers; the prompts are what is measured
-  const engine = new ChatLlamaCppEngine({ modelPath: options.modelPath, threads: options.threads, sequences: options.sequences, maxTokens: 48, seed: 1 });
+  const engine = new ChatLlamaCppEngine({
+    modelPath: options.modelPath,
+    threads: options.threads,
+    sequences: options.sequences,
+    maxTokens: 48,
+    seed: 1,
+  });
   const model = new ScriptedAnswersOnEngine(engine);
   const statuses: string[] = [];
   try {
@@ -191,7 +218,8 @@ export async function run(argv: string[]): Promise<number> {
     const modelPath = join(dir, "tiny.gguf");
     await writeTinyGguf(modelPath, { seed: 42 });
     const results = [await measure({ modelPath, sequences, threads, turns, dialogues })];
-    if (values.compare && sequences !== 1) results.push(await measure({ modelPath, sequences: 1, threads, turns, dialogues }));
+    if (values.compare && sequences !== 1)
+      results.push(await measure({ modelPath, sequences: 1, threads, turns, dialogues }));
     if (values.json) console.log(JSON.stringify(results, null, 2));
     else {
       console.log(report(results[0]!));

@@ -29,11 +29,33 @@ import { spanishScriptedModel } from "../../testing/spanish-script.js";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const TURNS = 6;
 
-function startWorker(url: string, latency: number, concurrency: number, name: string): { child: ChildProcess; ready: () => boolean } {
+function startWorker(
+  url: string,
+  latency: number,
+  concurrency: number,
+  name: string,
+): { child: ChildProcess; ready: () => boolean } {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "testing/scripted-worker.ts", "--latency-ms", String(latency), "--queue", url, "--concurrency", String(concurrency), "--name", name],
-    { cwd: root, env: { ...process.env, LANGSMITH_TRACING: "false" }, detached: true, stdio: ["ignore", "ignore", "pipe"] },
+    [
+      "--import",
+      "tsx",
+      "testing/scripted-worker.ts",
+      "--latency-ms",
+      String(latency),
+      "--queue",
+      url,
+      "--concurrency",
+      String(concurrency),
+      "--name",
+      name,
+    ],
+    {
+      cwd: root,
+      env: { ...process.env, LANGSMITH_TRACING: "false" },
+      detached: true,
+      stdio: ["ignore", "ignore", "pipe"],
+    },
   );
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
@@ -59,7 +81,10 @@ export async function run(argv: string[]): Promise<number> {
 
   // calls per dialogue, measured once in-process with the same script
   const probe = spanishScriptedModel(0, { keepCalls: false });
-  await generateDialogues({ jobs: planJobs({ languages: ["es"], n: 1, seed: 1 }), context: { chatModel: probe, ...settings } });
+  await generateDialogues({
+    jobs: planJobs({ languages: ["es"], n: 1, seed: 1 }),
+    context: { chatModel: probe, ...settings },
+  });
   const k = probe.callCount;
 
   const dir = mkdtempSync(join(tmpdir(), "bench-fleet-"));
@@ -75,7 +100,14 @@ export async function run(argv: string[]): Promise<number> {
         const file = RecordFile.open(join(dir, `fleet-${w}.jsonl`)).file;
         const dedup = new NearDuplicateIndex();
         let accepted = 0;
-        const generate = fleetGenerator({ target: parseQueueUrl(url), settings, configHash: `bench-${w}`, promptHash, limits: {}, pollMs: 100 });
+        const generate = fleetGenerator({
+          target: parseQueueUrl(url),
+          settings,
+          configHash: `bench-${w}`,
+          promptHash,
+          limits: {},
+          pollMs: 100,
+        });
         const t0 = performance.now();
         await generate({
           jobs: planJobs({ languages: ["es"], n: count, seed: 100 + w }),
@@ -107,6 +139,10 @@ export async function run(argv: string[]): Promise<number> {
     redis.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`machine load average ${loadavg().map((x) => x.toFixed(1)).join(" ")} on ${cpus().length} cores`);
+  console.log(
+    `machine load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(" ")} on ${cpus().length} cores`,
+  );
   return 0;
 }

@@ -24,11 +24,27 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { clearDetectionCache } from "../../lib/lang/detect.js";
 import { parseXPersona, type DialogueRecord } from "../../lib/gates/datasets.js";
-import { FAULTS, RIGHT_CHECK, inject, loadHeldOutTemplates, rng, type FaultType, type HeldOutTemplates } from "../../testing/gate-faults.js";
-import { CHECK_NAMES, checkDialogue, checkTurn, clearAnalysisCache, type CheckName, type GateFailure } from "../../lib/gates/index.js";
+import {
+  FAULTS,
+  RIGHT_CHECK,
+  inject,
+  loadHeldOutTemplates,
+  rng,
+  type FaultType,
+  type HeldOutTemplates,
+} from "../../testing/gate-faults.js";
+import {
+  CHECK_NAMES,
+  checkDialogue,
+  checkTurn,
+  clearAnalysisCache,
+  type CheckName,
+  type GateFailure,
+} from "../../lib/gates/index.js";
 import { fnv1a } from "../../lib/random.js";
 
-export const DEFAULT_XPERSONA_DIR = process.env.XPERSONA_DIR ?? fileURLToPath(new URL("../../../shared/data/xpersona", import.meta.url));
+export const DEFAULT_XPERSONA_DIR =
+  process.env.XPERSONA_DIR ?? fileURLToPath(new URL("../../../shared/data/xpersona", import.meta.url));
 
 export const XPERSONA_FILES: ReadonlyArray<{ lang: string; file: string }> = [
   { lang: "en", file: "En_persona_valid.json" },
@@ -77,7 +93,15 @@ export interface HumanRow {
 
 export function measureHuman(corpora: readonly Corpus[], keepExamples = 0): HumanRow[] {
   return corpora.map(({ lang, dialogues }) => {
-    const row: HumanRow = { lang, dialogues: dialogues.length, turns: 0, rejected: 0, repetition: 0, byCheck: {}, examples: [] };
+    const row: HumanRow = {
+      lang,
+      dialogues: dialogues.length,
+      turns: 0,
+      rejected: 0,
+      repetition: 0,
+      byCheck: {},
+      examples: [],
+    };
     for (const d of dialogues) {
       row.turns += d.turns.length;
       const fails = checkDialogue(d.turns, { lang });
@@ -87,7 +111,9 @@ export function measureHuman(corpora: readonly Corpus[], keepExamples = 0): Huma
       const other = fails.filter((f) => f.check !== "repetition");
       if (other.length) {
         row.rejected++;
-        for (const f of other) if (row.examples.length < keepExamples) row.examples.push({ id: d.id, failure: f, text: d.turns[f.turn]?.text ?? "" });
+        for (const f of other)
+          if (row.examples.length < keepExamples)
+            row.examples.push({ id: d.id, failure: f, text: d.turns[f.turn]?.text ?? "" });
       }
     }
     return row;
@@ -104,9 +130,19 @@ export interface FaultRow {
   misses: Array<{ id: string; index: number; text: string; failures: string[] }>;
 }
 
-export function measureFaults(corpora: readonly Corpus[], trials = 3, seed = 1, keepMisses = 0, heldOut: HeldOutTemplates = loadHeldOutTemplates()): FaultRow[] {
+export function measureFaults(
+  corpora: readonly Corpus[],
+  trials = 3,
+  seed = 1,
+  keepMisses = 0,
+  heldOut: HeldOutTemplates = loadHeldOutTemplates(),
+): FaultRow[] {
   const pool = new Map<string, string[]>();
-  for (const c of corpora) pool.set(c.lang, c.dialogues.flatMap((d) => d.turns.map((t) => t.text)));
+  for (const c of corpora)
+    pool.set(
+      c.lang,
+      c.dialogues.flatMap((d) => d.turns.map((t) => t.text)),
+    );
   const rows: FaultRow[] = [];
   for (const { lang, dialogues } of corpora) {
     for (const fault of FAULTS) {
@@ -121,7 +157,13 @@ export function measureFaults(corpora: readonly Corpus[], trials = 3, seed = 1, 
           if (fails.some((f) => f.check === RIGHT_CHECK[fault])) row.caught++;
           else {
             if (fails.length) row.otherCheck++;
-            if (row.misses.length < keepMisses) row.misses.push({ id: d.id, index: inj.index, text: inj.turns[inj.index]!.text, failures: fails.map((f) => `${f.check}: ${f.detail}`) });
+            if (row.misses.length < keepMisses)
+              row.misses.push({
+                id: d.id,
+                index: inj.index,
+                text: inj.turns[inj.index]!.text,
+                failures: fails.map((f) => `${f.check}: ${f.detail}`),
+              });
           }
         }
       }
@@ -176,7 +218,14 @@ export function measureThroughput(corpora: readonly Corpus[], rounds = 5): Throu
     cpuSeconds += bestCpu;
     seconds += bestWall;
   }
-  return { turns, seconds, cpuSeconds, turnsPerSecond: turns / seconds, turnsPerCpuSecond: turns / cpuSeconds, perLanguage };
+  return {
+    turns,
+    seconds,
+    cpuSeconds,
+    turnsPerSecond: turns / seconds,
+    turnsPerCpuSecond: turns / cpuSeconds,
+    perLanguage,
+  };
 }
 
 const pct = (n: number, d: number) => (d === 0 ? "—" : `${((100 * n) / d).toFixed(2)}%`);
@@ -252,36 +301,70 @@ export async function run(argv: string[]): Promise<number> {
     `\n(c) throughput, checkDialogue on one thread, caches cleared, fastest of ${rounds} passes per language: ${fmtN(speed.turnsPerCpuSecond)} turns per CPU-second ` +
       `(${speed.turns} turns in ${speed.cpuSeconds.toFixed(2)} CPU-s; wall clock ${fmtN(speed.turnsPerSecond)} turns/s in ${speed.seconds.toFixed(2)} s); target ≥ 20,000`,
   );
-  console.log(`    per language (turns per CPU-second): ${speed.perLanguage.map((p) => `${p.lang} ${fmtN(p.turnsPerSecond)}`).join(", ")}`);
+  console.log(
+    `    per language (turns per CPU-second): ${speed.perLanguage.map((p) => `${p.lang} ${fmtN(p.turnsPerSecond)}`).join(", ")}`,
+  );
   return 0;
 }
 
-function report(half: Half, human: HumanRow[], faults: FaultRow[], corpora: readonly Corpus[], dir: string, trials: number, seed: number): void {
+function report(
+  half: Half,
+  human: HumanRow[],
+  faults: FaultRow[],
+  corpora: readonly Corpus[],
+  dir: string,
+  trials: number,
+  seed: number,
+): void {
   const checksSeen = CHECK_NAMES.filter((c) => c !== "repetition" && human.some((h) => h.byCheck[c]));
   console.log(`==== half ${half.toUpperCase()} ====\n`);
   console.log(`(a) human dialogues rejected (XPersona validation, half ${half.toUpperCase()}, ${dir})\n`);
   console.log(
     table(
       ["lang", "dialogues", "turns", "rejected (not repetition)", ...checksSeen, "repetition"],
-      human.map((h) => [h.lang, String(h.dialogues), String(h.turns), pct(h.rejected, h.dialogues), ...checksSeen.map((c) => String(h.byCheck[c] ?? 0)), pct(h.repetition, h.dialogues)]),
+      human.map((h) => [
+        h.lang,
+        String(h.dialogues),
+        String(h.turns),
+        pct(h.rejected, h.dialogues),
+        ...checksSeen.map((c) => String(h.byCheck[c] ?? 0)),
+        pct(h.repetition, h.dialogues),
+      ]),
     ),
   );
   console.log("\n(target: rejected ≤ 1 %; per-check columns count dialogues)");
-  for (const h of human) for (const ex of h.examples) console.log(`  ${h.lang} #${ex.id} turn ${ex.failure.turn} ${ex.failure.check}: ${ex.failure.detail} | ${JSON.stringify(ex.text)}`);
+  for (const h of human)
+    for (const ex of h.examples)
+      console.log(
+        `  ${h.lang} #${ex.id} turn ${ex.failure.turn} ${ex.failure.check}: ${ex.failure.detail} | ${JSON.stringify(ex.text)}`,
+      );
 
   const langs = corpora.map((c) => c.lang);
-  console.log(`\n(b) injected faults caught by the right check (half ${half.toUpperCase()}, ${trials} trial(s) per dialogue, seed ${seed})\n`);
+  console.log(
+    `\n(b) injected faults caught by the right check (half ${half.toUpperCase()}, ${trials} trial(s) per dialogue, seed ${seed})\n`,
+  );
   console.log(
     table(
       ["fault → check", ...langs, "all"],
       FAULTS.map((f) => {
         const rs = faults.filter((r) => r.fault === f);
         const tot = rs.reduce((a, r) => ({ i: a.i + r.injected, c: a.c + r.caught }), { i: 0, c: 0 });
-        return [`${f} → ${RIGHT_CHECK[f]}`, ...langs.map((l) => { const r = rs.find((x) => x.lang === l)!; return pct(r.caught, r.injected); }), pct(tot.c, tot.i)];
+        return [
+          `${f} → ${RIGHT_CHECK[f]}`,
+          ...langs.map((l) => {
+            const r = rs.find((x) => x.lang === l)!;
+            return pct(r.caught, r.injected);
+          }),
+          pct(tot.c, tot.i),
+        ];
       }),
     ),
   );
   console.log("\n(target: ≥ 98 % each)");
-  for (const r of faults) for (const m of r.misses) console.log(`  miss ${r.lang} ${r.fault} #${m.id} turn ${m.index}: ${JSON.stringify(m.text)} → ${m.failures.join("; ") || "no failure"}`);
+  for (const r of faults)
+    for (const m of r.misses)
+      console.log(
+        `  miss ${r.lang} ${r.fault} #${m.id} turn ${m.index}: ${JSON.stringify(m.text)} → ${m.failures.join("; ") || "no failure"}`,
+      );
   console.log("");
 }

@@ -51,8 +51,13 @@ class Measured extends BaseChatModel<CallOptions> {
   }
 
   private async tokens(messages: BaseMessage[]): Promise<number[]> {
-    const post = async (path: string, body: unknown) => (await fetch(`${this.server.url}${path}`, { method: "POST", body: JSON.stringify(body) })).json() as Promise<Record<string, unknown>>;
-    const { prompt } = await post("/apply-template", { messages: messages.map((m) => ({ role: ROLE[m.type] ?? "user", content: m.text })) });
+    const post = async (path: string, body: unknown) =>
+      (await fetch(`${this.server.url}${path}`, { method: "POST", body: JSON.stringify(body) })).json() as Promise<
+        Record<string, unknown>
+      >;
+    const { prompt } = await post("/apply-template", {
+      messages: messages.map((m) => ({ role: ROLE[m.type] ?? "user", content: m.text })),
+    });
     const { tokens } = await post("/tokenize", { content: prompt, add_special: true, parse_special: true });
     return tokens as number[];
   }
@@ -61,7 +66,9 @@ class Measured extends BaseChatModel<CallOptions> {
     this.calls++;
     const tokens = await this.tokens(messages);
     this.trie.add(tokens);
-    const answer = await this.inner.invoke(messages, { ...(options.response_format ? { response_format: options.response_format } : {}) } as Parameters<BaseChatModel["invoke"]>[1]);
+    const answer = await this.inner.invoke(messages, {
+      ...(options.response_format ? { response_format: options.response_format } : {}),
+    } as Parameters<BaseChatModel["invoke"]>[1]);
     const timings = answer.response_metadata.timings as { prompt_n?: number } | undefined;
     this.evaluated += timings?.prompt_n ?? 0;
     this.promptTokens += answer.usage_metadata?.input_tokens ?? 0;
@@ -69,29 +76,58 @@ class Measured extends BaseChatModel<CallOptions> {
   }
 }
 
-export async function measure(options: { binary: string; modelPath: string; parallel: number; concurrency: number; dialogues: number }) {
-  const server = await startLlamaServer({ binary: options.binary, model: options.modelPath, parallel: options.parallel });
+export async function measure(options: {
+  binary: string;
+  modelPath: string;
+  parallel: number;
+  concurrency: number;
+  dialogues: number;
+}) {
+  const server = await startLlamaServer({
+    binary: options.binary,
+    model: options.modelPath,
+    parallel: options.parallel,
+  });
   try {
-    const remote = createRemoteChatModel({ provider: "openai", model: server.alias, baseUrl: server.baseUrl, seed: 1 }, { OPENAI_API_KEY: "" });
+    const remote = createRemoteChatModel(
+      { provider: "openai", model: server.alias, baseUrl: server.baseUrl, seed: 1 },
+      { OPENAI_API_KEY: "" },
+    );
     const model = new Measured(remote, server);
     const statuses: string[] = [];
     let next = 0;
     const worker = async () => {
       while (next < options.dialogues) {
         const index = next++;
-        const state = await runDialogue({ language: "it", seed: 1, index }, { chatModel: model, turnsMin: 4, turnsMax: 6 });
+        const state = await runDialogue(
+          { language: "it", seed: 1, index },
+          { chatModel: model, turnsMin: 4, turnsMax: 6 },
+        );
         statuses.push(state.record?.status ?? "none");
       }
     };
     await Promise.all(Array.from({ length: options.concurrency }, worker));
-    return { concurrency: options.concurrency, parallel: options.parallel, calls: model.calls, statuses, promptTokens: model.promptTokens, minimumTokens: model.trie.size, evaluatedTokens: model.evaluated, ratio: model.evaluated / Math.max(1, model.trie.size) };
+    return {
+      concurrency: options.concurrency,
+      parallel: options.parallel,
+      calls: model.calls,
+      statuses,
+      promptTokens: model.promptTokens,
+      minimumTokens: model.trie.size,
+      evaluatedTokens: model.evaluated,
+      ratio: model.evaluated / Math.max(1, model.trie.size),
+    };
   } finally {
     await server.stop();
   }
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { dialogues: { type: "string" }, parallel: { type: "string" }, json: { type: "boolean" } }, strict: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: { dialogues: { type: "string" }, parallel: { type: "string" }, json: { type: "boolean" } },
+    strict: true,
+  });
   const found = await findLlamaServer();
   if (!found.ok) {
     console.error(`bench server: ${found.reason}`);
@@ -112,7 +148,9 @@ export async function run(argv: string[]): Promise<number> {
           `concurrency ${concurrency}, --parallel ${parallel}: ${dialogues} dialogues (${result.statuses.join(", ")}), ${result.calls} calls; ` +
             `prompt tokens ${result.promptTokens}, least possible ${result.minimumTokens}, evaluated by the server ${result.evaluatedTokens}`,
         );
-        console.log(`server prompt-eval ratio: ${result.ratio.toFixed(2)} (concurrency ${concurrency}; target ≤ ${TARGET_RATIO})`);
+        console.log(
+          `server prompt-eval ratio: ${result.ratio.toFixed(2)} (concurrency ${concurrency}; target ≤ ${TARGET_RATIO})`,
+        );
       }
     }
     if (values.json) console.log(JSON.stringify(results));
