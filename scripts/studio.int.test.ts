@@ -80,7 +80,9 @@ describe("npm run studio (langgraphjs dev, offline)", () => {
     );
     expect(schemas.output_schema.properties.turnFeedback!.description).toMatch(/retry/);
     // input: the request only, not the state built along the way
+    // (history: what a later session of a series knows; optional, a single dialogue has none)
     expect(Object.keys(schemas.input_schema.properties).sort()).toEqual([
+      "history",
       "index",
       "language",
       "seed",
