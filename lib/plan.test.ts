@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { loadBuiltinPersonas } from "./records/personas.js";
 import { loadSpeechEvents } from "./speech-events.js";
-import { feistelPermutation, pairAt, planPersonaPairs, planRun, planSpeechEvents, quotaSequence } from "./plan.js";
+import {
+  feistelPermutation,
+  pairAt,
+  planPersonaPairs,
+  plannedPersonaPair,
+  planRun,
+  planSpeechEvents,
+  quotaSequence,
+} from "./plan.js";
 
 const events = loadSpeechEvents();
 const builtin = loadBuiltinPersonas();
@@ -62,6 +70,14 @@ describe("persona pairs", () => {
       }
       expect(repeats).toBe(0);
     }
+  });
+
+  it("gives one dialogue, alone, the pair the whole plan gives it (across cycles too)", () => {
+    const plan = planPersonaPairs(builtin.length, 1540 + 10, 7, "it");
+    for (const index of [0, 1, 2, 500, 1539, 1540, 1549]) {
+      expect(plannedPersonaPair(builtin.length, 7, "it", index)).toEqual(plan[index]);
+    }
+    expect(() => plannedPersonaPair(1, 7, "it", 0)).toThrow(/at least 2/);
   });
 
   it("repeats no pair within a language until the pool's 1540 pairs are used up", () => {

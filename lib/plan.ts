@@ -157,13 +157,37 @@ export function planPersonaPairs(poolSize: number, n: number, seed: number, lang
   const out: [number, number][] = [];
   let permute: ((index: number) => number) | undefined;
   for (let k = 0; k < n; k++) {
-    const cycle = Math.floor(k / pairs);
-    if (k % pairs === 0) permute = feistelPermutation(pairs, hashSeed(seed, language, "persona-pairs", cycle));
-    const [i, j] = pairAt(permute!(k % pairs));
-    const swap = createRng(hashSeed(seed, language, k, "persona-order")).next() < 0.5;
-    out.push(swap ? [j, i] : [i, j]);
+    if (k % pairs === 0) permute = pairPermutation(pairs, seed, language, Math.floor(k / pairs));
+    out.push(orderedPair(permute!, pairs, seed, language, k));
   }
   return out;
+}
+
+/**
+ * The persona index pair [A, B] that a run planned with `seed` gives dialogue `index` of `language`: the same pair
+ * planPersonaPairs (and so the CLI) plans, computed alone, so a dialogue run by itself (Studio, with no
+ * personas in its input) gets the personas of the CLI's dialogue of the same id.
+ */
+export function plannedPersonaPair(poolSize: number, seed: number, language: string, index: number): [number, number] {
+  if (poolSize < 2) throw new Error(`plannedPersonaPair: need at least 2 personas, got ${poolSize}`);
+  const pairs = (poolSize * (poolSize - 1)) / 2;
+  return orderedPair(pairPermutation(pairs, seed, language, Math.floor(index / pairs)), pairs, seed, language, index);
+}
+
+function pairPermutation(pairs: number, seed: number, language: string, cycle: number): (index: number) => number {
+  return feistelPermutation(pairs, hashSeed(seed, language, "persona-pairs", cycle));
+}
+
+function orderedPair(
+  permute: (index: number) => number,
+  pairs: number,
+  seed: number,
+  language: string,
+  k: number,
+): [number, number] {
+  const [i, j] = pairAt(permute(k % pairs));
+  const swap = createRng(hashSeed(seed, language, k, "persona-order")).next() < 0.5;
+  return swap ? [j, i] : [i, j];
 }
 
 export interface PlanOptions {

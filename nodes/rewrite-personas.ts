@@ -6,9 +6,8 @@ import type { DialogueState, DialogueUpdate } from "./state.js";
 import { emitDialogueEvent } from "./events.js";
 import { attemptStructured } from "../lib/models/attempts.js";
 import { fillSlots, loadPromptSet } from "../lib/prompts/loader.js";
-import { dialogueIdFor } from "../lib/plan.js";
-import { createRng, hashSeed } from "../lib/random.js";
-import { loadBuiltinPersonas, pickPersonaPair } from "../lib/records/personas.js";
+import { dialogueIdFor, plannedPersonaPair } from "../lib/plan.js";
+import { loadBuiltinPersonas } from "../lib/records/personas.js";
 import { addUsage, type FailedAttempt, type Persona, type RejectionReason, SPEAKERS } from "../lib/records/schema.js";
 import { bulletList, checkProse, languageOf, languageSlots } from "./shared.js";
 
@@ -45,9 +44,7 @@ export async function rewritePersonas(
       promptHash: prompts.hash,
     };
   }
-  const rng = createRng(hashSeed(state.seed, state.language, state.index, "personas"));
-  const source =
-    (state.sourcePersonas as [string[], string[]] | undefined) ?? pickPersonaPair(loadBuiltinPersonas(), rng);
+  const source = (state.sourcePersonas as [string[], string[]] | undefined) ?? plannedSourcePersonas(state);
 
   let usage = state.usage;
   let attempts = state.attempts;
@@ -115,4 +112,11 @@ export async function rewritePersonas(
     attempts,
     promptHash: prompts.hash,
   };
+}
+
+/** No personas in the input (a dialogue run alone, as Studio does): the built-in pair the CLI plans for this id. */
+function plannedSourcePersonas(state: { seed: number; language: string; index: number }): [string[], string[]] {
+  const pool = loadBuiltinPersonas();
+  const [a, b] = plannedPersonaPair(pool.length, state.seed, state.language, state.index);
+  return [[...pool[a]!], [...pool[b]!]];
 }

@@ -11,6 +11,9 @@ import {
 import { DialogueRecordSchema } from "../../lib/records/schema.js";
 import type { DialogueContext } from "../../nodes/configuration.js";
 import { runDialogue } from "./graph.js";
+import { planRun } from "../../lib/plan.js";
+import { loadBuiltinPersonas } from "../../lib/records/personas.js";
+import { loadSpeechEvents } from "../../lib/speech-events.js";
 import { DialogueStateAnnotation, DialogueStateSchema } from "../../nodes/state.js";
 
 // Spanish material a scripted "model" answers with; every turn differs, so the repetition gate stays quiet.
@@ -326,18 +329,34 @@ describe("dialogue graph (scripted model)", () => {
 
   it("is reproducible: the same seed draws the same personas, speech event and turn budget, and writes the same record", async () => {
     // nothing passed in but the seed: the source personas come from the built-in pool, the event and length from the plan
-    const input = { sourcePersonas: undefined, speechEventId: undefined, seed: 3, index: 2 };
+    // (a crowdworker who writes five persona sentences, one per source sentence: a dialogue whose personas have five)
+    const personas = loadBuiltinPersonas();
+    const cliPlan = planRun({ languages: ["es"], n: 50, seed: 3, personas, events: loadSpeechEvents() });
+    const cliJob = cliPlan.find((job) => job.sourcePersonas!.every((p) => p.length === 5))!;
+    const input = { sourcePersonas: undefined, speechEventId: undefined, seed: 3, index: cliJob.index };
+    const fiveSentences = (call: number) =>
+      JSON.stringify({
+        name: call % 2 === 0 ? "Lucía" : "Marta",
+        sentences: [
+          "Trabajo de enfermera en un hospital de Valencia.",
+          "Los domingos hago paella para toda mi familia.",
+          "Tengo un perro que se llama Trufa.",
+          "Me encanta bailar salsa con mis amigas.",
+          "Vivo en un piso pequeño cerca del mercado central.",
+        ],
+      });
+    const scripted = () => scriptedModel({ persona: fiveSentences });
     const context = { turnsMin: 4, turnsMax: 10 };
-    const a = await run(scriptedModel(), context, input);
-    const b = await run(scriptedModel(), context, input);
-    const other = await run(scriptedModel(), context, { ...input, seed: 4 });
+    const a = await run(scripted(), context, input);
+    const b = await run(scripted(), context, input);
+    const other = await run(scripted(), context, { ...input, seed: 4 });
     // everything but when it was written and how long it took
     const stable = (record: typeof a.record) => ({
       ...record,
       provenance: { ...record.provenance, created_at: "", duration_ms: 0 },
     });
     expect(stable(a.record)).toEqual(stable(b.record));
-    expect(a.record.id).toBe("es-3-00002");
+    expect(a.record.id).toBe(cliJob.id);
     expect(a.record.personas.every((p) => p.source_sentences.length > 0)).toBe(true);
     expect(a.record.turns.length).toBeGreaterThanOrEqual(4);
     expect(a.record.turns.length).toBeLessThanOrEqual(10);
@@ -348,5 +367,7 @@ describe("dialogue graph (scripted model)", () => {
       record.turns.length,
     ];
     expect(plan(other.record)).not.toEqual(plan(a.record));
+    // the personas are the ones the CLI plans for the same id (seed 3 of es, built-in pool)
+    expect(a.record.personas.map((p) => p.source_sentences)).toEqual(cliJob.sourcePersonas);
   });
 });

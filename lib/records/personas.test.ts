@@ -3,14 +3,12 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { createRng, hashSeed } from "../random.js";
 import {
   PersonaFileError,
   dedupePersonas,
   loadBuiltinPersonas,
   loadPersonaFile,
   parsePersonaText,
-  pickPersonaPair,
 } from "./personas.js";
 
 const dir = mkdtempSync(join(tmpdir(), "personas-"));
@@ -188,42 +186,6 @@ describe("loadBuiltinPersonas", () => {
   });
 });
 
-describe("pickPersonaPair", () => {
-  const pool = loadBuiltinPersonas();
-
-  it("returns two distinct personas, reproducibly", () => {
-    for (let i = 0; i < 200; i++) {
-      const [a, b] = pickPersonaPair(pool, createRng(hashSeed("pair", i)));
-      expect(a).not.toEqual(b);
-      expect(pickPersonaPair(pool, createRng(hashSeed("pair", i)))).toEqual([a, b]);
-    }
-  });
-
-  it("returns copies", () => {
-    const small = [[...P1], [...P2]];
-    const [a] = pickPersonaPair(small, createRng(1));
-    a.push("changed");
-    expect(small).toEqual([P1, P2]);
-  });
-
-  it("covers the whole pool over many draws", () => {
-    const rng = createRng(11);
-    const seen = new Set<string>();
-    for (let i = 0; i < 2_000; i++) for (const p of pickPersonaPair(pool, rng)) seen.add(p.join("|"));
-    expect(seen.size).toBe(pool.length);
-  });
-
-  it("copes with a non-deduplicated pool and rejects unusable ones", () => {
-    const rng = createRng(3);
-    for (let i = 0; i < 50; i++) {
-      const [a, b] = pickPersonaPair([P1, P1, P1, P2], rng);
-      expect(a).not.toEqual(b);
-    }
-    expect(() => pickPersonaPair([P1], rng)).toThrow(/at least 2 personas/);
-    expect(() => pickPersonaPair([P1, [...P1]], rng)).toThrow(/identical/);
-  });
-});
-
 // The shared XPersona data lives next to the repository: <repo>/../shared/data/xpersona
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 const xpersonaDir = join(dirname(repoRoot), "shared", "data", "xpersona");
@@ -241,8 +203,6 @@ describe.skipIf(!haveXPersona)(
         expect(p.length).toBeGreaterThanOrEqual(1);
         for (const s of p) expect(s).toBe(s.trim());
       }
-      const [a, b] = pickPersonaPair(pool, createRng(hashSeed("xpersona")));
-      expect(a).not.toEqual(b);
     });
 
     it("every XPersona file loads", () => {

@@ -18,7 +18,6 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import type { Rng } from "../random.js";
 
 export type PersonaPool = string[][];
 
@@ -241,30 +240,4 @@ let builtin: PersonaPool | undefined;
 export function loadBuiltinPersonas(): PersonaPool {
   builtin ??= loadPersonaFile(BUILTIN_PERSONAS_PATH);
   return builtin.map((persona) => [...persona]);
-}
-
-/**
- * Two distinct personas from the pool, uniformly at random (seeded).
- * Returns copies, so callers may modify them freely.
- */
-export function pickPersonaPair(pool: readonly (readonly string[])[], rng: Rng): [string[], string[]] {
-  if (pool.length < MIN_PERSONAS) {
-    throw new Error(`pickPersonaPair: need at least ${MIN_PERSONAS} personas, got ${pool.length}`);
-  }
-  const n = pool.length;
-  const i = rng.int(0, n - 1);
-  const first = pool[i] as readonly string[];
-  const firstKey = personaKey(first);
-  let j = rng.int(0, n - 2);
-  if (j >= i) j += 1;
-  let second = pool[j] as readonly string[];
-  if (personaKey(second) === firstKey) {
-    // The pool was not deduplicated: choose among the personas that really differ.
-    const others = pool.filter((p) => personaKey(p) !== firstKey);
-    if (others.length === 0) {
-      throw new Error("pickPersonaPair: all personas in the pool are identical");
-    }
-    second = rng.pick(others);
-  }
-  return [[...first], [...second]];
 }
