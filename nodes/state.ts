@@ -56,6 +56,10 @@ export const DialogueStateSchema = z.object({
   speechEvent: SpeechEventRefSchema.extend({ description: z.string() }).nullable(),
   commonGround: z.string(),
   targetTurns: z.number().int().describe("The turn count this dialogue aims at, drawn from the turn budget"),
+  writing: z
+    .enum(["turnByTurn", "wholeDialogue"])
+    .describe("How the speakers write, from the prompt variant's manifest: a turn per call, or the whole dialogue"),
+  writesCommonGround: z.boolean().describe("The prompt variant writes a common ground before the speakers"),
   turns: z.array(TurnSchema),
   candidate: CandidateTurnSchema.nullable().describe(
     "The last utterance a speaker wrote, as written: the attempt the turn check's verdict (turns, turnFeedback) is about",
@@ -96,6 +100,8 @@ const STATE_DEFAULTS: { [K in keyof DialogueState]?: () => DialogueState[K] } = 
   speechEvent: () => null,
   commonGround: () => "",
   targetTurns: () => 0,
+  writing: () => "turnByTurn",
+  writesCommonGround: () => true,
   turns: () => [],
   candidate: () => null,
   turnFeedback: () => null,
@@ -161,3 +167,21 @@ export const DialogueInputSchema = z.object({
 export type DialogueUpdate = Partial<DialogueState>;
 /** One dialogue's request as callers build it (the speech event id is checked against the list at the boundary). */
 export type DialogueInput = Omit<z.infer<typeof DialogueInputSchema>, "speechEventId"> & { speechEventId?: string };
+
+type Channel = (typeof DialogueStateAnnotation.spec)[keyof DialogueState];
+
+/**
+ * The state a node's update leaves, as LangGraph's channels would make it (each key's channel from the current
+ * value, updated with the node's write): what the graph's routes decide on, without LangGraph reading the whole
+ * state back after the step.
+ */
+export function stateAfter(state: DialogueState, update: DialogueUpdate): DialogueState {
+  const next: Record<string, unknown> = { ...state };
+  const spec = DialogueStateAnnotation.spec as Record<string, Channel>;
+  for (const key of Object.keys(update)) {
+    const channel = spec[key]!.fromCheckpoint((state as Record<string, unknown>)[key]);
+    channel.update([(update as Record<string, unknown>)[key] as never]);
+    next[key] = channel.get();
+  }
+  return next as DialogueState;
+}
