@@ -31,7 +31,7 @@ export async function checkDialogue(state: DialogueState, runtime: Runtime<Dialo
     detail: `${failure.detail} (after ${state.turnRetries + 1} drafts)`,
     turn: failure.turn,
   }));
-  return { turnFeedback: null, rejectionReasons: [...state.rejectionReasons, ...reasons] };
+  return { turnFeedback: null, rejectionReasons: reasons };
 }
 
 /** Where a checked draft goes. */

@@ -10,7 +10,6 @@ export interface TurnCheckInput {
   language: string;
   turns: DialogueState["turns"];
   turnRetries: number;
-  rejectionReasons: DialogueState["rejectionReasons"];
   settings: Pick<DialogueConfig, "turnsMin" | "maxTurnRetries" | "maxTurnChars">;
 }
 
@@ -50,7 +49,7 @@ export function checkTurn(input: TurnCheckInput): DialogueUpdate {
   return {
     candidate,
     turnFeedback: null,
-    rejectionReasons: [...input.rejectionReasons, ...reasons],
+    rejectionReasons: reasons,
     failedAttempt: { stage: "turn", speaker: candidate.speaker, turn: index, text: candidate.raw ?? candidate.text },
   };
 }
