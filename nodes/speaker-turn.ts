@@ -16,6 +16,7 @@ import {
 import type { Speaker } from "../lib/records/schema.js";
 import { speakerHistory } from "./series-render.js";
 import { checkTurnStep } from "./check-turn.js";
+import { sessionsBefore } from "./series-history.js";
 import {
   bulletList,
   conditioningSlots,
@@ -114,6 +115,7 @@ export async function speakerTurn(state: DialogueState, runtime: Runtime<Dialogu
       language: state.language,
       turns: state.turns,
       turnRetries: state.turnRetries,
+      sessionsBefore: sessionsBefore(state.history),
       settings: { turnsMin: config.turnsMin, maxTurnRetries: config.maxTurnRetries, maxTurnChars: config.maxTurnChars },
     },
     runtime as RunnableConfig,
