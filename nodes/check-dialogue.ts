@@ -3,6 +3,7 @@ import { type DialogueContext, resolveConfig } from "./configuration.js";
 import type { DialogueState, DialogueUpdate } from "./state.js";
 import { checkDialogue as runGates } from "../lib/gates/index.js";
 import { describeFailures } from "./shared.js";
+import { sessionsBefore } from "./series-history.js";
 
 /**
  * The deterministic gates on a whole draft (the whole-dialogue path): the same gates checkTurn runs turn by turn,
@@ -11,7 +12,11 @@ import { describeFailures } from "./shared.js";
  */
 export async function checkDialogue(state: DialogueState, runtime: Runtime<DialogueContext>): Promise<DialogueUpdate> {
   const config = resolveConfig(runtime.context);
-  const failures = runGates(state.turns, { lang: state.language, maxTurnChars: config.maxTurnChars });
+  const failures = runGates(state.turns, {
+    lang: state.language,
+    maxTurnChars: config.maxTurnChars,
+    sessionsBefore: sessionsBefore(state.history),
+  });
   // the record format has speaker A open (the turn-by-turn path always does; a draft may not)
   if (state.turns[0]?.speaker === "B")
     failures.unshift({
@@ -31,11 +36,5 @@ export async function checkDialogue(state: DialogueState, runtime: Runtime<Dialo
     detail: `${failure.detail} (after ${state.turnRetries + 1} drafts)`,
     turn: failure.turn,
   }));
-  return { turnFeedback: null, rejectionReasons: [...state.rejectionReasons, ...reasons] };
-}
-
-/** Where a checked draft goes. */
-export function routeAfterDialogueCheck(state: DialogueState): "retry" | "critique" | "reject" {
-  if (state.rejectionReasons.length > 0) return "reject";
-  return state.turnFeedback !== null ? "retry" : "critique";
+  return { turnFeedback: null, rejectionReasons: reasons };
 }

@@ -10,7 +10,8 @@ export interface TurnCheckInput {
   language: string;
   turns: DialogueState["turns"];
   turnRetries: number;
-  rejectionReasons: DialogueState["rejectionReasons"];
+  /** sessions the speakers had before this one (a later session of a series); 0 for a single dialogue */
+  sessionsBefore?: number;
   settings: Pick<DialogueConfig, "turnsMin" | "maxTurnRetries" | "maxTurnChars">;
 }
 
@@ -27,7 +28,11 @@ export function checkTurn(input: TurnCheckInput): DialogueUpdate {
 
   const failures: { check: string; turn: number; detail: string }[] = candidate.outputError
     ? [{ check: "structured_output", turn: index, detail: candidate.outputError }]
-    : runGates([...input.turns, turn], index, { lang: input.language, maxTurnChars: settings.maxTurnChars });
+    : runGates([...input.turns, turn], index, {
+        lang: input.language,
+        maxTurnChars: settings.maxTurnChars,
+        sessionsBefore: input.sessionsBefore ?? 0,
+      });
 
   if (failures.length === 0) {
     const turns = [...input.turns, turn];
@@ -50,7 +55,7 @@ export function checkTurn(input: TurnCheckInput): DialogueUpdate {
   return {
     candidate,
     turnFeedback: null,
-    rejectionReasons: [...input.rejectionReasons, ...reasons],
+    rejectionReasons: reasons,
     failedAttempt: { stage: "turn", speaker: candidate.speaker, turn: index, text: candidate.raw ?? candidate.text },
   };
 }
@@ -63,11 +68,3 @@ export function checkTurn(input: TurnCheckInput): DialogueUpdate {
  */
 export const checkTurnStep = RunnableLambda.from((input: TurnCheckInput) => checkTurn(input));
 checkTurnStep.name = "checkTurn";
-
-/** Where the dialogue goes after a checked turn. */
-export function routeAfterCheck(state: DialogueState): "retry" | "nextSpeaker" | "critique" | "reject" {
-  if (state.rejectionReasons.length > 0) return "reject";
-  if (state.turnFeedback !== null) return "retry";
-  if (state.closed || state.turns.length >= state.targetTurns) return "critique";
-  return "nextSpeaker";
-}

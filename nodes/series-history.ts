@@ -30,3 +30,8 @@ export const SessionHistorySchema = z.object({
   memories: z.array(SpeakerMemorySchema).length(2),
 });
 export type SessionHistory = z.infer<typeof SessionHistorySchema>;
+
+/** Sessions the two speakers had before the one a history belongs to (0 without one: a first meeting). */
+export function sessionsBefore(history: SessionHistory | null | undefined): number {
+  return history ? history.session - 1 : 0;
+}

@@ -13,9 +13,10 @@ import {
   type PromptTemplate,
   type VariantManifest,
 } from "../lib/prompts/loader.js";
-import { addUsage, type Speaker } from "../lib/records/schema.js";
+import type { Speaker } from "../lib/records/schema.js";
 import { speakerHistory } from "./series-render.js";
 import { checkTurnStep } from "./check-turn.js";
+import { sessionsBefore } from "./series-history.js";
 import {
   bulletList,
   conditioningSlots,
@@ -114,10 +115,11 @@ export async function speakerTurn(state: DialogueState, runtime: Runtime<Dialogu
       language: state.language,
       turns: state.turns,
       turnRetries: state.turnRetries,
-      rejectionReasons: state.rejectionReasons,
+      sessionsBefore: sessionsBefore(state.history),
       settings: { turnsMin: config.turnsMin, maxTurnRetries: config.maxTurnRetries, maxTurnChars: config.maxTurnChars },
     },
     runtime as RunnableConfig,
   );
-  return { usage: addUsage(state.usage, result.usage), attempts: state.attempts + 1, ...checked };
+  // this call's usage and attempt: the graph adds them to the dialogue's totals (state.ts)
+  return { usage: result.usage, attempts: 1, ...checked };
 }

@@ -41,6 +41,8 @@ interface Script {
   critique?: (session: number, round: number, call: ScriptedCall) => string;
   /** throw to simulate a model server that fails: called before each common-ground call with its session */
   beforeSession?: (session: number) => void;
+  /** a speaker's message instead of the scripted one: `index` the turn, `attempt` the call for it (0-based) */
+  turn?: (session: number, index: number, attempt: number) => string | undefined;
   /** the sessions already written before this model's first call (a resumed series) */
   sessionsBefore?: number;
 }
@@ -51,6 +53,7 @@ function seriesModel(script: Script = {}) {
   let session = script.sessionsBefore ?? 0;
   let critiques = 0;
   let memories = 2 * session;
+  const turnAttempts = new Map<string, number>();
   return new ScriptedChatModel((call) => {
     switch (call.task) {
       case "persona":
@@ -64,7 +67,11 @@ function seriesModel(script: Script = {}) {
         const chat = call.messages.slice(1);
         const opens = (chat[0]?.text ?? "").startsWith("(You start");
         const index = chat.length - (opens ? 1 : 0);
-        return JSON.stringify({ utterance: SPANISH_TURNS[index]!, ends_conversation: false });
+        const key = `${session}:${index}`;
+        const attempt = turnAttempts.get(key) ?? 0;
+        turnAttempts.set(key, attempt + 1);
+        const utterance = script.turn?.(session, index, attempt) ?? SPANISH_TURNS[index]!;
+        return JSON.stringify({ utterance, ends_conversation: false });
       }
       case "critique": {
         const answer = script.critique?.(session, critiques, call);
@@ -206,6 +213,41 @@ describe("series graph (scripted model)", () => {
     expect(record.sessions!.map((s) => s.status)).toEqual(["accepted", "rejected"]);
     expect(record.sessions![1]!.memory).toEqual([]);
     expect(model.callsFor("memory")).toHaveLength(2);
+  });
+
+  // a later session's speaker greets the partner as a stranger: the first_meeting gate sends the message back
+  const STRANGER = "¡Hola! Encantada de conocerte, me llamo Lucía. ¿Qué tal el fin de semana?";
+
+  it("sends back a later session's message that greets the partner as a stranger (the first_meeting gate)", async () => {
+    const model = seriesModel({
+      turn: (session, index, attempt) => (index === 0 && attempt === 0 ? STRANGER : undefined),
+    });
+    const state = await runSeries(INPUT, context(model));
+    const record = DialogueRecordSchema.parse(state.record);
+    expect(record.status).toBe("accepted");
+    // in session 1 the greeting stands (a first meeting); in sessions 2 and 3 it is rewritten after the gate's feedback
+    expect(record.sessions![0]!.turns[0]!.text).toBe(STRANGER);
+    for (const later of record.sessions!.slice(1)) expect(later.turns[0]!.text).toBe(SPANISH_TURNS[0]);
+    for (const session of [2, 3]) {
+      const opening = callsOfSession(model, "turn", session).slice(0, 2);
+      expect(opening.map((call) => call.messages.at(-1)!.text.includes("first_meeting"))).toEqual([false, true]);
+      expect(opening[1]!.messages.at(-1)!.text).toContain(`talked ${session === 2 ? "once" : "2 times"} before`);
+    }
+    expect(
+      callsOfSession(model, "turn", 1).filter((call) => call.messages.at(-1)!.text.includes("first_meeting")),
+    ).toEqual([]);
+  });
+
+  it("rejects a later session whose speaker keeps meeting the partner as a stranger, at that session", async () => {
+    const model = seriesModel({ turn: (session, index) => (session === 2 && index === 0 ? STRANGER : undefined) });
+    const state = await runSeries(INPUT, context(model, { maxTurnRetries: 1 }));
+    const record = DialogueRecordSchema.parse(state.record);
+    expect(record.status).toBe("rejected");
+    expect(record.rejection_reasons).toEqual([
+      { check: "first_meeting", detail: expect.stringContaining('"Encantada de conocerte"'), turn: 0, session: 2 },
+    ]);
+    expect(record.sessions!.map((s) => s.status)).toEqual(["accepted", "rejected"]);
+    expect(record.failed_attempt).toMatchObject({ stage: "turn", speaker: "A", turn: 0, session: 2 });
   });
 
   it("resumes a series that stopped in session 3 at session 3, from its checkpoint", async () => {

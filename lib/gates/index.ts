@@ -10,6 +10,7 @@
 
 import { analyze } from "./analysis.js";
 import { checkCodeSwitching, checkLanguage } from "./language.js";
+import { checkFirstMeeting } from "./first-meeting.js";
 import { checkMetaText } from "./meta-text.js";
 import { checkPlaceholder } from "./placeholder.js";
 import { checkRepetition } from "./repetition.js";
@@ -30,6 +31,7 @@ export { LANGUAGE_THRESHOLDS } from "./language.js";
 export { REPETITION_THRESHOLDS } from "./repetition.js";
 export { FORMAT_THRESHOLDS } from "./structure.js";
 export { clearAnalysisCache } from "./analysis.js";
+export { FIRST_MEETING_LANGUAGES } from "./first-meeting.js";
 
 export const DEFAULT_MAX_TURN_CHARS = 400;
 
@@ -80,6 +82,7 @@ function check(turns: readonly Turn[], index: number, p: Prepared, names: readon
     if (run.has("placeholder")) add(out, index, "placeholder", checkPlaceholder(a));
     if (run.has("speaker_label")) add(out, index, "speaker_label", checkSpeakerLabel(a, names));
     if (run.has("meta_text")) add(out, index, "meta_text", checkMetaText(a));
+    if (run.has("first_meeting")) add(out, index, "first_meeting", checkFirstMeeting(a, opts.sessionsBefore));
     if (run.has("repetition")) add(out, index, "repetition", checkRepetition(turns, index, a));
   }
   if (run.has("alternation")) add(out, index, "alternation", checkAlternation(turns, index));

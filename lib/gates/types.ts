@@ -6,6 +6,7 @@ export type CheckName =
   | "placeholder"
   | "speaker_label"
   | "meta_text"
+  | "first_meeting"
   | "repetition"
   | "empty"
   | "alternation"
@@ -20,6 +21,7 @@ export const CHECK_NAMES: readonly CheckName[] = [
   "placeholder",
   "speaker_label",
   "meta_text",
+  "first_meeting",
   "repetition",
   "alternation",
   "length",
@@ -54,6 +56,11 @@ export interface GateOptions {
   maxTurnChars?: number;
   /** undefined (default): only emoji floods fail; false: any emoji fails; true: emoji are not checked */
   allowEmoji?: boolean;
+  /**
+   * Sessions the two speakers had before this dialogue (a later session of a series); 0 or undefined: a first
+   * meeting. From 1 on, the `first_meeting` check fails a message that greets the partner as a stranger.
+   */
+  sessionsBefore?: number;
   /** subset of checks to run (default: all) */
   checks?: CheckName[];
 }
