@@ -1,0 +1,10 @@
+import { Session } from "node:inspector/promises";
+import { writeFileSync } from "node:fs";
+import { measure } from "../bench/batch.js";
+await measure(0, 4, 40, 999);
+const s = new Session(); s.connect();
+await s.post("Profiler.enable"); await s.post("Profiler.start");
+const m = await measure(200, 64, 192, 64);
+const { profile } = await s.post("Profiler.stop");
+writeFileSync("/tmp/prof/run64.cpuprofile", JSON.stringify(profile));
+console.log(m.wallMs.toFixed(0), "ms wall", (m.cpuMs / m.dialogues).toFixed(1), "ms cpu/dialogue", m.calls / m.dialogues, "calls");
