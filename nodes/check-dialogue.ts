@@ -36,11 +36,5 @@ export async function checkDialogue(state: DialogueState, runtime: Runtime<Dialo
     detail: `${failure.detail} (after ${state.turnRetries + 1} drafts)`,
     turn: failure.turn,
   }));
-  return { turnFeedback: null, rejectionReasons: [...state.rejectionReasons, ...reasons] };
-}
-
-/** Where a checked draft goes. */
-export function routeAfterDialogueCheck(state: DialogueState): "retry" | "critique" | "reject" {
-  if (state.rejectionReasons.length > 0) return "reject";
-  return state.turnFeedback !== null ? "retry" : "critique";
+  return { turnFeedback: null, rejectionReasons: reasons };
 }

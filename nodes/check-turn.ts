@@ -12,7 +12,6 @@ export interface TurnCheckInput {
   turnRetries: number;
   /** sessions the speakers had before this one (a later session of a series); 0 for a single dialogue */
   sessionsBefore?: number;
-  rejectionReasons: DialogueState["rejectionReasons"];
   settings: Pick<DialogueConfig, "turnsMin" | "maxTurnRetries" | "maxTurnChars">;
 }
 
@@ -56,7 +55,7 @@ export function checkTurn(input: TurnCheckInput): DialogueUpdate {
   return {
     candidate,
     turnFeedback: null,
-    rejectionReasons: [...input.rejectionReasons, ...reasons],
+    rejectionReasons: reasons,
     failedAttempt: { stage: "turn", speaker: candidate.speaker, turn: index, text: candidate.raw ?? candidate.text },
   };
 }
@@ -69,11 +68,3 @@ export function checkTurn(input: TurnCheckInput): DialogueUpdate {
  */
 export const checkTurnStep = RunnableLambda.from((input: TurnCheckInput) => checkTurn(input));
 checkTurnStep.name = "checkTurn";
-
-/** Where the dialogue goes after a checked turn. */
-export function routeAfterCheck(state: DialogueState): "retry" | "nextSpeaker" | "critique" | "reject" {
-  if (state.rejectionReasons.length > 0) return "reject";
-  if (state.turnFeedback !== null) return "retry";
-  if (state.closed || state.turns.length >= state.targetTurns) return "critique";
-  return "nextSpeaker";
-}

@@ -5,13 +5,7 @@ import type { DialogueState, DialogueUpdate } from "./state.js";
 import { emitDialogueEvent } from "./events.js";
 import { attemptStructured } from "../lib/models/attempts.js";
 import { fillSlots, loadPromptSet } from "../lib/prompts/loader.js";
-import {
-  addUsage,
-  type Critique,
-  CritiqueSchema,
-  type SeriesCritique,
-  SeriesCritiqueSchema,
-} from "../lib/records/schema.js";
+import { type Critique, CritiqueSchema, type SeriesCritique, SeriesCritiqueSchema } from "../lib/records/schema.js";
 import { critiqueHistory } from "./series-render.js";
 import { bothSpeakersSlots } from "./shared.js";
 
@@ -88,11 +82,12 @@ export async function critiqueDialogue(
       ),
     ],
   });
-  const spent = { usage: addUsage(state.usage, result.usage), attempts: state.attempts + result.attempts };
+  // what these calls spent: the graph adds it to the dialogue's totals (state.ts)
+  const spent = { usage: result.usage, attempts: result.attempts };
   if (!result.ok) {
     return {
       ...spent,
-      rejectionReasons: [...state.rejectionReasons, { check: result.check, detail: `critique: ${result.reason}` }],
+      rejectionReasons: [{ check: result.check, detail: `critique: ${result.reason}` }],
       failedAttempt: { stage: "critique", text: result.raw },
     };
   }
@@ -102,7 +97,7 @@ export async function critiqueDialogue(
     return {
       ...spent,
       critique: verdict,
-      critiqueRounds: state.critiqueRounds + 1,
+      critiqueRounds: 1, // one more round (the graph adds it up)
       repairFeedback: verdict.feedback,
       turns: state.turns.slice(0, repairStart(verdict, state.turns.length)),
       closed: false,
@@ -113,7 +108,6 @@ export async function critiqueDialogue(
     ...spent,
     critique: verdict,
     rejectionReasons: [
-      ...state.rejectionReasons,
       {
         check: forgetsHistory(verdict) ? "memory" : "critique",
         detail: verdict.feedback || critiqueShortfall(verdict),
@@ -121,10 +115,4 @@ export async function critiqueDialogue(
       },
     ],
   };
-}
-
-/** Where the dialogue goes after the critique. */
-export function routeAfterCritique(state: DialogueState): "accept" | "repair" | "reject" {
-  if (state.rejectionReasons.length > 0) return "reject";
-  return state.critique && critiquePasses(state.critique) ? "accept" : "repair";
 }

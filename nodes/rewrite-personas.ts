@@ -8,7 +8,14 @@ import { attemptStructured } from "../lib/models/attempts.js";
 import { fillSlots, loadPromptSet } from "../lib/prompts/loader.js";
 import { dialogueIdFor, plannedPersonaPair } from "../lib/plan.js";
 import { loadBuiltinPersonas } from "../lib/records/personas.js";
-import { addUsage, type FailedAttempt, type Persona, type RejectionReason, SPEAKERS } from "../lib/records/schema.js";
+import {
+  addUsage,
+  type FailedAttempt,
+  type Persona,
+  type RejectionReason,
+  SPEAKERS,
+  ZERO_USAGE,
+} from "../lib/records/schema.js";
 import { bulletList, checkProse, languageOf, languageSlots } from "./shared.js";
 
 /** What the model returns for one persona: as many sentences as the English source has. */
@@ -46,8 +53,9 @@ export async function rewritePersonas(
   }
   const source = (state.sourcePersonas as [string[], string[]] | undefined) ?? plannedSourcePersonas(state);
 
-  let usage = state.usage;
-  let attempts = state.attempts;
+  // this node's own calls (the graph adds them to the dialogue's totals)
+  let usage = ZERO_USAGE;
+  let attempts = 0;
   const personas: Persona[] = [];
   const rejectionReasons: RejectionReason[] = [];
   let failedAttempt: FailedAttempt | null = null;
@@ -106,7 +114,7 @@ export async function rewritePersonas(
     startedAt,
     sourcePersonas: source,
     personas,
-    rejectionReasons: [...state.rejectionReasons, ...rejectionReasons],
+    rejectionReasons,
     ...(failedAttempt ? { failedAttempt } : {}),
     usage,
     attempts,

@@ -9,9 +9,10 @@ import {
   SeriesCritiqueSchema,
   SessionMemorySchema,
   UsageSchema,
+  addUsage,
   ZERO_USAGE,
 } from "../lib/records/schema.js";
-import { DialogueInputSchema, lastValueAnnotation } from "./state.js";
+import { type Accumulators, appendReasons, DialogueInputSchema, stateAnnotation, sum } from "./state.js";
 import { MAX_SESSIONS, SpeakerMemorySchema } from "./series-history.js";
 
 export { MAX_SESSIONS };
@@ -66,7 +67,6 @@ export const SeriesStateSchema = z.object({
   record: DialogueRecordSchema.nullable(),
 });
 export type SeriesState = z.infer<typeof SeriesStateSchema>;
-export type SeriesUpdate = Partial<SeriesState>;
 
 const DEFAULTS: { [K in keyof SeriesState]?: () => SeriesState[K] } = {
   seed: () => 1,
@@ -84,8 +84,18 @@ const DEFAULTS: { [K in keyof SeriesState]?: () => SeriesState[K] } = {
   record: () => null,
 };
 
-/** The series state as LangGraph channels that keep the last value written (as the dialogue graph's). */
-export const SeriesStateAnnotation = lastValueAnnotation(SeriesStateSchema, DEFAULTS);
+/** The series' running totals (its own reasons, the memory node's usage and attempts), added up as the dialogue's. */
+export const SERIES_ACCUMULATORS = {
+  rejectionReasons: appendReasons,
+  usage: addUsage,
+  attempts: sum,
+} satisfies Accumulators<SeriesState>;
+
+/** What a series node returns: new values, and increments of the running totals (see DialogueUpdate). */
+export type SeriesUpdate = Partial<SeriesState>;
+
+/** The series state as LangGraph channels: the running totals add up, the other keys keep the last value written. */
+export const SeriesStateAnnotation = stateAnnotation(SeriesStateSchema, DEFAULTS, SERIES_ACCUMULATORS);
 
 /** A series' request: one dialogue's request plus the number of sessions. */
 export const SeriesInputSchema = DialogueInputSchema.omit({ history: true }).extend({

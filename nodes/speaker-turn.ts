@@ -13,7 +13,7 @@ import {
   type PromptTemplate,
   type VariantManifest,
 } from "../lib/prompts/loader.js";
-import { addUsage, type Speaker } from "../lib/records/schema.js";
+import type { Speaker } from "../lib/records/schema.js";
 import { speakerHistory } from "./series-render.js";
 import { checkTurnStep } from "./check-turn.js";
 import { sessionsBefore } from "./series-history.js";
@@ -116,10 +116,10 @@ export async function speakerTurn(state: DialogueState, runtime: Runtime<Dialogu
       turns: state.turns,
       turnRetries: state.turnRetries,
       sessionsBefore: sessionsBefore(state.history),
-      rejectionReasons: state.rejectionReasons,
       settings: { turnsMin: config.turnsMin, maxTurnRetries: config.maxTurnRetries, maxTurnChars: config.maxTurnChars },
     },
     runtime as RunnableConfig,
   );
-  return { usage: addUsage(state.usage, result.usage), attempts: state.attempts + 1, ...checked };
+  // this call's usage and attempt: the graph adds them to the dialogue's totals (state.ts)
+  return { usage: result.usage, attempts: 1, ...checked };
 }

@@ -1,14 +1,16 @@
-import { Annotation, type BaseChannel } from "@langchain/langgraph";
+import { Annotation, type BaseChannel, Overwrite, type OverwriteValue } from "@langchain/langgraph";
 import { z } from "zod";
 import {
   CritiqueSchema,
   DialogueRecordSchema,
   FailedAttemptSchema,
   PersonaSchema,
+  type RejectionReason,
   RejectionReasonSchema,
   SpeakerSchema,
   SpeechEventRefSchema,
   TurnSchema,
+  addUsage,
   UsageSchema,
   ZERO_USAGE,
 } from "../lib/records/schema.js";
@@ -56,6 +58,10 @@ export const DialogueStateSchema = z.object({
   speechEvent: SpeechEventRefSchema.extend({ description: z.string() }).nullable(),
   commonGround: z.string(),
   targetTurns: z.number().int().describe("The turn count this dialogue aims at, drawn from the turn budget"),
+  writing: z
+    .enum(["turnByTurn", "wholeDialogue"])
+    .describe("How the speakers write, from the prompt variant's manifest: a turn per call, or the whole dialogue"),
+  writesCommonGround: z.boolean().describe("The prompt variant writes a common ground before the speakers"),
   turns: z.array(TurnSchema),
   candidate: CandidateTurnSchema.nullable().describe(
     "The last utterance a speaker wrote, as written: the attempt the turn check's verdict (turns, turnFeedback) is about",
@@ -96,6 +102,8 @@ const STATE_DEFAULTS: { [K in keyof DialogueState]?: () => DialogueState[K] } = 
   speechEvent: () => null,
   commonGround: () => "",
   targetTurns: () => 0,
+  writing: () => "turnByTurn",
+  writesCommonGround: () => true,
   turns: () => [],
   candidate: () => null,
   turnFeedback: () => null,
@@ -112,32 +120,100 @@ const STATE_DEFAULTS: { [K in keyof DialogueState]?: () => DialogueState[K] } = 
   record: () => null,
 };
 
-type Channels<S> = { [K in keyof S]-?: BaseChannel<S[K], S[K]> };
+/**
+ * How a key that accumulates joins what a node writes to it (the increment) to what the state holds. A node returns
+ * only what it adds — the reasons it found, the usage and attempts of its own calls, one more critique round — and
+ * LangGraph's channel adds it up; every other key keeps the last value written to it.
+ */
+export type Accumulators<S> = { [K in keyof S]?: (held: S[K], increment: S[K]) => S[K] };
+
+/** Rejection reasons, in the order the nodes found them. */
+export const appendReasons = (held: RejectionReason[], increment: RejectionReason[]): RejectionReason[] =>
+  increment.length ? [...held, ...increment] : held;
+/** Counts (LLM attempts, critique rounds). */
+export const sum = (held: number, increment: number): number => held + increment;
+
+/** The dialogue's running totals: its reasons for rejection, the usage and attempts of all its calls, its critique rounds. */
+export const DIALOGUE_ACCUMULATORS = {
+  rejectionReasons: appendReasons,
+  usage: addUsage,
+  attempts: sum,
+  critiqueRounds: sum,
+} satisfies Accumulators<DialogueState>;
+
+/** What a node returns: any key's new value, and for a key that accumulates, its increment. */
+export type DialogueUpdate = Partial<DialogueState>;
 
 /**
- * The same state as LangGraph channels, one per key of DialogueStateSchema: each keeps the last value written to
- * it, starting from its default. The graph runs on these rather than on the zod object because with a zod state
+ * An update that may also reset running totals: `replace(value)` sets a total to `value` (LangGraph's Overwrite: the
+ * channel takes it as it is, bypassing the sum). No node of the dialogue graph resets one today.
+ */
+export type StateUpdate<S, A extends keyof S> = { [K in keyof S]?: K extends A ? S[K] | Overwrite<S[K]> : S[K] };
+export type DialogueUpdateWithResets = StateUpdate<DialogueState, keyof typeof DIALOGUE_ACCUMULATORS>;
+
+/** An update that resets an accumulating key to `value` instead of adding to it. */
+export function replace<T>(value: T): Overwrite<T> {
+  return new Overwrite(value);
+}
+
+// every channel takes an Overwrite (LangGraph applies it before any reducer); StateUpdate allows it where it means something
+type Channels<S> = { [K in keyof S]-?: BaseChannel<S[K], S[K] | OverwriteValue<S[K]>> };
+
+/**
+ * The same state as LangGraph channels, one per key of DialogueStateSchema, starting from its default: the
+ * running totals (DIALOGUE_ACCUMULATORS) add up what nodes write to them, every other key keeps the last value
+ * written. The graph runs on these rather than on the zod object because with a zod state
  * LangGraph re-validates every node's update against partial schemas it rebuilds on every step — a third of a
  * dialogue's orchestration CPU (`npm run bench -- batch`). The boundaries stay zod: the graph's input
  * (DialogueInputSchema), its context (configuration.ts), every model answer (lib/models/structured.ts) and the
  * record finalize writes (DialogueRecordSchema); between them the nodes are checked by the compiler.
  */
-export const DialogueStateAnnotation = lastValueAnnotation(DialogueStateSchema, STATE_DEFAULTS);
+export const DialogueStateAnnotation = stateAnnotation(DialogueStateSchema, STATE_DEFAULTS, DIALOGUE_ACCUMULATORS);
 
-/** One LangGraph channel per key of a zod object, each keeping the last value written to it, from its default. */
-export function lastValueAnnotation<S extends z.ZodRawShape>(
+/**
+ * One LangGraph channel per key of a zod object, from its default: the keys in `accumulators` join each update to
+ * what they hold with their function (a `replace(value)` sets them), the others keep the last value written to them.
+ */
+export function stateAnnotation<S extends z.ZodRawShape>(
   schema: z.ZodObject<S>,
   defaults: { [K in keyof S]?: () => unknown },
+  accumulators: Accumulators<z.infer<z.ZodObject<S>>>,
 ) {
+  const lastValue = (_held: unknown, update: unknown) => update;
   return Annotation.Root(
     Object.fromEntries(
       Object.keys(schema.shape).map((key) => {
         const initial = defaults[key as keyof S] ?? (() => undefined);
-        return [key, Annotation<unknown>({ reducer: (_current, update) => update, default: initial })];
+        const reducer = (accumulators as Record<string, (held: unknown, update: unknown) => unknown>)[key] ?? lastValue;
+        return [key, Annotation<unknown>({ reducer, default: initial })];
       }),
     ) as unknown as Channels<z.infer<z.ZodObject<S>>>,
   );
 }
+
+/**
+ * A node's update applied to a state outside the graph, as the graph's channels apply it (a dialogue that ran out
+ * of steps is finalized this way, after the graph stopped).
+ */
+export function applyUpdate<S extends object, A extends keyof S>(
+  state: S,
+  update: StateUpdate<S, A>,
+  accumulators: Accumulators<S>,
+): S {
+  const next = { ...state };
+  for (const key of Object.keys(update) as (keyof S)[]) {
+    const value = update[key] as S[keyof S] | Overwrite<S[keyof S]> | undefined;
+    if (value === undefined) continue;
+    const accumulate = accumulators[key];
+    if (Overwrite.isInstance(value)) next[key] = (value as OverwriteValue<S[keyof S]>).__overwrite__;
+    else next[key] = accumulate ? accumulate(state[key], value) : value;
+  }
+  return next;
+}
+
+/** A dialogue update applied outside the graph (see applyUpdate). */
+export const applyDialogueUpdate = (state: DialogueState, update: DialogueUpdateWithResets): DialogueState =>
+  applyUpdate(state, update, DIALOGUE_ACCUMULATORS);
 
 /**
  * The graph's input: one dialogue's request and nothing else, so LangGraph Studio's input form shows only these
@@ -158,6 +234,23 @@ export const DialogueInputSchema = z.object({
     .describe("Series only (set by the series graph): what the speakers remember of earlier sessions"),
 });
 
-export type DialogueUpdate = Partial<DialogueState>;
 /** One dialogue's request as callers build it (the speech event id is checked against the list at the boundary). */
 export type DialogueInput = Omit<z.infer<typeof DialogueInputSchema>, "speechEventId"> & { speechEventId?: string };
+
+type Channel = (typeof DialogueStateAnnotation.spec)[keyof DialogueState];
+
+/**
+ * The state a node's update leaves, as LangGraph's channels would make it (each key's channel from the current
+ * value, updated with the node's write): what the graph's routes decide on, without LangGraph reading the whole
+ * state back after the step.
+ */
+export function stateAfter(state: DialogueState, update: DialogueUpdate): DialogueState {
+  const next: Record<string, unknown> = { ...state };
+  const spec = DialogueStateAnnotation.spec as Record<string, Channel>;
+  for (const key of Object.keys(update)) {
+    const channel = spec[key]!.fromCheckpoint((state as Record<string, unknown>)[key]);
+    channel.update([(update as Record<string, unknown>)[key] as never]);
+    next[key] = channel.get();
+  }
+  return next as DialogueState;
+}

@@ -6,7 +6,6 @@ import type { DialogueState, DialogueUpdate } from "./state.js";
 import { emitDialogueEvent } from "./events.js";
 import { attemptStructured } from "../lib/models/attempts.js";
 import { fillSlots, loadPromptSet } from "../lib/prompts/loader.js";
-import { addUsage } from "../lib/records/schema.js";
 import { commonGroundHistory } from "./series-render.js";
 import { bothSpeakersSlots, checkProse } from "./shared.js";
 
@@ -48,11 +47,12 @@ export async function writeCommonGround(
     ],
     validate: (value) => checkProse(commonGroundParagraph(value), state.language),
   });
-  const spent = { usage: addUsage(state.usage, result.usage), attempts: state.attempts + result.attempts };
+  // what these calls spent: the graph adds it to the dialogue's totals (state.ts)
+  const spent = { usage: result.usage, attempts: result.attempts };
   if (!result.ok) {
     return {
       ...spent,
-      rejectionReasons: [...state.rejectionReasons, { check: result.check, detail: `common ground: ${result.reason}` }],
+      rejectionReasons: [{ check: result.check, detail: `common ground: ${result.reason}` }],
       failedAttempt: { stage: "common_ground", text: result.raw },
       ...(result.value ? { commonGround: commonGroundParagraph(result.value) } : {}),
     };

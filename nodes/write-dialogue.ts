@@ -6,7 +6,6 @@ import type { DialogueState, DialogueUpdate } from "./state.js";
 import { emitDialogueEvent } from "./events.js";
 import { attemptStructured } from "../lib/models/attempts.js";
 import { fillSlots, loadPromptSet } from "../lib/prompts/loader.js";
-import { addUsage } from "../lib/records/schema.js";
 import { commonGroundHistory } from "./series-render.js";
 import { bothSpeakersSlots, demonstrationFor, renderDemonstration } from "./shared.js";
 
@@ -78,14 +77,12 @@ export async function writeDialogue(state: DialogueState, runtime: Runtime<Dialo
     onRetry: (reason, attempt) => emitDialogueEvent(runtime, { event: "retry", stage: "dialogue", attempt, reason }),
     messages: (feedback) => dialogueMessages(state, config, feedback ?? gateFeedback),
   });
-  const spent = { usage: addUsage(state.usage, result.usage), attempts: state.attempts + result.attempts };
+  // what these calls spent: the graph adds it to the dialogue's totals (state.ts)
+  const spent = { usage: result.usage, attempts: result.attempts };
   if (!result.ok) {
     return {
       ...spent,
-      rejectionReasons: [
-        ...state.rejectionReasons,
-        { check: result.check, detail: `whole dialogue: ${result.reason}` },
-      ],
+      rejectionReasons: [{ check: result.check, detail: `whole dialogue: ${result.reason}` }],
       failedAttempt: { stage: "dialogue", text: result.raw },
     };
   }

@@ -7,7 +7,7 @@ import { seriesPrompts } from "./series-render.js";
 import type { SeriesState, SeriesUpdate } from "./series-state.js";
 import { attemptStructured } from "../lib/models/attempts.js";
 import { fillSlots } from "../lib/prompts/loader.js";
-import { addUsage, type Persona, type SessionMemory, SPEAKERS, type Turn } from "../lib/records/schema.js";
+import { addUsage, type Persona, type SessionMemory, SPEAKERS, type Turn, ZERO_USAGE } from "../lib/records/schema.js";
 import { bulletList, checkProse, languageOf, languageSlots } from "./shared.js";
 
 /** What the model returns for one speaker's memory of a session (bounded, so a grammar bounds it too). */
@@ -70,8 +70,9 @@ export async function writeMemory(state: SeriesState, runtime: Runtime<DialogueC
   const prompt = seriesPrompts().get("memory");
   const { personas, turns } = last.record;
   const transcript = transcriptFor(turns, personas);
-  let usage = state.usage;
-  let attempts = state.attempts;
+  // this node's own calls (the graph adds them to the series' totals)
+  let usage = ZERO_USAGE;
+  let attempts = 0;
   const memory: SessionMemory[] = [];
   for (const speaker of SPEAKERS) {
     const self = personas.find((p) => p.speaker === speaker)!;
@@ -107,7 +108,6 @@ export async function writeMemory(state: SeriesState, runtime: Runtime<DialogueC
         usage,
         attempts,
         rejectionReasons: [
-          ...state.rejectionReasons,
           {
             check: result.check,
             detail: `memory of session ${last.session}, speaker ${speaker}: ${result.reason}`,
