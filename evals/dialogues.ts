@@ -4,6 +4,8 @@ import { UsageError } from "../app/cli/errors.js";
 import { languageFromXPersonaName, SILENCE } from "../lib/gates/datasets.js";
 import type { Critique, DialogueRecord, Usage } from "../lib/records/schema.js";
 import { readRecords } from "../app/run/record-file.js";
+import type { SpeakerMemory } from "../nodes/series-history.js";
+import { growMemories } from "../nodes/write-memory.js";
 
 /**
  * What the eval scores: one dialogue, from our records or from another dataset, in one shape.
@@ -30,6 +32,70 @@ export interface EvalDialogue {
   promptHash: string | null;
   /** the record's self-critique (compared with human ratings); absent for other datasets */
   critique?: Critique | null;
+  /** a session of a multi-session series (1-based); absent for a single dialogue */
+  session?: number;
+  /** a later session of a series: what the two speakers remembered going into it */
+  history?: SessionMemoryContext;
+}
+
+/** What a later session's speakers knew of the earlier sessions, as the series graph showed it to them. */
+export interface SessionMemoryContext {
+  sessionsBefore: number;
+  names: { A: string; B: string };
+  /** each speaker's memory: a summary per earlier session, what they know about the partner */
+  memories: SpeakerMemory[];
+  /**
+   * The facts taken from the earlier sessions: each speaker's facts about the partner (as remembered) and the facts
+   * about themselves that came up in an earlier session (added to their persona since).
+   */
+  facts: string[];
+}
+
+/**
+ * Every session of a record as a dialogue of its own: a single dialogue is one; a series gives one per session, the
+ * first under the record's id, a later one under `<id>#<session>` with its own turns, speech event, common ground
+ * and personas (as they stood then) and the memory the speakers had going into it. The series' status, rejection
+ * checks and token usage go with its first session only, so production figures count a series once.
+ */
+export function fromRecordSessions(record: DialogueRecord): EvalDialogue[] {
+  const first = fromRecord(record);
+  const sessions = record.sessions;
+  if (!sessions) return [first];
+  let memories: SpeakerMemory[] = [];
+  let learned: string[] = [];
+  return sessions.map((session, i) => {
+    const before = memories;
+    const factsBefore = learned;
+    memories = growMemories(memories, session.session, session.memory);
+    learned = [...learned, ...session.memory.flatMap((m) => m.new_facts)];
+    if (i === 0) return { ...first, session: session.session };
+    const persona = (speaker: "A" | "B") => {
+      const sentences = session.personas.find((p) => p.speaker === speaker)?.sentences ?? [];
+      return sentences.length ? sentences : null;
+    };
+    const name = (speaker: "A" | "B") => session.personas.find((p) => p.speaker === speaker)?.name ?? speaker;
+    return {
+      id: `${record.id}#${session.session}`,
+      variant: first.variant,
+      language: record.language,
+      status: record.status,
+      rejectionChecks: [],
+      turns: session.turns.map((t) => ({ speaker: t.speaker, text: t.text })),
+      personas: { A: persona("A"), B: persona("B") },
+      commonGround: session.common_ground.trim() ? session.common_ground : null,
+      speechEvent: session.speech_event,
+      usage: null,
+      promptHash: first.promptHash,
+      critique: session.critique,
+      session: session.session,
+      history: {
+        sessionsBefore: i,
+        names: { A: name("A"), B: name("B") },
+        memories: before,
+        facts: [...new Set([...before.flatMap((m) => m.partner_facts), ...factsBefore])],
+      },
+    };
+  });
 }
 
 export function fromRecord(record: DialogueRecord): EvalDialogue {
@@ -114,7 +180,7 @@ export function loadDataset(path: string, format: "jsonl" | "xpersona", language
     }
     return fromXPersona(json, lang, path);
   }
-  const records = readRecords(path).records.map(fromRecord);
+  const records = readRecords(path).records.flatMap(fromRecordSessions);
   const chosen = language ? records.filter((r) => r.language === language) : records;
   if (records.length > 0 && chosen.length === 0)
     throw new UsageError(`${path} has no dialogue in language "${language}"`);

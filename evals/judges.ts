@@ -7,6 +7,7 @@ import { fillSlots, JUDGES_DIR, loadPromptSet, type PromptSet } from "../lib/pro
 import { addUsage, type Usage, ZERO_USAGE } from "../lib/records/schema.js";
 import { loadSpeechEvents, type SpeechEvent } from "../lib/speech-events.js";
 import type { EvalDialogue } from "./dialogues.js";
+import type { SpeakerMemory } from "../nodes/series-history.js";
 
 /**
  * The LLM judges of the eval: three structured calls per dialogue (invokeStructured, zod schemas, so a grammar
@@ -17,6 +18,8 @@ import type { EvalDialogue } from "./dialogues.js";
  *                 contradiction yes/no, common_ground_use 1–5 (only when there is a common ground)
  *   naturalness   the dialogue only → naturalness 1–5, sounds_translated yes/no
  *   speech-event  the dialogue only, and the list of speech events → the event's id (accuracy vs the planned one)
+ *   history       later sessions of a series only: both speakers' memory of the earlier sessions and the session →
+ *                 memory_use 1–5, contradiction (with the earlier sessions) yes/no
  *
  * A call whose answer does not parse is retried once with the reason; a judge that still fails leaves its
  * figures null for that dialogue (counted in `failures`), never a guess.
@@ -40,6 +43,13 @@ export const NaturalnessJudgeSchema = z.object({
   sounds_translated: z.boolean(),
 });
 
+export const HistoryJudgeSchema = z.object({
+  evidence: z.string().max(400),
+  memory_use: Score,
+  contradiction: z.boolean(),
+  contradicting_turns: z.array(z.number().int().min(0).max(63)).max(16),
+});
+
 export function speechEventJudgeSchema(events: readonly SpeechEvent[]) {
   const ids = events.map((e) => e.id) as [string, ...string[]];
   return z.object({ reason: z.string().max(300), speech_event: z.enum(ids) });
@@ -52,6 +62,10 @@ export interface JudgeScores {
   naturalness: number | null;
   sounds_translated: boolean | null;
   speech_event_guess: string | null;
+  /** later sessions of a series (the history judge): how much the session draws on the earlier ones, 1–5 */
+  memory_use: number | null;
+  /** later sessions of a series: a speaker contradicts or forgets the earlier sessions */
+  history_contradiction: boolean | null;
   /** "persona: …", "naturalness: …", "speech-event: …" for each judge that gave no usable answer */
   failures: string[];
   usage: Usage;
@@ -83,6 +97,15 @@ function languageSlots(tag: string) {
   return { language_name: name, language_native_name: resolved.ok ? resolved.lang.nativeName : tag };
 }
 
+/** One speaker's memory as the history judge reads it: a line per earlier session, then the facts about the partner. */
+export function memoryLines(memory: SpeakerMemory | undefined, partner: string): string {
+  if (!memory || (memory.summaries.length === 0 && memory.partner_facts.length === 0)) return "(nothing)";
+  return [
+    ...memory.summaries.map((s) => `- conversation ${s.session}: ${s.text}`),
+    ...memory.partner_facts.map((fact) => `- about ${partner}: ${fact}`),
+  ].join("\n");
+}
+
 /** The messages of each judge for one dialogue (exported for the prompt regression checks). */
 export function judgeMessages(
   prompts: PromptSet,
@@ -112,10 +135,28 @@ export function judgeMessages(
         (feedback ? `\n\n${fillSlots(template.section("retry"), { feedback })}` : ""),
     ),
   ];
+  const history = dialogue.history;
+  const historySlots = history
+    ? {
+        ...common,
+        session: String(history.sessionsBefore + 1),
+        name_a: history.names.A,
+        name_b: history.names.B,
+        memory_a: memoryLines(
+          history.memories.find((m) => m.speaker === "A"),
+          history.names.B,
+        ),
+        memory_b: memoryLines(
+          history.memories.find((m) => m.speaker === "B"),
+          history.names.A,
+        ),
+      }
+    : null;
   return {
     persona: build(persona, personaSlots),
     naturalness: build(naturalness, common),
     speechEvent: build(event, eventSlots),
+    history: historySlots ? build(prompts.get("history"), historySlots) : null,
   };
 }
 
@@ -157,6 +198,8 @@ export async function judgeDialogue(
   const event = dialogue.speechEvent
     ? await ask(judge, speechEventJudgeSchema(events), "speech_event_judge", messages.speechEvent)
     : null;
+  // a later session of a series: judged against the memory its speakers had
+  const history = messages.history ? await ask(judge, HistoryJudgeSchema, "history_judge", messages.history) : null;
   const p = persona?.value;
   return {
     persona_grounding: p?.persona_grounding ?? null,
@@ -165,8 +208,17 @@ export async function judgeDialogue(
     naturalness: natural.value?.naturalness ?? null,
     sounds_translated: natural.value ? natural.value.sounds_translated : null,
     speech_event_guess: event?.value?.speech_event ?? null,
-    failures: [persona?.failure, natural.failure, event?.failure].filter((f): f is string => Boolean(f)),
-    usage: [persona?.usage ?? ZERO_USAGE, natural.usage, event?.usage ?? ZERO_USAGE].reduce(addUsage, ZERO_USAGE),
-    calls: (persona?.calls ?? 0) + natural.calls + (event?.calls ?? 0),
+    memory_use: history?.value?.memory_use ?? null,
+    history_contradiction: history?.value ? history.value.contradiction : null,
+    failures: [persona?.failure, natural.failure, event?.failure, history?.failure].filter((f): f is string =>
+      Boolean(f),
+    ),
+    usage: [
+      persona?.usage ?? ZERO_USAGE,
+      natural.usage,
+      event?.usage ?? ZERO_USAGE,
+      history?.usage ?? ZERO_USAGE,
+    ].reduce(addUsage, ZERO_USAGE),
+    calls: (persona?.calls ?? 0) + natural.calls + (event?.calls ?? 0) + (history?.calls ?? 0),
   };
 }

@@ -160,6 +160,8 @@ describe("other metrics (hand-computed)", () => {
           naturalness: 5,
           sounds_translated: false,
           speech_event_guess: "gossip",
+          memory_use: null,
+          history_contradiction: null,
           failures: [],
           usage: { input_tokens: 0, output_tokens: 0 },
           calls: 3,

@@ -37,6 +37,10 @@ export interface DialogueFigures {
   persona_token_recall: number | null;
   persona_fact_coverage: number | null;
   common_ground_recall: number | null;
+  /** a session of a series (1-based); null for a single dialogue */
+  session: number | null;
+  /** later sessions of a series: the memory facts' content tokens (names excluded) found in the session's turns */
+  memory_token_recall: number | null;
   /** gold speech event (the planned one); null when the data has none */
   speech_event: string | null;
   /** generation tokens (all calls, failed ones included); null when unknown */
@@ -78,6 +82,26 @@ function overlap(
   return { recall: found / all.size, coverage: covered / withContent };
 }
 
+/**
+ * Memory use by rule: of the distinct content tokens of the facts a later session's speakers took from the earlier
+ * sessions, the share that occurs in the session's turns (either speaker's: B asking about A's trip uses A's fact).
+ * The speakers' names are not content: every fact about the partner names them, and they are said in any session.
+ */
+export function memoryRecall(
+  facts: readonly string[],
+  names: { A: string; B: string },
+  tokens: ReadonlySet<string>,
+  lang: string,
+): number | null {
+  const nameTokens = new Set([...wordTokens(names.A, lang), ...wordTokens(names.B, lang)]);
+  const content = new Set<string>();
+  for (const fact of facts) for (const t of contentTokens(fact, lang)) if (!nameTokens.has(t)) content.add(t);
+  if (content.size === 0) return null;
+  let found = 0;
+  for (const t of content) if (tokens.has(t)) found++;
+  return found / content.size;
+}
+
 const meanOf = (xs: (number | null)[]): number | null => {
   const v = xs.filter((x): x is number => x !== null);
   return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
@@ -105,6 +129,7 @@ export function scoreDialogue(
     .map((s) => (d.personas[s]?.length ? overlap(d.personas[s], speakerTokens(s), lang) : null))
     .filter((x) => x !== null);
   const cg = d.commonGround ? overlap([d.commonGround], new Set(tokensByTurn.flat()), lang) : null;
+  const memory = d.history ? memoryRecall(d.history.facts, d.history.names, new Set(tokensByTurn.flat()), lang) : null;
   return {
     tokensByTurn,
     figures: {
@@ -122,6 +147,8 @@ export function scoreDialogue(
       persona_token_recall: meanOf(persona.map((p) => p.recall)),
       persona_fact_coverage: meanOf(persona.map((p) => p.coverage)),
       common_ground_recall: cg?.recall ?? null,
+      session: d.session ?? null,
+      memory_token_recall: memory,
       speech_event: d.speechEvent?.id ?? null,
       input_tokens: d.usage?.input_tokens ?? null,
       output_tokens: d.usage?.output_tokens ?? null,
@@ -357,6 +384,19 @@ export function metricTable(price?: { input: number; output: number }): Metric[]
       value: (f) => f.common_ground_recall,
     },
     {
+      key: "memory_token_recall",
+      label: "Memory token recall (series)",
+      section: "Grounding",
+      kind: "mean",
+      scope: "scored",
+      unit: "share",
+      better: true,
+      definition:
+        "later sessions of a series: distinct content tokens of the facts the speakers took from the earlier sessions (what each remembers about the other, and the facts about themselves that came up, added to their persona since), the two names excluded, that occur in the session's turns ÷ distinct content tokens of those facts; mean over later sessions.",
+      notApplicable: "no later session of a series",
+      value: (f) => f.memory_token_recall,
+    },
+    {
       key: "judge_persona_grounding",
       label: "Persona grounding (judge, 1–5)",
       section: "LLM judge",
@@ -421,6 +461,34 @@ export function metricTable(price?: { input: number; output: number }): Metric[]
       definition: "share of dialogues the naturalness judge says read like a translation.",
       notApplicable: "the judge failed",
       value: (f) => judged(f, (j) => bool(j.sounds_translated)),
+    },
+    {
+      key: "judge_memory_use",
+      label: "Memory use (judge, 1–5)",
+      section: "LLM judge",
+      kind: "mean",
+      scope: "scored",
+      unit: "score",
+      judge: true,
+      better: true,
+      definition:
+        "history judge, later sessions of a series: how much the session refers to what was said or learned in the earlier ones, judged against both speakers' memory of them (1–5).",
+      notApplicable: "no later session of a series",
+      value: (f) => judged(f, (j) => j.memory_use),
+    },
+    {
+      key: "judge_history_contradiction_rate",
+      label: "Contradiction with history (judge)",
+      section: "LLM judge",
+      kind: "mean",
+      scope: "scored",
+      unit: "share",
+      judge: true,
+      better: false,
+      definition:
+        "share of later sessions of a series in which the history judge finds a speaker contradicting or forgetting the earlier sessions (or meeting the other as a stranger), judged against both speakers' memory of them.",
+      notApplicable: "no later session of a series",
+      value: (f) => judged(f, (j) => bool(j.history_contradiction)),
     },
     {
       key: "speech_event_accuracy",

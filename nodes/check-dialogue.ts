@@ -38,9 +38,3 @@ export async function checkDialogue(state: DialogueState, runtime: Runtime<Dialo
   }));
   return { turnFeedback: null, rejectionReasons: reasons };
 }
-
-/** Where a checked draft goes. */
-export function routeAfterDialogueCheck(state: DialogueState): "retry" | "critique" | "reject" {
-  if (state.rejectionReasons.length > 0) return "reject";
-  return state.turnFeedback !== null ? "retry" : "critique";
-}

@@ -68,11 +68,3 @@ export function checkTurn(input: TurnCheckInput): DialogueUpdate {
  */
 export const checkTurnStep = RunnableLambda.from((input: TurnCheckInput) => checkTurn(input));
 checkTurnStep.name = "checkTurn";
-
-/** Where the dialogue goes after a checked turn. */
-export function routeAfterCheck(state: DialogueState): "retry" | "nextSpeaker" | "critique" | "reject" {
-  if (state.rejectionReasons.length > 0) return "reject";
-  if (state.turnFeedback !== null) return "retry";
-  if (state.closed || state.turns.length >= state.targetTurns) return "critique";
-  return "nextSpeaker";
-}

@@ -116,9 +116,3 @@ export async function critiqueDialogue(
     ],
   };
 }
-
-/** Where the dialogue goes after the critique. */
-export function routeAfterCritique(state: DialogueState): "accept" | "repair" | "reject" {
-  if (state.rejectionReasons.length > 0) return "reject";
-  return state.critique && critiquePasses(state.critique) ? "accept" : "repair";
-}

@@ -98,6 +98,40 @@ describe("scripts/audit.ts", () => {
     expect(Object.keys(lines[1]!.reasons[0]!)).toEqual(["check", "turn", "detail"]);
   }, 120_000);
 
+  it("audits every session of a multi-session series, a later one against a first meeting", () => {
+    const turns = (texts: string[]) => texts.map((text, i) => ({ speaker: i % 2 === 0 ? "A" : "B", text }));
+    const first = turns(["¡Hola! Encantada de conocerte, soy Lucía.", "Igualmente, yo soy Marta. ¿Trabajas por aquí?"]);
+    const series = {
+      id: "es-1-00000",
+      language: "es",
+      turns: first,
+      sessions: [
+        { session: 1, turns: first },
+        {
+          session: 2,
+          turns: turns(["¡Marta! ¿Qué tal el viaje a Sevilla?", "Genial. Oye, perdona, ¿cómo te llamas?"]),
+        },
+        { session: 3, turns: turns(["¿Vienes el sábado al concierto?", "Como modelo de lenguaje, no puedo ir."]) },
+      ],
+    };
+    const p = file("series.jsonl", `${JSON.stringify(series)}\n${jsonl.split("\n")[0]!}\n`);
+    const r = audit(p, "--json");
+    expect(r.code).toBe(1);
+    const [line, single] = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { id: string; ok: boolean; reasons: Record<string, unknown>[] });
+    // session 1 greets a stranger and may; session 2 asks the name of someone met before; session 3 is an AI
+    expect(line!.reasons.map(({ check, turn, session }) => ({ check, turn, session }))).toEqual([
+      { check: "first_meeting", turn: 1, session: 2 },
+      { check: "meta_text", turn: 1, session: 3 },
+    ]);
+    expect(single).toMatchObject({ id: "d1", ok: true, reasons: [] });
+    const table = audit(p).stdout;
+    expect(table).toMatch(/2 dialogue\(s\) \(1 multi-session series, 3 sessions, every session audited\), 8 turn\(s\)/);
+    expect(table).toMatch(/^first_meeting\s+1\s+50\.00%\s+1$/m);
+  }, 120_000);
+
   it("prints a per-check summary table for XPersona input, inferring the language from the file name", () => {
     const r = audit(file("Fr_persona_split_valid_human_annotated.json", xpersona));
     expect(r.code).toBe(1);

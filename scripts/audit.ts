@@ -10,8 +10,11 @@
  * (Parquet's `PAR1` magic, `[` or `{`). XPersona files need --lang unless the file name starts with
  * En_/Fr_/Id_/It_/Jp_/Ko_/Zh_. For our records, --lang overrides each record's language.
  *
+ * A multi-session series record is audited session by session (every session's turns, a later session with the
+ * `first_meeting` check on), its failures naming their session.
+ *
  * Output: a per-check summary table, or with --json one line per dialogue
- * `{"id","ok","reasons":[{"check","turn","detail"}]}`. Exit 0 when the audit ran (whatever it found); 2 with a
+ * `{"id","ok","reasons":[{"check","turn","detail","session"?}]}`. Exit 0 when the audit ran (whatever it found); 2 with a
  * one-line message on stderr for bad flags or an unreadable / malformed file.
  */
 
@@ -130,7 +133,16 @@ function ourRecord(obj: unknown, where: string, lang: string | undefined): Loade
   const language = lang ?? r.data.language;
   const res = resolveLanguage(language);
   if (!res.ok) throw new UsageError(`${where}: ${res.message}`);
-  return { id: r.data.id, language, turns: r.data.turns.map((t) => ({ speaker: t.speaker, text: t.text })) };
+  const turnsOf = (turns: { speaker: string; text: string }[]) =>
+    turns.map((t) => ({ speaker: t.speaker, text: t.text }));
+  return {
+    id: r.data.id,
+    language,
+    turns: turnsOf(r.data.turns),
+    ...(r.data.sessions?.length
+      ? { sessions: r.data.sessions.map((s) => ({ session: s.session, turns: turnsOf(s.turns) })) }
+      : {}),
+  };
 }
 
 function loadJsonl(file: string, text: string, lang: string | undefined): Loaded {
@@ -241,19 +253,39 @@ async function main(argv: string[]): Promise<number> {
   let rejected = 0;
   let failing = 0;
   let turns = 0;
+  let series = 0;
+  let sessions = 0;
   const languages = new Set<string>();
   const out: string[] = [];
   for (const rec of records) {
     languages.add(rec.language);
-    turns += rec.turns.length;
-    const fails: GateFailure[] = dialogueGateFailures(rec.turns, { lang: rec.language });
+    // a series: every session, a later one with the first_meeting check on (the two have met before)
+    const parts = rec.sessions ?? [{ session: 0, turns: rec.turns }];
+    if (rec.sessions) {
+      series++;
+      sessions += rec.sessions.length;
+    }
+    const fails: (GateFailure & { session?: number })[] = [];
+    for (const part of parts) {
+      turns += part.turns.length;
+      for (const failure of dialogueGateFailures(part.turns, {
+        lang: rec.language,
+        sessionsBefore: Math.max(0, part.session - 1),
+      }))
+        fails.push(rec.sessions ? { ...failure, session: part.session } : failure);
+    }
     if (fails.length) failing++;
     if (opts.json) {
       out.push(
         JSON.stringify({
           id: rec.id,
           ok: fails.length === 0,
-          reasons: fails.map((f) => ({ check: f.check, turn: f.turn, detail: f.detail })),
+          reasons: fails.map((f) => ({
+            check: f.check,
+            turn: f.turn,
+            detail: f.detail,
+            ...(f.session ? { session: f.session } : {}),
+          })),
         }),
       );
       if (out.length >= 1000) {
@@ -277,7 +309,10 @@ async function main(argv: string[]): Promise<number> {
     return failing > 0 ? 1 : 0;
   }
   const n = records.length;
-  console.log(`${opts.file}: ${n} dialogue(s), ${turns} turn(s), language ${[...languages].join(", ")} (${format})\n`);
+  const seriesNote = series ? ` (${series} multi-session series, ${sessions} sessions, every session audited)` : "";
+  console.log(
+    `${opts.file}: ${n} dialogue(s)${seriesNote}, ${turns} turn(s), language ${[...languages].join(", ")} (${format})\n`,
+  );
   console.log(
     table(
       ["check", "dialogues", "% dialogues", "turns"],

@@ -2,12 +2,15 @@ import { ScriptedChatModel, type ScriptedCall } from "./scripted-model.js";
 import { SPANISH_TURNS } from "./spanish-script.js";
 
 /**
- * A scripted judge for tests and the eval's prompt regression checks: fixed, valid answers for the three judges
+ * A scripted judge for tests and the eval's prompt regression checks: fixed, valid answers for the judges
  * (or whatever `overrides` returns for a task). Never a stand-in for a real judge in a user's run.
  */
 export function scriptedJudge(
   overrides: Partial<
-    Record<"persona_judge" | "naturalness_judge" | "speech_event_judge", (call: ScriptedCall) => string>
+    Record<
+      "persona_judge" | "naturalness_judge" | "speech_event_judge" | "history_judge",
+      (call: ScriptedCall) => string
+    >
   > = {},
 ) {
   return new ScriptedChatModel(
@@ -29,6 +32,13 @@ export function scriptedJudge(
           return JSON.stringify({ evidence: "Registro coloquial natural.", naturalness: 4, sounds_translated: false });
         case "speech_event_judge":
           return JSON.stringify({ reason: "They catch up after a while.", speech_event: "catching_up" });
+        case "history_judge":
+          return JSON.stringify({
+            evidence: "Preguntan por el viaje.",
+            memory_use: 3,
+            contradiction: false,
+            contradicting_turns: [],
+          });
         default:
           throw new Error(`scripted judge: unexpected task ${call.task}`);
       }

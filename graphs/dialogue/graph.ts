@@ -1,7 +1,6 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { END, GraphRecursionError, type Runtime, START, StateGraph } from "@langchain/langgraph";
-import { checkDialogue, routeAfterDialogueCheck } from "../../nodes/check-dialogue.js";
-import { routeAfterCheck } from "../../nodes/check-turn.js";
+import { checkDialogue } from "../../nodes/check-dialogue.js";
 import { writeCommonGround } from "../../nodes/write-common-ground.js";
 import { critiqueDialogue } from "../../nodes/critique-dialogue.js";
 import { finalize } from "../../nodes/finalize.js";
@@ -12,24 +11,28 @@ import { writeDialogue } from "../../nodes/write-dialogue.js";
 import { installUntracedRunContext } from "../../lib/untraced-context.js";
 import { type DialogueContext, DialogueContextSchema, resolveConfig } from "../../nodes/configuration.js";
 import { type DialogueEvent, dialogueEvents, WATCHED_STREAM_MODES } from "../../nodes/events.js";
-import { route } from "./route.js";
+import {
+  afterCheckDialogue,
+  afterCommonGround,
+  afterCritique,
+  afterPersonas,
+  afterSpeakerTurn,
+  afterSpeechEvent,
+  afterWriteDialogue,
+  routed,
+} from "./routes.js";
 import { MAX_STEP_BUDGET, stepBudget } from "./step-budget.js";
 import {
-  applyDialogueUpdate,
+  stateAfter,
   type DialogueInput,
   DialogueInputSchema,
   type DialogueState,
   DialogueStateAnnotation,
   DialogueStateSchema,
 } from "../../nodes/state.js";
-import { routeAfterCommonGround, routeAfterCritiqueFor, routeAfterPlan } from "./variant-routing.js";
 
 // untraced runs skip @langchain/core's placeholder RunTree per runnable call (lib/untraced-context.ts)
 installUntracedRunContext();
-
-/** A node that ends the dialogue early when it recorded a rejection. */
-const continueOrReject = (next: string) => (state: DialogueState) =>
-  state.rejectionReasons.length > 0 ? "reject" : next;
 
 /**
  * One persona-grounded dialogue, written directly in the target language:
@@ -37,12 +40,12 @@ const continueOrReject = (next: string) => (state: DialogueState) =>
  *   rewritePersonas → selectSpeechEvent → writeCommonGround → speakerTurn ⟲ → critiqueDialogue → finalize
  *                                       (or: writeDialogue ⇄ checkDialogue, the whole-dialogue path)
  *
- * speakerTurn writes a turn and checks it (the turn check is a traced step inside the node, nodes/check-turn); it
- * sends a failed turn back to its speaker (bounded retries), hands the floor to the other speaker,
- * or ends the loop at the turn budget or when a speaker closed the conversation; critiqueDialogue accepts, or sends
- * the dialogue back to the speakers from the earliest offending turn (bounded). Every spent budget ends in
- * finalize with the reasons, so no loop is unbounded. The prompt variant's manifest (variant-routing.ts) may skip
- * writeCommonGround and may have the whole dialogue written in one call, gated by checkDialogue.
+ * Each node but finalize is followed by its route (routes.ts, pure functions of the state). speakerTurn writes a
+ * turn and checks it (the turn check is a traced step inside the node, nodes/check-turn); a failed turn goes back to
+ * its speaker (bounded retries). critiqueDialogue accepts, or sends the dialogue back to the speakers from the
+ * earliest offending turn (bounded). Every spent budget ends in finalize with the reasons, so no loop is unbounded.
+ * The prompt variant's manifest (put in the state by selectSpeechEvent) may skip writeCommonGround and may have the
+ * whole dialogue written in one call, gated by checkDialogue.
  */
 export const builder = new StateGraph({
   state: DialogueStateAnnotation,
@@ -50,47 +53,24 @@ export const builder = new StateGraph({
   output: DialogueStateSchema,
   context: DialogueContextSchema,
 })
-  .addNode("rewritePersonas", rewritePersonas)
-  .addNode("selectSpeechEvent", selectSpeechEvent)
-  .addNode("writeCommonGround", writeCommonGround)
-  .addNode("speakerTurn", speakerTurn)
-  .addNode("writeDialogue", writeDialogue)
-  .addNode("checkDialogue", checkDialogue)
-  .addNode("critiqueDialogue", critiqueDialogue)
+  // the personas → the plan, or finalize when they failed their gates
+  .addNode("rewritePersonas", routed(rewritePersonas, afterPersonas), { ends: afterPersonas.ends })
+  // the plan → the common ground, or the speakers when the variant writes none
+  .addNode("selectSpeechEvent", routed(selectSpeechEvent, afterSpeechEvent), { ends: afterSpeechEvent.ends })
+  // the common ground → the speakers of the variant's mode, or finalize when it failed
+  .addNode("writeCommonGround", routed(writeCommonGround, afterCommonGround), { ends: afterCommonGround.ends })
+  // a checked turn → its speaker again (retry), the other speaker, the critique, or finalize on a rejection
+  .addNode("speakerTurn", routed(speakerTurn, afterSpeakerTurn), { ends: afterSpeakerTurn.ends })
+  // the whole dialogue in one call → its check, or finalize when the call failed
+  .addNode("writeDialogue", routed(writeDialogue, afterWriteDialogue), { ends: afterWriteDialogue.ends })
+  // the checked draft → a new draft (retry), the critique, or finalize
+  .addNode("checkDialogue", routed(checkDialogue, afterCheckDialogue), { ends: afterCheckDialogue.ends })
+  // the verdict → finalize on accept; a repair by the speakers (or a new draft); finalize on a rejection
+  .addNode("critiqueDialogue", routed(critiqueDialogue, afterCritique), { ends: afterCritique.ends })
   .addNode("finalize", finalize)
+  // every dialogue starts with its personas
   .addEdge(START, "rewritePersonas")
-  .addConditionalEdges("rewritePersonas", route(continueOrReject("ok")), {
-    ok: "selectSpeechEvent",
-    reject: "finalize",
-  })
-  .addConditionalEdges("selectSpeechEvent", route(routeAfterPlan), {
-    commonGround: "writeCommonGround",
-    turnByTurn: "speakerTurn",
-    wholeDialogue: "writeDialogue",
-  })
-  .addConditionalEdges("writeCommonGround", route(routeAfterCommonGround), {
-    turnByTurn: "speakerTurn",
-    wholeDialogue: "writeDialogue",
-    reject: "finalize",
-  })
-  .addConditionalEdges("speakerTurn", route(routeAfterCheck), {
-    nextSpeaker: "speakerTurn",
-    retry: "speakerTurn",
-    critique: "critiqueDialogue",
-    reject: "finalize",
-  })
-  .addConditionalEdges("writeDialogue", route(continueOrReject("ok")), { ok: "checkDialogue", reject: "finalize" })
-  .addConditionalEdges("checkDialogue", route(routeAfterDialogueCheck), {
-    retry: "writeDialogue",
-    critique: "critiqueDialogue",
-    reject: "finalize",
-  })
-  .addConditionalEdges("critiqueDialogue", route(routeAfterCritiqueFor), {
-    accept: "finalize",
-    repair: "speakerTurn",
-    redraft: "writeDialogue",
-    reject: "finalize",
-  })
+  // the record written, the run ends
   .addEdge("finalize", END);
 
 /** Compiled with the step budget of the largest settings as its recursion limit: LangGraph's dev server (Studio) runs
@@ -158,8 +138,8 @@ export async function runDialogue(
       detail: `the dialogue ran out of its ${recursionLimit} graph steps before it ended`,
     };
     // no attempt is in flight between steps: speakerTurn writes and checks a turn in one step
-    const state = applyDialogueUpdate(last, { rejectionReasons: [reason] });
-    return applyDialogueUpdate(state, await finalize(state, { context } as Runtime<DialogueContext>));
+    const state = stateAfter(last, { rejectionReasons: [reason] });
+    return stateAfter(state, await finalize(state, { context } as Runtime<DialogueContext>));
   } finally {
     unlink();
   }

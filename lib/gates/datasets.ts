@@ -3,7 +3,8 @@
  *
  * XPersona: `[{ "persona": [...], "dialogue": [[user, reply], ...] }]`; `__SILENCE__` means no turn; a
  * dialogue's id is its index in the file. Users are speaker "A", replies speaker "B".
- * JSONL: one object per line, `{ id, language, turns: [{ speaker, text }] }` (extra fields allowed).
+ * JSONL: one object per line, `{ id, language, turns: [{ speaker, text }] }` (extra fields allowed); a multi-session
+ * series also has `sessions: [{ session, turns }]`, every session's turns (its top-level turns are the first's).
  */
 
 import { z } from "zod";
@@ -18,6 +19,8 @@ export interface DatasetDialogue {
   /** BCP-47 tag, when the record carries one */
   language?: string;
   turns: GateTurn[];
+  /** a multi-session series: each session's turns, the first included (session 1-based) */
+  sessions?: { session: number; turns: GateTurn[] }[];
 }
 
 export const XPersonaSchema = z.array(
@@ -32,6 +35,16 @@ export const JsonlRecordSchema = z
     id: z.union([z.string(), z.number()]).transform(String),
     language: z.string().min(1),
     turns: z.array(z.object({ speaker: z.string(), text: z.string() }).passthrough()),
+    sessions: z
+      .array(
+        z
+          .object({
+            session: z.number().int().positive(),
+            turns: z.array(z.object({ speaker: z.string(), text: z.string() }).passthrough()),
+          })
+          .passthrough(),
+      )
+      .nullish(),
   })
   .passthrough();
 
