@@ -85,8 +85,10 @@ describe.skipIf(!found.ok)(
       const one = await graph(low, ["--n", "2", "--seed", "10", "--concurrency", "1"]).done;
       expect(one.code, one.stderr).toBe(0);
       const accepted = records(low).find((r) => r.id === "it-10-00001");
+      const statuses = records(low).map((r) => `${r.id} ${r.status} ${JSON.stringify(r.rejection_reasons)}`);
+      // prompts, gates or the plan changed: pick another --seed whose dialogue the critique accepts
+      expect(accepted?.status, statuses.join("; ")).toBe("accepted");
       expect(accepted?.rejection_reasons).toEqual([]);
-      expect(accepted?.status).toBe("accepted");
       expect(accepted?.critique?.verdict).toBe("accept");
       expect(accepted?.turns.length).toBeGreaterThanOrEqual(4);
       expect(accepted?.turns.map((t) => t.speaker).join("")).toMatch(/^(AB)+A?$/);
