@@ -214,6 +214,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
         context,
         concurrency: options.concurrency,
         ...(file ? { file } : {}),
+        ...(limiter.active ? { limiter } : {}),
         signal: AbortSignal.any([stop.signal, lost.signal]),
         abortSignal: AbortSignal.any([abandon.signal, lost.signal]),
         ...(options.invokeOptions ? { invokeOptions: options.invokeOptions } : {}),
