@@ -23,6 +23,7 @@ import { DialogueRecordSchema } from "../../lib/records/schema.js";
 import type { DialogueJob } from "../../lib/plan.js";
 import { type GenerateOptions, type GenerateResult, runPool } from "./generate.js";
 import type { RateLimiter } from "./rate-limit.js";
+import { withoutTracing } from "../tracing/settings.js";
 
 /**
  * A module that builds a thread's models in place of the factory (tests and benchmarks: a scripted model). Its
@@ -113,6 +114,8 @@ class DialogueThread {
   ) {
     this.worker = new Worker(THREAD_ENTRY, {
       workerData: init,
+      // LangChain traces by itself where the environment asks it to: never from a thread (see the top of this file)
+      env: withoutTracing(process.env),
       // the project runs TypeScript through tsx (package.json's scripts): the thread loads it the same way
       execArgv: process.execArgv.includes("tsx") ? process.execArgv : [...process.execArgv, "--import", "tsx"],
     });
