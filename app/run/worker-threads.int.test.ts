@@ -67,7 +67,11 @@ describe("--worker-threads (generateInThreads)", () => {
     await fileB.closeAsync();
 
     expect(result.written).toHaveLength(10);
-    expect(lines(threaded).map((r) => r.id).sort()).toEqual(jobs.map((j) => j.id).sort());
+    expect(
+      lines(threaded)
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(jobs.map((j) => j.id).sort());
     expect(byId(lines(threaded))).toEqual(byId(lines(inProcess)));
     // the records are real dialogues, not empty shells that would be equal anyway
     expect(lines(threaded).every((r) => r.turns.length === 4)).toBe(true);
@@ -79,7 +83,10 @@ describe("--worker-threads (generateInThreads)", () => {
     const acquire = limiter.acquire.bind(limiter);
     const settle = limiter.settle.bind(limiter);
     limiter.acquire = (tokens, signal) => (acquired++, acquire(tokens, signal));
-    limiter.settle = (estimated, actual) => (settled++, settle(estimated, actual));
+    limiter.settle = (estimated, actual) => {
+      settled++;
+      settle(estimated, actual);
+    };
     await generateInThreads(threads())({ jobs, context: CONTEXT, concurrency: 4, limiter });
     expect(acquired).toBe(model.callCount);
     expect(settled).toBe(model.callCount);

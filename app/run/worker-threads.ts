@@ -156,8 +156,7 @@ class DialogueThread {
           else
             this.limiter.acquire(message.tokens).then(
               () => this.post({ type: "granted", call: message.call }),
-              (error: unknown) =>
-                this.post({ type: "refused", call: message.call, message: (error as Error).message }),
+              (error: unknown) => this.post({ type: "refused", call: message.call, message: (error as Error).message }),
             );
           break;
         case "settle":
@@ -226,9 +225,7 @@ class DialogueThread {
  * `threads` worker threads: min(threads, concurrency, jobs left) of them are started, each ready (its models built)
  * before the first job goes out.
  */
-export function generateInThreads(
-  pool: WorkerThreadsOptions,
-): (options: GenerateOptions) => Promise<GenerateResult> {
+export function generateInThreads(pool: WorkerThreadsOptions): (options: GenerateOptions) => Promise<GenerateResult> {
   return async (options) => {
     const left = options.jobs.filter((job) => !options.file?.done.has(job.id)).length;
     const count = Math.max(1, Math.min(pool.threads, options.concurrency ?? 1, left));
