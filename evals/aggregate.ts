@@ -131,7 +131,7 @@ export function compare(
   });
 }
 
-export function summarize(
+export function summarizeScores(
   items: readonly Scored[],
   options: SummaryOptions,
 ): { groups: GroupResult[]; comparisons: Comparison[] } {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import { basename } from "node:path";
 import { z } from "zod";
 import { UsageError } from "../app/cli/errors.js";
+import { languageFromXPersonaName, SILENCE } from "../lib/gates/datasets.js";
 import type { Critique, DialogueRecord, Usage } from "../lib/records/schema.js";
 import { readRecords } from "../app/run/record-file.js";
 import type { SpeakerMemory } from "../nodes/series-history.js";
@@ -120,7 +120,6 @@ export function fromRecord(record: DialogueRecord): EvalDialogue {
 }
 
 export const XPERSONA_VARIANT = "xpersona";
-const SILENCE = "__SILENCE__";
 
 const XPersonaFileSchema = z.array(
   z.object({ persona: z.array(z.string()), dialogue: z.array(z.array(z.string()).min(1).max(2)) }).passthrough(),
@@ -159,14 +158,6 @@ export function fromXPersona(json: unknown, language: string, file = "XPersona f
       promptHash: null,
     };
   });
-}
-
-/** Language implied by an XPersona file name (Fr_persona_…, Jp_… → ja). */
-export function languageFromXPersonaName(file: string): string | undefined {
-  const m = /^(En|Fr|Id|It|Jp|Ko|Zh)_/i.exec(basename(file));
-  if (!m) return undefined;
-  const code = m[1]!.toLowerCase();
-  return code === "jp" ? "ja" : code;
 }
 
 export function loadDataset(path: string, format: "jsonl" | "xpersona", language: string | undefined): EvalDialogue[] {

@@ -137,7 +137,7 @@ export async function syncDataset(
 
 // ── evaluators ──────────────────────────────────────────────────────────────────────────────────────
 
-export type Scorer = (record: DialogueRecord) => Promise<Scored>;
+export type ScoreRecord = (record: DialogueRecord) => Promise<Scored>;
 
 /** Per-dialogue feedback: every mean/ratio metric that has a value for this dialogue, under the metric's key. */
 export function dialogueFeedback(item: Scored, metrics: readonly Metric[]): EvaluationResult[] {
@@ -163,13 +163,13 @@ export function summaryFeedback(items: readonly Scored[], metrics: readonly Metr
 
 const recordOf = (outputs: Record<string, unknown> | undefined) => DialogueRecordSchema.parse(outputs?.record);
 
-export function dialogueEvaluator(score: Scorer, metrics: readonly Metric[]) {
+export function dialogueEvaluator(score: ScoreRecord, metrics: readonly Metric[]) {
   return async ({ outputs }: { outputs: Record<string, unknown> }) => ({
     results: dialogueFeedback(await score(recordOf(outputs)), metrics),
   });
 }
 
-export function summaryEvaluator(score: Scorer, metrics: readonly Metric[]) {
+export function summaryEvaluator(score: ScoreRecord, metrics: readonly Metric[]) {
   return async ({ outputs }: { outputs: Record<string, unknown>[] }) => ({
     results: summaryFeedback(await Promise.all(outputs.map((o) => score(recordOf(o)))), metrics),
   });
@@ -181,7 +181,7 @@ export interface ExperimentOptions {
   variant: string;
   metadata: Record<string, unknown>;
   target: (job: DialogueJob) => Promise<DialogueRecord>;
-  score: Scorer;
+  score: ScoreRecord;
   metrics: readonly Metric[];
   concurrency: number;
 }

@@ -1,4 +1,4 @@
-import { checkDialogue } from "../lib/gates/index.js";
+import { dialogueGateFailures } from "../lib/gates/index.js";
 import { loadSpeechEvents } from "../lib/speech-events.js";
 import type { EvalDialogue } from "./dialogues.js";
 import type { JudgeScores } from "./judges.js";
@@ -118,7 +118,7 @@ export function scoreDialogue(
   let languageFailures = 0;
   let codeSwitching = 0;
   if (scored) {
-    const failures = checkDialogue(d.turns, { lang, checks: ["language", "code_switching"] });
+    const failures = dialogueGateFailures(d.turns, { lang, checks: ["language", "code_switching"] });
     languageFailures = new Set(failures.filter((f) => f.check === "language").map((f) => f.turn)).size;
     codeSwitching = new Set(failures.filter((f) => f.check === "code_switching").map((f) => f.turn)).size;
   }
@@ -266,7 +266,8 @@ export function metricTable(price?: { input: number; output: number }): Metric[]
       scope: "scored",
       unit: "share",
       better: true,
-      definition: "turns the gates' `language` check accepts ÷ turns, pooled over the set (lib/gates checkDialogue).",
+      definition:
+        "turns the gates' `language` check accepts ÷ turns, pooled over the set (lib/gates dialogueGateFailures).",
       ratio: (f) => [f.turns - f.language_failures, f.turns],
     },
     {

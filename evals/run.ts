@@ -10,7 +10,7 @@ import { loadBuiltinPersonas } from "../lib/records/personas.js";
 import { addUsage, type DialogueRecord, ZERO_USAGE } from "../lib/records/schema.js";
 import { type DialogueJob, generateDialogues, planJobs } from "../app/run/generate.js";
 import { readRecords, RecordFile } from "../app/run/record-file.js";
-import { summarize } from "./aggregate.js";
+import { summarizeScores } from "./aggregate.js";
 import { type EvalDialogue, fromRecord, fromRecordSessions, XPERSONA_VARIANT } from "./dialogues.js";
 import { type Judge, judgeDialogue } from "./judges.js";
 import { datasetExamples, evalDatasetName, readExamples, runExperiment, syncDataset } from "./langsmith.js";
@@ -44,7 +44,7 @@ export interface CommonOptions {
   log?: (line: string) => void;
 }
 
-export interface GenerateOptions extends CommonOptions {
+export interface GenerateEvalOptions extends CommonOptions {
   variants: string[];
   languages: string[];
   n: number;
@@ -135,7 +135,7 @@ function finish(
   human?: HumanResults,
 ): EvalResults {
   const metrics = metricTable(options.price);
-  const { groups, comparisons } = summarize(items, {
+  const { groups, comparisons } = summarizeScores(items, {
     variants: meta.variants.map((v) => v.name),
     languages: meta.languages,
     metrics,
@@ -181,7 +181,7 @@ export function evalJobs(languages: readonly string[], n: number, seed: number):
   return planJobs({ languages, n, seed, personas: loadBuiltinPersonas() });
 }
 
-export async function runGenerateEval(options: GenerateOptions): Promise<EvalResults> {
+export async function runGenerateEval(options: GenerateEvalOptions): Promise<EvalResults> {
   const log = options.log ?? (() => undefined);
   const jobs = evalJobs(options.languages, options.n, options.seed);
   const ids = new Set(jobs.map((j) => j.id));

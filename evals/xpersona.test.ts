@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { fromXPersona, languageFromXPersonaName, loadDataset } from "./dialogues.js";
+import { fromXPersona, loadDataset } from "./dialogues.js";
+import { languageFromXPersonaName } from "../lib/gates/datasets.js";
 import { runDatasetEval } from "./run.js";
 
 // The XPersona files are read-only shared data (never copied into the repo): the test reads a slice from there.

@@ -19,7 +19,7 @@
  */
 import { createRng, fmix32, hashSeed } from "./random.js";
 import type { PersonaPool } from "./records/personas.js";
-import { loadSpeechEvents, selectSpeechEvent as pickSpeechEvent, type SpeechEvent } from "./speech-events.js";
+import { loadSpeechEvents, drawSpeechEvent, type SpeechEvent } from "./speech-events.js";
 
 /** A dialogue's id: its language, its run's seed and its index in the run (es-1-00007). */
 export function dialogueIdFor(language: string, seed: number, index: number): string {
@@ -36,7 +36,7 @@ export function planDialogue(
   turns: { turnsMin: number; turnsMax: number },
 ) {
   const rng = createRng(hashSeed(dialogue.seed, dialogue.language, dialogue.index, "plan"));
-  const event = pickSpeechEvent(loadSpeechEvents(), rng, dialogue.speechEventId);
+  const event = drawSpeechEvent(loadSpeechEvents(), rng, dialogue.speechEventId);
   const targetTurns = rng.int(turns.turnsMin, turns.turnsMax);
   return {
     speechEvent: { id: event.id, name: event.name, category: event.category, description: event.description },

@@ -7,7 +7,7 @@ import {
   SPEECH_EVENT_CATEGORIES,
   SpeechEventError,
   loadSpeechEvents,
-  selectSpeechEvent,
+  drawSpeechEvent,
   type SpeechEvent,
 } from "./speech-events.js";
 
@@ -89,11 +89,11 @@ describe("loadSpeechEvents errors", () => {
   });
 });
 
-describe("selectSpeechEvent", () => {
+describe("drawSpeechEvent", () => {
   it("is reproducible for the same seed", () => {
     const draw = (seed: number) => {
       const rng = createRng(seed);
-      return Array.from({ length: 20 }, () => selectSpeechEvent(events, rng).id);
+      return Array.from({ length: 20 }, () => drawSpeechEvent(events, rng).id);
     };
     expect(draw(hashSeed("run", 1))).toEqual(draw(hashSeed("run", 1)));
     expect(draw(hashSeed("run", 1))).not.toEqual(draw(hashSeed("run", 2)));
@@ -101,15 +101,15 @@ describe("selectSpeechEvent", () => {
 
   it("honours an override id", () => {
     const rng = createRng(1);
-    expect(selectSpeechEvent(events, rng, "lecture").id).toBe("lecture");
-    expect(selectSpeechEvent(events, rng, "gossip").id).toBe("gossip");
+    expect(drawSpeechEvent(events, rng, "lecture").id).toBe("lecture");
+    expect(drawSpeechEvent(events, rng, "gossip").id).toBe("gossip");
   });
 
   it("rejects an unknown override with a one-line message listing valid ids", () => {
     const rng = createRng(1);
-    expect(() => selectSpeechEvent(events, rng, "smalltalkk")).toThrow(SpeechEventError);
+    expect(() => drawSpeechEvent(events, rng, "smalltalkk")).toThrow(SpeechEventError);
     try {
-      selectSpeechEvent(events, rng, "small talk");
+      drawSpeechEvent(events, rng, "small talk");
     } catch (e) {
       const message = (e as Error).message;
       expect(message).not.toMatch(/\n/);
@@ -125,7 +125,7 @@ describe("selectSpeechEvent", () => {
     const n = 20_000;
     const counts = new Map<string, number>();
     for (let i = 0; i < n; i++) {
-      const id = selectSpeechEvent(events, rng).id;
+      const id = drawSpeechEvent(events, rng).id;
       counts.set(id, (counts.get(id) ?? 0) + 1);
     }
     const total = events.reduce((a, e) => a + e.weight, 0);
@@ -139,6 +139,6 @@ describe("selectSpeechEvent", () => {
   });
 
   it("throws on an empty list", () => {
-    expect(() => selectSpeechEvent([] as SpeechEvent[], createRng(1))).toThrow(/No speech events/);
+    expect(() => drawSpeechEvent([] as SpeechEvent[], createRng(1))).toThrow(/No speech events/);
   });
 });

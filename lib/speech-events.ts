@@ -85,7 +85,7 @@ export function getSpeechEvent(events: readonly SpeechEvent[], id: string): Spee
  * Choose the speech event for one dialogue: the override when given (must be a
  * known id), otherwise a weighted draw from `rng`.
  */
-export function selectSpeechEvent(events: readonly SpeechEvent[], rng: Rng, overrideId?: string): SpeechEvent {
+export function drawSpeechEvent(events: readonly SpeechEvent[], rng: Rng, overrideId?: string): SpeechEvent {
   if (events.length === 0) {
     throw new SpeechEventError("No speech events to choose from");
   }

@@ -1,18 +1,18 @@
 import type { Runtime } from "@langchain/langgraph";
 import { type DialogueContext, resolveConfig } from "./configuration.js";
 import type { DialogueState, DialogueUpdate } from "./state.js";
-import { checkDialogue as runGates } from "../lib/gates/index.js";
+import { dialogueGateFailures } from "../lib/gates/index.js";
 import { describeFailures } from "./shared.js";
 import { sessionsBefore } from "./series-history.js";
 
 /**
- * The deterministic gates on a whole draft (the whole-dialogue path): the same gates checkTurn runs turn by turn,
- * over every turn at once (checkDialogue). A failing draft is sent back to writeDialogue with the failures, each
+ * The deterministic gates on a whole draft (the whole-dialogue path): the same gates the turn check runs turn by turn,
+ * over every turn at once (lib/gates dialogueGateFailures). A failing draft is sent back to writeDialogue with the failures, each
  * naming its turn, until maxTurnRetries is spent; then the dialogue is rejected with the gates' reasons.
  */
 export async function checkDialogue(state: DialogueState, runtime: Runtime<DialogueContext>): Promise<DialogueUpdate> {
   const config = resolveConfig(runtime.context);
-  const failures = runGates(state.turns, {
+  const failures = dialogueGateFailures(state.turns, {
     lang: state.language,
     maxTurnChars: config.maxTurnChars,
     sessionsBefore: sessionsBefore(state.history),

@@ -1,7 +1,7 @@
 import { RunnableLambda } from "@langchain/core/runnables";
 import type { DialogueConfig } from "./configuration.js";
 import type { CandidateTurn, DialogueState, DialogueUpdate } from "./state.js";
-import { checkTurn as runGates } from "../lib/gates/index.js";
+import { turnGateFailures } from "../lib/gates/index.js";
 import { describeFailures } from "./shared.js";
 
 /** What the turn check looks at: the utterance just written, the dialogue before it, and the settings it applies. */
@@ -28,7 +28,7 @@ export function checkTurn(input: TurnCheckInput): DialogueUpdate {
 
   const failures: { check: string; turn: number; detail: string }[] = candidate.outputError
     ? [{ check: "structured_output", turn: index, detail: candidate.outputError }]
-    : runGates([...input.turns, turn], index, {
+    : turnGateFailures([...input.turns, turn], index, {
         lang: input.language,
         maxTurnChars: settings.maxTurnChars,
         sessionsBefore: input.sessionsBefore ?? 0,

@@ -1,4 +1,4 @@
-import { checkTurn, type CheckName, type GateFailure } from "../lib/gates/index.js";
+import { turnGateFailures, type CheckName, type GateFailure } from "../lib/gates/index.js";
 import { type LanguageInfo, resolveLanguage } from "../lib/lang/languages.js";
 import { type Demonstration, loadDemonstrations, pickDemonstration } from "../lib/demonstrations.js";
 import { fillSlots, type PromptTemplate, type VariantManifest } from "../lib/prompts/loader.js";
@@ -27,7 +27,7 @@ const PROSE_CHECKS: CheckName[] = ["empty", "language", "placeholder", "meta_tex
 
 export function checkProse(text: string, language: string): GateFailure | null {
   const turns: Turn[] = [{ speaker: "A", text }];
-  return checkTurn(turns, 0, { lang: language, checks: PROSE_CHECKS })[0] ?? null;
+  return turnGateFailures(turns, 0, { lang: language, checks: PROSE_CHECKS })[0] ?? null;
 }
 
 export function describeFailures(failures: readonly { check: string; detail: string }[]): string {

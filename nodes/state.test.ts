@@ -1,7 +1,7 @@
 import { END, START, StateGraph } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
 import {
-  applyDialogueUpdate,
+  stateAfter,
   appendReasons,
   type DialogueState,
   DialogueStateAnnotation,
@@ -98,7 +98,7 @@ describe("the dialogue state's running totals", () => {
     ];
     const viaGraph = await throughGraph<DialogueState>(DialogueStateAnnotation, updates, { language: "es" });
     const start = await throughGraph<DialogueState>(DialogueStateAnnotation, [{}], { language: "es" });
-    const outside = updates.reduce(applyDialogueUpdate, start);
+    const outside = updates.reduce(stateAfter, start);
     expect(outside).toEqual(viaGraph);
     expect(outside.attempts).toBe(1);
     expect(outside.rejectionReasons.map((r) => r.check)).toEqual(["empty", "step_budget"]);

@@ -192,30 +192,6 @@ export function stateAnnotation<S extends z.ZodRawShape>(
 }
 
 /**
- * A node's update applied to a state outside the graph, as the graph's channels apply it (a dialogue that ran out
- * of steps is finalized this way, after the graph stopped).
- */
-export function applyUpdate<S extends object, A extends keyof S>(
-  state: S,
-  update: StateUpdate<S, A>,
-  accumulators: Accumulators<S>,
-): S {
-  const next = { ...state };
-  for (const key of Object.keys(update) as (keyof S)[]) {
-    const value = update[key] as S[keyof S] | Overwrite<S[keyof S]> | undefined;
-    if (value === undefined) continue;
-    const accumulate = accumulators[key];
-    if (Overwrite.isInstance(value)) next[key] = (value as OverwriteValue<S[keyof S]>).__overwrite__;
-    else next[key] = accumulate ? accumulate(state[key], value) : value;
-  }
-  return next;
-}
-
-/** A dialogue update applied outside the graph (see applyUpdate). */
-export const applyDialogueUpdate = (state: DialogueState, update: DialogueUpdateWithResets): DialogueState =>
-  applyUpdate(state, update, DIALOGUE_ACCUMULATORS);
-
-/**
  * The graph's input: one dialogue's request and nothing else, so LangGraph Studio's input form shows only these
  * (the rest of the state is built along the way). The speech event is one of data/speech-events.json's ids.
  */
@@ -240,11 +216,12 @@ export type DialogueInput = Omit<z.infer<typeof DialogueInputSchema>, "speechEve
 type Channel = (typeof DialogueStateAnnotation.spec)[keyof DialogueState];
 
 /**
- * The state a node's update leaves, as LangGraph's channels would make it (each key's channel from the current
- * value, updated with the node's write): what the graph's routes decide on, without LangGraph reading the whole
- * state back after the step.
+ * The state a node's update leaves, as LangGraph's channels make it (each key's channel from the current value,
+ * updated with the node's write: a running total adds the increment, `replace(value)` sets it): what the graph's
+ * routes decide on, without LangGraph reading the whole state back after the step; and how a dialogue that ran out
+ * of steps is finalized after the graph stopped.
  */
-export function stateAfter(state: DialogueState, update: DialogueUpdate): DialogueState {
+export function stateAfter(state: DialogueState, update: DialogueUpdateWithResets): DialogueState {
   const next: Record<string, unknown> = { ...state };
   const spec = DialogueStateAnnotation.spec as Record<string, Channel>;
   for (const key of Object.keys(update)) {

@@ -27,7 +27,7 @@ import {
   JsonlRecordSchema,
   languageFromXPersonaName,
   parseXPersona,
-  type DialogueRecord,
+  type DatasetDialogue,
 } from "../lib/gates/datasets.js";
 import { CHECK_NAMES, type CheckName, type GateFailure } from "../lib/gates/types.js";
 
@@ -123,7 +123,7 @@ function detectFormat(file: string, bytes: Buffer): Format {
 }
 
 interface Loaded {
-  records: Array<DialogueRecord & { language: string }>;
+  records: Array<DatasetDialogue & { language: string }>;
 }
 
 /** One of our records (a JSONL line, a Parquet row) as the gates read it; `where` names it in an error. */
@@ -198,7 +198,7 @@ function loadXPersonaFile(file: string, text: string, lang: string | undefined):
   } catch (e) {
     throw new UsageError(`${file}: invalid JSON (${oneLine((e as Error).message)})`);
   }
-  let dialogues: DialogueRecord[];
+  let dialogues: DatasetDialogue[];
   try {
     dialogues = parseXPersona(json);
   } catch (e) {
@@ -246,7 +246,7 @@ async function main(argv: string[]): Promise<number> {
         ? loadJsonl(opts.file, bytes.toString("utf8"), opts.lang)
         : loadXPersonaFile(opts.file, bytes.toString("utf8"), opts.lang);
   // the gates load the language detector's model: only once the input is known to be good
-  const { checkDialogue } = await import("../lib/gates/index.js");
+  const { dialogueGateFailures } = await import("../lib/gates/index.js");
 
   const dialogsBy: Partial<Record<CheckName, number>> = {};
   const turnsBy: Partial<Record<CheckName, number>> = {};
@@ -268,7 +268,7 @@ async function main(argv: string[]): Promise<number> {
     const fails: (GateFailure & { session?: number })[] = [];
     for (const part of parts) {
       turns += part.turns.length;
-      for (const failure of checkDialogue(part.turns, {
+      for (const failure of dialogueGateFailures(part.turns, {
         lang: rec.language,
         sessionsBefore: Math.max(0, part.session - 1),
       }))

@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { createRng } from "../lib/random.js";
-import type { CheckName, Turn } from "../lib/gates/types.js";
+import type { CheckName, GateTurn } from "../lib/gates/types.js";
 
 export type FaultType =
   | "foreign"
@@ -224,7 +224,7 @@ const DISCLAIMERS: Readonly<Record<string, readonly string[]>> = {
 const EMPTIES = ["", " ", "\n", "\u200b", "  \t "];
 
 export interface Injected {
-  turns: Turn[];
+  turns: GateTurn[];
   index: number;
   /** false when the fault cannot be placed in this dialogue (e.g. repeat with one turn) */
   ok: boolean;
@@ -250,7 +250,7 @@ export interface ForeignPool {
 
 export function inject(
   fault: FaultType,
-  turns: readonly Turn[],
+  turns: readonly GateTurn[],
   lang: string,
   r: () => number,
   foreign: ForeignPool,

@@ -1,7 +1,7 @@
 /** Helpers for the gates' unit tests (not used at runtime). */
 
-import { checkTurn } from "../lib/gates/index.js";
-import type { CheckName, GateFailure, GateOptions, Turn } from "../lib/gates/types.js";
+import { turnGateFailures } from "../lib/gates/index.js";
+import type { CheckName, GateFailure, GateOptions, GateTurn } from "../lib/gates/types.js";
 
 /** A neutral two-turn context in the language, so a checked turn has normal neighbours. */
 export const CONTEXT: Readonly<Record<string, readonly string[]>> = {
@@ -25,9 +25,9 @@ export function failuresOf(
 ): GateFailure[] {
   const base = lang.split("-")[0]!;
   const ctx = context ?? CONTEXT[base] ?? CONTEXT.en!;
-  const turns: Turn[] = ctx.map((t, i) => ({ speaker: i % 2 === 0 ? "A" : "B", text: t }));
+  const turns: GateTurn[] = ctx.map((t, i) => ({ speaker: i % 2 === 0 ? "A" : "B", text: t }));
   turns.push({ speaker: turns.length % 2 === 0 ? "A" : "B", text });
-  return checkTurn(turns, turns.length - 1, { lang, ...opts }).filter((f) => f.check === check);
+  return turnGateFailures(turns, turns.length - 1, { lang, ...opts }).filter((f) => f.check === check);
 }
 
 export function fails(

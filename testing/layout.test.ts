@@ -1,10 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cruise, type ICruiseOptions, type ICruiseResult } from "dependency-cruiser";
 import extractDepcruiseOptions from "dependency-cruiser/config-utl/extract-depcruise-options";
 import extractTSConfig from "dependency-cruiser/config-utl/extract-ts-config";
+import ts from "typescript";
 import { afterAll, describe, expect, it } from "vitest";
 
 /**
@@ -93,5 +94,105 @@ describe("code layout", () => {
         "nodes-apart: nodes/speaker-turn.ts → nodes/write-dialogue.ts",
       ]);
     });
+  });
+});
+
+/**
+ * Every name a module of the project declares and exports (not what it re-exports from another module), with the
+ * modules that export it: tests excluded, as nothing imports them.
+ */
+function exportedNames(base: string, folders: readonly string[]): Map<string, string[]> {
+  const found = new Map<string, string[]>();
+  const add = (name: string, file: string) => found.set(name, [...(found.get(name) ?? []), file]);
+  for (const folder of folders) {
+    for (const entry of readdirSync(join(base, folder), { recursive: true, encoding: "utf8" })) {
+      if (!entry.endsWith(".ts") || entry.endsWith(".test.ts") || entry.endsWith(".d.ts")) continue;
+      const file = join(folder, entry);
+      const source = ts.createSourceFile(file, readFileSync(join(base, file), "utf8"), ts.ScriptTarget.Latest);
+      const imported = new Set<string>();
+      for (const statement of source.statements) {
+        const clause = ts.isImportDeclaration(statement) ? statement.importClause : undefined;
+        if (clause?.name) imported.add(clause.name.text);
+        if (clause?.namedBindings && ts.isNamedImports(clause.namedBindings))
+          for (const element of clause.namedBindings.elements) imported.add(element.name.text);
+        if (clause?.namedBindings && ts.isNamespaceImport(clause.namedBindings))
+          imported.add(clause.namedBindings.name.text);
+      }
+      for (const statement of source.statements) {
+        if (ts.isExportDeclaration(statement)) {
+          // `export { a, b as c }` of the module's own names (`export … from "…"`, or of an imported name, re-exports)
+          if (!statement.moduleSpecifier && statement.exportClause && ts.isNamedExports(statement.exportClause))
+            for (const element of statement.exportClause.elements)
+              if (!imported.has((element.propertyName ?? element.name).text)) add(element.name.text, file);
+          continue;
+        }
+        const modifiers = ts.canHaveModifiers(statement) ? (ts.getModifiers(statement) ?? []) : [];
+        if (!modifiers.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue;
+        if (modifiers.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword)) continue;
+        if (ts.isVariableStatement(statement)) {
+          for (const declaration of statement.declarationList.declarations)
+            if (ts.isIdentifier(declaration.name)) add(declaration.name.text, file);
+        } else if (
+          (ts.isFunctionDeclaration(statement) ||
+            ts.isClassDeclaration(statement) ||
+            ts.isInterfaceDeclaration(statement) ||
+            ts.isTypeAliasDeclaration(statement) ||
+            ts.isEnumDeclaration(statement)) &&
+          statement.name
+        ) {
+          add(statement.name.text, file);
+        }
+      }
+    }
+  }
+  return found;
+}
+
+/** Names exported by more than one module, each with its modules, except the ones `allowed` for those modules. */
+function sharedNames(found: Map<string, string[]>, allowed: Record<string, RegExp>): string[] {
+  return [...found]
+    .filter(([name, files]) => files.length > 1 && !files.every((file) => allowed[name]?.test(file)))
+    .map(([name, files]) => `${name}: ${files.sort().join(", ")}`)
+    .sort();
+}
+
+/** The one deliberate repeat: every benchmark module exports `run(argv)`, the contract of scripts/bench.ts. */
+const SHARED_BY_DESIGN: Record<string, RegExp> = { run: /^scripts\/bench\/[^/]+\.ts$/ };
+
+describe("exported names", () => {
+  it("are unique across the project: no two modules export the same name", () => {
+    const found = exportedNames(root, FOLDERS);
+    expect(sharedNames(found, SHARED_BY_DESIGN)).toEqual([]);
+    // the walk did read the project
+    expect(found.get("runDialogue")).toEqual([join("graphs", "dialogue", "graph.ts")]);
+    expect(found.size).toBeGreaterThan(500);
+  });
+
+  it("catches a name two modules declare, but not a re-export, a test, or a benchmark's run", () => {
+    const dir = mkdtempSync(join(tmpdir(), "names-"));
+    try {
+      const files: Record<string, string> = {
+        "lib/records.ts": "export interface Turn { text: string }\nexport const SILENCE = 1;\n",
+        "lib/gates.ts": "export type Turn = { speaker: string };\nconst SILENCE = 2;\nexport { SILENCE };\n",
+        "graphs/studio.ts":
+          'export { Turn } from "../lib/records.js";\nimport { SILENCE } from "../lib/gates.js";\nexport { SILENCE as graph };\n',
+        "graphs/graph.ts": "export const graph = 1;\n",
+        "lib/gates.test.ts": "export const Turn = 3;\n",
+        "scripts/bench/a.ts": "export function run() {}\n",
+        "scripts/bench/b.ts": "export async function run() {}\n",
+        "scripts/c.ts": "export function run() {}\n",
+      };
+      for (const [path, text] of Object.entries(files)) {
+        mkdirSync(dirname(join(dir, path)), { recursive: true });
+        writeFileSync(join(dir, path), text);
+      }
+      expect(sharedNames(exportedNames(dir, ["lib", "graphs", "scripts"]), SHARED_BY_DESIGN)).toEqual([
+        `SILENCE: ${join("lib", "gates.ts")}, ${join("lib", "records.ts")}`,
+        `Turn: ${join("lib", "gates.ts")}, ${join("lib", "records.ts")}`,
+        `run: ${join("scripts", "bench", "a.ts")}, ${join("scripts", "bench", "b.ts")}, ${join("scripts", "c.ts")}`,
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,10 +2,10 @@ import { HumanMessage } from "@langchain/core/messages";
 import { describe, expect, it } from "vitest";
 import { ScriptedChatModel } from "../../testing/scripted-model.js";
 import { modelLabel } from "../../lib/models/factory.js";
-import { type Clock, jobView, limitChatModel, promptChars, RateLimiter, TokenBucket } from "./rate-limit.js";
+import { type MonotonicClock, jobView, limitChatModel, promptChars, RateLimiter, TokenBucket } from "./rate-limit.js";
 
 /** A virtual clock: sleeping advances time instantly. */
-function virtualClock(): Clock & { t: number } {
+function virtualClock(): MonotonicClock & { t: number } {
   const clock = {
     t: 0,
     now: () => clock.t,

@@ -15,12 +15,13 @@ import type { BaseMessage } from "@langchain/core/messages";
 /** Output cap assumed for the estimate when neither the call nor the model says (the embedded engine's default). */
 export const DEFAULT_MAX_OUTPUT_TOKENS = 512;
 
-export interface Clock {
+/** The token buckets' time source (performance.now: monotonic), injectable for tests. */
+export interface MonotonicClock {
   now(): number;
   sleep(ms: number): Promise<void>;
 }
 
-export const realClock: Clock = {
+export const monotonicClock: MonotonicClock = {
   now: () => performance.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
@@ -33,7 +34,7 @@ export class TokenBucket {
 
   constructor(
     perMinute: number,
-    private readonly clock: Pick<Clock, "now"> = realClock,
+    private readonly clock: Pick<MonotonicClock, "now"> = monotonicClock,
   ) {
     if (!(perMinute > 0)) throw new Error(`TokenBucket: limit must be positive, got ${perMinute}`);
     this.perMs = perMinute / 60_000;
@@ -83,7 +84,7 @@ export class RateLimiter {
 
   constructor(
     limits: RateLimits,
-    private readonly clock: Clock = realClock,
+    private readonly clock: MonotonicClock = monotonicClock,
   ) {
     this.requests = limits.rpm ? new TokenBucket(limits.rpm, clock) : null;
     this.tokens = limits.tpm ? new TokenBucket(limits.tpm, clock) : null;

@@ -23,6 +23,7 @@
 import { gapText } from "../../nodes/series-gap.js";
 import type { DialogueRecord, SeriesSession, Speaker } from "../../lib/records/schema.js";
 import { EXPORT_DIR, fillSlots, loadPromptSet } from "../../lib/prompts/loader.js";
+import { SILENCE } from "../../lib/gates/datasets.js";
 
 export type ChatRole = "system" | "user" | "assistant";
 export interface ChatMessage {
@@ -37,8 +38,6 @@ export interface PersonaChatEntry {
   persona: string[];
   dialogue: [string, string][];
 }
-
-export const SILENCE = "__SILENCE__";
 
 /** The turns with empty ones left out and one speaker's consecutive turns joined. */
 function tidyTurns(record: Pick<DialogueRecord, "turns">): { speaker: Speaker; text: string }[] {

@@ -40,7 +40,7 @@ function synthetic(url: string): Response {
 }
 
 /** One short phrase for why a request failed. */
-export function describeFailure(error: unknown, timeoutMs: number): string {
+function describeRequestFailure(error: unknown, timeoutMs: number): string {
   const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } } | undefined;
   if (e?.name === "TimeoutError") return `did not answer within ${Math.round(timeoutMs / 100) / 10} s`;
   const code = e?.cause?.code;
@@ -80,7 +80,7 @@ export class TracingTransport {
     } catch (error) {
       // close() may have run while the request was in flight
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
-      if (!this.closed) this.trip(describeFailure(error, this.options.requestTimeoutMs), false);
+      if (!this.closed) this.trip(describeRequestFailure(error, this.options.requestTimeoutMs), false);
       return synthetic(url);
     } finally {
       this.inFlight.delete(controller);

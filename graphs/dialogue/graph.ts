@@ -23,7 +23,7 @@ import {
 } from "./routes.js";
 import { MAX_STEP_BUDGET, stepBudget } from "./step-budget.js";
 import {
-  applyDialogueUpdate,
+  stateAfter,
   type DialogueInput,
   DialogueInputSchema,
   type DialogueState,
@@ -138,8 +138,8 @@ export async function runDialogue(
       detail: `the dialogue ran out of its ${recursionLimit} graph steps before it ended`,
     };
     // no attempt is in flight between steps: speakerTurn writes and checks a turn in one step
-    const state = applyDialogueUpdate(last, { rejectionReasons: [reason] });
-    return applyDialogueUpdate(state, await finalize(state, { context } as Runtime<DialogueContext>));
+    const state = stateAfter(last, { rejectionReasons: [reason] });
+    return stateAfter(state, await finalize(state, { context } as Runtime<DialogueContext>));
   } finally {
     unlink();
   }

@@ -8,17 +8,19 @@
  */
 
 import { z } from "zod";
-import type { Turn } from "./types.js";
+import type { GateTurn } from "./types.js";
 
+/** ConvAI2's marker for "no turn here" (an XPersona pair whose first speaker says nothing). */
 export const SILENCE = "__SILENCE__";
 
-export interface DialogueRecord {
+/** One dialogue of a dataset the gates audit: a human-written reference (XPersona, ConvAI2) or one of our records. */
+export interface DatasetDialogue {
   id: string;
   /** BCP-47 tag, when the record carries one */
   language?: string;
-  turns: Turn[];
+  turns: GateTurn[];
   /** a multi-session series: each session's turns, the first included (session 1-based) */
-  sessions?: { session: number; turns: Turn[] }[];
+  sessions?: { session: number; turns: GateTurn[] }[];
 }
 
 export const XPersonaSchema = z.array(
@@ -47,8 +49,8 @@ export const JsonlRecordSchema = z
   .passthrough();
 
 /** Turns of one XPersona dialogue (silences dropped). */
-export function xpersonaTurns(dialogue: readonly (readonly string[])[]): Turn[] {
-  const turns: Turn[] = [];
+export function xpersonaTurns(dialogue: readonly (readonly string[])[]): GateTurn[] {
+  const turns: GateTurn[] = [];
   for (const pair of dialogue) {
     pair.forEach((text, k) => {
       if (text !== SILENCE) turns.push({ speaker: k === 0 ? "A" : "B", text });
@@ -67,7 +69,7 @@ export const ConvAI2Schema = z.array(
 );
 
 /** XPersona (`dialogue` pairs) or ConvAI2 (`dialog` turns) JSON; throws a ZodError when it is neither. */
-export function parseXPersona(json: unknown): DialogueRecord[] {
+export function parseXPersona(json: unknown): DatasetDialogue[] {
   const x = XPersonaSchema.safeParse(json);
   if (x.success) return x.data.map((d, i) => ({ id: String(i), turns: xpersonaTurns(d.dialogue) }));
   const c = ConvAI2Schema.safeParse(json);

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { checkDialogue, checkTurn, type Turn } from "./index.js";
+import { dialogueGateFailures, turnGateFailures, type GateTurn } from "./index.js";
 
 const one = (text: string, sessionsBefore: number | undefined, lang: string) =>
-  checkTurn([{ speaker: "A", text }], 0, { lang, ...(sessionsBefore === undefined ? {} : { sessionsBefore }) }).filter(
-    (f) => f.check === "first_meeting",
-  );
+  turnGateFailures([{ speaker: "A", text }], 0, {
+    lang,
+    ...(sessionsBefore === undefined ? {} : { sessionsBefore }),
+  }).filter((f) => f.check === "first_meeting");
 
 describe("first_meeting gate", () => {
   const strangers: [string, string][] = [
@@ -55,11 +56,13 @@ describe("first_meeting gate", () => {
   });
 
   it("names the sessions before, and checks every message of a later session's dialogue", () => {
-    const turns: Turn[] = [
+    const turns: GateTurn[] = [
       { speaker: "A", text: "¡Marta! ¿Qué tal fue la excursión a la sierra?" },
       { speaker: "B", text: "Genial, aunque, perdona, ¿cómo te llamas?" },
     ];
-    const failures = checkDialogue(turns, { lang: "es", sessionsBefore: 3 }).filter((f) => f.check === "first_meeting");
+    const failures = dialogueGateFailures(turns, { lang: "es", sessionsBefore: 3 }).filter(
+      (f) => f.check === "first_meeting",
+    );
     expect(failures).toEqual([{ check: "first_meeting", turn: 1, detail: expect.stringContaining("3 times before") }]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { CHECK_NAMES, checkDialogue, checkTurn, type Turn } from "./index.js";
+import { CHECK_NAMES, dialogueGateFailures, turnGateFailures, type GateTurn } from "./index.js";
 
-const dialogue: Turn[] = [
+const dialogue: GateTurn[] = [
   { speaker: "A", text: "¡Hola! ¿Cómo estás hoy?" },
   { speaker: "B", text: "I am fine thanks, how about you my friend?" },
   { speaker: "A", text: "Usuario 2: me encanta [nombre]" },
@@ -9,9 +9,9 @@ const dialogue: Turn[] = [
   { speaker: "B", text: "¡Hola! ¿Cómo estás hoy?" },
 ];
 
-describe("checkDialogue / checkTurn", () => {
+describe("dialogueGateFailures / turnGateFailures", () => {
   it("reports every failing turn with a stable check name and a short detail", () => {
-    const f = checkDialogue(dialogue, { lang: "es" });
+    const f = dialogueGateFailures(dialogue, { lang: "es" });
     expect(f.map((x) => [x.turn, x.check])).toEqual([
       [1, "language"],
       [2, "placeholder"],
@@ -27,33 +27,35 @@ describe("checkDialogue / checkTurn", () => {
     }
   });
 
-  it("checkTurn matches checkDialogue for that turn", () => {
-    const all = checkDialogue(dialogue, { lang: "es" });
+  it("turnGateFailures matches dialogueGateFailures for that turn", () => {
+    const all = dialogueGateFailures(dialogue, { lang: "es" });
     for (let i = 0; i < dialogue.length; i++)
-      expect(checkTurn(dialogue, i, { lang: "es" })).toEqual(all.filter((f) => f.turn === i));
+      expect(turnGateFailures(dialogue, i, { lang: "es" })).toEqual(all.filter((f) => f.turn === i));
   });
 
   it("runs only the requested checks", () => {
-    expect(checkDialogue(dialogue, { lang: "es", checks: ["meta_text"] }).map((f) => f.turn)).toEqual([3]);
-    expect(checkDialogue(dialogue, { lang: "es", checks: [] })).toEqual([]);
+    expect(dialogueGateFailures(dialogue, { lang: "es", checks: ["meta_text"] }).map((f) => f.turn)).toEqual([3]);
+    expect(dialogueGateFailures(dialogue, { lang: "es", checks: [] })).toEqual([]);
   });
 
   it("passes a clean dialogue", () => {
-    const clean: Turn[] = [
+    const clean: GateTurn[] = [
       { speaker: "A", text: "Salut ! Tu fais quoi ce week-end ?" },
       { speaker: "B", text: "Je vais randonner avec mon chien, et toi ?" },
       { speaker: "A", text: "ok" },
       { speaker: "B", text: "😂" },
       { speaker: "A", text: "Je travaille dans l'intelligence artificielle, donc je code tout le week-end." },
     ];
-    expect(checkDialogue(clean, { lang: "fr" })).toEqual([]);
+    expect(dialogueGateFailures(clean, { lang: "fr" })).toEqual([]);
   });
 
   it("throws a one-line error for an unknown language or check", () => {
-    expect(() => checkDialogue(dialogue, { lang: "zz-bad" })).toThrow(
+    expect(() => dialogueGateFailures(dialogue, { lang: "zz-bad" })).toThrow(
       'unknown language code "zz-bad" (expected a BCP-47 tag such as es, fr, pt-BR, zh-Hans)',
     );
-    expect(() => checkDialogue(dialogue, { lang: "es", checks: ["nope" as never] })).toThrow(/unknown check "nope"/);
-    expect(() => checkTurn(dialogue, 9, { lang: "es" })).toThrow(RangeError);
+    expect(() => dialogueGateFailures(dialogue, { lang: "es", checks: ["nope" as never] })).toThrow(
+      /unknown check "nope"/,
+    );
+    expect(() => turnGateFailures(dialogue, 9, { lang: "es" })).toThrow(RangeError);
   });
 });

@@ -2,8 +2,8 @@
  * Deterministic gates over generated dialogue turns. Cheap (no model calls), run before any LLM critique,
  * and decide which turns get regenerated.
  *
- *   checkTurn(turns, i, opts)   the turn at i, in the context of turns[0..i-1]
- *   checkDialogue(turns, opts)  every turn
+ *   turnGateFailures(turns, i, opts)    the turn at i, in the context of turns[0..i-1]
+ *   dialogueGateFailures(turns, opts)   every turn
  *
  * An unknown `opts.lang` throws an Error whose message is one line (see resolveLanguage).
  */
@@ -17,14 +17,14 @@ import { checkRepetition } from "./repetition.js";
 import { checkSpeakerLabel } from "./speaker-label.js";
 import { checkAlternation, checkEmpty, checkFormat, checkLength } from "./structure.js";
 import { targetFor } from "./target.js";
-import { CHECK_NAMES, type CheckName, type GateFailure, type GateOptions, type Turn } from "./types.js";
+import { CHECK_NAMES, type CheckName, type GateFailure, type GateOptions, type GateTurn } from "./types.js";
 
 export {
   CHECK_NAMES,
   type CheckName,
   type GateFailure,
   type GateOptions,
-  type Turn,
+  type GateTurn,
   type CodeSwitchingPolicy,
 } from "./types.js";
 export { LANGUAGE_THRESHOLDS } from "./language.js";
@@ -49,7 +49,7 @@ function prepare(opts: GateOptions): Prepared {
   return { run: new Set(opts.checks ?? CHECK_NAMES), opts };
 }
 
-function speakerNames(turns: readonly Turn[]): string[] {
+function speakerNames(turns: readonly GateTurn[]): string[] {
   const names = new Set<string>();
   for (const t of turns) if (t.speaker.trim()) names.add(t.speaker.trim());
   return [...names];
@@ -59,7 +59,7 @@ function add(out: GateFailure[], turn: number, check: CheckName, detail: string 
   if (detail !== undefined) out.push({ check, turn, detail });
 }
 
-function check(turns: readonly Turn[], index: number, p: Prepared, names: readonly string[]): GateFailure[] {
+function check(turns: readonly GateTurn[], index: number, p: Prepared, names: readonly string[]): GateFailure[] {
   const turn = turns[index];
   if (!turn) throw new RangeError(`turn index ${index} out of range (0..${turns.length - 1})`);
   const out: GateFailure[] = [];
@@ -94,12 +94,12 @@ function check(turns: readonly Turn[], index: number, p: Prepared, names: readon
 }
 
 /** Check the turn at `index` in the context of the turns before it. */
-export function checkTurn(turns: readonly Turn[], index: number, opts: GateOptions): GateFailure[] {
+export function turnGateFailures(turns: readonly GateTurn[], index: number, opts: GateOptions): GateFailure[] {
   return check(turns, index, prepare(opts), speakerNames(turns));
 }
 
 /** Check every turn of a dialogue. */
-export function checkDialogue(turns: readonly Turn[], opts: GateOptions): GateFailure[] {
+export function dialogueGateFailures(turns: readonly GateTurn[], opts: GateOptions): GateFailure[] {
   const p = prepare(opts);
   const names = speakerNames(turns);
   const out: GateFailure[] = [];

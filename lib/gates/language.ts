@@ -34,7 +34,7 @@ import {
 import { SCRIPT_NAMES, UNSPACED, type ScriptCode, type TextProfile, type Token } from "../lang/scripts.js";
 import { analyze, type TextAnalysis } from "./analysis.js";
 import type { Target } from "./target.js";
-import type { CodeSwitchingPolicy, Turn } from "./types.js";
+import type { CodeSwitchingPolicy, GateTurn } from "./types.js";
 
 export const LANGUAGE_THRESHOLDS = {
   /** a turn with fewer words or letters (in alphabetic scripts) is short: the detector cannot reject it */
@@ -157,7 +157,7 @@ function isShort(a: TextAnalysis, target: Target): boolean {
 }
 
 /** Lower-cased words of the earlier turns (context vocabulary). */
-function contextVocabulary(turns: readonly Turn[], index: number): { words: Set<string>; turns: number } {
+function contextVocabulary(turns: readonly GateTurn[], index: number): { words: Set<string>; turns: number } {
   const words = new Set<string>();
   let n = 0;
   for (let i = 0; i < index; i++) {
@@ -215,7 +215,7 @@ function anchoredInTarget(tokens: readonly Token[], lang: string, target: Target
   return target.accept.size > 0 && [...target.accept, target.info.base].some((t) => ownGlue(words, t, lang) > 0);
 }
 
-function contextExplains(tokens: readonly Token[], turns: readonly Turn[], index: number): boolean {
+function contextExplains(tokens: readonly Token[], turns: readonly GateTurn[], index: number): boolean {
   if (index < 2) return false;
   const vocab = contextVocabulary(turns, index);
   if (vocab.turns < 2) return false;
@@ -316,7 +316,7 @@ function segmentsAgree(a: TextAnalysis, target: Target): boolean {
 }
 
 export function checkLanguage(
-  turns: readonly Turn[],
+  turns: readonly GateTurn[],
   index: number,
   a: TextAnalysis,
   target: Target,
@@ -463,7 +463,7 @@ function namesAndRepeatsOnly(a: TextAnalysis, target: Target): boolean {
 function foreignFunctionWords(
   a: TextAnalysis,
   target: Target,
-  turns: readonly Turn[],
+  turns: readonly GateTurn[],
   index: number,
 ): { lang: string; detail: string } | undefined {
   const f = foreignFunctionWordEvidence(
@@ -523,7 +523,7 @@ function isNameLike(tokens: readonly Token[]): boolean {
 }
 
 export function checkCodeSwitching(
-  turns: readonly Turn[],
+  turns: readonly GateTurn[],
   index: number,
   a: TextAnalysis,
   target: Target,
@@ -583,7 +583,7 @@ function judgeRun(
   a: TextAnalysis,
   target: Target,
   policy: CodeSwitchingPolicy,
-  turns: readonly Turn[],
+  turns: readonly GateTurn[],
   index: number,
 ): string | undefined {
   const script = r[0]!.script;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { checkDialogue, checkTurn } from "./index.js";
+import { dialogueGateFailures, turnGateFailures } from "./index.js";
 import { boundedLevenshtein } from "./repetition.js";
 
 function rep(lang: string, texts: string[]): string[] {
   const turns = texts.map((text, i) => ({ speaker: i % 2 === 0 ? "A" : "B", text }));
-  return checkTurn(turns, turns.length - 1, { lang, checks: ["repetition"] }).map((f) => f.detail);
+  return turnGateFailures(turns, turns.length - 1, { lang, checks: ["repetition"] }).map((f) => f.detail);
 }
 
 describe("repetition", () => {
@@ -72,8 +72,8 @@ describe("repetition", () => {
       { speaker: "A", text: "I love walking my dogs in the park." },
       { speaker: "B", text: "I love walking my dogs in the park." },
     ];
-    expect(checkTurn(turns, 0, { lang: "en", checks: ["repetition"] })).toHaveLength(0);
-    expect(checkDialogue(turns, { lang: "en", checks: ["repetition"] }).map((f) => f.turn)).toEqual([1]);
+    expect(turnGateFailures(turns, 0, { lang: "en", checks: ["repetition"] })).toHaveLength(0);
+    expect(dialogueGateFailures(turns, { lang: "en", checks: ["repetition"] }).map((f) => f.turn)).toEqual([1]);
   });
 
   it("bounded edit distance", () => {

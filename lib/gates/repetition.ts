@@ -8,7 +8,7 @@
 
 import { UNSPACED } from "../lang/scripts.js";
 import { analyze, type TextAnalysis } from "./analysis.js";
-import type { Turn } from "./types.js";
+import type { GateTurn } from "./types.js";
 
 export const REPETITION_THRESHOLDS = {
   minUnits: 12,
@@ -62,7 +62,7 @@ export function isSubstantial(a: TextAnalysis): boolean {
   return a.units >= R.minUnits || (a.units >= R.minUnitsThreeWords && spacedWords(a) >= 3);
 }
 
-export function checkRepetition(turns: readonly Turn[], index: number, a: TextAnalysis): string | undefined {
+export function checkRepetition(turns: readonly GateTurn[], index: number, a: TextAnalysis): string | undefined {
   if (!isSubstantial(a)) return undefined;
   const cur = a.compact;
   for (let j = index - 1; j >= 0; j--) {

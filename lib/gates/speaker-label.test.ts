@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkTurn } from "./index.js";
+import { turnGateFailures } from "./index.js";
 import { fails } from "../../testing/gate-helpers.js";
 
 const label = (lang: string, text: string) => fails("speaker_label", lang, text);
@@ -49,7 +49,7 @@ describe("speaker_label", () => {
       { speaker: "Ana", text: "Hola, ¿cómo estás?" },
       { speaker: "Luis", text: "Luis: muy bien, ¿y tú?" },
     ];
-    expect(checkTurn(turns, 1, { lang: "es" }).map((f) => f.check)).toContain("speaker_label");
+    expect(turnGateFailures(turns, 1, { lang: "es" }).map((f) => f.check)).toContain("speaker_label");
   });
 
   it.each([

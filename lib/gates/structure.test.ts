@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkTurn, type Turn } from "./index.js";
+import { turnGateFailures, type GateTurn } from "./index.js";
 import { fails } from "../../testing/gate-helpers.js";
 
 describe("empty", () => {
@@ -10,17 +10,17 @@ describe("empty", () => {
     expect(fails("empty", "en", text)).toBe(false);
   });
   it("an empty turn is not also reported by the text checks", () => {
-    const turns: Turn[] = [
+    const turns: GateTurn[] = [
       { speaker: "A", text: "hi" },
       { speaker: "B", text: " " },
     ];
-    expect(checkTurn(turns, 1, { lang: "en" }).map((f) => f.check)).toEqual(["empty"]);
+    expect(turnGateFailures(turns, 1, { lang: "en" }).map((f) => f.check)).toEqual(["empty"]);
   });
 });
 
 describe("alternation", () => {
-  const alt = (turns: Turn[], i: number) =>
-    checkTurn(turns, i, { lang: "en", checks: ["alternation"] }).map((f) => f.detail);
+  const alt = (turns: GateTurn[], i: number) =>
+    turnGateFailures(turns, i, { lang: "en", checks: ["alternation"] }).map((f) => f.detail);
   it("rejects the same speaker twice in a row", () => {
     expect(
       alt(
@@ -42,7 +42,7 @@ describe("alternation", () => {
     ).toHaveLength(1);
   });
   it("rejects a third speaker and a missing speaker", () => {
-    const t: Turn[] = [
+    const t: GateTurn[] = [
       { speaker: "A", text: "hi" },
       { speaker: "B", text: "hey" },
       { speaker: "C", text: "yo" },
@@ -51,7 +51,7 @@ describe("alternation", () => {
     expect(alt([{ speaker: "", text: "hi" }], 0)).toEqual(["missing speaker"]);
   });
   it("accepts alternating speakers", () => {
-    const t: Turn[] = [
+    const t: GateTurn[] = [
       { speaker: "A", text: "hi" },
       { speaker: "B", text: "hey" },
       { speaker: "A", text: "sup" },
@@ -109,8 +109,8 @@ describe("format", () => {
     "c1 \u009b31m",
   ])("control characters other than newline and tab: %j", (text) => {
     expect(fails("format", "en", text)).toBe(true);
-    const turns: Turn[] = [{ speaker: "A", text }];
-    expect(checkTurn(turns, 0, { lang: "en" }).find((f) => f.check === "format")?.detail).toMatch(
+    const turns: GateTurn[] = [{ speaker: "A", text }];
+    expect(turnGateFailures(turns, 0, { lang: "en" }).find((f) => f.check === "format")?.detail).toMatch(
       /^control character U\+00[0-9A-F]{2}$/,
     );
   });

@@ -1,7 +1,7 @@
 /** `empty`, `alternation`, `length`, `format`: structural checks that need no language knowledge. */
 
 import type { TextAnalysis } from "./analysis.js";
-import type { Turn } from "./types.js";
+import type { GateTurn } from "./types.js";
 
 export const FORMAT_THRESHOLDS = {
   /** this many emoji in a row (spaces ignored) is a flood */
@@ -29,7 +29,7 @@ function speakerKey(s: string): string {
   return k;
 }
 
-export function checkAlternation(turns: readonly Turn[], index: number): string | undefined {
+export function checkAlternation(turns: readonly GateTurn[], index: number): string | undefined {
   const t = turns[index];
   if (!t) return undefined;
   const me = speakerKey(t.speaker);

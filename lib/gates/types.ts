@@ -28,7 +28,8 @@ export const CHECK_NAMES: readonly CheckName[] = [
   "format",
 ];
 
-export interface Turn {
+/** A turn as the gates read it: any speaker label (our records' A/B, or a dataset's own names) and its text. */
+export interface GateTurn {
   speaker: string;
   text: string;
 }

@@ -135,7 +135,20 @@ export function anyForeignGlue(words: readonly string[], target: readonly string
 export const GLUE_LANGUAGES: ReadonlySet<string> = new Set(glue.keys());
 
 /** Lower-cased word; for elided forms (j'ai, c'est) also the part up to the apostrophe; hyphen parts (avez-vous). */
-function forms(word: string): string[] {
+function forms(word: string): readonly string[] {
+  let cached = formsOf.get(word);
+  if (!cached) {
+    if (formsOf.size >= FORMS_CACHE_SIZE) formsOf.clear();
+    formsOf.set(word, (cached = wordForms(word)));
+  }
+  return cached;
+}
+
+/** The forms of the words seen last (a turn is checked by several of the functions above, word by word). */
+const formsOf = new Map<string, readonly string[]>();
+const FORMS_CACHE_SIZE = 50_000;
+
+function wordForms(word: string): string[] {
   const w = word.toLowerCase().replace(/’/g, "'");
   const out = [w];
   const k = w.indexOf("'");

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkTurn } from "../gates/index.js";
+import { turnGateFailures } from "../gates/index.js";
 import { createRng } from "../random.js";
 import { buildTinyGguf, tinyWordLanguages, tinyWordsFor, wordsFromText } from "./tiny-gguf.js";
 
@@ -54,7 +54,10 @@ describe("shipped word lists (data/tiny-words)", () => {
     let failed = 0;
     for (let i = 0; i < 200; i++) {
       const text = Array.from({ length: 1 + Math.floor(rng.next() * 24) }, () => rng.pick(words)).join(" ");
-      if (checkTurn([{ speaker: "A", text }], 0, { lang: language, checks: ["language", "code_switching"] }).length > 0)
+      if (
+        turnGateFailures([{ speaker: "A", text }], 0, { lang: language, checks: ["language", "code_switching"] })
+          .length > 0
+      )
         failed++;
     }
     expect(failed).toBeLessThanOrEqual(4);

@@ -163,11 +163,19 @@ export function loadPromptSet(variant: string, dir = PROMPTS_DIR): PromptSet {
   return set;
 }
 
+const SLOT = /\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}/gi;
+/** Each template split once into its text and its slot names (odd places), as String.split gives them. */
+const splitTemplates = new Map<string, string[]>();
+
 /** Fills `{{slot}}`s. A slot the template names but the caller did not give is a bug, so it throws. */
 export function fillSlots(template: string, slots: Record<string, string | number>): string {
-  return template.replace(/\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}/gi, (_, slot: string) => {
-    const value = slots[slot];
-    if (value === undefined) throw new PromptError(`prompt slot {{${slot}}} has no value`);
-    return String(value);
-  });
+  let parts = splitTemplates.get(template);
+  if (!parts) splitTemplates.set(template, (parts = template.split(SLOT)));
+  let out = parts[0]!;
+  for (let i = 1; i < parts.length; i += 2) {
+    const value = slots[parts[i]!];
+    if (value === undefined) throw new PromptError(`prompt slot {{${parts[i]!}}} has no value`);
+    out += String(value) + parts[i + 1]!;
+  }
+  return out;
 }

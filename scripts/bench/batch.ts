@@ -37,7 +37,7 @@ interface Measured {
 }
 
 /** Runs `count` dialogues through the run's pipeline (graph, near-duplicate review, JSONL journal). */
-export async function measure(latencyMs: number, concurrency: number, count: number, seed: number): Promise<Measured> {
+async function measure(latencyMs: number, concurrency: number, count: number, seed: number): Promise<Measured> {
   const dir = mkdtempSync(join(tmpdir(), "bench-batch-"));
   const file = RecordFile.open(join(dir, "out.jsonl")).file;
   const dedup = new NearDuplicateIndex();

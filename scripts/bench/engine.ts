@@ -127,7 +127,7 @@ export interface EngineBenchResult {
   generatedPerSecond: number;
 }
 
-export async function measure(options: {
+async function measure(options: {
   modelPath: string;
   sequences: number;
   threads: number;

@@ -23,7 +23,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { clearDetectionCache } from "../../lib/lang/detect.js";
-import { parseXPersona, type DialogueRecord } from "../../lib/gates/datasets.js";
+import { parseXPersona, type DatasetDialogue } from "../../lib/gates/datasets.js";
 import {
   FAULTS,
   RIGHT_CHECK,
@@ -35,8 +35,8 @@ import {
 } from "../../testing/gate-faults.js";
 import {
   CHECK_NAMES,
-  checkDialogue,
-  checkTurn,
+  dialogueGateFailures,
+  turnGateFailures,
   clearAnalysisCache,
   type CheckName,
   type GateFailure,
@@ -58,7 +58,7 @@ export const XPERSONA_FILES: ReadonlyArray<{ lang: string; file: string }> = [
 
 export interface Corpus {
   lang: string;
-  dialogues: DialogueRecord[];
+  dialogues: DatasetDialogue[];
 }
 
 export function loadXPersona(dir = DEFAULT_XPERSONA_DIR): Corpus[] {
@@ -104,7 +104,7 @@ export function measureHuman(corpora: readonly Corpus[], keepExamples = 0): Huma
     };
     for (const d of dialogues) {
       row.turns += d.turns.length;
-      const fails = checkDialogue(d.turns, { lang });
+      const fails = dialogueGateFailures(d.turns, { lang });
       const checks = new Set(fails.map((f) => f.check));
       for (const c of checks) row.byCheck[c] = (row.byCheck[c] ?? 0) + 1;
       if (checks.has("repetition")) row.repetition++;
@@ -153,7 +153,7 @@ export function measureFaults(
           const inj = inject(fault, d.turns, lang, r, { byLang: pool, heldOut });
           if (!inj.ok) continue;
           row.injected++;
-          const fails = checkTurn(inj.turns, inj.index, { lang });
+          const fails = turnGateFailures(inj.turns, inj.index, { lang });
           if (fails.some((f) => f.check === RIGHT_CHECK[fault])) row.caught++;
           else {
             if (fails.length) row.otherCheck++;
@@ -185,14 +185,14 @@ export interface Throughput {
 }
 
 /**
- * checkDialogue over every human dialogue on one thread, memo caches cleared before each pass. Each
+ * dialogueGateFailures over every human dialogue on one thread, memo caches cleared before each pass. Each
  * language is timed `rounds` times and its fastest pass kept (other processes on the machine only ever add
  * time), by CPU time (user + system; this also counts V8's background GC threads, so it slightly over-states
  * the work of the one JavaScript thread) and by wall clock.
  */
 export function measureThroughput(corpora: readonly Corpus[], rounds = 5): Throughput {
   // warm-up (JIT), not timed
-  for (const c of corpora) for (const d of c.dialogues.slice(0, 50)) checkDialogue(d.turns, { lang: c.lang });
+  for (const c of corpora) for (const d of c.dialogues.slice(0, 50)) dialogueGateFailures(d.turns, { lang: c.lang });
   const perLanguage: Throughput["perLanguage"] = [];
   let turns = 0;
   let cpuSeconds = 0;
@@ -207,7 +207,7 @@ export function measureThroughput(corpora: readonly Corpus[], rounds = 5): Throu
       clearDetectionCache();
       const c0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
-      for (const d of c.dialogues) checkDialogue(d.turns, { lang: c.lang });
+      for (const d of c.dialogues) dialogueGateFailures(d.turns, { lang: c.lang });
       const wall = Number(process.hrtime.bigint() - t0) / 1e9;
       const cu = process.cpuUsage(c0);
       bestCpu = Math.min(bestCpu, (cu.user + cu.system) / 1e6);
@@ -298,7 +298,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const fmtN = (x: number) => Math.round(x).toLocaleString("en-US");
   console.log(
-    `\n(c) throughput, checkDialogue on one thread, caches cleared, fastest of ${rounds} passes per language: ${fmtN(speed.turnsPerCpuSecond)} turns per CPU-second ` +
+    `\n(c) throughput, dialogueGateFailures on one thread, caches cleared, fastest of ${rounds} passes per language: ${fmtN(speed.turnsPerCpuSecond)} turns per CPU-second ` +
       `(${speed.turns} turns in ${speed.cpuSeconds.toFixed(2)} CPU-s; wall clock ${fmtN(speed.turnsPerSecond)} turns/s in ${speed.seconds.toFixed(2)} s); target ≥ 20,000`,
   );
   console.log(

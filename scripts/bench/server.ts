@@ -76,7 +76,7 @@ class Measured extends BaseChatModel<CallOptions> {
   }
 }
 
-export async function measure(options: {
+async function measure(options: {
   binary: string;
   modelPath: string;
   parallel: number;
