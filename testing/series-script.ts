@@ -4,7 +4,7 @@ import { SPANISH_ACCEPT, SPANISH_COMMON_GROUND, SPANISH_TURNS, spanishPersona } 
 // A scripted model for the multi-session series graph (graphs/series, app/run's series checkpoints).
 
 /** Each speaker's memory of each session: distinct sentences, so the tests can follow where each one goes. */
-export const memoryOf = (speaker: "A" | "B", session: number) => ({
+export const scriptedMemoryOf = (speaker: "A" | "B", session: number) => ({
   summary:
     speaker === "A"
       ? `Hablé con Marta sobre su novela de misterio y quedamos en vernos el jueves número ${session}.`
@@ -63,7 +63,7 @@ export function seriesModel(script: SeriesScript = {}) {
       case "memory": {
         const speaker = memories % 2 === 0 ? "A" : "B";
         memories++;
-        return JSON.stringify(memoryOf(speaker, session));
+        return JSON.stringify(scriptedMemoryOf(speaker, session));
       }
       default:
         throw new Error(`unexpected task ${call.task}`);

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { compileSeries, runSeries } from "../../graphs/series/graph.js";
 import { DialogueRecordSchema } from "../../lib/records/schema.js";
 import { ENGLISH_SOURCE_PERSONAS } from "../../testing/spanish-script.js";
-import { memoryOf, seriesModel } from "../../testing/series-script.js";
+import { scriptedMemoryOf, seriesModel } from "../../testing/series-script.js";
 import { NodeSqliteSaver } from "./checkpoints.js";
 
 const INPUT = {
@@ -64,7 +64,7 @@ describe("NodeSqliteSaver (LangGraph checkpointer on node:sqlite)", () => {
     expect(resumed.callsFor("persona")).toHaveLength(0);
     expect(resumed.callsFor("common_ground")).toHaveLength(1);
     expect(resumed.callsFor("memory")).toHaveLength(2);
-    expect(resumed.callsFor("turn")[0]!.messages[0]!.text).toContain(memoryOf("A", 2).summary);
+    expect(resumed.callsFor("turn")[0]!.messages[0]!.text).toContain(scriptedMemoryOf("A", 2).summary);
 
     // once the record is kept elsewhere, the thread goes
     await saver.deleteThread("es-7-00000");

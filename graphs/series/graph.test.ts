@@ -2,7 +2,7 @@ import { MemorySaver } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
 import type { ScriptedChatModel, ScriptedCall } from "../../testing/scripted-model.js";
 import { ENGLISH_SOURCE_PERSONAS, SPANISH_TURNS } from "../../testing/spanish-script.js";
-import { critiqueOf, memoryOf, seriesModel } from "../../testing/series-script.js";
+import { critiqueOf, scriptedMemoryOf, seriesModel } from "../../testing/series-script.js";
 import { DialogueRecordSchema } from "../../lib/records/schema.js";
 import type { DialogueContext } from "../../nodes/configuration.js";
 import { getInputTypeSchema } from "@langchain/langgraph/zod/schema";
@@ -75,12 +75,15 @@ describe("series graph (scripted model)", () => {
     // personas are rewritten once; each speaker's memory is written after every session
     expect(model.callsFor("persona")).toHaveLength(2);
     expect(model.callsFor("memory")).toHaveLength(6);
-    expect(three!.memory.map((m) => m.summary)).toEqual([memoryOf("A", 3).summary, memoryOf("B", 3).summary]);
+    expect(three!.memory.map((m) => m.summary)).toEqual([
+      scriptedMemoryOf("A", 3).summary,
+      scriptedMemoryOf("B", 3).summary,
+    ]);
     // persona facts learned in session 1 are part of A's persona from session 2 on
-    expect(one!.personas[0]!.sentences).not.toContain(memoryOf("A", 1).new_facts[0]);
-    expect(two!.personas[0]!.sentences).toContain(memoryOf("A", 1).new_facts[0]);
+    expect(one!.personas[0]!.sentences).not.toContain(scriptedMemoryOf("A", 1).new_facts[0]);
+    expect(two!.personas[0]!.sentences).toContain(scriptedMemoryOf("A", 1).new_facts[0]);
     expect(three!.personas[0]!.sentences).toEqual(
-      expect.arrayContaining([memoryOf("A", 1).new_facts[0], memoryOf("A", 2).new_facts[0]]),
+      expect.arrayContaining([scriptedMemoryOf("A", 1).new_facts[0], scriptedMemoryOf("A", 2).new_facts[0]]),
     );
     // the provenance counts every call of the series
     expect(record.provenance.attempts).toBe(model.calls.length);
@@ -94,17 +97,17 @@ describe("series graph (scripted model)", () => {
     for (const call of callsOfSession(model, "turn", 1)) expect(text(call)).not.toContain("jueves número");
     // session 3: A's speaker prompt holds A's summaries of sessions 1 and 2 and what A knows of B, none of B's memory
     const [aTurn, bTurn] = callsOfSession(model, "turn", 3);
-    expect(text(aTurn!)).toContain(memoryOf("A", 1).summary);
-    expect(text(aTurn!)).toContain(memoryOf("A", 2).summary);
-    expect(text(aTurn!)).toContain(memoryOf("A", 2).partner_facts[0]);
-    expect(text(aTurn!)).not.toContain(memoryOf("B", 1).summary);
-    expect(text(bTurn!)).toContain(memoryOf("B", 2).summary);
-    expect(text(bTurn!)).not.toContain(memoryOf("A", 2).summary);
+    expect(text(aTurn!)).toContain(scriptedMemoryOf("A", 1).summary);
+    expect(text(aTurn!)).toContain(scriptedMemoryOf("A", 2).summary);
+    expect(text(aTurn!)).toContain(scriptedMemoryOf("A", 2).partner_facts[0]);
+    expect(text(aTurn!)).not.toContain(scriptedMemoryOf("B", 1).summary);
+    expect(text(bTurn!)).toContain(scriptedMemoryOf("B", 2).summary);
+    expect(text(bTurn!)).not.toContain(scriptedMemoryOf("A", 2).summary);
     const [commonGround] = callsOfSession(model, "common_ground", 3);
     const [critique] = callsOfSession(model, "critique", 3);
     for (const call of [commonGround!, critique!]) {
-      expect(text(call)).toContain(memoryOf("A", 2).summary);
-      expect(text(call)).toContain(memoryOf("B", 2).summary);
+      expect(text(call)).toContain(scriptedMemoryOf("A", 2).summary);
+      expect(text(call)).toContain(scriptedMemoryOf("B", 2).summary);
     }
     expect(text(critique!)).toContain("memory_consistency");
     // the memory of session 2 is written from the session's transcript, with names
@@ -214,8 +217,8 @@ describe("series graph (scripted model)", () => {
     expect(resumed.callsFor("memory")).toHaveLength(2);
     // session 3 still remembers sessions 1 and 2
     const aTurn = resumed.callsFor("turn")[0]!;
-    expect(text(aTurn)).toContain(memoryOf("A", 1).summary);
-    expect(text(aTurn)).toContain(memoryOf("A", 2).summary);
+    expect(text(aTurn)).toContain(scriptedMemoryOf("A", 1).summary);
+    expect(text(aTurn)).toContain(scriptedMemoryOf("A", 2).summary);
     // a finished series run again returns its record without a call
     const again = seriesModel();
     const same = await runSeries(INPUT, context(again), { checkpointer, threadId: "series-1" });
