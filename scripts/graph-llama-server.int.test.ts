@@ -69,7 +69,8 @@ describe.skipIf(!found.ok)(
         // OpenAI's usage.prompt_tokens is the whole prompt; llama.cpp splits it into evaluated (prompt_n) and reused (cache_n)
         expect(answer.usage_metadata?.input_tokens).toBe(timings[i]!.prompt_n! + timings[i]!.cache_n!);
       }
-      // the second call's shared system prompt was not evaluated again (cache_prompt, sent once the server is known)
+      // the second call's shared system prompt was not evaluated again (this build caches by default; older ones need
+      // the cache_prompt the remote model sends once it knows a llama.cpp server: remote.int.test.ts)
       expect(timings[1]!.cache_n).toBeGreaterThan(100);
       expect(timings[1]!.prompt_n).toBeLessThan(timings[0]!.prompt_n!);
     });
@@ -84,8 +85,10 @@ describe.skipIf(!found.ok)(
       const one = await graph(low, ["--n", "2", "--seed", "10", "--concurrency", "1"]).done;
       expect(one.code, one.stderr).toBe(0);
       const accepted = records(low).find((r) => r.id === "it-10-00001");
+      const statuses = records(low).map((r) => `${r.id} ${r.status} ${JSON.stringify(r.rejection_reasons)}`);
+      // prompts, gates or the plan changed: pick another --seed whose dialogue the critique accepts
+      expect(accepted?.status, statuses.join("; ")).toBe("accepted");
       expect(accepted?.rejection_reasons).toEqual([]);
-      expect(accepted?.status).toBe("accepted");
       expect(accepted?.critique?.verdict).toBe("accept");
       expect(accepted?.turns.length).toBeGreaterThanOrEqual(4);
       expect(accepted?.turns.map((t) => t.speaker).join("")).toMatch(/^(AB)+A?$/);

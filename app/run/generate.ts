@@ -7,6 +7,7 @@ import { type DialogueRecord, DialogueRecordSchema } from "../../lib/records/sch
 import { loadSpeechEvents } from "../../lib/speech-events.js";
 import { type DialogueJob, planRun } from "../../lib/plan.js";
 import type { RecordFile } from "./record-file.js";
+import type { NodeSqliteSaver } from "./checkpoints.js";
 
 export type { DialogueJob } from "../../lib/plan.js";
 
@@ -40,6 +41,11 @@ export interface GenerateOptions {
   concurrency?: number;
   /** where finished records go (ids already there are skipped) */
   file?: RecordFile;
+  /**
+   * where series keep their progress (one thread per job id): a series that stopped part-way resumes at the step it
+   * reached; its thread is deleted once its record is in `file`
+   */
+  checkpointer?: NodeSqliteSaver;
   /** called with each finished record, after it is on disk */
   onRecord?: (record: DialogueRecord, job: DialogueJob) => void;
   /** stop taking new dialogues (the ones in flight finish) */
@@ -104,7 +110,11 @@ export async function generateDialogues(
         const state = await runJob(
           job,
           options.context,
-          { ...invoke, ...(signal ? { signal } : {}) },
+          {
+            ...invoke,
+            ...(signal ? { signal } : {}),
+            ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}),
+          },
           options.watch?.(job),
         );
         if (!state.record) throw new Error(`dialogue ${job.id} ended without a record`);
@@ -128,6 +138,8 @@ export async function generateDialogues(
       const appended = (async () => {
         try {
           await options.file?.appendAsync(record);
+          // the series is in the journal: its checkpoints are no longer needed
+          if (options.checkpointer && job.sessions && job.sessions > 1) await options.checkpointer.deleteThread(job.id);
           written.push(record);
           options.onRecord?.(record, job);
         } catch (error) {

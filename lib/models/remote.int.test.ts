@@ -4,6 +4,7 @@ import { z } from "zod";
 import { ModelCallError, ModelConfigError } from "./errors.js";
 import { createChatModel, loadProviders, modelLabel } from "./factory.js";
 import { invokeStructured } from "./structured.js";
+import { callSeed } from "../random.js";
 import {
   type FakeReply,
   type FakeScript,
@@ -327,6 +328,44 @@ describe("what real servers do", () => {
     expect(reasons[2]).toMatch(/^not valid JSON \(cut off at the token limit\) \(/);
     expect(reasons[3]).toBe(`the model refused: "I'm sorry, but I can't help with that."`);
     expect(server.requests).toHaveLength(4); // an answer is never retried as if the server had failed
+  });
+
+  it("a llama.cpp server (known by the timings of its answers) is sent cache_prompt from then on; others never are", async () => {
+    const timings = { prompt_n: 12, cache_n: 30, predicted_n: 9 };
+    const llamaCpp = await serve("openai", () => ({ text: GOOD, timings }));
+    const other = await serve("openai", () => ({ text: GOOD }));
+    for (const server of [llamaCpp, other]) {
+      const chat = chatWith(server.baseUrl);
+      const first = await chat.invoke(messages);
+      await chat.invoke(messages);
+      await ask(chat);
+      if (server === llamaCpp) expect(first.response_metadata.timings).toEqual(timings);
+      else expect(first.response_metadata.timings).toBeUndefined();
+    }
+    expect(llamaCpp.requests.map((r) => r.body.cache_prompt)).toEqual([undefined, true, true]);
+    expect(other.requests.map((r) => "cache_prompt" in r.body)).toEqual([false, false, false]);
+  });
+
+  it("each call sends a seed made from the run's seed and its messages; none without a run seed", async () => {
+    const server = await serve("openai", () => ({ text: GOOD }));
+    const seeded = (seed: number) =>
+      createChatModel({ provider: "openai", model: "m", baseUrl: server.baseUrl, seed }, env);
+    const other = [new SystemMessage("Eres Lucía."), new HumanMessage("¿Qué tal?")];
+    await seeded(7).invoke(messages);
+    await seeded(7).invoke(messages);
+    await seeded(7).invoke(other);
+    await seeded(8).invoke(messages);
+    await chatWith(server.baseUrl).invoke(messages);
+    const seeds = server.requests.map((r) => r.body.seed);
+    expect(seeds[0]).toBe(
+      callSeed(
+        7,
+        messages.map((m) => [m.type, m.content]),
+      ),
+    );
+    expect(seeds[1]).toBe(seeds[0]);
+    expect(new Set(seeds.slice(1, 4)).size).toBe(3);
+    expect(seeds[4]).toBeUndefined();
   });
 
   it("content as an array of text parts is read as its text", async () => {
