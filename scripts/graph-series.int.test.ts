@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -27,7 +27,9 @@ async function spanishServer(): Promise<FakeServer> {
   });
 }
 
-const graph = (fake: FakeServer, args: string[]) =>
+const graph = (fake: FakeServer, args: string[]) => startGraph(fake, args).done;
+
+const startGraph = (fake: FakeServer, args: string[]) =>
   startScript(
     "scripts/graph.ts",
     [
@@ -49,7 +51,7 @@ const graph = (fake: FakeServer, args: string[]) =>
       OPENAI_API_KEY: "sk-test",
       POLYGLOT_MODELS_DIR: join(dir, "cache"),
     },
-  ).done;
+  );
 
 describe("npm run graph --sessions (scripted OpenAI-compatible server)", () => {
   it("writes one record per series, resumes, refuses another --sessions, exports every session", async () => {
@@ -119,5 +121,53 @@ describe("npm run graph --sessions (scripted OpenAI-compatible server)", () => {
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/sessions/);
     expect(other.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("resumes a series killed after session 2 at session 3 (its checkpoints on disk beside the journal)", async () => {
+    const script = createSpanishScript();
+    let memories = 0;
+    let sessionThree!: () => void;
+    const reachedSessionThree = new Promise<void>((resolve) => (sessionThree = resolve));
+    // the first run's server answers sessions 1 and 2 (two memories each), then hangs at session 3's first call
+    server = await startFakeLlmServer("openai", (request) => {
+      const task = taskOf(request);
+      if (task === "memory") memories++;
+      if (memories === 4 && task === "common_ground") {
+        sessionThree();
+        return new Promise(() => undefined);
+      }
+      const schema = (request.body.response_format as { json_schema?: { schema?: unknown } } | undefined)?.json_schema
+        ?.schema;
+      return { text: script(task, messagesOf(request), schema) };
+    });
+    const out = join(dir, "killed.jsonl");
+    const args = ["--sessions", "3", "--n", "1", "--out", out];
+    const first = startGraph(server, args);
+    await reachedSessionThree;
+    process.kill(-first.child.pid!, "SIGKILL");
+    const killed = await first.done;
+    expect(killed.signal).toBe("SIGKILL");
+    // nothing in the journal yet (a series is one record, written when it ends); its progress is on disk
+    expect(existsSync(out) ? readFileSync(out, "utf8").trim() : "").toBe("");
+    expect(existsSync(`${out}.series.sqlite`)).toBe(true);
+    await server.close();
+
+    server = await spanishServer();
+    const again = await graph(server, args);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/1 series stopped part-way; each resumes where it stopped/);
+    const [record] = readFileSync(out, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => DialogueRecordSchema.parse(JSON.parse(line)));
+    expect(record!.status, JSON.stringify(record!.rejection_reasons)).toBe("accepted");
+    expect(record!.sessions!.map((s) => s.session)).toEqual([1, 2, 3]);
+    // the rerun wrote session 3 only: no persona, one common ground, session 3's two memories
+    const tasks = server.requests.map(taskOf);
+    expect(tasks.filter((t) => t === "persona")).toHaveLength(0);
+    expect(tasks.filter((t) => t === "common_ground")).toHaveLength(1);
+    expect(tasks.filter((t) => t === "memory")).toHaveLength(2);
+    // the series is in the journal: its checkpoints are gone
+    expect(existsSync(`${out}.series.sqlite`)).toBe(false);
   });
 });

@@ -118,7 +118,7 @@ describe("npm run studio (langgraphjs dev, offline)", () => {
     const record = DialogueRecordSchema.parse(result.record);
     expect(record).toMatchObject({ id: "fr-3-00000", language: "fr", speech_event: { id: "making_plans" } });
     expect(record.provenance).toMatchObject({ provider: "llama-cpp", model: "tiny.gguf" });
-    // the engine loaded its prebuilt binary in the server (graphs/dialogue/studio.ts), no compiling
+    // the engine loaded its prebuilt binary in the server (scripts/studio-server-setup.ts), no compiling
     expect(studio.output()).not.toMatch(/building from source/);
   }, 180_000);
 
@@ -180,6 +180,49 @@ describe("npm run studio (langgraphjs dev, offline)", () => {
     // the thread keeps the final state: what Studio shows after the run
     const saved = await api<{ values: { record?: DialogueRecord | null } }>(`/threads/${thread.thread_id}/state`);
     expect(DialogueRecordSchema.parse(saved.values.record).id).toBe(record.id);
+  }, 300_000);
+
+  it("runs a multi-session series (graph series) on a thread, and its history shows it session by session", async () => {
+    const json = { "content-type": "application/json" };
+    const thread = await api<{ thread_id: string }>("/threads", {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({}),
+    });
+    const before = llm.requests.length;
+    const state = await api<{ record?: DialogueRecord | null }>(
+      `/threads/${thread.thread_id}/runs/wait`,
+      {
+        method: "POST",
+        headers: json,
+        body: JSON.stringify({
+          assistant_id: "series",
+          input: { language: "es", seed: 5, sessions: 2, speechEventId: "getting_to_know_someone" },
+          context: { provider: "openai", baseUrl: llm.baseUrl, model: "m", turnsMin: 4, turnsMax: 4 },
+        }),
+      },
+      240_000,
+    );
+    const record = DialogueRecordSchema.parse(state.record);
+    expect(record.status, JSON.stringify(record.rejection_reasons)).toBe("accepted");
+    expect(record.sessions!.map((s) => [s.session, s.gap === null, s.turns.length])).toEqual([
+      [1, true, 4],
+      [2, false, 4],
+    ]);
+    expect(record.sessions![0]!.memory).toHaveLength(2);
+    // the memory node wrote each speaker's memory of each session with its own prompt, through the model asked for
+    const tasks = llm.requests.slice(before).map((request) => JSON.stringify(request.body));
+    expect(tasks.filter((body) => body.includes("Write down what you will remember")).length).toBe(4);
+    // the thread's history: a checkpoint after each step of the series, oldest last; the sessions written grow 0, 1, 2
+    const history = await api<{ values: { written?: unknown[] }; next: string[] }[]>(
+      `/threads/${thread.thread_id}/history`,
+      { method: "POST", headers: json, body: JSON.stringify({ limit: 100 }) },
+    );
+    const written = [...new Set(history.map((h) => h.values.written?.length ?? 0))].sort();
+    expect(written).toEqual([0, 1, 2]);
+    const nexts = history.map((h) => h.next.join(","));
+    expect(nexts.filter((n) => n === "runSession")).toHaveLength(2);
+    expect(nexts.filter((n) => n === "writeMemory")).toHaveLength(2);
   }, 300_000);
 });
 

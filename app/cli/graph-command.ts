@@ -82,6 +82,10 @@ function checkWorkerThreads(flags: GraphFlags, config: DialogueConfig): void {
     throw new UsageError(
       "--worker-threads is for a run in this process; with --queue the dialogues are written by `npm run worker` processes",
     );
+  if (flags.sessions > 1)
+    throw new UsageError(
+      "--worker-threads runs single dialogues: a multi-session series (--sessions > 1) keeps its progress in one thread",
+    );
   const embedded = [config.provider, judgeModelSettings(config)?.provider].includes("llama-cpp");
   if (embedded)
     throw new UsageError(

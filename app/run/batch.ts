@@ -9,6 +9,7 @@
  *   Either way the summary and exports are written, and the command to resume (the same one) is printed.
  *   SIGKILL at any moment: records on disk are whole lines; rerunning the same command continues.
  */
+import { rmSync } from "node:fs";
 import { inspect } from "node:util";
 import { writeFileSafely } from "../../lib/security/safe-write.js";
 import type { DialogueContext } from "../../nodes/configuration.js";
@@ -22,6 +23,7 @@ import { LiveView } from "./live-view.js";
 import { Progress } from "./progress.js";
 import { limitChatModel, RateLimiter, type RateLimits } from "./rate-limit.js";
 import { type JournalLock, lockJournal } from "./journal-lock.js";
+import { NodeSqliteSaver, seriesCheckpointPath } from "./checkpoints.js";
 import { RecordFile, readRecords } from "./record-file.js";
 import { configHash, type RunConfig, RunLog, siblingPath } from "./run-config.js";
 import { formatDuration, formatSummaryTable, type Price, type RunSummary, SummaryBuilder } from "./summary.js";
@@ -88,6 +90,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const threshold = options.nearDuplicateThreshold ?? DEFAULT_JACCARD_THRESHOLD;
   const summary = new SummaryBuilder();
   let file: RecordFile | undefined;
+  let checkpointer: NodeSqliteSaver | undefined;
   let runLog: RunLog | undefined;
   let dedup = new NearDuplicateIndex(threshold);
   const notes: string[] = [];
@@ -130,6 +133,23 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     const already = options.jobs.filter((job) => file!.done.has(job.id)).length;
     if (already > 0)
       notes.push(`${options.out}: ${already} of ${options.jobs.length} dialogues already written; resuming`);
+    // series keep their progress beside the journal (LangGraph checkpoints, one thread per series), so a run killed
+    // in the middle of one resumes it at the step it reached instead of writing its sessions again
+    if (options.jobs.some((job) => (job.sessions ?? 1) > 1)) {
+      const path = seriesCheckpointPath(options.out);
+      try {
+        checkpointer = new NodeSqliteSaver(path);
+        // a series whose record made it to the journal before its checkpoints were deleted (killed in between)
+        for (const id of checkpointer.threads()) if (file.done.has(id)) await checkpointer.deleteThread(id);
+      } catch (error) {
+        checkpointer?.close();
+        file.close();
+        await lock.release();
+        throw new Error(`cannot open ${path}: ${(error as Error).message.split("\n")[0]}`, { cause: error });
+      }
+      const midway = checkpointer.threads().length;
+      if (midway > 0) notes.push(`${path}: ${midway} series stopped part-way; each resumes where it stopped`);
+    }
   }
 
   // progress starts from what the file holds for the planned jobs
@@ -215,6 +235,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
         concurrency: options.concurrency,
         ...(file ? { file } : {}),
         ...(limiter.active ? { limiter } : {}),
+        ...(checkpointer ? { checkpointer } : {}),
         signal: AbortSignal.any([stop.signal, lost.signal]),
         abortSignal: AbortSignal.any([abandon.signal, lost.signal]),
         ...(options.invokeOptions ? { invokeOptions: options.invokeOptions } : {}),
@@ -261,6 +282,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     }
     progress.stop();
     file?.close();
+    closeCheckpoints(checkpointer);
   }
 
   const interrupted = stop.signal.aborted;
@@ -294,6 +316,14 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   if (interrupted)
     err.write(options.out ? `interrupted: ${written} dialogues written in this session; ${resume}\n` : "interrupted\n");
   return { status: interrupted ? "interrupted" : "completed", written, summary: result, files };
+}
+
+/** Closes the series' checkpoints; the file goes when no series is left part-way in it. */
+function closeCheckpoints(checkpointer: NodeSqliteSaver | undefined): void {
+  if (!checkpointer) return;
+  const left = checkpointer.threads().length;
+  checkpointer.close();
+  if (left === 0) for (const suffix of ["", "-wal", "-shm"]) rmSync(`${checkpointer.path}${suffix}`, { force: true });
 }
 
 /** The summary, the export and the dataset card, from the records on disk. */

@@ -7,7 +7,16 @@ import { type DialogueRecord, DialogueRecordSchema } from "../../lib/records/sch
 import { loadSpeechEvents } from "../../lib/speech-events.js";
 import { type DialogueJob, planRun } from "../../lib/plan.js";
 import type { RecordFile } from "./record-file.js";
-import type { RateLimiter } from "./rate-limit.js";
+        const state = await runOne(
+          job,
+          {
+            ...invoke,
+            ...(signal ? { signal } : {}),
+            ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}),
+          },
+          options.watch?.(job),
+          slot,
+        );
 
 export type { DialogueJob } from "../../lib/plan.js";
 
@@ -41,6 +50,11 @@ export interface GenerateOptions {
   concurrency?: number;
   /** where finished records go (ids already there are skipped) */
   file?: RecordFile;
+  /**
+   * where series keep their progress (one thread per job id): a series that stopped part-way resumes at the step it
+   * reached; its thread is deleted once its record is in `file`
+   */
+  checkpointer?: NodeSqliteSaver;
   /** called with each finished record, after it is on disk */
   onRecord?: (record: DialogueRecord, job: DialogueJob) => void;
   /** stop taking new dialogues (the ones in flight finish) */
@@ -100,7 +114,7 @@ export interface GenerateResult {
  */
 export type JobRunner = (
   job: DialogueJob,
-  invoke: Parameters<typeof runDialogue>[2],
+  invoke: Parameters<typeof runJob>[2],
   watch: ((event: DialogueEvent) => void) | undefined,
   slot: number,
 ) => Promise<{ record: DialogueRecord | null }>;
@@ -124,7 +138,20 @@ export async function runPool(options: GenerateOptions, runOne: JobRunner): Prom
       options.onStart?.(job);
       let record: DialogueRecord;
       try {
+<<<<<<< HEAD
         const state = await runOne(job, { ...invoke, ...(signal ? { signal } : {}) }, options.watch?.(job), slot);
+=======
+        const state = await runJob(
+          job,
+          options.context,
+          {
+            ...invoke,
+            ...(signal ? { signal } : {}),
+            ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}),
+          },
+          options.watch?.(job),
+        );
+>>>>>>> main
         if (!state.record) throw new Error(`dialogue ${job.id} ended without a record`);
         // tracing: the runId is the root run's id, i.e. the trace id
         record = invoke.runId
@@ -146,6 +173,8 @@ export async function runPool(options: GenerateOptions, runOne: JobRunner): Prom
       const appended = (async () => {
         try {
           await options.file?.appendAsync(record);
+          // the series is in the journal: its checkpoints are no longer needed
+          if (options.checkpointer && job.sessions && job.sessions > 1) await options.checkpointer.deleteThread(job.id);
           written.push(record);
           options.onRecord?.(record, job);
         } catch (error) {

@@ -227,6 +227,8 @@ class DialogueThread {
  */
 export function generateInThreads(pool: WorkerThreadsOptions): (options: GenerateOptions) => Promise<GenerateResult> {
   return async (options) => {
+    // a series' checkpoints (app/run/checkpoints.ts) are one SQLite connection in this thread (bug: graph-command refuses)
+    if (options.checkpointer) throw new Error("--worker-threads cannot run multi-session series (--sessions > 1)");
     const left = options.jobs.filter((job) => !options.file?.done.has(job.id)).length;
     const count = Math.max(1, Math.min(pool.threads, options.concurrency ?? 1, left));
     const limiter = options.limiter?.active ? options.limiter : undefined;

@@ -1,93 +1,20 @@
 import { MemorySaver } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
-import { ScriptedChatModel, type ScriptedCall } from "../../testing/scripted-model.js";
-import {
-  ENGLISH_SOURCE_PERSONAS,
-  SPANISH_ACCEPT,
-  SPANISH_COMMON_GROUND,
-  SPANISH_TURNS,
-  spanishPersona,
-} from "../../testing/spanish-script.js";
+import type { ScriptedChatModel, ScriptedCall } from "../../testing/scripted-model.js";
+import { ENGLISH_SOURCE_PERSONAS, SPANISH_TURNS } from "../../testing/spanish-script.js";
+import { critiqueOf, scriptedMemoryOf, seriesModel } from "../../testing/series-script.js";
 import { DialogueRecordSchema } from "../../lib/records/schema.js";
 import type { DialogueContext } from "../../nodes/configuration.js";
 import { getInputTypeSchema } from "@langchain/langgraph/zod/schema";
 import { compileSeries, runSeries, seriesGraph } from "./graph.js";
 import { SeriesStateSchema } from "../../nodes/series-state.js";
 
-/** Each speaker's memory of each session: distinct sentences, so the tests can follow where each one goes. */
-const memoryOf = (speaker: "A" | "B", session: number) => ({
-  summary:
-    speaker === "A"
-      ? `Hablé con Marta sobre su novela de misterio y quedamos en vernos el jueves número ${session}.`
-      : `Lucía me contó lo de la sierra con sus primos y quedamos en vernos el jueves número ${session}.`,
-  new_facts: speaker === "A" ? [`He empezado a ir a clases de cerámica los martes, grupo ${session}.`] : [],
-  partner_facts:
-    speaker === "A"
-      ? [`Marta está leyendo una novela de Dolores Redondo, tomo ${session}.`]
-      : [`Lucía fue a la sierra con sus primos, vez ${session}.`],
-});
-
-const critiqueOf = (extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ ...SPANISH_ACCEPT, memory_consistency: 5, ...extra });
 const CONTRADICTION = critiqueOf({
   memory_consistency: 1,
   verdict: "revise",
   offending_turns: [2],
   feedback: "Lucía dice que nunca ha oído hablar de la novela, pero Marta se la contó en la conversación anterior.",
 });
-
-interface Script {
-  /** the critique of a session's dialogue: `session` 1-based, `round` the critique call within the session */
-  critique?: (session: number, round: number, call: ScriptedCall) => string;
-  /** throw to simulate a model server that fails: called before each common-ground call with its session */
-  beforeSession?: (session: number) => void;
-  /** a speaker's message instead of the scripted one: `index` the turn, `attempt` the call for it (0-based) */
-  turn?: (session: number, index: number, attempt: number) => string | undefined;
-  /** the sessions already written before this model's first call (a resumed series) */
-  sessionsBefore?: number;
-}
-
-/** Plays a well-behaved model through every call of a series; knows the session from the common-ground calls. */
-function seriesModel(script: Script = {}) {
-  let personas = 0;
-  let session = script.sessionsBefore ?? 0;
-  let critiques = 0;
-  let memories = 2 * session;
-  const turnAttempts = new Map<string, number>();
-  return new ScriptedChatModel((call) => {
-    switch (call.task) {
-      case "persona":
-        return spanishPersona(personas++ % 2 === 0 ? "Lucía" : "Marta");
-      case "common_ground":
-        script.beforeSession?.(session + 1);
-        session++;
-        critiques = 0;
-        return JSON.stringify(SPANISH_COMMON_GROUND);
-      case "turn": {
-        const chat = call.messages.slice(1);
-        const opens = (chat[0]?.text ?? "").startsWith("(You start");
-        const index = chat.length - (opens ? 1 : 0);
-        const key = `${session}:${index}`;
-        const attempt = turnAttempts.get(key) ?? 0;
-        turnAttempts.set(key, attempt + 1);
-        const utterance = script.turn?.(session, index, attempt) ?? SPANISH_TURNS[index]!;
-        return JSON.stringify({ utterance, ends_conversation: false });
-      }
-      case "critique": {
-        const answer = script.critique?.(session, critiques, call);
-        critiques++;
-        return answer ?? (session > 1 ? critiqueOf() : JSON.stringify(SPANISH_ACCEPT));
-      }
-      case "memory": {
-        const speaker = memories % 2 === 0 ? "A" : "B";
-        memories++;
-        return JSON.stringify(memoryOf(speaker, session));
-      }
-      default:
-        throw new Error(`unexpected task ${call.task}`);
-    }
-  });
-}
 
 const INPUT = {
   language: "es",
@@ -148,12 +75,15 @@ describe("series graph (scripted model)", () => {
     // personas are rewritten once; each speaker's memory is written after every session
     expect(model.callsFor("persona")).toHaveLength(2);
     expect(model.callsFor("memory")).toHaveLength(6);
-    expect(three!.memory.map((m) => m.summary)).toEqual([memoryOf("A", 3).summary, memoryOf("B", 3).summary]);
+    expect(three!.memory.map((m) => m.summary)).toEqual([
+      scriptedMemoryOf("A", 3).summary,
+      scriptedMemoryOf("B", 3).summary,
+    ]);
     // persona facts learned in session 1 are part of A's persona from session 2 on
-    expect(one!.personas[0]!.sentences).not.toContain(memoryOf("A", 1).new_facts[0]);
-    expect(two!.personas[0]!.sentences).toContain(memoryOf("A", 1).new_facts[0]);
+    expect(one!.personas[0]!.sentences).not.toContain(scriptedMemoryOf("A", 1).new_facts[0]);
+    expect(two!.personas[0]!.sentences).toContain(scriptedMemoryOf("A", 1).new_facts[0]);
     expect(three!.personas[0]!.sentences).toEqual(
-      expect.arrayContaining([memoryOf("A", 1).new_facts[0], memoryOf("A", 2).new_facts[0]]),
+      expect.arrayContaining([scriptedMemoryOf("A", 1).new_facts[0], scriptedMemoryOf("A", 2).new_facts[0]]),
     );
     // the provenance counts every call of the series
     expect(record.provenance.attempts).toBe(model.calls.length);
@@ -167,17 +97,17 @@ describe("series graph (scripted model)", () => {
     for (const call of callsOfSession(model, "turn", 1)) expect(text(call)).not.toContain("jueves número");
     // session 3: A's speaker prompt holds A's summaries of sessions 1 and 2 and what A knows of B, none of B's memory
     const [aTurn, bTurn] = callsOfSession(model, "turn", 3);
-    expect(text(aTurn!)).toContain(memoryOf("A", 1).summary);
-    expect(text(aTurn!)).toContain(memoryOf("A", 2).summary);
-    expect(text(aTurn!)).toContain(memoryOf("A", 2).partner_facts[0]);
-    expect(text(aTurn!)).not.toContain(memoryOf("B", 1).summary);
-    expect(text(bTurn!)).toContain(memoryOf("B", 2).summary);
-    expect(text(bTurn!)).not.toContain(memoryOf("A", 2).summary);
+    expect(text(aTurn!)).toContain(scriptedMemoryOf("A", 1).summary);
+    expect(text(aTurn!)).toContain(scriptedMemoryOf("A", 2).summary);
+    expect(text(aTurn!)).toContain(scriptedMemoryOf("A", 2).partner_facts[0]);
+    expect(text(aTurn!)).not.toContain(scriptedMemoryOf("B", 1).summary);
+    expect(text(bTurn!)).toContain(scriptedMemoryOf("B", 2).summary);
+    expect(text(bTurn!)).not.toContain(scriptedMemoryOf("A", 2).summary);
     const [commonGround] = callsOfSession(model, "common_ground", 3);
     const [critique] = callsOfSession(model, "critique", 3);
     for (const call of [commonGround!, critique!]) {
-      expect(text(call)).toContain(memoryOf("A", 2).summary);
-      expect(text(call)).toContain(memoryOf("B", 2).summary);
+      expect(text(call)).toContain(scriptedMemoryOf("A", 2).summary);
+      expect(text(call)).toContain(scriptedMemoryOf("B", 2).summary);
     }
     expect(text(critique!)).toContain("memory_consistency");
     // the memory of session 2 is written from the session's transcript, with names
@@ -287,8 +217,8 @@ describe("series graph (scripted model)", () => {
     expect(resumed.callsFor("memory")).toHaveLength(2);
     // session 3 still remembers sessions 1 and 2
     const aTurn = resumed.callsFor("turn")[0]!;
-    expect(text(aTurn)).toContain(memoryOf("A", 1).summary);
-    expect(text(aTurn)).toContain(memoryOf("A", 2).summary);
+    expect(text(aTurn)).toContain(scriptedMemoryOf("A", 1).summary);
+    expect(text(aTurn)).toContain(scriptedMemoryOf("A", 2).summary);
     // a finished series run again returns its record without a call
     const again = seriesModel();
     const same = await runSeries(INPUT, context(again), { checkpointer, threadId: "series-1" });

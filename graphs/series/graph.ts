@@ -11,6 +11,7 @@ import {
   type SeriesSession,
 } from "../../lib/records/schema.js";
 import { loadSpeechEvents } from "../../lib/speech-events.js";
+import { installUntracedRunContext } from "../../lib/untraced-context.js";
 import { type DialogueContext, DialogueContextSchema } from "../../nodes/configuration.js";
 import { type DialogueRunOptions, runDialogue } from "../dialogue/graph.js";
 import { drawGap, pickEventAfterGap } from "../../nodes/series-gap.js";
@@ -213,6 +214,7 @@ export async function runSeries(
   context: DialogueContext,
   options: SeriesRunOptions = {},
 ): Promise<SeriesState> {
+  installUntracedRunContext(); // as runDialogue does, for the series' own steps too
   const { checkpointer, threadId, ...rest } = options;
   const sessions = input.sessions ?? 3;
   const graph = compileSeries(checkpointer);

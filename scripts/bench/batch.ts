@@ -23,7 +23,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
-import "../../graphs/dialogue/graph.js"; // the same runtime set-up as the dialogue graph (lib/untraced-context.ts)
+import { installUntracedRunContext } from "../../lib/untraced-context.js";
 import { type GenerateOptions, generateDialogues, planJobs } from "../../app/run/generate.js";
 import { generateInThreads } from "../../app/run/worker-threads.js";
 import { NearDuplicateIndex } from "../../app/run/near-duplicate.js";
@@ -135,6 +135,8 @@ export async function engineFloor(turns: number, count: number): Promise<number>
 }
 
 export async function run(argv: string[]): Promise<number> {
+  // the runtime set-up of a run (runDialogue installs it too), in place before the engine floor is measured
+  installUntracedRunContext();
   const { values } = parseArgs({
     args: argv,
     options: {
