@@ -7,16 +7,8 @@ import { type DialogueRecord, DialogueRecordSchema } from "../../lib/records/sch
 import { loadSpeechEvents } from "../../lib/speech-events.js";
 import { type DialogueJob, planRun } from "../../lib/plan.js";
 import type { RecordFile } from "./record-file.js";
-        const state = await runOne(
-          job,
-          {
-            ...invoke,
-            ...(signal ? { signal } : {}),
-            ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}),
-          },
-          options.watch?.(job),
-          slot,
-        );
+import type { RateLimiter } from "./rate-limit.js";
+import type { NodeSqliteSaver } from "./checkpoints.js";
 
 export type { DialogueJob } from "../../lib/plan.js";
 
@@ -138,20 +130,16 @@ export async function runPool(options: GenerateOptions, runOne: JobRunner): Prom
       options.onStart?.(job);
       let record: DialogueRecord;
       try {
-<<<<<<< HEAD
-        const state = await runOne(job, { ...invoke, ...(signal ? { signal } : {}) }, options.watch?.(job), slot);
-=======
-        const state = await runJob(
+        const state = await runOne(
           job,
-          options.context,
           {
             ...invoke,
             ...(signal ? { signal } : {}),
             ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}),
           },
           options.watch?.(job),
+          slot,
         );
->>>>>>> main
         if (!state.record) throw new Error(`dialogue ${job.id} ended without a record`);
         // tracing: the runId is the root run's id, i.e. the trace id
         record = invoke.runId
