@@ -172,6 +172,11 @@ describe("npm run graph --provider openai (scripted OpenAI-compatible server)", 
       /--worker-threads: the embedded engine \(llama-cpp\) would load the model's weights once per thread/,
     );
     expectOneLineError(
+      await cli([...base(server), "--worker-threads", "2", "--sessions", "2"]),
+      2,
+      /--worker-threads runs single dialogues: a multi-session series/,
+    );
+    expectOneLineError(
       await cli([...base(server), "--worker-threads", "2", "--queue", "redis://127.0.0.1:1"]),
       2,
       /--worker-threads is for a run in this process/,
