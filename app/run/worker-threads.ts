@@ -223,30 +223,60 @@ class DialogueThread {
 /**
  * A `generate` for runBatch (the same options and contract as generateDialogues) that runs the dialogues in
  * `threads` worker threads: min(threads, concurrency, jobs left) of them are started, each ready (its models built)
- * before the first job goes out.
+ * before the first job goes out, and closed when the dialogues are done.
  */
 export function generateInThreads(pool: WorkerThreadsOptions): (options: GenerateOptions) => Promise<GenerateResult> {
   return async (options) => {
-    // a series' checkpoints (app/run/checkpoints.ts) are one SQLite connection in this thread (bug: graph-command refuses)
-    if (options.checkpointer) throw new Error("--worker-threads cannot run multi-session series (--sessions > 1)");
     const left = options.jobs.filter((job) => !options.file?.done.has(job.id)).length;
     const count = Math.max(1, Math.min(pool.threads, options.concurrency ?? 1, left));
-    const limiter = options.limiter?.active ? options.limiter : undefined;
+    const threads = await WorkerThreadPool.start(pool, count, options.limiter);
+    try {
+      return await threads.generate(options);
+    } finally {
+      await threads.close();
+    }
+  };
+}
+
+/** Started worker threads, ready for one or more runs of dialogues (a benchmark warms them up first). */
+export class WorkerThreadPool {
+  private constructor(
+    private readonly threads: DialogueThread[],
+    private readonly limiter: RateLimiter | undefined,
+  ) {}
+
+  /** `count` threads, each with its models built; `limiter` (if active) is asked before each of their calls. */
+  static async start(pool: WorkerThreadsOptions, count: number, limiter?: RateLimiter): Promise<WorkerThreadPool> {
+    const active = limiter?.active ? limiter : undefined;
     const init: ThreadInit = {
       chat: { ...pool.chat },
       judge: pool.judge ? { ...pool.judge } : null,
       settings: { ...pool.settings },
       factory: pool.factory ? { options: undefined, ...pool.factory } : null,
-      limited: limiter !== undefined,
+      limited: active !== undefined,
     };
-    const threads = Array.from({ length: count }, (_, i) => new DialogueThread(i, init, limiter, pool.onRetry));
+    const threads = Array.from({ length: count }, (_, i) => new DialogueThread(i, init, active, pool.onRetry));
     try {
       await Promise.all(threads.map((thread) => thread.ready));
-      return await runPool(options, (job, invoke, _watch, slot) =>
-        threads[slot % threads.length]!.run(job, invoke?.signal ?? undefined),
-      );
-    } finally {
+    } catch (error) {
       await Promise.all(threads.map((thread) => thread.close()));
+      throw error;
     }
-  };
+    return new WorkerThreadPool(threads, active);
+  }
+
+  /** generateDialogues' contract, the jobs run in the threads (slot i sends its jobs to thread i mod N). */
+  generate(options: GenerateOptions): Promise<GenerateResult> {
+    // a series' checkpoints (app/run/checkpoints.ts) are one SQLite connection in this thread (graph-command refuses)
+    if (options.checkpointer) throw new Error("--worker-threads cannot run multi-session series (--sessions > 1)");
+    if ((options.limiter?.active ? options.limiter : undefined) !== this.limiter)
+      throw new Error("WorkerThreadPool: the run's rate limiter is not the one the threads were started with (bug)");
+    return runPool(options, (job, invoke, _watch, slot) =>
+      this.threads[slot % this.threads.length]!.run(job, invoke?.signal ?? undefined),
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.threads.map((thread) => thread.close()));
+  }
 }

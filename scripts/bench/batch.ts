@@ -10,9 +10,9 @@
  *   latency (ScriptedChatModel, 200 ms). Every dialogue makes the same number of calls c, so the ideal throughput
  *   is N / (c × latency); `efficiency` = achieved / ideal. Target ≥ 0.95 at 64.
  * - `concurrency 64, 2 worker threads`: the same dialogues at the highest concurrency right after, spread over
- *   `--worker-threads` threads (app/run/worker-threads.ts; each builds the same scripted model, testing/thread-models.ts;
- *   the clock starts once the threads are ready, as a run's model load is not counted either); `,`-separated for
- *   several, empty for none. Side by side, so both figures see the same machine load.
+ *   `--worker-threads` threads (app/run/worker-threads.ts; each builds the same scripted model, testing/thread-models.ts,
+ *   and gets the warm-up this thread got, 20 dialogues, before the clock starts, as a run's start-up is not counted
+ *   either); `,`-separated for several, empty for none. Side by side, so both figures see the same machine load.
  * - `overhead per turn`: the same with a zero-latency model at concurrency 1: wall time (and CPU time) per turn
  *   written. Target ≤ 1 ms.
  * - `engine floor per turn`: for scale, what LangGraph alone costs here: a StateGraph of the same shape (the same
@@ -25,7 +25,7 @@ import { parseArgs } from "node:util";
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { installUntracedRunContext } from "../../lib/untraced-context.js";
 import { type GenerateOptions, generateDialogues, planJobs } from "../../app/run/generate.js";
-import { generateInThreads } from "../../app/run/worker-threads.js";
+import { WorkerThreadPool } from "../../app/run/worker-threads.js";
 import { NearDuplicateIndex } from "../../app/run/near-duplicate.js";
 import { RecordFile } from "../../app/run/record-file.js";
 import { spanishScriptedModel } from "../../testing/spanish-script.js";
@@ -83,14 +83,25 @@ async function measure(
       if (record.status === "accepted") accepted++;
     },
   };
-  await (threads > 1
-    ? generateInThreads({
+  if (threads > 1) {
+    const pool = await WorkerThreadPool.start(
+      {
         threads,
         chat: { provider: "openai", model: "scripted" },
         settings: CONTEXT,
         factory: { module: THREAD_MODELS, export: "spanish", options: { latencyMs } },
-      })(options)
-    : generateDialogues(options));
+      },
+      threads,
+    );
+    try {
+      // the warm-up this thread had (JIT, module caches: 20 dialogues), in each thread, all at once, before the clock
+      const warmUp = planJobs({ languages: ["es"], n: 20 * threads, seed: 999 });
+      await pool.generate({ jobs: warmUp, context: CONTEXT, concurrency: warmUp.length });
+      await pool.generate(options);
+    } finally {
+      await pool.close();
+    }
+  } else await generateDialogues(options);
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   file.close();
