@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createRng, hashSeed } from "./random.js";
 import {
+  BUILTIN_SPEECH_EVENT_IDS,
   SPEECH_EVENT_CATEGORIES,
   SpeechEventError,
   loadSpeechEvents,
@@ -16,6 +17,10 @@ const events = loadSpeechEvents();
 describe("data/speech-events.json", () => {
   it("is valid and has at least 25 events", () => {
     expect(events.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it("has the ids of BUILTIN_SPEECH_EVENT_IDS, in its order (the graph's input lists those without reading the file)", () => {
+    expect(events.map((e) => e.id)).toEqual([...BUILTIN_SPEECH_EVENT_IDS]);
   });
 
   it("covers all three Goldsmith & Baxter clusters", () => {

@@ -29,6 +29,49 @@ export type SpeechEvent = z.infer<typeof SpeechEventSchema>;
 
 export const MIN_SPEECH_EVENTS = 25;
 
+/**
+ * The ids of data/speech-events.json, in its order, as a constant: the graph's input schema offers them (Studio's
+ * speech-event list) without reading the file when the graph module is imported. speech-events.test.ts fails when
+ * the file and this list differ.
+ */
+export const BUILTIN_SPEECH_EVENT_IDS = [
+  "small_talk",
+  "current_events_talk",
+  "gossip",
+  "joking_around",
+  "catching_up",
+  "recapping_the_day",
+  "getting_to_know_someone",
+  "sports_talk",
+  "morning_talk",
+  "bedtime_talk",
+  "hobby_talk",
+  "swapping_recommendations",
+  "reminiscing",
+  "making_up",
+  "love_talk",
+  "relationship_talk",
+  "conflict",
+  "serious_conversation",
+  "talking_about_problems",
+  "complaining",
+  "breaking_bad_news",
+  "sharing_good_news",
+  "hopes_and_dreams",
+  "topic_discussion",
+  "persuading_conversation",
+  "decision_making_conversation",
+  "giving_and_getting_instructions",
+  "class_information_talk",
+  "lecture",
+  "interrogation",
+  "making_plans",
+  "asking_a_favor",
+  "asking_out",
+  "asking_for_advice",
+  "negotiating",
+] as const;
+
 export const SpeechEventsFileSchema = z
   .object({
     version: z.literal(1),

@@ -14,7 +14,7 @@ import {
   UsageSchema,
   ZERO_USAGE,
 } from "../lib/records/schema.js";
-import { loadSpeechEvents, speechEventIds } from "../lib/speech-events.js";
+import { BUILTIN_SPEECH_EVENT_IDS } from "../lib/speech-events.js";
 import { SessionHistorySchema } from "./series-history.js";
 
 /** The utterance a speaker wrote, as the turn check saw it. */
@@ -191,18 +191,21 @@ export function stateAnnotation<S extends z.ZodRawShape>(
   );
 }
 
+// typed as strings, as callers build the input (the schema checks the id where the input is parsed)
+const speechEventIds: Readonly<[string, ...string[]]> = BUILTIN_SPEECH_EVENT_IDS;
+
 /**
  * The graph's input: one dialogue's request and nothing else, so LangGraph Studio's input form shows only these
- * (the rest of the state is built along the way). The speech event is one of data/speech-events.json's ids.
+ * (the rest of the state is built along the way). The speech event is one of data/speech-events.json's ids (the
+ * constant list lib/speech-events.ts keeps in step with the file: no file is read when this module is imported).
  */
-const speechEventIdList = speechEventIds(loadSpeechEvents()) as [string, ...string[]];
 export const DialogueInputSchema = z.object({
   language: DialogueStateSchema.shape.language,
   seed: z.number().int().optional().describe("Seed of every random choice of this dialogue; default 1"),
   index: z.number().int().nonnegative().optional().describe("Index of the dialogue in its run; default 0"),
   sourcePersonas: DialogueStateSchema.shape.sourcePersonas,
   speechEventId: z
-    .enum(speechEventIdList)
+    .enum(speechEventIds)
     .optional()
     .describe("Speech event (data/speech-events.json); default: seeded weighted pick"),
   history: SessionHistorySchema.nullable()

@@ -118,7 +118,7 @@ describe("npm run studio (langgraphjs dev, offline)", () => {
     const record = DialogueRecordSchema.parse(result.record);
     expect(record).toMatchObject({ id: "fr-3-00000", language: "fr", speech_event: { id: "making_plans" } });
     expect(record.provenance).toMatchObject({ provider: "llama-cpp", model: "tiny.gguf" });
-    // the engine loaded its prebuilt binary in the server (graphs/dialogue/studio.ts), no compiling
+    // the engine loaded its prebuilt binary in the server (scripts/studio-server-setup.ts), no compiling
     expect(studio.output()).not.toMatch(/building from source/);
   }, 180_000);
 

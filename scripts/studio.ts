@@ -10,7 +10,7 @@ import { createServer } from "node:net";
 import { existsSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { ALLOW_REMOTE_ENV, isLoopback } from "../lib/security/studio-guard.js";
@@ -97,9 +97,14 @@ if (!existsSync(join(root, ".env"))) {
   }
 }
 
+// every process the CLI starts loads studio-server-setup.ts first: the dev server's preload is dropped from the flags
+// its forked children inherit (node-llama-cpp's binary test). Node strips its types (a flag before Node 22.18).
+const setup = `--import=${pathToFileURL(join(root, "scripts", "studio-server-setup.ts")).href}`;
+const nodeOptions = [process.env.NODE_OPTIONS, process.features.typescript ? "" : "--experimental-strip-types", setup];
 // the request guard (graphs/studio-http.ts) answers non-loopback Host names only when the operator opted in here
 const asked: NodeJS.ProcessEnv = {
   ...process.env,
+  NODE_OPTIONS: nodeOptions.filter(Boolean).join(" "),
   LANGGRAPH_CLI_NO_ANALYTICS: "1",
   [ALLOW_REMOTE_ENV]: isLoopback(host) ? "0" : "1",
 };

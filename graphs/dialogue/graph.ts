@@ -31,9 +31,6 @@ import {
   DialogueStateSchema,
 } from "../../nodes/state.js";
 
-// untraced runs skip @langchain/core's placeholder RunTree per runnable call (lib/untraced-context.ts)
-installUntracedRunContext();
-
 /**
  * One persona-grounded dialogue, written directly in the target language:
  *
@@ -114,6 +111,9 @@ export async function runDialogue(
   /** sees the dialogue as it is written (events.ts): updates, model tokens and the nodes' custom events */
   watch?: (event: DialogueEvent) => void,
 ): Promise<DialogueState> {
+  // untraced runs skip @langchain/core's placeholder RunTree per runnable call (lib/untraced-context.ts); installed
+  // by the first run rather than by importing this module (idempotent: later runs find it in place)
+  installUntracedRunContext();
   const recursionLimit = options.recursionLimit ?? stepBudget(resolveConfig(context));
   const { signal, unlink } = ownSignal(options.signal);
   let last: DialogueState | undefined;

@@ -11,6 +11,7 @@ import {
   type SeriesSession,
 } from "../../lib/records/schema.js";
 import { loadSpeechEvents } from "../../lib/speech-events.js";
+import { installUntracedRunContext } from "../../lib/untraced-context.js";
 import { type DialogueContext, DialogueContextSchema } from "../../nodes/configuration.js";
 import { type DialogueRunOptions, runDialogue } from "../dialogue/graph.js";
 import { type DialogueEvent, dialogueEvents, WATCHED_STREAM_MODES } from "../../nodes/events.js";
@@ -216,6 +217,7 @@ export async function runSeries(
   /** sees the series as it is written: each session's dialogue events (events.ts), and a "session" event between */
   watch?: (event: DialogueEvent) => void,
 ): Promise<SeriesState> {
+  installUntracedRunContext(); // as runDialogue does, for the series' own steps too
   const { checkpointer, threadId, ...rest } = options;
   const sessions = input.sessions ?? 3;
   const graph = compileSeries(checkpointer);

@@ -18,7 +18,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
-import "../../graphs/dialogue/graph.js"; // the same runtime set-up as the dialogue graph (lib/untraced-context.ts)
+import { installUntracedRunContext } from "../../lib/untraced-context.js";
 import { generateDialogues, planJobs } from "../../app/run/generate.js";
 import { NearDuplicateIndex } from "../../app/run/near-duplicate.js";
 import { RecordFile } from "../../app/run/record-file.js";
@@ -100,6 +100,8 @@ export async function engineFloor(turns: number, count: number): Promise<number>
 }
 
 export async function run(argv: string[]): Promise<number> {
+  // the runtime set-up of a run (runDialogue installs it too), in place before the engine floor is measured
+  installUntracedRunContext();
   const { values } = parseArgs({
     args: argv,
     options: {

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { withoutServerPreload } from "./studio.js";
+import { withoutServerPreload } from "./studio-server-setup.js";
 
-describe("the Studio entry", () => {
+describe("the Studio server set-up", () => {
   it("drops the dev server's preload from the flags forked children inherit, and nothing else", () => {
     const preload = "file:///x/node_modules/@langchain/langgraph-api/dist/preload.mjs";
     const tsx = [
@@ -21,7 +21,7 @@ describe("the Studio entry", () => {
   });
 
   it("langgraph.json names the Node.js line we develop on (.nvmrc), as the LangGraph CLI reads it", async () => {
-    const root = join(import.meta.dirname, "..", "..");
+    const root = join(import.meta.dirname, "..");
     // the CLI's own reading of langgraph.json (the package has no exports map nor types for it)
     const cliConfig = "@langchain/langgraph-cli/dist/utils/config.mjs";
     const { getConfig } = (await import(cliConfig)) as { getConfig: (text: string) => { node_version?: string } };
