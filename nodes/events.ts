@@ -3,6 +3,7 @@ import { z } from "zod";
 import {
   CritiqueSchema,
   type DialogueRecord,
+  type Gap,
   PersonaSchema,
   RejectionReasonSchema,
   SpeakerSchema,
@@ -66,6 +67,8 @@ export type DialogueEvent =
   | { event: "draft"; turns: z.infer<typeof TurnSchema>[] }
   /** the critique's verdict; `repairFrom`: the turns from there on are written again */
   | { event: "critique"; critique: z.infer<typeof CritiqueSchema>; repairFrom: number | null }
+  /** a multi-session series starts a later session, this long after the last one */
+  | { event: "session"; session: number; gap: Gap }
   /** the graph's record (before the run's own review, which may still reject it as a near-duplicate) */
   | { event: "record"; status: DialogueRecord["status"]; reasons: z.infer<typeof RejectionReasonSchema>[] };
 

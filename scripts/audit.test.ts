@@ -4,6 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parquetWriteBuffer } from "hyparquet-writer";
+import { writeParquet } from "../app/run/export.js";
+import { DialogueRecordSchema } from "../lib/records/schema.js";
+import { makeRecord } from "../testing/records.js";
 import { afterAll, describe, expect, it } from "vitest";
 
 const root = join(import.meta.dirname, "..");
@@ -127,6 +130,29 @@ describe("scripts/audit.ts", () => {
       { check: "meta_text", turn: 1, session: 3 },
     ]);
     expect(single).toMatchObject({ id: "d1", ok: true, reasons: [] });
+    // the same series as our Parquet export writes it: every session audited alike
+    const base = makeRecord(series.id, "es", []);
+    const record = DialogueRecordSchema.parse({
+      ...base,
+      turns: series.turns,
+      sessions: series.sessions.map((s) => ({
+        ...s,
+        gap: s.session === 1 ? null : { kind: "weeks", amount: 2, unit: "week" },
+        status: "accepted",
+        speech_event: base.speech_event,
+        common_ground: "",
+        personas: base.personas,
+        critique: null,
+        memory: [],
+      })),
+    });
+    const parquet = join(tmp, "series.parquet");
+    writeParquet([record], parquet);
+    const fromParquet = JSON.parse(audit(parquet, "--json").stdout.trim()) as { reasons: Record<string, unknown>[] };
+    expect(fromParquet.reasons.map(({ check, session }) => [check, session])).toEqual([
+      ["first_meeting", 2],
+      ["meta_text", 3],
+    ]);
     const table = audit(p).stdout;
     expect(table).toMatch(/2 dialogue\(s\) \(1 multi-session series, 3 sessions, every session audited\), 8 turn\(s\)/);
     expect(table).toMatch(/^first_meeting\s+1\s+50\.00%\s+1$/m);

@@ -182,7 +182,9 @@ async function loadParquet(file: string, bytes: Buffer, lang: string | undefined
     );
   let rows: Record<string, unknown>[];
   try {
-    rows = await parquetReadObjects({ file: buffer, metadata, columns: PARQUET_COLUMNS });
+    // a file with series has their sessions too (audited session by session, as in the JSONL)
+    const read = columns.includes("sessions") ? [...PARQUET_COLUMNS, "sessions"] : PARQUET_COLUMNS;
+    rows = await parquetReadObjects({ file: buffer, metadata, columns: read });
   } catch (e) {
     throw new UsageError(`${file}: cannot read its rows (${oneLine((e as Error).message)})`);
   }

@@ -124,6 +124,38 @@ describe("npm run graph on a terminal", () => {
     expect(text.split(SPANISH_TURNS[0]!)).toHaveLength(2);
   });
 
+  it("shows a multi-session series session by session, each later one headed by its gap, as it is written", async () => {
+    let screen = () => "";
+    const later = (messages: { content: string }[]) =>
+      messages.some((m) => m.content.includes("conversation number 2"));
+    const { server, unmet } = await gatedServer(
+      () => screen(),
+      (task, messages) => {
+        // session 2 starts only once session 1 is on the screen, and its header; its critique once its turns are
+        if (task === "common_ground" && later(messages))
+          return ["Critique: ", ...SPANISH_TURNS.slice(0, 4), "── session 2 · "];
+        if (task === "turn" && later(messages)) return ["── session 2 · "];
+        return null;
+      },
+    );
+    const run = startOnTerminal("scripts/graph.ts", graphArgs(server, ["--sessions", "2"]), env);
+    runs.push(run);
+    screen = run.screen;
+    const result = await run.done;
+    expect(unmet).toEqual([]);
+    expect(result.code, run.screen()).toBe(0);
+    const text = run.screen();
+    const header = text.search(/── session 2 · \d+ \w+ later\n/);
+    expect(header, text).toBeGreaterThan(0);
+    // session 1's turns before the header, session 2's after it, each once, on their speakers' lines
+    for (const turn of SPANISH_TURNS.slice(0, 4)) {
+      expect(text.indexOf(turn), turn).toBeLessThan(header);
+      expect(text.indexOf(turn, header), turn).toBeGreaterThan(header);
+      expect(text.split(turn)).toHaveLength(3);
+    }
+    expect(text).toMatch(/── es-1-00000 · es · 2 sessions · 8 turns · accepted/);
+  });
+
   it("keeps today's output with two dialogues in flight, with --quiet, and off a terminal", async () => {
     const { server } = await gatedServer(
       () => "",

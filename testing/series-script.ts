@@ -27,6 +27,10 @@ export interface SeriesScript {
   turn?: (session: number, index: number, attempt: number) => string | undefined;
   /** the sessions already written before this model's first call (a resumed series) */
   sessionsBefore?: number;
+  /** sees every call before it is answered */
+  observe?: (call: ScriptedCall) => void;
+  /** the answers also come as tokens of this many characters (a streaming model) */
+  streamChars?: number;
 }
 
 /** Plays a well-behaved model through every call of a series; knows the session from the common-ground calls. */
@@ -36,37 +40,41 @@ export function seriesModel(script: SeriesScript = {}) {
   let critiques = 0;
   let memories = 2 * session;
   const turnAttempts = new Map<string, number>();
-  return new ScriptedChatModel((call) => {
-    switch (call.task) {
-      case "persona":
-        return spanishPersona(personas++ % 2 === 0 ? "Lucía" : "Marta");
-      case "common_ground":
-        script.beforeSession?.(session + 1);
-        session++;
-        critiques = 0;
-        return JSON.stringify(SPANISH_COMMON_GROUND);
-      case "turn": {
-        const chat = call.messages.slice(1);
-        const opens = (chat[0]?.text ?? "").startsWith("(You start");
-        const index = chat.length - (opens ? 1 : 0);
-        const key = `${session}:${index}`;
-        const attempt = turnAttempts.get(key) ?? 0;
-        turnAttempts.set(key, attempt + 1);
-        const utterance = script.turn?.(session, index, attempt) ?? SPANISH_TURNS[index]!;
-        return JSON.stringify({ utterance, ends_conversation: false });
+  return new ScriptedChatModel(
+    (call) => {
+      script.observe?.(call);
+      switch (call.task) {
+        case "persona":
+          return spanishPersona(personas++ % 2 === 0 ? "Lucía" : "Marta");
+        case "common_ground":
+          script.beforeSession?.(session + 1);
+          session++;
+          critiques = 0;
+          return JSON.stringify(SPANISH_COMMON_GROUND);
+        case "turn": {
+          const chat = call.messages.slice(1);
+          const opens = (chat[0]?.text ?? "").startsWith("(You start");
+          const index = chat.length - (opens ? 1 : 0);
+          const key = `${session}:${index}`;
+          const attempt = turnAttempts.get(key) ?? 0;
+          turnAttempts.set(key, attempt + 1);
+          const utterance = script.turn?.(session, index, attempt) ?? SPANISH_TURNS[index]!;
+          return JSON.stringify({ utterance, ends_conversation: false });
+        }
+        case "critique": {
+          const answer = script.critique?.(session, critiques, call);
+          critiques++;
+          return answer ?? (session > 1 ? critiqueOf() : JSON.stringify(SPANISH_ACCEPT));
+        }
+        case "memory": {
+          const speaker = memories % 2 === 0 ? "A" : "B";
+          memories++;
+          return JSON.stringify(scriptedMemoryOf(speaker, session));
+        }
+        default:
+          throw new Error(`unexpected task ${call.task}`);
       }
-      case "critique": {
-        const answer = script.critique?.(session, critiques, call);
-        critiques++;
-        return answer ?? (session > 1 ? critiqueOf() : JSON.stringify(SPANISH_ACCEPT));
-      }
-      case "memory": {
-        const speaker = memories % 2 === 0 ? "A" : "B";
-        memories++;
-        return JSON.stringify(scriptedMemoryOf(speaker, session));
-      }
-      default:
-        throw new Error(`unexpected task ${call.task}`);
-    }
-  });
+    },
+    script.streamChars ? { streamChars: script.streamChars } : {},
+  );
 }

@@ -7,6 +7,7 @@ import { parse as parseYaml } from "yaml";
 import { ScriptedChatModel } from "../../testing/scripted-model.js";
 import { renderDatasetCard, sizeCategory, writeParquet } from "./export.js";
 import { makeRecord } from "../../testing/records.js";
+import { DialogueRecordSchema } from "../../lib/records/schema.js";
 import { buildRunConfig } from "./run-config.js";
 import { summarize } from "./summary.js";
 
@@ -73,15 +74,99 @@ describe("Parquet export", () => {
     expect(new Date(a!.provenance.created_at).toISOString()).toBe(new Date(0).toISOString());
     expect(a!.rejection_reasons).toEqual([]);
     expect(r!.rejection_reasons).toEqual([
-      { check: "language", detail: "detected en", turn: 0 },
-      { check: "near_duplicate", detail: "similar to x", turn: null },
+      { check: "language", detail: "detected en", turn: 0, session: null },
+      { check: "near_duplicate", detail: "similar to x", turn: null, session: null },
     ]);
     expect(r!.critique ?? null).toBeNull();
     expect(a!.failed_attempt ?? null).toBeNull();
-    expect(r!.failed_attempt).toEqual({ stage: "turn", speaker: "B", turn: 1, text: "I'd rather answer in English." });
-    expect(e!.failed_attempt).toEqual({ stage: "persona", speaker: null, turn: null, text: '{"name": "' });
+    expect(r!.failed_attempt).toEqual({
+      stage: "turn",
+      speaker: "B",
+      turn: 1,
+      session: null,
+      text: "I'd rather answer in English.",
+    });
+    expect(e!.failed_attempt).toEqual({
+      stage: "persona",
+      speaker: null,
+      turn: null,
+      session: null,
+      text: '{"name": "',
+    });
+    expect(a!.sessions ?? null).toBeNull();
     expect(e!.turns).toEqual([]);
     expect(Number(e!.provenance.usage.input_tokens)).toBe(5_000_000_000);
+  });
+});
+
+describe("Parquet export of a multi-session series", () => {
+  it("keeps every session: its gap, turns, critique with memory consistency, and each speaker's memory", async () => {
+    const first = makeRecord("es-1-00000", "es", ["¡Hola! Soy Lucía.", "Encantada, yo soy Marta."]);
+    const session = (n: number, texts: string[]) => ({
+      session: n,
+      gap: n === 1 ? null : { kind: "weeks" as const, amount: 3, unit: "week" as const },
+      status: "accepted" as const,
+      speech_event: first.speech_event,
+      common_ground: `Conversación ${n}.`,
+      personas: first.personas,
+      turns: texts.map((text, i) => ({ speaker: i % 2 === 0 ? ("A" as const) : ("B" as const), text })),
+      critique: {
+        persona_faithfulness: 4,
+        speech_event_fit: 4,
+        naturalness: 5,
+        ...(n === 1 ? {} : { memory_consistency: 2 }),
+        verdict: "accept" as const,
+        offending_turns: [],
+        feedback: "",
+      },
+      memory:
+        n === 1
+          ? [
+              {
+                speaker: "A" as const,
+                summary: "Conocí a Marta.",
+                new_facts: ["Voy a clases de cerámica."],
+                partner_facts: [],
+              },
+            ]
+          : [],
+    });
+    const series = DialogueRecordSchema.parse({
+      ...first,
+      status: "rejected" as const,
+      rejection_reasons: [{ check: "memory", detail: "olvida la novela", turn: 1, session: 2 }],
+      failed_attempt: { stage: "turn" as const, speaker: "B" as const, turn: 1, session: 2, text: "¿Qué novela?" },
+      sessions: [
+        session(
+          1,
+          first.turns.map((t) => t.text),
+        ),
+        session(2, ["¿Qué tal la novela?", "¿Qué novela?"]),
+      ],
+    });
+    const path = join(mkdtempSync(join(tmpdir(), "export-")), "series.parquet");
+    writeParquet([series], path);
+    const [row] = (await parquetReadObjects({ file: await asyncBufferFromFile(path) })) as ExportRow[];
+    const sessions = row!.sessions as {
+      session: number;
+      gap: unknown;
+      turns: unknown[];
+      critique: Record<string, unknown>;
+      memory: unknown[];
+    }[];
+    expect(sessions.map((s) => s.session)).toEqual([1, 2]);
+    expect(sessions.map((s) => s.gap ?? null)).toEqual([null, { kind: "weeks", amount: 3, unit: "week" }]);
+    expect(sessions[1]!.turns).toEqual([
+      { speaker: "A", text: "¿Qué tal la novela?" },
+      { speaker: "B", text: "¿Qué novela?" },
+    ]);
+    expect(sessions.map((s) => s.critique.memory_consistency ?? null)).toEqual([null, 2]);
+    expect(sessions[0]!.memory).toEqual([
+      { speaker: "A", summary: "Conocí a Marta.", new_facts: ["Voy a clases de cerámica."], partner_facts: [] },
+    ]);
+    expect(sessions[1]!.memory).toEqual([]);
+    expect(row!.rejection_reasons).toEqual([{ check: "memory", detail: "olvida la novela", turn: 1, session: 2 }]);
+    expect(row!.failed_attempt).toMatchObject({ session: 2, turn: 1 });
   });
 });
 

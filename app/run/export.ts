@@ -72,7 +72,10 @@ const COLUMNS: Node[] = [
   str("language", true),
   str("source_language", true),
   str("status", true),
-  list("rejection_reasons", struct("element", [str("check"), str("detail"), leaf("turn", "INT32")])),
+  list(
+    "rejection_reasons",
+    struct("element", [str("check"), str("detail"), leaf("turn", "INT32"), leaf("session", "INT32")]),
+  ),
   struct("speech_event", [str("id"), str("name"), str("category")]),
   str("common_ground"),
   list(
@@ -106,7 +109,52 @@ const COLUMNS: Node[] = [
     leaf("threads", "INT32"),
     str("trace_id"),
   ]),
-  struct("failed_attempt", [str("stage"), str("speaker"), leaf("turn", "INT32"), str("text")]),
+  struct("failed_attempt", [
+    str("stage"),
+    str("speaker"),
+    leaf("turn", "INT32"),
+    leaf("session", "INT32"),
+    str("text"),
+  ]),
+  // multi-session series only (null for a single dialogue): every session, as in the JSONL record
+  list(
+    "sessions",
+    struct("element", [
+      leaf("session", "INT32"),
+      struct("gap", [str("kind"), leaf("amount", "INT32"), str("unit")]),
+      str("status"),
+      struct("speech_event", [str("id"), str("name"), str("category")]),
+      str("common_ground"),
+      list(
+        "personas",
+        struct("element", [
+          str("speaker"),
+          str("name"),
+          list("sentences", str("element")),
+          list("source_sentences", str("element")),
+        ]),
+      ),
+      list("turns", struct("element", [str("speaker"), str("text")])),
+      struct("critique", [
+        leaf("persona_faithfulness", "INT32"),
+        leaf("speech_event_fit", "INT32"),
+        leaf("naturalness", "INT32"),
+        leaf("memory_consistency", "INT32"),
+        str("verdict"),
+        list("offending_turns", leaf("element", "INT32")),
+        str("feedback"),
+      ]),
+      list(
+        "memory",
+        struct("element", [
+          str("speaker"),
+          str("summary"),
+          list("new_facts", str("element")),
+          list("partner_facts", str("element")),
+        ]),
+      ),
+    ]),
+  ),
 ];
 
 function flattenSchema(nodes: Node[]): SchemaElement[] {
@@ -133,7 +181,18 @@ function parquetRow(record: DialogueRecord): Record<string, unknown> {
       check: r.check,
       detail: r.detail,
       turn: r.turn ?? null,
+      session: r.session ?? null,
     })),
+    sessions:
+      record.sessions?.map((session) => ({
+        ...session,
+        critique: session.critique
+          ? {
+              ...session.critique,
+              memory_consistency: "memory_consistency" in session.critique ? session.critique.memory_consistency : null,
+            }
+          : null,
+      })) ?? null,
     provenance: {
       ...p,
       seed: BigInt(p.seed),
@@ -147,6 +206,7 @@ function parquetRow(record: DialogueRecord): Record<string, unknown> {
           stage: record.failed_attempt.stage,
           speaker: record.failed_attempt.speaker ?? null,
           turn: record.failed_attempt.turn ?? null,
+          session: record.failed_attempt.session ?? null,
           text: record.failed_attempt.text,
         }
       : null,
@@ -468,11 +528,14 @@ export function renderDatasetCard(input: CardInput): string {
     "",
     "## Fields",
     "",
-    "`id`, `language`, `source_language`, `status` (accepted / rejected), `rejection_reasons` [{check, detail, turn}],",
+    "`id`, `language`, `source_language`, `status` (accepted / rejected), `rejection_reasons` [{check, detail, turn, session}],",
     "`speech_event` {id, name, category}, `common_ground`, `personas` [{speaker, name, sentences, source_sentences}],",
     "`turns` [{speaker, text}], `critique` {persona_faithfulness, speech_event_fit, naturalness, verdict, offending_turns,",
     "feedback}, `provenance` {provider, model, prompt_variant, prompt_hash, seed, attempts, usage, created_at, duration_ms, threads, trace_id},",
-    "`failed_attempt` {stage, speaker, turn, text} (rejected dialogues: what the model wrote in the attempt that failed).",
+    "`failed_attempt` {stage, speaker, turn, session, text} (rejected dialogues: what the model wrote in the attempt that failed);",
+    "`sessions` (multi-session series only, else null): every session, the first included, [{session, gap {kind, amount, unit},",
+    "status, speech_event, common_ground, personas, turns, critique (+ memory_consistency), memory [{speaker, summary, new_facts,",
+    "partner_facts}]}]; the top-level speech event, common ground, personas, turns and critique are the first session's.",
     "",
     "## Limitations",
     "",

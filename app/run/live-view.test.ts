@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { DialogueEvent } from "../../nodes/events.js";
 import { runDialogue } from "../../graphs/dialogue/graph.js";
+import { runSeries } from "../../graphs/series/graph.js";
+import { seriesModel } from "../../testing/series-script.js";
 import { ScriptedChatModel, type ScriptedCall } from "../../testing/scripted-model.js";
-import { SPANISH_ACCEPT } from "../../testing/spanish-script.js";
+import { ENGLISH_SOURCE_PERSONAS, SPANISH_ACCEPT } from "../../testing/spanish-script.js";
 import { spanishScript } from "../../testing/spanish-script.js";
 import { LiveView, partialUtterance } from "./live-view.js";
 
@@ -186,5 +188,53 @@ describe("LiveView on a scripted stream of events", () => {
     text += view.render({ event: "tokens", call: "c4", text: '{"utterance": "Med' });
     text += view.render({ event: "retry", stage: "critique", attempt: 1, reason: "not valid JSON" });
     expect(text).toBe("Bea  Med\n  ↻ critique asked again (attempt 2): not valid JSON\n");
+  });
+});
+
+describe("LiveView on a multi-session series as the graph writes it", () => {
+  it("heads each later session with its gap, and streams every session's turns as they are written", async () => {
+    let screen = "";
+    const seen: { task: string; screen: string }[] = [];
+    const model = seriesModel({ streamChars: 3, observe: (call) => seen.push({ task: call.task, screen }) });
+    const view = new LiveView({ id: "es-7-00000", language: "es" });
+    const pieces: DialogueEvent[] = [];
+    screen += view.start();
+    const state = await runSeries(
+      {
+        language: "es",
+        seed: 7,
+        index: 0,
+        sourcePersonas: ENGLISH_SOURCE_PERSONAS,
+        speechEventId: "getting_to_know_someone",
+        sessions: 2,
+      },
+      { chatModel: model, turnsMin: 4, turnsMax: 4 },
+      {},
+      (event) => {
+        pieces.push(event);
+        screen += view.render(event);
+      },
+    );
+    const record = state.record!;
+    screen += view.end(record);
+    const [one, two] = record.sessions!;
+    const header = `── session 2 · ${two!.gap!.amount} ${two!.gap!.unit}${two!.gap!.amount === 1 ? "" : "s"} later`;
+    // when session 2's common ground is asked for, session 1 is on the screen whole, and session 2's header
+    const commonGrounds = seen.filter((s) => s.task === "common_ground");
+    expect(commonGrounds).toHaveLength(2);
+    for (const turn of one!.turns) expect(commonGrounds[1]!.screen).toContain(turn.text);
+    expect(commonGrounds[1]!.screen).toContain(header);
+    expect(commonGrounds[0]!.screen).not.toContain("── session");
+    // session 2's turns come after its header, each shown before the next speaker is asked
+    const turnCalls = seen.filter((s) => s.task === "turn").slice(one!.turns.length);
+    for (const [i, call] of turnCalls.entries()) {
+      const after = call.screen.slice(call.screen.indexOf(header));
+      expect(after.split("\n").filter((line) => two!.turns.some((t) => line.endsWith(t.text)))).toHaveLength(i);
+    }
+    // token by token in session 2 too, and the memory is no turn
+    const session2 = pieces.slice(pieces.findIndex((p) => p.event === "session"));
+    expect(session2.filter((p) => p.event === "tokens").length).toBeGreaterThan(10);
+    expect(pieces.filter((p) => p.event === "session")).toHaveLength(1);
+    expect(screen.trimEnd().split("\n").at(-1)).toBe("── es-7-00000 · es · 2 sessions · 8 turns · accepted");
   });
 });

@@ -120,6 +120,11 @@ export class LiveView {
         const repair = event.repairFrom !== null ? `\n  ↻ repair: written again from turn ${event.repairFrom + 1}` : "";
         return this.line(`Critique: ${scores}${c.feedback ? ` — ${printable(c.feedback)}` : ""}${repair}`);
       }
+      case "session":
+        // as the printout heads a session (lib/records/format.ts)
+        return this.line(
+          `\n── session ${event.session} · ${event.gap.amount} ${event.gap.unit}${event.gap.amount === 1 ? "" : "s"} later`,
+        );
       case "record":
         // the final word is the run's (end()): it may still reject the record as a near-duplicate
         return "";

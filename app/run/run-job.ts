@@ -8,7 +8,7 @@ import type { DialogueJob } from "../../lib/plan.js";
 /**
  * One planned job, whoever runs it (the local batch, a fleet worker): a single dialogue, or a multi-session series
  * when the job has `sessions`. Either way one record comes out. `watch` sees a single dialogue as it is written
- * (graphs/dialogue/events.ts); a series is not watched (the printout shows it when it ends). With a checkpointer a
+ * (nodes/events.ts), a series session after session. With a checkpointer a
  * series keeps its progress under the job's id as thread, so a run that stopped in the middle resumes it there.
  */
 export async function runJob(
@@ -26,9 +26,14 @@ export async function runJob(
     ...(job.speechEventId ? { speechEventId: job.speechEventId } : {}),
   };
   if (job.sessions && job.sessions > 1)
-    return runSeries({ ...input, sessions: job.sessions }, context, {
-      ...rest,
-      ...(checkpointer ? { checkpointer, threadId: job.id } : {}),
-    });
+    return runSeries(
+      { ...input, sessions: job.sessions },
+      context,
+      {
+        ...rest,
+        ...(checkpointer ? { checkpointer, threadId: job.id } : {}),
+      },
+      watch,
+    );
   return runDialogue(input, context, rest, watch);
 }

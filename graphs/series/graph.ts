@@ -14,6 +14,7 @@ import { loadSpeechEvents } from "../../lib/speech-events.js";
 import { installUntracedRunContext } from "../../lib/untraced-context.js";
 import { type DialogueContext, DialogueContextSchema } from "../../nodes/configuration.js";
 import { type DialogueRunOptions, runDialogue } from "../dialogue/graph.js";
+import { type DialogueEvent, dialogueEvents, WATCHED_STREAM_MODES } from "../../nodes/events.js";
 import { drawGap, pickEventAfterGap } from "../../nodes/series-gap.js";
 import type { SessionHistory } from "../../nodes/series-history.js";
 import { seriesPrompts } from "../../nodes/series-render.js";
@@ -213,6 +214,8 @@ export async function runSeries(
   input: SeriesInput,
   context: DialogueContext,
   options: SeriesRunOptions = {},
+  /** sees the series as it is written: each session's dialogue events (events.ts), and a "session" event between */
+  watch?: (event: DialogueEvent) => void,
 ): Promise<SeriesState> {
   installUntracedRunContext(); // as runDialogue does, for the series' own steps too
   const { checkpointer, threadId, ...rest } = options;
@@ -232,6 +235,26 @@ export async function runSeries(
       start = null; // a series that stopped part-way: go on from its last step
     else if (saved.values && (saved.values as SeriesState).record) return saved.values as SeriesState;
   }
-  const state = (await graph.invoke(start, { ...config, context: context as never })) as SeriesState;
-  return state;
+  if (!watch) return (await graph.invoke(start, { ...config, context: context as never })) as SeriesState;
+  // watched: the series' own updates and, from the subgraphs (each session's dialogue graph, run inside runSession),
+  // the dialogue's stream modes, which the live view reads as it does a single dialogue's
+  const stream = await graph.stream(start, {
+    ...config,
+    context: context as never,
+    streamMode: [...WATCHED_STREAM_MODES],
+    subgraphs: true,
+  });
+  let last: SeriesState | undefined;
+  for await (const chunk of stream) {
+    const [namespace, mode, payload] = chunk as unknown as [string[], string, unknown];
+    if (namespace.length > 0) {
+      if (mode !== "values") for (const event of dialogueEvents([mode, payload])) watch(event);
+    } else if (mode === "values") last = payload as SeriesState;
+    else if (mode === "updates") {
+      const planned = (payload as { planSession?: SeriesUpdate }).planSession?.next;
+      if (planned?.gap) watch({ event: "session", session: planned.session, gap: planned.gap });
+    }
+  }
+  if (!last) throw new Error("the series graph ended without a state");
+  return last;
 }
