@@ -156,6 +156,7 @@ export async function runEvalCommand(flags: EvalFlags, argv: readonly string[]):
         variants: generate.variants,
         languages: generate.langs,
         n: flags.n,
+        sessions: flags.sessions,
         chatModel: chatModel!,
         modelLabel: label(chatModel!),
         context: generate.context,

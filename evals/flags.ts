@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { PROVIDERS } from "../lib/models/errors.js";
 import { DEFAULT_RESAMPLES } from "./stats.js";
+import { MAX_SESSIONS } from "../nodes/series-history.js";
 import {
   languageCodesFlag,
   parseCommandFlags,
@@ -36,6 +37,7 @@ Options:
   --threads N           CPU threads for the embedded engine
   --turns MIN-MAX       turn budget of a dialogue                                               [8-14]
   --concurrency N       dialogues in flight at once                                             [1]
+  --sessions N          generate multi-session series of N sessions (each session is scored)    [1]
   --judge-model NAME    the eval's LLM judge (path or name); without it the judge metrics are not measured
   --judge-provider NAME provider of the judge                                            [--provider]
   --judge-base-url URL  server of the judge
@@ -76,6 +78,7 @@ export const EvalFlagsSchema = z
     threads: wholeNumber("--threads", 1, 256).optional(),
     turns: turnsFlag.optional(),
     concurrency: wholeNumber("--concurrency", 1, 64).default("1"),
+    sessions: wholeNumber("--sessions", 1, MAX_SESSIONS).default("1"),
     "judge-model": z.string().min(1).optional(),
     "judge-provider": providerFlag("--judge-provider").optional(),
     "judge-base-url": z.string().min(1).optional(),
@@ -123,6 +126,7 @@ const OPTIONS = {
   threads: { type: "string" },
   turns: { type: "string" },
   concurrency: { type: "string" },
+  sessions: { type: "string" },
   "judge-model": { type: "string" },
   "judge-provider": { type: "string" },
   "judge-base-url": { type: "string" },

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { Client } from "langsmith";
 import type { DialogueContext } from "../nodes/configuration.js";
-import { runDialogue } from "../graphs/dialogue/graph.js";
+import { runJob } from "../app/run/run-job.js";
 import { loadPromptSet, type PromptSet } from "../lib/prompts/loader.js";
 import { loadBuiltinPersonas } from "../lib/records/personas.js";
 import { addUsage, type DialogueRecord, ZERO_USAGE } from "../lib/records/schema.js";
@@ -48,6 +48,8 @@ export interface GenerateEvalOptions extends CommonOptions {
   variants: string[];
   languages: string[];
   n: number;
+  /** sessions per dialogue: more than 1 generates multi-session series (each session scored on its own) */
+  sessions?: number;
   chatModel: BaseChatModel;
   modelLabel: string;
   /** settings of every dialogue except the variant (turns, retries …) */
@@ -177,13 +179,13 @@ function judgeMeta(judge: Judge | null) {
 }
 
 /** Same jobs for every variant: ids, seeds and (explicitly) the persona pairs, so dialogues pair across variants. */
-export function evalJobs(languages: readonly string[], n: number, seed: number): DialogueJob[] {
-  return planJobs({ languages, n, seed, personas: loadBuiltinPersonas() });
+export function evalJobs(languages: readonly string[], n: number, seed: number, sessions = 1): DialogueJob[] {
+  return planJobs({ languages, n, seed, personas: loadBuiltinPersonas(), sessions });
 }
 
 export async function runGenerateEval(options: GenerateEvalOptions): Promise<EvalResults> {
   const log = options.log ?? (() => undefined);
-  const jobs = evalJobs(options.languages, options.n, options.seed);
+  const jobs = evalJobs(options.languages, options.n, options.seed, options.sessions);
   const ids = new Set(jobs.map((j) => j.id));
   const scorer = new Scorer(options);
   const metrics = metricTable(options.price);
@@ -226,16 +228,7 @@ export async function runGenerateEval(options: GenerateEvalOptions): Promise<Eva
         const target = async (job: DialogueJob) => {
           const existing = done.get(job.id);
           if (existing) return existing;
-          const state = await runDialogue(
-            {
-              language: job.language,
-              seed: job.seed,
-              index: job.index,
-              ...(job.sourcePersonas ? { sourcePersonas: job.sourcePersonas } : {}),
-              ...(job.speechEventId ? { speechEventId: job.speechEventId } : {}),
-            },
-            context,
-          );
+          const state = await runJob(job, context);
           const record = state.record!;
           file.append(record);
           done.set(record.id, record);

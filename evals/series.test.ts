@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -7,7 +7,8 @@ import { makeRecord } from "../testing/records.js";
 import { scriptedJudge } from "../testing/scripted-eval-models.js";
 import { fromRecordSessions, loadDataset } from "./dialogues.js";
 import { loadJudgePrompts } from "./judges.js";
-import { runDatasetEval } from "./run.js";
+import { runDatasetEval, runGenerateEval } from "./run.js";
+import { seriesModel } from "../testing/series-script.js";
 
 /**
  * A three-session series whose memories and turns are written so that the figures can be worked out by hand.
@@ -172,5 +173,38 @@ describe("evals of multi-session series", () => {
       memory_use: null,
       history_contradiction: null,
     });
+  });
+
+  it("generates series with --sessions and scores every session (generation mode)", async () => {
+    const out = mkdtempSync(join(tmpdir(), "eval-series-gen-"));
+    const judge = scriptedJudge();
+    const results = await runGenerateEval({
+      out,
+      command: "npm run eval -- (test)",
+      seed: 1,
+      resamples: 50,
+      scoreRejected: false,
+      judge: { model: judge, prompts: loadJudgePrompts("baseline"), label: "scripted:judge" },
+      variants: ["baseline"],
+      languages: ["es"],
+      n: 1,
+      sessions: 2,
+      chatModel: seriesModel(),
+      modelLabel: "scripted:series",
+      context: { turnsMin: 4, turnsMax: 4 },
+      concurrency: 1,
+      langsmith: null,
+    });
+    const record = DialogueRecordSchema.parse(JSON.parse(readFileSync(join(out, "records", "baseline.jsonl"), "utf8")));
+    expect(record.sessions, JSON.stringify(record.rejection_reasons)).toHaveLength(2);
+    expect(results.dialogues.map((d) => [d.id, d.session])).toEqual([
+      [record.id, 1],
+      [`${record.id}#2`, 2],
+    ]);
+    // the history judge saw session 2 only, with session 1's memory
+    const asked = judge.callsFor("history_judge");
+    expect(asked).toHaveLength(1);
+    expect(asked[0]!.messages.map((m) => m.text).join("\n")).toContain(record.sessions![0]!.memory[0]!.summary);
+    expect(results.dialogues[1]!.memory_token_recall).not.toBeNull();
   });
 });

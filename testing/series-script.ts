@@ -16,6 +16,13 @@ export const scriptedMemoryOf = (speaker: "A" | "B", session: number) => ({
       : [`Lucía fue a la sierra con sus primos, vez ${session}.`],
 });
 
+/** Sentences past the four of spanishPersona, for a source persona of five or more. */
+const MORE_SENTENCES = [
+  "Los sábados salgo a correr por el cauce del Turia.",
+  "Colecciono discos de vinilo de los años ochenta.",
+  "Estoy ahorrando para un viaje a Lisboa.",
+];
+
 export const critiqueOf = (extra: Record<string, unknown> = {}) =>
   JSON.stringify({ ...SPANISH_ACCEPT, memory_consistency: 5, ...extra });
 export interface SeriesScript {
@@ -44,8 +51,15 @@ export function seriesModel(script: SeriesScript = {}) {
     (call) => {
       script.observe?.(call);
       switch (call.task) {
-        case "persona":
-          return spanishPersona(personas++ % 2 === 0 ? "Lucía" : "Marta");
+        case "persona": {
+          // as many sentences as the prompt asks for (the source persona's count)
+          const count = Number(/Exactly (\d+) sentences/.exec(call.messages[0]?.text ?? "")?.[1] ?? 4);
+          const persona = JSON.parse(spanishPersona(personas++ % 2 === 0 ? "Lucía" : "Marta")) as {
+            name: string;
+            sentences: string[];
+          };
+          return JSON.stringify({ ...persona, sentences: [...persona.sentences, ...MORE_SENTENCES].slice(0, count) });
+        }
         case "common_ground":
           script.beforeSession?.(session + 1);
           session++;
