@@ -166,6 +166,19 @@ describe("npm run graph --provider openai (scripted OpenAI-compatible server)", 
     expect(records.every((r) => r.provenance.provider === "openai" && r.turns.length === 4)).toBe(true);
     expect(server.requests.length).toBeGreaterThan(4 * 4);
 
+    // a notice about the whole run comes from each thread's model: the run says it once
+    const noSchema = await spanishServer((request) =>
+      (request.body.response_format as { type?: string } | undefined)?.type === "json_schema"
+        ? { status: 400, body: { error: { message: "'response_format.type' must be 'text', not 'json_schema'" } } }
+        : undefined,
+    );
+    const notified = await cli([
+      ...base(noSchema),
+      ...["--n", "2", "--concurrency", "2", "--turns", "4-4", "--quiet", "--worker-threads", "2"],
+    ]);
+    expect(notified.code, notified.stderr).toBe(0);
+    expect(notified.stderr.match(/refused response_format json_schema/g)).toHaveLength(1);
+
     expectOneLineError(
       await cli(["--lang", "es", "--worker-threads", "2"]),
       2,

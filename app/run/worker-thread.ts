@@ -63,8 +63,9 @@ const errorMessage = (error: unknown) => (error instanceof Error ? error.message
 async function start() {
   const init = ThreadInitSchema.parse(workerData);
   const onRetry = (event: unknown) => send({ type: "retry", event });
-  const chatSettings = { ...init.chat, onRetry } as unknown as ModelSettings;
-  const judgeSettings = init.judge ? ({ ...init.judge, onRetry } as unknown as ModelSettings) : null;
+  const onNotice = (line: string) => send({ type: "notice", line });
+  const chatSettings = { ...init.chat, onRetry, onNotice } as unknown as ModelSettings;
+  const judgeSettings = init.judge ? ({ ...init.judge, onRetry, onNotice } as unknown as ModelSettings) : null;
   let chat: BaseChatModel;
   let judge: BaseChatModel | undefined;
   if (init.factory) {

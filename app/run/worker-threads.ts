@@ -51,6 +51,9 @@ export interface WorkerThreadsOptions {
   factory?: ModelFactoryModule;
   /** the threads' models' retry notices */
   onRetry?: (event: RetryEvent) => void;
+  /** the threads' models' notices about the whole run (a server refusing json_schema), each line once for all
+   * threads (default: stderr) */
+  onNotice?: (line: string) => void;
 }
 
 /** What this thread hands a worker thread at start. */
@@ -78,6 +81,7 @@ export const FromThreadSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("failed"), id: z.number(), name: z.string(), message: z.string() }),
   z.object({ type: z.literal("acquire"), call: z.number(), tokens: z.number() }),
   z.object({ type: z.literal("settle"), estimated: z.number(), actual: z.number() }),
+  z.object({ type: z.literal("notice"), line: z.string() }),
   z.object({
     type: z.literal("retry"),
     event: z.object({ attempt: z.number(), failure: z.unknown(), delayMs: z.number(), message: z.string() }),
@@ -111,6 +115,7 @@ class DialogueThread {
     init: ThreadInit,
     private readonly limiter: RateLimiter | undefined,
     private readonly onRetry: ((event: RetryEvent) => void) | undefined,
+    private readonly onNotice: (line: string) => void,
   ) {
     this.worker = new Worker(THREAD_ENTRY, {
       workerData: init,
@@ -161,6 +166,9 @@ class DialogueThread {
           break;
         case "settle":
           this.limiter?.settle(message.estimated, message.actual);
+          break;
+        case "notice":
+          this.onNotice(message.line);
           break;
         case "retry":
           this.onRetry?.(message.event as RetryEvent);
@@ -255,7 +263,17 @@ export class WorkerThreadPool {
       factory: pool.factory ? { options: undefined, ...pool.factory } : null,
       limited: active !== undefined,
     };
-    const threads = Array.from({ length: count }, (_, i) => new DialogueThread(i, init, active, pool.onRetry));
+    // each thread's model says it once: the run says it once
+    const said = new Set<string>();
+    const notice = pool.onNotice ?? ((line: string) => void process.stderr.write(`${line}\n`));
+    const onNotice = (line: string) => {
+      if (!said.has(line)) notice(line);
+      said.add(line);
+    };
+    const threads = Array.from(
+      { length: count },
+      (_, i) => new DialogueThread(i, init, active, pool.onRetry, onNotice),
+    );
     try {
       await Promise.all(threads.map((thread) => thread.ready));
     } catch (error) {
