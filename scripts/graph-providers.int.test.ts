@@ -15,6 +15,7 @@ import {
 import { createSpanishScript } from "../testing/spanish-script.js";
 import { DialogueRecordSchema } from "../lib/records/schema.js";
 import { freePort } from "../testing/ports.js";
+import { completeLines, startScript } from "../testing/processes.js";
 
 // `npm run graph` end to end against a scripted OpenAI-compatible server on 127.0.0.1 that answers every
 // structured call with well-formed Spanish JSON — and against one that fails in each of the ways a server fails.
@@ -194,6 +195,47 @@ describe("npm run graph --provider openai (scripted OpenAI-compatible server)", 
       2,
       /--worker-threads is for a run in this process/,
     );
+  });
+
+  it("--worker-threads 2: Ctrl-C stops taking dialogues, those in flight are written; the same command resumes", async () => {
+    const script = createSpanishScript();
+    // 100 ms per call: the run is still going when its first record is written
+    const slow = await startFakeLlmServer("openai", async (request) => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const schema = (request.body.response_format as { json_schema?: { schema?: unknown } } | undefined)?.json_schema
+        ?.schema;
+      return { text: script(taskOf(request), messagesOf(request), schema) };
+    });
+    servers.push(slow);
+    const out = join(dir, "threads-interrupted.jsonl");
+    const argv = [
+      ...base(slow),
+      ...["--n", "12", "--concurrency", "4", "--turns", "4-4", "--quiet", "--out", out, "--worker-threads", "2"],
+    ];
+    const run = startScript("scripts/graph.ts", argv, {
+      OPENAI_API_KEY: "sk-test",
+      OPENAI_BASE_URL: "",
+      POLYGLOT_MODELS_DIR: join(dir, "cache"),
+    });
+    const deadline = Date.now() + 120_000;
+    while (completeLines(out).length < 1 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    process.kill(run.child.pid!, "SIGINT");
+    const result = await run.done;
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stderr).toMatch(/SIGINT: no new dialogues/);
+    expect(result.stderr).toMatch(/resume with the same command: npm run graph -- .*--worker-threads 2/);
+    const kept = completeLines(out).length;
+    expect(kept).toBeGreaterThanOrEqual(1);
+    expect(kept).toBeLessThan(12);
+    expect(readFileSync(out, "utf8").endsWith("\n")).toBe(true);
+
+    const resumed = await cli(argv);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(new RegExp(`${kept} of 12 dialogues already written; resuming`));
+    const ids = completeLines(out).map((line) => DialogueRecordSchema.parse(JSON.parse(line)).id);
+    expect(new Set(ids).size).toBe(12);
+    expect(ids).toHaveLength(12);
   });
 
   it("401: fails at once with one line about authentication, exit 2", async () => {

@@ -122,7 +122,11 @@ class DialogueThread {
       // LangChain traces by itself where the environment asks it to: never from a thread (see the top of this file)
       env: withoutTracing(process.env),
       // the project runs TypeScript through tsx (package.json's scripts): the thread loads it the same way
-      execArgv: process.execArgv.includes("tsx") ? process.execArgv : [...process.execArgv, "--import", "tsx"],
+      // (`node --import tsx …`, or tsx's own CLI, which passes its loader's path), or, where it is not loaded (a test
+      // runner that transforms the files itself), with tsx added
+      execArgv: process.execArgv.some((arg) => /\btsx\b/.test(arg))
+        ? process.execArgv
+        : [...process.execArgv, "--import", "tsx"],
     });
     let started!: () => void;
     let notStarted!: (error: Error) => void;
