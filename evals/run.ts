@@ -247,7 +247,7 @@ export async function runGenerateEval(options: GenerateEvalOptions): Promise<Eva
             languages: options.languages.join(","),
           },
           target,
-          score: (record) => scorer.score(fromRecord(record)),
+          score: (dialogue) => scorer.score(dialogue),
           metrics,
           concurrency: options.concurrency,
         });
