@@ -147,6 +147,55 @@ describe("npm run graph --provider openai (scripted OpenAI-compatible server)", 
     expect(result.stderr).toMatch(/^1 dialogues: /m);
   });
 
+  it("--worker-threads 2 writes every record; the embedded engine is refused", async () => {
+    // (that the records equal a one-thread run's is app/run/worker-threads.int.test.ts: this server's personas depend
+    // on the order its calls arrive in, and the near-duplicate review on the order records finish in)
+    const server = await spanishServer();
+    const out = join(dir, "two-threads.jsonl");
+    const threaded = await cli([
+      ...base(server),
+      ...["--n", "4", "--concurrency", "4", "--turns", "4-4", "--quiet", "--out", out, "--worker-threads", "2"],
+    ]);
+    expect(threaded.code, threaded.stderr).toBe(0);
+    expect(threaded.stderr).toMatch(/^4 dialogues: /m);
+    const records = readFileSync(out, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => DialogueRecordSchema.parse(JSON.parse(line)));
+    expect(records.map((r) => r.id).sort()).toEqual(["es-1-00000", "es-1-00001", "es-1-00002", "es-1-00003"]);
+    expect(records.every((r) => r.provenance.provider === "openai" && r.turns.length === 4)).toBe(true);
+    expect(server.requests.length).toBeGreaterThan(4 * 4);
+
+    // a notice about the whole run comes from each thread's model: the run says it once
+    const noSchema = await spanishServer((request) =>
+      (request.body.response_format as { type?: string } | undefined)?.type === "json_schema"
+        ? { status: 400, body: { error: { message: "'response_format.type' must be 'text', not 'json_schema'" } } }
+        : undefined,
+    );
+    const notified = await cli([
+      ...base(noSchema),
+      ...["--n", "2", "--concurrency", "2", "--turns", "4-4", "--quiet", "--worker-threads", "2"],
+    ]);
+    expect(notified.code, notified.stderr).toBe(0);
+    expect(notified.stderr.match(/refused response_format json_schema/g)).toHaveLength(1);
+
+    expectOneLineError(
+      await cli(["--lang", "es", "--worker-threads", "2"]),
+      2,
+      /--worker-threads: the embedded engine \(llama-cpp\) would load the model's weights once per thread/,
+    );
+    expectOneLineError(
+      await cli([...base(server), "--worker-threads", "2", "--sessions", "2"]),
+      2,
+      /--worker-threads runs single dialogues: a multi-session series/,
+    );
+    expectOneLineError(
+      await cli([...base(server), "--worker-threads", "2", "--queue", "redis://127.0.0.1:1"]),
+      2,
+      /--worker-threads is for a run in this process/,
+    );
+  });
+
   it("401: fails at once with one line about authentication, exit 2", async () => {
     const server = await spanishServer(() => ({
       status: 401,

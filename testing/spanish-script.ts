@@ -119,15 +119,20 @@ function dialogueLength(messages: BaseMessage[]): number {
   return messages.length - 1 - (opens ? 1 : 0);
 }
 
-/** A scripted crowdworker writing valid Spanish: persona, common ground, turns, an accepting critique. */
-export function spanishScript(): Script {
+/**
+ * A scripted crowdworker writing valid Spanish: persona, common ground, turns, an accepting critique. Its personas
+ * come in turn from a list (the k-th persona call gets the k-th), or with `fromPrompt`, from a hash of the prompt:
+ * then every answer is a function of its prompt alone, as a seeded model's is, whatever order the calls come in
+ * (worker threads against the in-process pool).
+ */
+export function spanishScript(options: { fromPrompt?: boolean } = {}): Script {
   let personaCalls = 0;
   return (call: ScriptedCall) => {
     switch (call.task) {
       case "persona": {
-        const k = personaCalls++;
-        // as many sentences as the English source persona has (the prompt says how many)
         const text = call.messages.map((m) => m.text).join("\n");
+        const k = options.fromPrompt ? hashSeed(text) % 4096 : personaCalls++;
+        // as many sentences as the English source persona has (the prompt says how many)
         const count = Number(/Exactly (\d+) sentences/.exec(text)?.[1] ?? 4);
         return JSON.stringify({
           name: NAMES[k % NAMES.length]!,
@@ -163,8 +168,12 @@ export function spanishScript(): Script {
 }
 
 /** The Spanish script behind an in-process model whose every call takes `latencyMs`. */
-export function spanishScriptedModel(latencyMs = 0, options: { keepCalls?: boolean } = {}): ScriptedChatModel {
-  return new ScriptedChatModel(spanishScript(), { latencyMs, ...options });
+export function spanishScriptedModel(
+  latencyMs = 0,
+  options: { keepCalls?: boolean; fromPrompt?: boolean } = {},
+): ScriptedChatModel {
+  const { fromPrompt, ...rest } = options;
+  return new ScriptedChatModel(spanishScript({ fromPrompt }), { latencyMs, ...rest });
 }
 
 export const SPANISH_TURNS = [

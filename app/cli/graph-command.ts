@@ -7,6 +7,7 @@ import { accessSync, constants, mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import {
   chatModelSettings,
+  type DialogueConfig,
   type DialogueContext,
   judgeModelSettings,
   resolveConfig,
@@ -30,6 +31,7 @@ import { loadPromptSet } from "../../lib/prompts/loader.js";
 import { loadBuiltinPersonas, loadPersonaFile } from "../../lib/records/personas.js";
 import { runBatch } from "../run/batch.js";
 import { planJobs } from "../run/generate.js";
+import { generateInThreads } from "../run/worker-threads.js";
 import { DEFAULT_JACCARD_THRESHOLD } from "../run/near-duplicate.js";
 import { PLANNER_VERSION } from "../../lib/plan.js";
 import { buildRunConfig, dataHashes } from "../run/run-config.js";
@@ -61,6 +63,8 @@ function validate(flags: GraphFlags) {
     ...(flags.turns ? { turnsMin: flags.turns[0], turnsMax: flags.turns[1] } : {}),
   };
   if (flags.out) checkOutPath(flags.out);
+  const config = resolveConfig(context);
+  if (flags["worker-threads"] > 1) checkWorkerThreads(flags, config);
   const jobs = planJobs({
     languages,
     n: flags.n,
@@ -69,7 +73,24 @@ function validate(flags: GraphFlags) {
     speechEventId: eventId,
     sessions: flags.sessions,
   });
-  return { jobs, context, config: resolveConfig(context), languages, personas, eventId, exports };
+  return { jobs, context, config, languages, personas, eventId, exports };
+}
+
+/** --worker-threads N > 1: models that can be built once per thread, in a run of this process. */
+function checkWorkerThreads(flags: GraphFlags, config: DialogueConfig): void {
+  if (flags.queue)
+    throw new UsageError(
+      "--worker-threads is for a run in this process; with --queue the dialogues are written by `npm run worker` processes",
+    );
+  if (flags.sessions > 1)
+    throw new UsageError(
+      "--worker-threads runs single dialogues: a multi-session series (--sessions > 1) keeps its progress in one thread",
+    );
+  const embedded = [config.provider, judgeModelSettings(config)?.provider].includes("llama-cpp");
+  if (embedded)
+    throw new UsageError(
+      "--worker-threads: the embedded engine (llama-cpp) would load the model's weights once per thread; it runs in one thread (serve the model with llama-server and use --provider openai to spread the work)",
+    );
 }
 
 /**
@@ -163,6 +184,22 @@ export async function runGraphCommand(flags: GraphFlags, argv: readonly string[]
   }
   // tracing: only with LANGSMITH_TRACING=true and a key; one trace per dialogue; flushed within seconds
   const tracing = createTracing();
+  // --worker-threads N: the dialogues run in N threads, each building its own models from these settings
+  // (app/run/worker-threads.ts); tracing callbacks live in this thread, so a threaded run is not traced
+  const threads = Math.min(flags["worker-threads"], flags.concurrency);
+  const threaded =
+    threads > 1
+      ? generateInThreads({
+          threads,
+          chat: { ...chatModelSettings(config), seed: flags.seed, sequences },
+          judge: judgeSettings ? { ...judgeSettings, seed: flags.seed, sequences } : null,
+          settings: context,
+          onRetry: retries.record,
+        })
+      : undefined;
+  if (threaded && tracing.enabled)
+    console.error("tracing is off in this run: --worker-threads runs dialogues where the LangSmith tracer is not");
+  const traces = tracing.enabled && !threaded;
   const traced = { config, ...modelLabel(chatModel) };
   // the run log that a rerun is checked against (app/run/run-config.ts)
   const runConfig = buildRunConfig({
@@ -210,10 +247,10 @@ export async function runGraphCommand(flags: GraphFlags, argv: readonly string[]
       runConfig,
       limits: { rpm: flags.rpm, tpm: flags.tpm },
       retries,
-      ...(fleet ? { generate: fleet } : {}),
+      ...(fleet ? { generate: fleet } : threaded ? { generate: threaded } : {}),
       price: flags.price ?? null,
       ...exports,
-      ...(tracing.enabled ? { invokeOptions: (job) => tracing.invokeOptions(dialogueTraceLabels(job, traced)) } : {}),
+      ...(traces ? { invokeOptions: (job) => tracing.invokeOptions(dialogueTraceLabels(job, traced)) } : {}),
       print: (record) => (flags.quiet ? formatDialogue(record, { brief: true }) : `${formatDialogue(record)}\n`),
       // on a terminal, one dialogue in flight is shown as it is written (runBatch decides whether one is)
       live: !flags.quiet && !flags.queue && process.stdout.isTTY && process.env.TERM !== "dumb",

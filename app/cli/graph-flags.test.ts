@@ -36,6 +36,15 @@ describe("--lang", () => {
   });
 });
 
+describe("--worker-threads", () => {
+  it("is 1 unless given, and takes 1 to 64", () => {
+    expect(parseGraphFlags(["--lang", "es"])?.["worker-threads"]).toBe(1);
+    expect(parseGraphFlags(["--lang", "es", "--worker-threads", "2"])?.["worker-threads"]).toBe(2);
+    expect(usageError(["--lang", "es", "--worker-threads", "0"])).toBe("--worker-threads must be between 1 and 64");
+    expect(usageError(["--lang", "es", "--worker-threads", "two"])).toBe("--worker-threads takes a whole number");
+  });
+});
+
 describe("provider flags", () => {
   it("default to the embedded engine", () => {
     expect(parseGraphFlags(["--lang", "es"])).toMatchObject({ provider: "llama-cpp" });

@@ -19,6 +19,9 @@ import {
 /** The largest --n: a run's jobs are planned up front (about 1 KB each), so this bounds the plan's memory and time. */
 export const MAX_N = 100_000;
 
+/** The most --worker-threads: each thread loads the graph and a model (tens of MB), and more than the cores do not help. */
+export const MAX_WORKER_THREADS = 64;
+
 /** The flags of `npm run graph`: one table for the parser, one zod schema for their values. */
 
 export const GRAPH_HELP = `Usage: npm run graph -- --lang CODE[,CODE…] [options]
@@ -56,6 +59,9 @@ Options:
   --sessions N          multi-session series: the same two people meet N times (gap hours to months,
                         each remembering the earlier sessions); one record per series, at most ${MAX_SESSIONS}  [1]
   --concurrency N       dialogues in flight at once                                             [1]
+  --worker-threads N    spread the dialogues in flight over N threads, each with its own model
+                        (remote providers only; for a run whose one thread is busy at high
+                        --concurrency: docs/large-runs.md)                                      [1]
   --rpm N               requests per minute to the model, paced evenly                   [no limit]
   --tpm N               tokens per minute to the model (estimated before a call as prompt chars/4 +
                         output cap, corrected by the reported usage after it)              [no limit]
@@ -92,6 +98,7 @@ export const GraphFlagsSchema = z.object({
   variant: z.string().min(1).default("baseline"),
   sessions: wholeNumber("--sessions", 1, MAX_SESSIONS).default("1"),
   concurrency: wholeNumber("--concurrency", 1).default("1"),
+  "worker-threads": wholeNumber("--worker-threads", 1, MAX_WORKER_THREADS).default("1"),
   quiet: z.boolean().default(false),
   wait: z.boolean().default(false),
   // large runs
@@ -117,6 +124,7 @@ const OPTIONS = {
   variant: { type: "string" },
   sessions: { type: "string" },
   concurrency: { type: "string" },
+  "worker-threads": { type: "string" },
   quiet: { type: "boolean" },
   wait: { type: "boolean" },
   rpm: { type: "string" },

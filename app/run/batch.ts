@@ -234,6 +234,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
         context,
         concurrency: options.concurrency,
         ...(file ? { file } : {}),
+        ...(limiter.active ? { limiter } : {}),
         ...(checkpointer ? { checkpointer } : {}),
         signal: AbortSignal.any([stop.signal, lost.signal]),
         abortSignal: AbortSignal.any([abandon.signal, lost.signal]),

@@ -7,6 +7,7 @@ import { type DialogueRecord, DialogueRecordSchema } from "../../lib/records/sch
 import { loadSpeechEvents } from "../../lib/speech-events.js";
 import { type DialogueJob, planRun } from "../../lib/plan.js";
 import type { RecordFile } from "./record-file.js";
+import type { RateLimiter } from "./rate-limit.js";
 import type { NodeSqliteSaver } from "./checkpoints.js";
 
 export type { DialogueJob } from "../../lib/plan.js";
@@ -60,6 +61,8 @@ export interface GenerateOptions {
   onAbandon?: (job: DialogueJob, error: unknown) => void;
   /** a dialogue to watch as it is written: its events go to the function returned (nodes/events.ts) */
   watch?: (job: DialogueJob) => ((event: DialogueEvent) => void) | undefined;
+  /** the run's rate limiter (the in-process models are already wrapped in it; a pool of threads asks it per call) */
+  limiter?: RateLimiter;
   /** per-dialogue invoke options: tracing callbacks, tags, metadata; a runId is the trace id the record keeps */
   invokeOptions?: (job: DialogueJob) => Parameters<typeof runDialogue>[2];
 }
@@ -87,16 +90,36 @@ const isAbort = (error: unknown) =>
  * written), then throws a DialogueFailedError for the first failure. `signal` stops taking jobs too;
  * `abortSignal` also abandons the dialogues in flight, writing nothing of theirs.
  */
-export async function generateDialogues(
-  options: GenerateOptions,
-): Promise<{ written: DialogueRecord[]; skipped: number; abandoned: number }> {
+export async function generateDialogues(options: GenerateOptions): Promise<GenerateResult> {
+  return runPool(options, (job, invoke, watch) => runJob(job, options.context, invoke, watch));
+}
+
+export interface GenerateResult {
+  written: DialogueRecord[];
+  skipped: number;
+  abandoned: number;
+}
+
+/**
+ * Runs one job for the pool: in this thread (runJob), or in a worker thread (app/run/worker-threads.ts). `slot` is
+ * the pool worker's number, 0 … concurrency-1.
+ */
+export type JobRunner = (
+  job: DialogueJob,
+  invoke: Parameters<typeof runJob>[2],
+  watch: ((event: DialogueEvent) => void) | undefined,
+  slot: number,
+) => Promise<{ record: DialogueRecord | null }>;
+
+/** generateDialogues' pool, whoever runs each job (see generateDialogues for the contract). */
+export async function runPool(options: GenerateOptions, runOne: JobRunner): Promise<GenerateResult> {
   const pending = options.jobs.filter((job) => !options.file?.done.has(job.id));
   const written: DialogueRecord[] = [];
   let next = 0;
   let abandoned = 0;
   let failure: DialogueFailedError | undefined;
   const stopped = () => failure !== undefined || options.signal?.aborted || options.abortSignal?.aborted;
-  const worker = async () => {
+  const worker = async (slot: number) => {
     while (next < pending.length && !stopped()) {
       const job = pending[next++]!;
       const invoke = options.invokeOptions?.(job) ?? {};
@@ -107,15 +130,15 @@ export async function generateDialogues(
       options.onStart?.(job);
       let record: DialogueRecord;
       try {
-        const state = await runJob(
+        const state = await runOne(
           job,
-          options.context,
           {
             ...invoke,
             ...(signal ? { signal } : {}),
             ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}),
           },
           options.watch?.(job),
+          slot,
         );
         if (!state.record) throw new Error(`dialogue ${job.id} ended without a record`);
         // tracing: the runId is the root run's id, i.e. the trace id
@@ -151,7 +174,9 @@ export async function generateDialogues(
     }
   };
   const appending = new Set<Promise<void>>();
-  const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 1, pending.length)) }, worker);
+  const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 1, pending.length)) }, (_, slot) =>
+    worker(slot),
+  );
   await Promise.all(workers);
   await Promise.all([...appending]);
   if (failure) throw new DialogueFailedError(failure.job, failure.cause, written.length);

@@ -75,7 +75,15 @@ export interface RateLimits {
   tpm?: number | undefined;
 }
 
-export class RateLimiter {
+/** What a limited model asks before and after each call: a RateLimiter, or a worker thread's view of the run's one
+ * (app/run/worker-threads.ts). */
+export interface CallLimiter {
+  readonly active: boolean;
+  acquire(estimatedTokens: number, signal?: AbortSignal): Promise<void>;
+  settle(estimatedTokens: number, actualTokens: number): void;
+}
+
+export class RateLimiter implements CallLimiter {
   private readonly requests: TokenBucket | null;
   private readonly tokens: TokenBucket | null;
   private tail: Promise<void> = Promise.resolve();
@@ -164,7 +172,7 @@ const LIMITED = Symbol.for("polyglot-personachat.rate-limited");
  * Puts `limiter` around every invoke() of `model` (the only entry point the graph uses), in place: the model
  * keeps its identity, label, tracing and dispose(). Returns the same model.
  */
-export function limitChatModel<M extends BaseChatModel>(model: M, limiter: RateLimiter): M {
+export function limitChatModel<M extends BaseChatModel>(model: M, limiter: CallLimiter): M {
   if (!limiter.active || (model as unknown as Record<symbol, unknown>)[LIMITED]) return model;
   Object.assign(model, { invoke: limitedInvoke(model, model.invoke.bind(model), limiter), [LIMITED]: true });
   return model;
@@ -188,7 +196,7 @@ export function jobView<M extends BaseChatModel>(
 
 type Invoke = BaseChatModel["invoke"];
 
-function limitedInvoke(model: BaseChatModel, invoke: Invoke, limiter: RateLimiter): Invoke {
+function limitedInvoke(model: BaseChatModel, invoke: Invoke, limiter: CallLimiter): Invoke {
   return async (input, options) => {
     const opts = options as Record<string, unknown> | undefined;
     const inputEstimate = Math.ceil(promptChars(input) / 4);

@@ -3,11 +3,16 @@
  * orchestration costs per turn.
  *
  *   npm run bench -- batch [--latency MS] [--rounds N] [--overhead-dialogues N] [--concurrency 1,8,64]
+ *                          [--worker-threads 2]
  *
  * - For each concurrency N: dialogues = N × rounds through the whole pipeline of a run (graph, near-duplicate
  *   review, crash-safe JSONL appends) with an in-process scripted model that answers valid Spanish after a fixed
  *   latency (ScriptedChatModel, 200 ms). Every dialogue makes the same number of calls c, so the ideal throughput
- *   is N / (c × latency); `efficiency` = achieved / ideal. Target ≥ 0.9 at 64.
+ *   is N / (c × latency); `efficiency` = achieved / ideal. Target ≥ 0.95 at 64.
+ * - `concurrency 64, 2 worker threads`: the same dialogues at the highest concurrency right after, spread over
+ *   `--worker-threads` threads (app/run/worker-threads.ts; each builds the same scripted model, testing/thread-models.ts,
+ *   and gets the warm-up this thread got, 20 dialogues, before the clock starts, as a run's start-up is not counted
+ *   either); `,`-separated for several, empty for none. Side by side, so both figures see the same machine load.
  * - `overhead per turn`: the same with a zero-latency model at concurrency 1: wall time (and CPU time) per turn
  *   written. Target ≤ 1 ms.
  * - `engine floor per turn`: for scale, what LangGraph alone costs here: a StateGraph of the same shape (the same
@@ -19,10 +24,12 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { installUntracedRunContext } from "../../lib/untraced-context.js";
-import { generateDialogues, planJobs } from "../../app/run/generate.js";
+import { type GenerateOptions, generateDialogues, planJobs } from "../../app/run/generate.js";
+import { WorkerThreadPool } from "../../app/run/worker-threads.js";
 import { NearDuplicateIndex } from "../../app/run/near-duplicate.js";
 import { RecordFile } from "../../app/run/record-file.js";
 import { spanishScriptedModel } from "../../testing/spanish-script.js";
+import { THREAD_MODELS } from "../../testing/thread-models.js";
 
 const TURNS = 6;
 const CONTEXT = { turnsMin: TURNS, turnsMax: TURNS };
@@ -36,33 +43,72 @@ interface Measured {
   cpuMs: number;
 }
 
-/** Runs `count` dialogues through the run's pipeline (graph, near-duplicate review, JSONL journal). */
-async function measure(latencyMs: number, concurrency: number, count: number, seed: number): Promise<Measured> {
+/**
+ * Runs `count` dialogues through the run's pipeline (graph, near-duplicate review, JSONL journal): in this thread,
+ * or with `threads` > 1 over that many worker threads (`--worker-threads`), each with the same scripted model built
+ * in the thread (testing/thread-models.ts). The threads start (their modules load) before the clock does.
+ */
+async function measure(
+  latencyMs: number,
+  concurrency: number,
+  count: number,
+  seed: number,
+  threads = 1,
+): Promise<Measured> {
   const dir = mkdtempSync(join(tmpdir(), "bench-batch-"));
   const file = RecordFile.open(join(dir, "out.jsonl")).file;
   const dedup = new NearDuplicateIndex();
   const model = spanishScriptedModel(latencyMs, { keepCalls: false });
   const jobs = planJobs({ languages: ["es"], n: count, seed });
   let turns = 0;
+  let started = 0;
   let accepted = 0;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  await generateDialogues({
+  let cpu0 = process.cpuUsage();
+  let t0 = performance.now();
+  const options: GenerateOptions = {
     jobs,
     context: { chatModel: model, ...CONTEXT },
     concurrency,
     file,
     review: (record) => dedup.review(record),
+    onStart: () => {
+      // the clock starts with the first dialogue (with threads: once every thread is ready)
+      if (started++ === 0) {
+        cpu0 = process.cpuUsage();
+        t0 = performance.now();
+      }
+    },
     onRecord: (record) => {
       turns += record.turns.length;
       if (record.status === "accepted") accepted++;
     },
-  });
+  };
+  if (threads > 1) {
+    const pool = await WorkerThreadPool.start(
+      {
+        threads,
+        chat: { provider: "openai", model: "scripted" },
+        settings: CONTEXT,
+        factory: { module: THREAD_MODELS, export: "spanish", options: { latencyMs } },
+      },
+      threads,
+    );
+    try {
+      // the warm-up this thread had (JIT, module caches: 20 dialogues), in each thread, all at once, before the clock
+      const warmUp = planJobs({ languages: ["es"], n: 20 * threads, seed: 999 });
+      await pool.generate({ jobs: warmUp, context: CONTEXT, concurrency: warmUp.length });
+      await pool.generate(options);
+    } finally {
+      await pool.close();
+    }
+  } else await generateDialogues(options);
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   file.close();
   rmSync(dir, { recursive: true, force: true });
-  return { dialogues: count, turns, calls: model.callCount, accepted, wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
+  // the threads' models count their calls where they are (NaN here): every dialogue makes the same calls
+  const calls = threads > 1 ? Number.NaN : model.callCount;
+  return { dialogues: count, turns, calls, accepted, wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 /**
@@ -109,8 +155,14 @@ export async function run(argv: string[]): Promise<number> {
       rounds: { type: "string", default: "3" },
       "overhead-dialogues": { type: "string", default: "60" },
       concurrency: { type: "string", default: "1,8,64" },
+      "worker-threads": { type: "string", default: "2" },
     },
   });
+  const threadCounts = values["worker-threads"]
+    .split(",")
+    .filter(Boolean)
+    .map(Number)
+    .filter((t) => t > 1);
   const latency = Number(values.latency);
   const rounds = Number(values.rounds);
   const levels = values.concurrency.split(",").map(Number);
@@ -122,11 +174,18 @@ export async function run(argv: string[]): Promise<number> {
     const m = await measure(latency, n, n * rounds, n);
     const callsPerDialogue = m.calls / m.dialogues;
     const ideal = n / ((callsPerDialogue * latency) / 1000); // dialogues per second
-    const achieved = m.dialogues / (m.wallMs / 1000);
-    const cpuPerDialogue = m.cpuMs / m.dialogues;
-    console.log(
-      `concurrency ${n}: efficiency ${(achieved / ideal).toFixed(3)}  (${m.dialogues} dialogues × ${callsPerDialogue} calls of ${latency} ms in ${(m.wallMs / 1000).toFixed(2)} s, ideal ${(m.dialogues / ideal).toFixed(2)} s; ${m.accepted} accepted; ${cpuPerDialogue.toFixed(1)} ms CPU per dialogue, this process had ${((m.cpuMs / m.wallMs) * 100).toFixed(0)} % of a core)`,
-    );
+    const report = (label: string, m: Measured) => {
+      const achieved = m.dialogues / (m.wallMs / 1000);
+      const cpuPerDialogue = m.cpuMs / m.dialogues;
+      console.log(
+        `${label}: efficiency ${(achieved / ideal).toFixed(3)}  (${m.dialogues} dialogues × ${callsPerDialogue} calls of ${latency} ms in ${(m.wallMs / 1000).toFixed(2)} s, ideal ${(m.dialogues / ideal).toFixed(2)} s; ${m.accepted} accepted; ${cpuPerDialogue.toFixed(1)} ms CPU per dialogue, this process had ${((m.cpuMs / m.wallMs) * 100).toFixed(0)} % of a core)`,
+      );
+    };
+    report(`concurrency ${n}`, m);
+    // the same dialogues over worker threads (--worker-threads), right after, on the same machine load
+    if (threadCounts.length && n === Math.max(...levels))
+      for (const t of threadCounts)
+        report(`concurrency ${n}, ${t} worker threads`, await measure(latency, n, n * rounds, n, t));
   }
   const o = await measure(0, 1, Number(values["overhead-dialogues"]), 7);
   console.log(
