@@ -90,7 +90,7 @@ describe("a variant as a LangSmith experiment (evaluate() against a permissive i
         );
         return state.record!;
       },
-      score: (record) => scorer.score(fromRecord(record)),
+      score: (dialogue) => scorer.score(dialogue),
       metrics: metricTable(),
       concurrency: 1,
     });

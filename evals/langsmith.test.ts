@@ -3,7 +3,7 @@ import type { ExampleCreate, ExampleUpdate } from "langsmith/schemas";
 import { planDialogue } from "../lib/plan.js";
 import { resolveConfig } from "../nodes/configuration.js";
 import type { DialogueRecord } from "../lib/records/schema.js";
-import { fromRecord } from "./dialogues.js";
+import { type EvalDialogue, fromRecord } from "./dialogues.js";
 import {
   datasetExamples,
   type DatasetClient,
@@ -134,7 +134,7 @@ describe("LangSmith experiments (offline pieces)", () => {
       "¡Hola! ¿Qué tal el fin de semana?",
       "Muy bien, fui a la playa con mis primos.",
     ]);
-    const score = async (r: DialogueRecord) => scoreDialogue(fromRecord(r));
+    const score = async (d: EvalDialogue) => scoreDialogue(d);
     const row = await dialogueEvaluator(score, metrics)({ outputs: { record: accepted } });
     const keys = row.results.map((r) => r.key);
     expect(keys).toEqual(
@@ -157,7 +157,7 @@ describe("LangSmith experiments (offline pieces)", () => {
     expect(byKey.tokens_per_accepted_pooled).toBe(300);
     expect(byKey.acceptance_rate).toBeUndefined();
     // a rejected dialogue is not scored: only the "all" metrics get a row value
-    expect(dialogueFeedback(scoreDialogue(fromRecord(rejected)), metrics).map((r) => r.key)).toEqual([
+    expect(dialogueFeedback([scoreDialogue(fromRecord(rejected))], metrics).map((r) => r.key)).toEqual([
       "acceptance_rate",
     ]);
     expect(summaryFeedback([], metrics)).toEqual([]);

@@ -7,6 +7,7 @@ import { planDialogue } from "../lib/plan.js";
 import { type DialogueRecord, DialogueRecordSchema } from "../lib/records/schema.js";
 import type { DialogueJob } from "../app/run/generate.js";
 import { tracingSettings, type TracingEnv } from "../app/tracing/index.js";
+import { type EvalDialogue, fromRecordSessions } from "./dialogues.js";
 import { aggregate, inScope, type Metric, type Scored } from "./metrics.js";
 
 /**
@@ -137,14 +138,24 @@ export async function syncDataset(
 
 // ── evaluators ──────────────────────────────────────────────────────────────────────────────────────
 
-export type ScoreRecord = (record: DialogueRecord) => Promise<Scored>;
+/** Scores one dialogue as the evaluation sees it (a single dialogue, or one session of a series). */
+export type ScoreDialogue = (dialogue: EvalDialogue) => Promise<Scored>;
 
-/** Per-dialogue feedback: every mean/ratio metric that has a value for this dialogue, under the metric's key. */
-export function dialogueFeedback(item: Scored, metrics: readonly Metric[]): EvaluationResult[] {
+/** A record's scored dialogues: every session of a series, each with the memory its speakers had, else the one. */
+const scoreSessions = (score: ScoreDialogue, record: DialogueRecord) =>
+  Promise.all(fromRecordSessions(record).map(score));
+
+/**
+ * Per-example feedback: every mean/ratio metric that has a value for this example, under the metric's key. A series
+ * is one example: its sessions are pooled, as the local report pools them (a later session adds the memory metrics
+ * and counts once in acceptance and tokens, which only the first session carries).
+ */
+export function dialogueFeedback(items: readonly Scored[], metrics: readonly Metric[]): EvaluationResult[] {
   const out: EvaluationResult[] = [];
   for (const metric of metrics) {
-    if (metric.kind === "set" || inScope(metric, [item]).length === 0) continue;
-    const value = aggregate(metric, [item]);
+    const scoped = inScope(metric, items);
+    if (metric.kind === "set" || scoped.length === 0) continue;
+    const value = aggregate(metric, scoped);
     if (value !== null) out.push({ key: metric.key, score: value });
   }
   return out;
@@ -163,15 +174,18 @@ export function summaryFeedback(items: readonly Scored[], metrics: readonly Metr
 
 const recordOf = (outputs: Record<string, unknown> | undefined) => DialogueRecordSchema.parse(outputs?.record);
 
-export function dialogueEvaluator(score: ScoreRecord, metrics: readonly Metric[]) {
+export function dialogueEvaluator(score: ScoreDialogue, metrics: readonly Metric[]) {
   return async ({ outputs }: { outputs: Record<string, unknown> }) => ({
-    results: dialogueFeedback(await score(recordOf(outputs)), metrics),
+    results: dialogueFeedback(await scoreSessions(score, recordOf(outputs)), metrics),
   });
 }
 
-export function summaryEvaluator(score: ScoreRecord, metrics: readonly Metric[]) {
+export function summaryEvaluator(score: ScoreDialogue, metrics: readonly Metric[]) {
   return async ({ outputs }: { outputs: Record<string, unknown>[] }) => ({
-    results: summaryFeedback(await Promise.all(outputs.map((o) => score(recordOf(o)))), metrics),
+    results: summaryFeedback(
+      (await Promise.all(outputs.map((o) => scoreSessions(score, recordOf(o))))).flat(),
+      metrics,
+    ),
   });
 }
 
@@ -181,7 +195,7 @@ export interface ExperimentOptions {
   variant: string;
   metadata: Record<string, unknown>;
   target: (job: DialogueJob) => Promise<DialogueRecord>;
-  score: ScoreRecord;
+  score: ScoreDialogue;
   metrics: readonly Metric[];
   concurrency: number;
 }

@@ -11,7 +11,7 @@ import { addUsage, type DialogueRecord, ZERO_USAGE } from "../lib/records/schema
 import { type DialogueJob, generateDialogues, planJobs } from "../app/run/generate.js";
 import { readRecords, RecordFile } from "../app/run/record-file.js";
 import { summarizeScores } from "./aggregate.js";
-import { type EvalDialogue, fromRecord, fromRecordSessions, XPERSONA_VARIANT } from "./dialogues.js";
+import { type EvalDialogue, fromRecordSessions, XPERSONA_VARIANT } from "./dialogues.js";
 import { type Judge, judgeDialogue } from "./judges.js";
 import { datasetExamples, evalDatasetName, readExamples, runExperiment, syncDataset } from "./langsmith.js";
 import { metricTable, type Scored, scoreDialogue } from "./metrics.js";
@@ -247,7 +247,7 @@ export async function runGenerateEval(options: GenerateEvalOptions): Promise<Eva
             languages: options.languages.join(","),
           },
           target,
-          score: (record) => scorer.score(fromRecord(record)),
+          score: (dialogue) => scorer.score(dialogue),
           metrics,
           concurrency: options.concurrency,
         });

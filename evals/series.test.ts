@@ -7,6 +7,8 @@ import { makeRecord } from "../testing/records.js";
 import { scriptedJudge } from "../testing/scripted-eval-models.js";
 import { fromRecordSessions, loadDataset } from "./dialogues.js";
 import { loadJudgePrompts } from "./judges.js";
+import { dialogueEvaluator } from "./langsmith.js";
+import { metricTable, scoreDialogue } from "./metrics.js";
 import { runDatasetEval, runGenerateEval } from "./run.js";
 import { seriesModel } from "../testing/series-script.js";
 
@@ -206,5 +208,22 @@ describe("evals of multi-session series", () => {
     expect(asked).toHaveLength(1);
     expect(asked[0]!.messages.map((m) => m.text).join("\n")).toContain(record.sessions![0]!.memory[0]!.summary);
     expect(results.dialogues[1]!.memory_token_recall).not.toBeNull();
+  });
+});
+
+describe("a series in a LangSmith experiment", () => {
+  it("is one example whose feedback pools its sessions: memory use from the later ones, acceptance once", async () => {
+    const metrics = metricTable();
+    const row = await dialogueEvaluator(
+      async (d) => scoreDialogue(d),
+      metrics,
+    )({ outputs: { record: seriesRecord() } });
+    const byKey = Object.fromEntries(row.results.map((r) => [r.key, r.score]));
+    // by hand (the fixture's comments): session 2 uses 2 of 5 fact tokens, session 3 uses 3 of 11
+    expect(byKey.memory_token_recall).toBeCloseTo((2 / 5 + 3 / 11) / 2, 10);
+    expect(byKey.acceptance_rate).toBe(1);
+    const single = makeRecord("es-1-00001", "es", ["¡Hola! ¿Qué tal el finde?", "Muy bien, fui a la playa."]);
+    const alone = await dialogueEvaluator(async (d) => scoreDialogue(d), metrics)({ outputs: { record: single } });
+    expect(alone.results.map((r) => r.key)).not.toContain("memory_token_recall");
   });
 });
