@@ -2,7 +2,6 @@ import { Client, type Example } from "langsmith";
 import { describe, expect, it, vi } from "vitest";
 import { runDialogue } from "../graphs/dialogue/graph.js";
 import type { DialogueJob } from "../app/run/generate.js";
-import { fromRecord } from "./dialogues.js";
 import { datasetExamples, evalDatasetName, runExperiment } from "./langsmith.js";
 import { metricTable } from "./metrics.js";
 import { evalJobs, Scorer } from "./run.js";
