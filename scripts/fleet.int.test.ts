@@ -355,7 +355,7 @@ describe.skipIf(!hasRedis)("fleet (real redis-server, worker processes, tiny GGU
       // the error is one line (after the progress line a run always ends with)
       const error = result.stderr.trim().split("\n").at(-1)!;
       expect(error).toMatch(
-        /^polyglot-personachat: queue "other-run" at 127\.0\.0\.1:\d+ holds dialogue es-1-00000 of another run configuration: use another queue \(--queue redis:\/\/127\.0\.0\.1:\d+\?queue=NAME\) or empty this one/,
+        /^polyglot-personachat: queue "other-run" at 127\.0\.0\.1:\d+ holds dialogue es-1-00000 of another run configuration: use another queue \(--queue redis:\/\/127\.0\.0\.1:\d+\?queue=NAME\) or empty this one; 0 dialogues are in \S+\.jsonl$/,
       );
       // the other run's job is as it was, and nothing was added beside it
       expect((await foreign.getJob("es-1-00000"))!.data).toEqual(data);

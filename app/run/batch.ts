@@ -24,7 +24,7 @@ import { Progress } from "./progress.js";
 import { limitChatModel, RateLimiter, type RateLimits } from "./rate-limit.js";
 import { type JournalLock, lockJournal } from "./journal-lock.js";
 import { NodeSqliteSaver, seriesCheckpointPath } from "./checkpoints.js";
-import { RecordFile, readRecords } from "./record-file.js";
+import { RecordFile, RecordFileError, readRecords } from "./record-file.js";
 import { configHash, type RunConfig, RunLog, siblingPath } from "./run-config.js";
 import { formatDuration, formatSummaryTable, type Price, type RunSummary, SummaryBuilder } from "./summary.js";
 
@@ -301,7 +301,9 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const resume = `resume with the same command: ${options.command}`;
 
   if (failure) {
-    const where = options.out ? `; ${result.total.dialogues} dialogues are in ${options.out}, ${resume}` : "";
+    // a file or queue that is not this run's (RecordFileError) fails the same way again: the user fixes it first
+    const hint = failure instanceof RecordFileError ? "" : `, ${resume}`;
+    const where = options.out ? `; ${result.total.dialogues} dialogues are in ${options.out}${hint}` : "";
     const message =
       failure instanceof DialogueFailedError
         ? failure.message
