@@ -1,3 +1,4 @@
+import { lstatSync } from "node:fs";
 import { UsageError } from "../../app/cli/errors.js";
 import type { Rating, RatingInput } from "./study.js";
 
@@ -88,11 +89,31 @@ function toRating(row: Record<string, unknown>): Rating {
   };
 }
 
+/**
+ * SQLite opens a path as it finds it, links included (node:sqlite has no O_NOFOLLOW), and writes beside it (-wal,
+ * -shm, -journal): a link planted at any of them would have the ratings written, or read, somewhere else. Each
+ * that exists must be a regular file, checked just before the open.
+ */
+function refuseLinks(path: string): void {
+  for (const file of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) {
+    let stat;
+    try {
+      stat = lstatSync(file);
+    } catch {
+      continue; // not there (yet): SQLite creates it
+    }
+    if (stat.isSymbolicLink())
+      throw new ReviewStoreError(`${file} is a symbolic link: a review database is opened only as a regular file`);
+    if (!stat.isFile()) throw new ReviewStoreError(`${file} is not a regular file`);
+  }
+}
+
 export class ReviewStore {
   private constructor(private readonly db: Database) {}
 
   /** Opens (creating it if needed) the database at `path`; `readOnly` for exports and the eval. */
   static async open(path: string, options: { readOnly?: boolean } = {}): Promise<ReviewStore> {
+    refuseLinks(path);
     const { DatabaseSync } = await loadSqlite();
     let db: Database;
     try {
