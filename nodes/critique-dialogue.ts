@@ -1,13 +1,12 @@
 import type { Runtime } from "@langchain/langgraph";
-import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { type DialogueContext, resolveRuntime } from "./configuration.js";
 import type { DialogueState, DialogueUpdate } from "./state.js";
 import { emitDialogueEvent } from "./events.js";
 import { attemptStructured } from "../lib/models/attempts.js";
-import { fillSlots, loadPromptSet } from "../lib/prompts/loader.js";
+import { loadPromptSet } from "../lib/prompts/loader.js";
 import { type Critique, CritiqueSchema, type SeriesCritique, SeriesCritiqueSchema } from "../lib/records/schema.js";
 import { critiqueHistory } from "./series-render.js";
-import { bothSpeakersSlots } from "./shared.js";
+import { bothSpeakersSlots, promptMessages } from "./shared.js";
 
 /** Lowest score on any axis that still lets a dialogue pass, whatever the verdict says. */
 export const MIN_PASSING_SCORE = 3;
@@ -72,15 +71,7 @@ export async function critiqueDialogue(
     name: "critique",
     maxRetries: config.maxStructuredRetries,
     onRetry: (reason, attempt) => emitDialogueEvent(runtime, { event: "retry", stage: "critique", attempt, reason }),
-    messages: (feedback) => [
-      new SystemMessage(fillSlots(prompt.section("system"), slots) + critiqueHistory(state.history)),
-      new HumanMessage(
-        fillSlots(prompt.section("user"), {
-          ...slots,
-          retry_note: feedback ? fillSlots(prompt.section("retry"), { feedback }) : "",
-        }),
-      ),
-    ],
+    messages: promptMessages(prompt, slots, critiqueHistory(state.history)),
   });
   // what these calls spent: the graph adds it to the dialogue's totals (state.ts)
   const spent = { usage: result.usage, attempts: result.attempts };

@@ -1,11 +1,10 @@
 import type { Runtime } from "@langchain/langgraph";
-import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { z } from "zod";
 import { type DialogueContext, resolveRuntime } from "./configuration.js";
 import type { DialogueState, DialogueUpdate } from "./state.js";
 import { emitDialogueEvent } from "./events.js";
 import { attemptStructured } from "../lib/models/attempts.js";
-import { fillSlots, loadPromptSet } from "../lib/prompts/loader.js";
+import { loadPromptSet } from "../lib/prompts/loader.js";
 import { dialogueIdFor, plannedPersonaPair } from "../lib/plan.js";
 import { loadBuiltinPersonas } from "../lib/records/personas.js";
 import {
@@ -16,7 +15,7 @@ import {
   SPEAKERS,
   ZERO_USAGE,
 } from "../lib/records/schema.js";
-import { bulletList, checkProse, languageOf, languageSlots } from "./shared.js";
+import { bulletList, checkProse, languageOf, languageSlots, promptMessages } from "./shared.js";
 
 /** What the model returns for one persona: as many sentences as the English source has. */
 export function personaRewriteSchema(sentenceCount: number) {
@@ -71,15 +70,7 @@ export async function rewritePersonas(
       schema: personaRewriteSchema(sourceSentences.length),
       name: "persona",
       maxRetries: config.maxStructuredRetries,
-      messages: (feedback) => [
-        new SystemMessage(fillSlots(prompt.section("system"), slots)),
-        new HumanMessage(
-          fillSlots(prompt.section("user"), {
-            ...slots,
-            retry_note: feedback ? fillSlots(prompt.section("retry"), { feedback }) : "",
-          }),
-        ),
-      ],
+      messages: promptMessages(prompt, slots),
       validate: (value) => checkProse(value.sentences.join(" "), state.language),
       onRetry: (reason, attempt) =>
         emitDialogueEvent(runtime, { event: "retry", stage: "persona", speaker, attempt, reason }),

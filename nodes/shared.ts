@@ -1,6 +1,7 @@
 import { turnGateFailures, type CheckName, type GateFailure } from "../lib/gates/index.js";
 import { type LanguageInfo, resolveLanguage } from "../lib/lang/languages.js";
 import { type Demonstration, loadDemonstrations, pickDemonstration } from "../lib/demonstrations.js";
+import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { fillSlots, type PromptTemplate, type VariantManifest } from "../lib/prompts/loader.js";
 import { createRng, hashSeed } from "../lib/random.js";
 import type { Turn } from "../lib/records/schema.js";
@@ -93,4 +94,21 @@ export function demonstrationFor(state: DialogueState, manifest: VariantManifest
   return manifest.speechEvent && state.speechEvent
     ? pickDemonstration(demos, state.speechEvent.id, rng)
     : rng.pick(demos);
+}
+
+/**
+ * The messages of a structured call whose prompt has a system, a user and a retry section: the user message carries
+ * the parser's or the gates' feedback on the last attempt, if any (attemptStructured's `messages`). `systemExtra` is
+ * appended to the system message (a later session's history).
+ */
+export function promptMessages(prompt: PromptTemplate, slots: Record<string, string | number>, systemExtra = "") {
+  return (feedback: string | null) => [
+    new SystemMessage(fillSlots(prompt.section("system"), slots) + systemExtra),
+    new HumanMessage(
+      fillSlots(prompt.section("user"), {
+        ...slots,
+        retry_note: feedback ? fillSlots(prompt.section("retry"), { feedback }) : "",
+      }),
+    ),
+  ];
 }

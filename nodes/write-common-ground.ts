@@ -1,13 +1,12 @@
 import type { Runtime } from "@langchain/langgraph";
-import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { z } from "zod";
 import { type DialogueContext, resolveRuntime } from "./configuration.js";
 import type { DialogueState, DialogueUpdate } from "./state.js";
 import { emitDialogueEvent } from "./events.js";
 import { attemptStructured } from "../lib/models/attempts.js";
-import { fillSlots, loadPromptSet } from "../lib/prompts/loader.js";
+import { loadPromptSet } from "../lib/prompts/loader.js";
 import { commonGroundHistory } from "./series-render.js";
-import { bothSpeakersSlots, checkProse } from "./shared.js";
+import { bothSpeakersSlots, checkProse, promptMessages } from "./shared.js";
 
 export const CommonGroundSchema = z.object({
   relationship: z.string().min(1).max(300),
@@ -36,15 +35,7 @@ export async function writeCommonGround(
     maxRetries: config.maxStructuredRetries,
     onRetry: (reason, attempt) =>
       emitDialogueEvent(runtime, { event: "retry", stage: "common_ground", attempt, reason }),
-    messages: (feedback) => [
-      new SystemMessage(fillSlots(prompt.section("system"), slots) + commonGroundHistory(state.history)),
-      new HumanMessage(
-        fillSlots(prompt.section("user"), {
-          ...slots,
-          retry_note: feedback ? fillSlots(prompt.section("retry"), { feedback }) : "",
-        }),
-      ),
-    ],
+    messages: promptMessages(prompt, slots, commonGroundHistory(state.history)),
     validate: (value) => checkProse(commonGroundParagraph(value), state.language),
   });
   // what these calls spent: the graph adds it to the dialogue's totals (state.ts)

@@ -1,14 +1,12 @@
 import type { Runtime } from "@langchain/langgraph";
-import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { z } from "zod";
 import { type DialogueContext, resolveRuntime } from "./configuration.js";
 import type { SpeakerMemory } from "./series-history.js";
 import { seriesPrompts } from "./series-render.js";
 import type { SeriesState, SeriesUpdate } from "./series-state.js";
 import { attemptStructured } from "../lib/models/attempts.js";
-import { fillSlots } from "../lib/prompts/loader.js";
 import { addUsage, type Persona, type SessionMemory, SPEAKERS, type Turn, ZERO_USAGE } from "../lib/records/schema.js";
-import { bulletList, checkProse, languageOf, languageSlots } from "./shared.js";
+import { bulletList, checkProse, languageOf, languageSlots, promptMessages } from "./shared.js";
 
 /** What the model returns for one speaker's memory of a session (bounded, so a grammar bounds it too). */
 export const MemorySchema = z.object({
@@ -89,15 +87,7 @@ export async function writeMemory(state: SeriesState, runtime: Runtime<DialogueC
       schema: MemorySchema,
       name: "memory",
       maxRetries: config.maxStructuredRetries,
-      messages: (feedback) => [
-        new SystemMessage(fillSlots(prompt.section("system"), slots)),
-        new HumanMessage(
-          fillSlots(prompt.section("user"), {
-            ...slots,
-            retry_note: feedback ? fillSlots(prompt.section("retry"), { feedback }) : "",
-          }),
-        ),
-      ],
+      messages: promptMessages(prompt, slots),
       validate: (value) =>
         checkProse([value.summary, ...value.new_facts, ...value.partner_facts].join(" "), state.language),
     });

@@ -67,6 +67,31 @@ const list = (name: string, element: Node): Node => ({
   ],
 });
 
+// the parts a record and each session of a series share
+const speechEventColumn = () => struct("speech_event", [str("id"), str("name"), str("category")]);
+const personasColumn = () =>
+  list(
+    "personas",
+    struct("element", [
+      str("speaker"),
+      str("name"),
+      list("sentences", str("element")),
+      list("source_sentences", str("element")),
+    ]),
+  );
+const turnsColumn = () => list("turns", struct("element", [str("speaker"), str("text")]));
+/** A session of a series adds its own scores (memory_consistency) after the three every critique has. */
+const critiqueColumn = (sessionScores: Node[] = []) =>
+  struct("critique", [
+    leaf("persona_faithfulness", "INT32"),
+    leaf("speech_event_fit", "INT32"),
+    leaf("naturalness", "INT32"),
+    ...sessionScores,
+    str("verdict"),
+    list("offending_turns", leaf("element", "INT32")),
+    str("feedback"),
+  ]);
+
 const COLUMNS: Node[] = [
   str("id", true),
   str("language", true),
@@ -76,26 +101,11 @@ const COLUMNS: Node[] = [
     "rejection_reasons",
     struct("element", [str("check"), str("detail"), leaf("turn", "INT32"), leaf("session", "INT32")]),
   ),
-  struct("speech_event", [str("id"), str("name"), str("category")]),
+  speechEventColumn(),
   str("common_ground"),
-  list(
-    "personas",
-    struct("element", [
-      str("speaker"),
-      str("name"),
-      list("sentences", str("element")),
-      list("source_sentences", str("element")),
-    ]),
-  ),
-  list("turns", struct("element", [str("speaker"), str("text")])),
-  struct("critique", [
-    leaf("persona_faithfulness", "INT32"),
-    leaf("speech_event_fit", "INT32"),
-    leaf("naturalness", "INT32"),
-    str("verdict"),
-    list("offending_turns", leaf("element", "INT32")),
-    str("feedback"),
-  ]),
+  personasColumn(),
+  turnsColumn(),
+  critiqueColumn(),
   struct("provenance", [
     str("provider"),
     str("model"),
@@ -123,27 +133,11 @@ const COLUMNS: Node[] = [
       leaf("session", "INT32"),
       struct("gap", [str("kind"), leaf("amount", "INT32"), str("unit")]),
       str("status"),
-      struct("speech_event", [str("id"), str("name"), str("category")]),
+      speechEventColumn(),
       str("common_ground"),
-      list(
-        "personas",
-        struct("element", [
-          str("speaker"),
-          str("name"),
-          list("sentences", str("element")),
-          list("source_sentences", str("element")),
-        ]),
-      ),
-      list("turns", struct("element", [str("speaker"), str("text")])),
-      struct("critique", [
-        leaf("persona_faithfulness", "INT32"),
-        leaf("speech_event_fit", "INT32"),
-        leaf("naturalness", "INT32"),
-        leaf("memory_consistency", "INT32"),
-        str("verdict"),
-        list("offending_turns", leaf("element", "INT32")),
-        str("feedback"),
-      ]),
+      personasColumn(),
+      turnsColumn(),
+      critiqueColumn([leaf("memory_consistency", "INT32")]),
       list(
         "memory",
         struct("element", [
