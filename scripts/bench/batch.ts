@@ -22,7 +22,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
+import { Annotation, Command, END, START, StateGraph } from "@langchain/langgraph";
 import { installUntracedRunContext } from "../../lib/untraced-context.js";
 import { type GenerateOptions, generateDialogues, planJobs } from "../../app/run/generate.js";
 import { WorkerThreadPool } from "../../app/run/worker-threads.js";
@@ -125,17 +125,21 @@ export async function engineFloor(turns: number, count: number): Promise<number>
     .addNode("personas", nothing)
     .addNode("event", nothing)
     .addNode("commonGround", nothing)
-    .addNode("turn", (state) => ({ turns: [...state.turns, "…"] }))
+    // routed as the dialogue graph routes (graphs/dialogue/routes.ts): the node returns its update and the next node
+    .addNode(
+      "turn",
+      (state: typeof State.State) => {
+        const next = [...state.turns, "…"];
+        return new Command({ update: { turns: next }, goto: next.length >= turns ? "critique" : "turn" });
+      },
+      { ends: ["turn", "critique"] },
+    )
     .addNode("critique", nothing)
     .addNode("finalize", nothing)
     .addEdge(START, "personas")
     .addEdge("personas", "event")
     .addEdge("event", "commonGround")
     .addEdge("commonGround", "turn")
-    .addConditionalEdges("turn", (state) => (state.turns.length >= turns ? "critique" : "turn"), {
-      turn: "turn",
-      critique: "critique",
-    })
     .addEdge("critique", "finalize")
     .addEdge("finalize", END)
     .compile();
