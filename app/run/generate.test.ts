@@ -5,17 +5,14 @@ import { describe, expect, it } from "vitest";
 import { ScriptedChatModel, type ScriptedCall } from "../../testing/scripted-model.js";
 import { DialogueFailedError, generateDialogues, planJobs } from "./generate.js";
 import { makeRecord } from "../../testing/records.js";
+import { completeLines } from "../../testing/processes.js";
 import { RecordFile } from "./record-file.js";
 import { spanishScript, spanishScriptedModel } from "../../testing/spanish-script.js";
 
 const tempFile = () => join(mkdtempSync(join(tmpdir(), "generate-")), "out.jsonl");
 const CONTEXT = { turnsMin: 4, turnsMax: 4 };
-const ids = (path: string) =>
-  readFileSync(path, "utf8")
-    .trim()
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line).id as string);
+// the ids of the records whose line is complete: the next record's append may be part-way while one is read
+const ids = (path: string) => completeLines(path).map((line) => (JSON.parse(line) as { id: string }).id);
 
 /** The scripted Spanish model, except that the calls of one dialogue (found by a persona source sentence) throw. */
 function failingFor(marker: string, latencyMs = 20) {
