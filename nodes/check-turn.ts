@@ -1,4 +1,4 @@
-import { RunnableLambda } from "@langchain/core/runnables";
+import { type RunnableConfig, RunnableLambda } from "@langchain/core/runnables";
 import type { DialogueConfig } from "./configuration.js";
 import type { CandidateTurn, DialogueState, DialogueUpdate } from "./state.js";
 import { turnGateFailures } from "../lib/gates/index.js";
@@ -68,3 +68,23 @@ export function checkTurn(input: TurnCheckInput): DialogueUpdate {
  */
 export const checkTurnStep = RunnableLambda.from((input: TurnCheckInput) => checkTurn(input));
 checkTurnStep.name = "checkTurn";
+
+/**
+ * Whether anything receives this run's callbacks: a LangSmith tracer (given, or added from the environment when the
+ * graph's run began), LangGraph's stream handlers (Studio's and the live view's token stream), a test's handler.
+ */
+function observed(config: RunnableConfig): boolean {
+  const callbacks = config.callbacks;
+  if (!callbacks) return false;
+  if (Array.isArray(callbacks)) return callbacks.length > 0;
+  return callbacks.handlers.length > 0 || callbacks.inheritableHandlers.length > 0;
+}
+
+/**
+ * The turn check of the speakerTurn node `config` belongs to: as the traced step checkTurnStep when anything
+ * receives the run's callbacks, else as a plain call (a runnable's config and callback set-up per turn, for nobody
+ * to see, is a tenth of a batch's orchestration cost: `npm run bench -- batch`). Same verdict either way.
+ */
+export async function checkTurnIn(config: RunnableConfig, input: TurnCheckInput): Promise<DialogueUpdate> {
+  return observed(config) ? checkTurnStep.invoke(input, config) : checkTurn(input);
+}

@@ -15,7 +15,7 @@ import {
 } from "../lib/prompts/loader.js";
 import type { Speaker } from "../lib/records/schema.js";
 import { speakerHistory } from "./series-render.js";
-import { checkTurnStep } from "./check-turn.js";
+import { checkTurnIn } from "./check-turn.js";
 import { sessionsBefore } from "./series-history.js";
 import {
   bulletList,
@@ -108,18 +108,15 @@ export async function speakerTurn(state: DialogueState, runtime: Runtime<Dialogu
   const candidate: CandidateTurn = result.ok
     ? { speaker, text: result.value.utterance.trim(), endsConversation: result.value.ends_conversation }
     : { speaker, text: "", endsConversation: false, outputError: result.reason, raw: result.raw };
-  // LangGraph hands a node its run's config (the runtime's fields are on it): the check runs as a child of this node
-  const checked = await checkTurnStep.invoke(
-    {
-      candidate,
-      language: state.language,
-      turns: state.turns,
-      turnRetries: state.turnRetries,
-      sessionsBefore: sessionsBefore(state.history),
-      settings: { turnsMin: config.turnsMin, maxTurnRetries: config.maxTurnRetries, maxTurnChars: config.maxTurnChars },
-    },
-    runtime as RunnableConfig,
-  );
+  // LangGraph hands a node its run's config (the runtime's fields are on it): a traced check runs as a child of this node
+  const checked = await checkTurnIn(runtime as RunnableConfig, {
+    candidate,
+    language: state.language,
+    turns: state.turns,
+    turnRetries: state.turnRetries,
+    sessionsBefore: sessionsBefore(state.history),
+    settings: { turnsMin: config.turnsMin, maxTurnRetries: config.maxTurnRetries, maxTurnChars: config.maxTurnChars },
+  });
   // this call's usage and attempt: the graph adds them to the dialogue's totals (state.ts)
   return { usage: result.usage, attempts: 1, ...checked };
 }

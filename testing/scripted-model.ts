@@ -2,7 +2,7 @@ import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager
 import { BaseChatModel, type BaseChatModelCallOptions } from "@langchain/core/language_models/chat_models";
 import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import type { ChatResult } from "@langchain/core/outputs";
-import type { JsonSchemaResponseFormat } from "../lib/models/structured.js";
+import { type JsonSchemaResponseFormat, textOf } from "../lib/models/structured.js";
 
 /**
  * An in-process chat model that answers from a script: the function gets the structured-output task the call
@@ -77,7 +77,8 @@ export class ScriptedChatModel extends BaseChatModel<ScriptedCallOptions> {
         await runManager.handleLLMNewToken(token);
       }
     }
-    const input = messages.reduce((sum, m) => sum + m.text.length, 0);
+    // textOf reads string content as it is (BaseMessage.text converts it to content blocks first, on every read)
+    const input = messages.reduce((sum, m) => sum + textOf(m).length, 0);
     const usage = { input_tokens: Math.ceil(input / 4), output_tokens: Math.ceil(text.length / 4), total_tokens: 0 };
     usage.total_tokens = usage.input_tokens + usage.output_tokens;
     return { generations: [{ text, message: new AIMessage({ content: text, usage_metadata: usage }) }] };

@@ -11,6 +11,7 @@
 import type { BaseMessage } from "@langchain/core/messages";
 import { ScriptedChatModel, type Script, type ScriptedCall } from "./scripted-model.js";
 import { hashSeed } from "../lib/random.js";
+import { textOf } from "../lib/models/structured.js";
 import { type FakeServer, messagesOf, startFakeLlmServer, taskOf } from "./fake-llm-server.js";
 
 // Turns are composed of three Spanish clauses, so that dialogues differ (near-duplicate review passes most) and
@@ -111,11 +112,11 @@ const COMMON_GROUND = JSON.stringify({
 function lastUtterance(messages: BaseMessage[]): string | null {
   const last = messages.at(-1);
   if (!last || last.type !== "human") return null;
-  return last.text.split("\n\n")[0]!;
+  return textOf(last).split("\n\n")[0]!;
 }
 
 function dialogueLength(messages: BaseMessage[]): number {
-  const opens = (messages[1]?.text ?? "").startsWith("(You start");
+  const opens = (messages[1] ? textOf(messages[1]) : "").startsWith("(You start");
   return messages.length - 1 - (opens ? 1 : 0);
 }
 
@@ -130,7 +131,7 @@ export function spanishScript(options: { fromPrompt?: boolean } = {}): Script {
   return (call: ScriptedCall) => {
     switch (call.task) {
       case "persona": {
-        const text = call.messages.map((m) => m.text).join("\n");
+        const text = call.messages.map(textOf).join("\n");
         const k = options.fromPrompt ? hashSeed(text) % 4096 : personaCalls++;
         // as many sentences as the English source persona has (the prompt says how many)
         const count = Number(/Exactly (\d+) sentences/.exec(text)?.[1] ?? 4);
@@ -155,7 +156,7 @@ export function spanishScript(options: { fromPrompt?: boolean } = {}): Script {
           key =
             ((o - (i - 1) + 1600) % 16) + 16 * ((b - 3 * (i - 1) + 1600) % 16) + 256 * ((c - 5 * (i - 1) + 1600) % 16);
         } else {
-          key = hashSeed(call.messages[0]?.text ?? "") % 4096;
+          key = hashSeed(call.messages[0] ? textOf(call.messages[0]) : "") % 4096;
         }
         const [o, b, c] = [key % 16, Math.floor(key / 16) % 16, Math.floor(key / 256) % 16];
         const utterance = `${OPENERS[(o + i) % 16]} ${BODIES[(b + 3 * i) % 16]} ${CLOSERS[(c + 5 * i) % 16]}`;
