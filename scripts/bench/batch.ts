@@ -2,8 +2,8 @@
  * Batch benchmark: how well the run's worker pool uses a model whose calls take a fixed time, and what the
  * orchestration costs per turn.
  *
- *   npm run bench -- batch [--latency MS] [--rounds N] [--overhead-dialogues N] [--concurrency 1,8,64]
- *                          [--worker-threads 2]
+ *   npm run bench -- batch [--latency MS] [--rounds N] [--warm-up N] [--overhead-dialogues N] [--overhead-rounds N]
+ *                          [--concurrency 1,8,64] [--worker-threads 2]
  *
  * - For each concurrency N: dialogues = N × rounds through the whole pipeline of a run (graph, near-duplicate
  *   review, crash-safe JSONL appends) with an in-process scripted model that answers valid Spanish after a fixed
@@ -11,12 +11,16 @@
  *   is N / (c × latency); `efficiency` = achieved / ideal. Target ≥ 0.95 at 64.
  * - `concurrency 64, 2 worker threads`: the same dialogues at the highest concurrency right after, spread over
  *   `--worker-threads` threads (app/run/worker-threads.ts; each builds the same scripted model, testing/thread-models.ts,
- *   and gets the warm-up this thread got, 20 dialogues, before the clock starts, as a run's start-up is not counted
+ *   and gets the warm-up this thread got, `--warm-up` dialogues, before the clock starts, as a run's start-up is not counted
  *   either); `,`-separated for several, empty for none. Side by side, so both figures see the same machine load.
  * - `overhead per turn`: the same with a zero-latency model at concurrency 1: wall time (and CPU time) per turn
- *   written. Target ≤ 1 ms.
+ *   written. Target ≤ 1 ms, and ≤ 0.5 ms above the engine floor.
  * - `engine floor per turn`: for scale, what LangGraph alone costs here: a StateGraph of the same shape (the same
  *   steps per dialogue, with a few trivial state keys and nodes that do nothing) run the same way.
+ * - `speed reference`: a fixed empty graph (referenceFloor) that no change of ours moves, timed on the machine the
+ *   targets were set on (REFERENCE_MS): how fast this machine is now, and the two figures above at that speed.
+ * The last three are measured in alternating rounds (`--overhead-rounds`), so that all three see the same machine (a
+ * shared VM's speed drifts by tens of percent within minutes), and printed as medians with their range.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -54,6 +58,8 @@ async function measure(
   count: number,
   seed: number,
   threads = 1,
+  /** with threads: the dialogues each thread runs before the clock starts, as this thread did */
+  warmUp = 0,
 ): Promise<Measured> {
   const dir = mkdtempSync(join(tmpdir(), "bench-batch-"));
   const file = RecordFile.open(join(dir, "out.jsonl")).file;
@@ -94,9 +100,9 @@ async function measure(
       threads,
     );
     try {
-      // the warm-up this thread had (JIT, module caches: 20 dialogues), in each thread, all at once, before the clock
-      const warmUp = planJobs({ languages: ["es"], n: 20 * threads, seed: 999 });
-      await pool.generate({ jobs: warmUp, context: CONTEXT, concurrency: warmUp.length });
+      // the warm-up this thread had (JIT, module caches), in each thread, all at once, before the clock
+      const warmUpJobs = planJobs({ languages: ["es"], n: warmUp * threads, seed: 999 });
+      await pool.generate({ jobs: warmUpJobs, context: CONTEXT, concurrency: warmUpJobs.length });
       await pool.generate(options);
     } finally {
       await pool.close();
@@ -149,6 +155,54 @@ export async function engineFloor(turns: number, count: number): Promise<number>
   return (performance.now() - t0) / (count * turns);
 }
 
+/**
+ * The speed reference: the empty graph the batch targets were set against (issue 17, Node 24.22: 0.64–0.69 ms per
+ * turn): three planning steps, then per turn a turn step and a check step routed by a conditional edge, critique,
+ * finalize (17 steps for 6 turns). Kept as it was then, whatever the dialogue graph becomes.
+ */
+export async function referenceFloor(turns: number, count: number): Promise<number> {
+  const State = Annotation.Root({
+    turns: Annotation<string[]>({ reducer: (_current, update) => update, default: () => [] }),
+    checked: Annotation<boolean>({ reducer: (_current, update) => update, default: () => false }),
+  });
+  const nothing = () => ({});
+  const reference = new StateGraph(State)
+    .addNode("personas", nothing)
+    .addNode("event", nothing)
+    .addNode("commonGround", nothing)
+    .addNode("turn", (state: typeof State.State) => ({ turns: [...state.turns, "…"], checked: false }))
+    .addNode("check", () => ({ checked: true }))
+    .addNode("critique", nothing)
+    .addNode("finalize", nothing)
+    .addEdge(START, "personas")
+    .addEdge("personas", "event")
+    .addEdge("event", "commonGround")
+    .addEdge("commonGround", "turn")
+    .addEdge("turn", "check")
+    .addConditionalEdges("check", (state) => (state.turns.length >= turns ? "critique" : "turn"), ["turn", "critique"])
+    .addEdge("critique", "finalize")
+    .addEdge("finalize", END)
+    .compile();
+  for (let i = 0; i < 20; i++) await reference.invoke({});
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) await reference.invoke({}, { recursionLimit: 1000 });
+  return (performance.now() - t0) / (count * turns);
+}
+
+/** referenceFloor per turn on the machine and Node (24.22) the batch targets were set on: the middle of 0.64–0.69 ms. */
+export const REFERENCE_MS = 0.665;
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** "1.37 ms (median of 5: 1.12–1.73)" */
+function spread(values: readonly number[]): string {
+  return `${median(values).toFixed(2)} ms  (median of ${values.length}: ${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
+}
+
 export async function run(argv: string[]): Promise<number> {
   // the runtime set-up of a run (runDialogue installs it too), in place before the engine floor is measured
   installUntracedRunContext();
@@ -156,8 +210,10 @@ export async function run(argv: string[]): Promise<number> {
     args: argv,
     options: {
       latency: { type: "string", default: "200" },
-      rounds: { type: "string", default: "3" },
+      rounds: { type: "string", default: "10" },
+      "warm-up": { type: "string", default: "300" },
       "overhead-dialogues": { type: "string", default: "60" },
+      "overhead-rounds": { type: "string", default: "5" },
       concurrency: { type: "string", default: "1,8,64" },
       "worker-threads": { type: "string", default: "2" },
     },
@@ -171,8 +227,10 @@ export async function run(argv: string[]): Promise<number> {
   const rounds = Number(values.rounds);
   const levels = values.concurrency.split(",").map(Number);
 
-  // warm-up: JIT, module caches, the language detector's tables
-  await measure(0, 4, 20, 999);
+  // warm-up: JIT, module caches, the language detector's tables (with 20 dialogues instead of 300, concurrency 64
+  // still compiled as it went: 21 ms of CPU per dialogue instead of 17, efficiency 0.92 instead of 0.94)
+  const warmUp = Number(values["warm-up"]);
+  await measure(0, 4, warmUp, 999);
 
   for (const n of levels) {
     const m = await measure(latency, n, n * rounds, n);
@@ -189,14 +247,36 @@ export async function run(argv: string[]): Promise<number> {
     // the same dialogues over worker threads (--worker-threads), right after, on the same machine load
     if (threadCounts.length && n === Math.max(...levels))
       for (const t of threadCounts)
-        report(`concurrency ${n}, ${t} worker threads`, await measure(latency, n, n * rounds, n, t));
+        report(`concurrency ${n}, ${t} worker threads`, await measure(latency, n, n * rounds, n, t, warmUp));
   }
-  const o = await measure(0, 1, Number(values["overhead-dialogues"]), 7);
+  // overhead, engine floor and speed reference, round by round, so that all three see the same machine
+  const dialogues = Number(values["overhead-dialogues"]);
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  const floor: number[] = [];
+  const reference: number[] = [];
+  let o: Measured | undefined;
+  for (let round = 0; round < Math.max(1, Number(values["overhead-rounds"])); round++) {
+    o = await measure(0, 1, dialogues, 7);
+    wall.push(o.wallMs / o.turns);
+    cpu.push(o.cpuMs / o.turns);
+    floor.push(await engineFloor(TURNS, dialogues));
+    reference.push(await referenceFloor(TURNS, dialogues));
+  }
+  const above = wall.map((w, i) => w - floor[i]!);
   console.log(
-    `overhead per turn: ${(o.wallMs / o.turns).toFixed(2)} ms  (wall; CPU ${(o.cpuMs / o.turns).toFixed(2)} ms; ${o.turns} turns in ${o.dialogues} dialogues of ${o.calls / o.dialogues} calls, every node of the dialogue counted)`,
+    `overhead per turn: ${spread(wall)}; CPU ${median(cpu).toFixed(2)} ms; ${o!.turns} turns in ${o!.dialogues} dialogues of ${o!.calls / o!.dialogues} calls a round, every node of the dialogue counted)`,
   );
   console.log(
-    `engine floor per turn: ${(await engineFloor(TURNS, Number(values["overhead-dialogues"]))).toFixed(2)} ms  (for scale: LangGraph alone, an empty graph of the same ${3 + TURNS + 2} steps per dialogue)`,
+    `engine floor per turn: ${spread(floor)}; for scale: LangGraph alone, an empty graph of the same ${3 + TURNS + 2} steps per dialogue)`,
+  );
+  console.log(`overhead above the engine floor: ${spread(above)}, round by round)`);
+  const speed = REFERENCE_MS / median(reference);
+  console.log(
+    `speed reference: ${spread(reference)}; a fixed 17-step empty graph, ${REFERENCE_MS} ms on the machine the targets were set on: this one runs at ${speed.toFixed(2)}× that speed)`,
+  );
+  console.log(
+    `at the reference speed: overhead per turn ${(median(wall) * speed).toFixed(2)} ms, engine floor ${(median(floor) * speed).toFixed(2)} ms, overhead above the floor ${(median(above) * speed).toFixed(2)} ms`,
   );
   console.log(
     `machine load average ${loadavg()
