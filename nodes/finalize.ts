@@ -2,7 +2,7 @@ import type { Runtime } from "@langchain/langgraph";
 import { type DialogueContext, resolveRuntime } from "./configuration.js";
 import type { DialogueState, DialogueUpdate } from "./state.js";
 import { modelLabel, modelThreads } from "../lib/models/factory.js";
-import { type DialogueRecord, DialogueRecordSchema, type Persona, SPEAKERS } from "../lib/records/schema.js";
+import { type DialogueRecord, parseDialogueRecord, type Persona, SPEAKERS } from "../lib/records/schema.js";
 import { planDialogue } from "../lib/plan.js";
 
 /**
@@ -24,7 +24,7 @@ export async function finalize(state: DialogueState, runtime: Runtime<DialogueCo
   const label = modelLabel(chatModel);
   const threads = modelThreads(chatModel);
   const rejected = state.rejectionReasons.length > 0;
-  const record: DialogueRecord = DialogueRecordSchema.parse({
+  const record: DialogueRecord = parseDialogueRecord({
     id: state.dialogueId,
     language: state.language,
     source_language: "en",

@@ -17,8 +17,16 @@ import {
 } from "../lib/records/schema.js";
 import { bulletList, checkProse, languageOf, languageSlots, promptMessages } from "./shared.js";
 
+/** one schema per sentence count: its JSON schema, the model's response format, is then built once (structured.ts) */
+const personaSchemas = new Map<number, ReturnType<typeof buildPersonaRewriteSchema>>();
+
 /** What the model returns for one persona: as many sentences as the English source has. */
 export function personaRewriteSchema(sentenceCount: number) {
+  let schema = personaSchemas.get(sentenceCount);
+  if (!schema) personaSchemas.set(sentenceCount, (schema = buildPersonaRewriteSchema(sentenceCount)));
+  return schema;
+}
+function buildPersonaRewriteSchema(sentenceCount: number) {
   return z.object({
     name: z.string().min(1).max(40),
     sentences: z.array(z.string().min(1).max(200)).min(sentenceCount).max(sentenceCount),

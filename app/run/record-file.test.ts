@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { makeRecord } from "../../testing/records.js";
+import { checkedRecord, parseDialogueRecord } from "../../lib/records/schema.js";
 import { planJobs } from "./generate.js";
 import { RecordFile, RecordFileError } from "./record-file.js";
 
@@ -147,6 +148,29 @@ describe("RecordFile", () => {
     writeFileSync(path, text);
     expect(() => RecordFile.open(path)).toThrow(/holds dialogue es-1-00000 twice \(records 1 and 3\)/);
     expect(readFileSync(path, "utf8")).toBe(text);
+  });
+
+  it("parses a record built by parseDialogueRecord once (where it was built), and any other object on append", async () => {
+    const path = tempFile();
+    const file = RecordFile.open(path).file;
+    const built = parseDialogueRecord(record("x"));
+    const plain = record("y");
+    // the built record is passed through as it is; another object is parsed (zod returns a copy)
+    expect(checkedRecord(built)).toEqual({ success: true, data: built });
+    expect((checkedRecord(built) as { data: unknown }).data).toBe(built);
+    expect((checkedRecord(plain) as { data: unknown }).data).not.toBe(plain);
+    await file.appendAsync(built);
+    // a copy changed after the check is a new object: parsed, and refused
+    await expect(file.appendAsync({ ...built, id: "z", status: "accepted" })).rejects.toThrow(
+      /refusing to write an invalid record z/,
+    );
+    await file.closeAsync();
+    expect(
+      readFileSync(path, "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as unknown),
+    ).toEqual([built]);
   });
 
   it("refuses to write an invalid record", () => {

@@ -11,7 +11,7 @@ import {
   writeSync,
 } from "node:fs";
 import { promisify } from "node:util";
-import { type DialogueRecord, DialogueRecordSchema, formatZodError } from "../../lib/records/schema.js";
+import { checkedRecord, type DialogueRecord, DialogueRecordSchema, formatZodError } from "../../lib/records/schema.js";
 
 /** An output file that is not ours to append to: one line for the user. */
 export class RecordFileError extends Error {
@@ -119,7 +119,7 @@ export class RecordFile {
   }
 
   append(record: DialogueRecord): void {
-    const checked = DialogueRecordSchema.safeParse(record);
+    const checked = checkedRecord(record);
     if (!checked.success)
       throw new Error(`refusing to write an invalid record ${record.id}: ${formatZodError(checked.error)}`);
     if (this.done.has(record.id)) return;
@@ -137,7 +137,7 @@ export class RecordFile {
    * each record is still one whole line; the promise resolves once the line is on disk.
    */
   appendAsync(record: DialogueRecord): Promise<void> {
-    const checked = DialogueRecordSchema.safeParse(record);
+    const checked = checkedRecord(record);
     if (!checked.success)
       return Promise.reject(
         new Error(`refusing to write an invalid record ${record.id}: ${formatZodError(checked.error)}`),

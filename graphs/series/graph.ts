@@ -6,7 +6,7 @@ import { createRng, hashSeed } from "../../lib/random.js";
 import {
   addUsage,
   type DialogueRecord,
-  DialogueRecordSchema,
+  parseDialogueRecord,
   type RejectionReason,
   type SeriesSession,
 } from "../../lib/records/schema.js";
@@ -159,7 +159,7 @@ export function finalizeSeries(state: SeriesState): SeriesUpdate {
     duration_ms: state.startedAt ? Date.now() - state.startedAt : 0,
   };
   const { failed_attempt: _ignored, ...firstFields } = first;
-  const record: DialogueRecord = DialogueRecordSchema.parse({
+  const record: DialogueRecord = parseDialogueRecord({
     ...firstFields,
     status: rejected ? "rejected" : "accepted",
     rejection_reasons: reasons,

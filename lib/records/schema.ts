@@ -189,6 +189,27 @@ export const DialogueRecordSchema = z
   });
 export type DialogueRecord = z.infer<typeof DialogueRecordSchema>;
 
+/** Records this process built through parseDialogueRecord: checked once, where they were made. */
+const builtRecords = new WeakSet<DialogueRecord>();
+
+/**
+ * DialogueRecordSchema.parse for a record this process builds (finalize): the parsed record is remembered, so that
+ * the journal does not parse the same object again on its way to disk (checkedRecord). Anything else, such as a
+ * record copied with a change, read from a file or received from a thread, is a new object and is parsed there.
+ */
+export function parseDialogueRecord(value: unknown): DialogueRecord {
+  const record = DialogueRecordSchema.parse(value);
+  builtRecords.add(record);
+  return record;
+}
+
+/** The record as the journal writes it: the same object when parseDialogueRecord built it, else a parse's result. */
+export function checkedRecord(
+  record: DialogueRecord,
+): { success: true; data: DialogueRecord } | { success: false; error: z.ZodError } {
+  return builtRecords.has(record) ? { success: true, data: record } : DialogueRecordSchema.safeParse(record);
+}
+
 /** One line, for error messages: `path: message; path: message`. */
 export function formatZodError(error: z.ZodError, max = 3): string {
   const shown = error.issues
