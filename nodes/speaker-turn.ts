@@ -13,7 +13,7 @@ import {
   type PromptTemplate,
   type VariantManifest,
 } from "../lib/prompts/loader.js";
-import type { Speaker } from "../lib/records/schema.js";
+import type { Persona, Speaker } from "../lib/records/schema.js";
 import { speakerHistory } from "./series-render.js";
 import { checkTurnIn } from "./check-turn.js";
 import { sessionsBefore } from "./series-history.js";
@@ -41,6 +41,43 @@ export function speakerOfTurn(index: number): Speaker {
   return index % 2 === 0 ? "A" : "B";
 }
 
+/** What a speaker's system prompt is made of besides its persona, and the prompt built from them. */
+interface SystemPromptEntry {
+  prompt: PromptTemplate;
+  manifest: VariantManifest;
+  parts: readonly unknown[];
+  text: string;
+}
+
+/** Per persona (a dialogue's own object, kept by its state from turn to turn): its speaker's system prompt. */
+const systemPrompts = new WeakMap<Persona, SystemPromptEntry>();
+
+/**
+ * The speaker's system prompt: persona, language, conditioning, demonstration and series history. It is the same on
+ * every turn of a dialogue, so it is built once per persona and rebuilt only when anything it is made of differs.
+ */
+function speakerSystemPrompt(
+  state: DialogueState,
+  prompt: PromptTemplate,
+  persona: Persona,
+  manifest: VariantManifest,
+): string {
+  const parts = [state.language, state.seed, state.index, state.speechEvent, state.commonGround, state.history];
+  const cached = systemPrompts.get(persona);
+  if (cached?.prompt === prompt && cached.manifest === manifest && cached.parts.every((part, i) => part === parts[i]))
+    return cached.text;
+  const text =
+    fillSlots(prompt.section("system"), {
+      ...languageSlots(languageOf(state.language)),
+      name: persona.name,
+      persona: bulletList(persona.sentences),
+      ...conditioningSlots(state, manifest),
+      demonstration: renderDemonstration(prompt, demonstrationFor(state, manifest)),
+    }) + speakerHistory(state.history, persona.speaker);
+  systemPrompts.set(persona, { prompt, manifest, parts, text });
+  return text;
+}
+
 /**
  * The messages one speaker sees: its own persona (never the other's), the common ground, the speech event (those
  * two as the variant's manifest allows), an English demonstration, then the dialogue so far as a chat — its own
@@ -56,14 +93,7 @@ export function speakerMessages(
   const persona = state.personas.find((p) => p.speaker === speaker);
   const event = state.speechEvent;
   if (!persona || !event) throw new Error("speakerTurn runs after the personas and the speech event exist");
-  const system =
-    fillSlots(prompt.section("system"), {
-      ...languageSlots(languageOf(state.language)),
-      name: persona.name,
-      persona: bulletList(persona.sentences),
-      ...conditioningSlots(state, manifest),
-      demonstration: renderDemonstration(prompt, demonstrationFor(state, manifest)),
-    }) + speakerHistory(state.history, speaker);
+  const system = speakerSystemPrompt(state, prompt, persona, manifest);
 
   const chat: BaseMessage[] = [];
   if (speaker === "A") chat.push(new HumanMessage(prompt.section("opening")));
