@@ -117,6 +117,18 @@ async function measure(
   return { dialogues: count, turns, calls, accepted, wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
+/** Wall time per turn of `count` invocations of an empty graph, after 20 unclocked ones. */
+async function wallPerTurn(
+  graph: { invoke: (input: object, options?: object) => Promise<unknown> },
+  turns: number,
+  count: number,
+) {
+  for (let i = 0; i < 20; i++) await graph.invoke({});
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) await graph.invoke({}, { recursionLimit: 1000 });
+  return (performance.now() - t0) / (count * turns);
+}
+
 /**
  * An empty StateGraph of the dialogue graph's shape: three planning steps, `turns` turn steps (the speaker's node,
  * which checks its turn too, routed back to itself), critique, finalize. Returns the wall time per turn over
@@ -149,10 +161,7 @@ export async function engineFloor(turns: number, count: number): Promise<number>
     .addEdge("critique", "finalize")
     .addEdge("finalize", END)
     .compile();
-  for (let i = 0; i < 20; i++) await floor.invoke({});
-  const t0 = performance.now();
-  for (let i = 0; i < count; i++) await floor.invoke({}, { recursionLimit: 1000 });
-  return (performance.now() - t0) / (count * turns);
+  return wallPerTurn(floor, turns, count);
 }
 
 /**
@@ -183,10 +192,7 @@ export async function referenceFloor(turns: number, count: number): Promise<numb
     .addEdge("critique", "finalize")
     .addEdge("finalize", END)
     .compile();
-  for (let i = 0; i < 20; i++) await reference.invoke({});
-  const t0 = performance.now();
-  for (let i = 0; i < count; i++) await reference.invoke({}, { recursionLimit: 1000 });
-  return (performance.now() - t0) / (count * turns);
+  return wallPerTurn(reference, turns, count);
 }
 
 /** referenceFloor per turn on the machine and Node (24.22) the batch targets were set on: the middle of 0.64–0.69 ms. */
