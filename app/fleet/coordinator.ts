@@ -11,7 +11,7 @@
  */
 import { type Job, Queue } from "bullmq";
 import type { DialogueConfig } from "../../nodes/configuration.js";
-import { type DialogueRecord, DialogueRecordSchema } from "../../lib/records/schema.js";
+import { type DialogueRecord, parseDialogueRecord } from "../../lib/records/schema.js";
 import { DialogueFailedError, type GenerateOptions } from "../run/generate.js";
 import type { DialogueJob } from "../../lib/plan.js";
 import type { Progress } from "../run/progress.js";
@@ -258,7 +258,7 @@ async function collect(
   sessionStart: number,
 ): Promise<DialogueRecord | null> {
   const result = returned(held) ?? {};
-  let record = DialogueRecordSchema.parse(result.record);
+  let record = parseDialogueRecord(result.record);
   if (record.id !== planned.id) throw new Error(`job ${planned.id} returned the record of ${record.id} (bug)`);
   if (run.file?.done.has(record.id)) return null;
   if (run.review) record = run.review(record, planned);

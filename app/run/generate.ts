@@ -3,7 +3,7 @@ import type { DialogueEvent } from "../../nodes/events.js";
 import type { runDialogue } from "../../graphs/dialogue/graph.js";
 import { runJob } from "./run-job.js";
 import { loadBuiltinPersonas, type PersonaPool } from "../../lib/records/personas.js";
-import { type DialogueRecord, DialogueRecordSchema } from "../../lib/records/schema.js";
+import { type DialogueRecord, parseDialogueRecord } from "../../lib/records/schema.js";
 import { loadSpeechEvents } from "../../lib/speech-events.js";
 import { type DialogueJob, planRun } from "../../lib/plan.js";
 import type { RecordFile } from "./record-file.js";
@@ -143,7 +143,7 @@ export async function runPool(options: GenerateOptions, runOne: JobRunner): Prom
         if (!state.record) throw new Error(`dialogue ${job.id} ended without a record`);
         // tracing: the runId is the root run's id, i.e. the trace id
         record = invoke.runId
-          ? DialogueRecordSchema.parse({
+          ? parseDialogueRecord({
               ...state.record,
               provenance: { ...state.record.provenance, trace_id: invoke.runId },
             })

@@ -19,7 +19,7 @@ import { z } from "zod";
 import type { DialogueContext } from "../../nodes/configuration.js";
 import type { ModelSettings } from "../../lib/models/factory.js";
 import type { RetryEvent } from "../../lib/models/retry.js";
-import { DialogueRecordSchema } from "../../lib/records/schema.js";
+import { type DialogueRecord, parseDialogueRecord } from "../../lib/records/schema.js";
 import type { DialogueJob } from "../../lib/plan.js";
 import { type GenerateOptions, type GenerateResult, runPool } from "./generate.js";
 import type { RateLimiter } from "./rate-limit.js";
@@ -94,7 +94,6 @@ interface Pending {
   resolve: (value: { record: DialogueRecord }) => void;
   reject: (error: Error) => void;
 }
-type DialogueRecord = z.infer<typeof DialogueRecordSchema>;
 
 /** An error that came back from a thread: the same name and message as in the thread. */
 function threadError(name: string, message: string): Error {
@@ -151,7 +150,7 @@ class DialogueThread {
         case "done": {
           const entry = this.pending.get(message.id);
           this.pending.delete(message.id);
-          entry?.resolve({ record: DialogueRecordSchema.parse(message.record) });
+          entry?.resolve({ record: parseDialogueRecord(message.record) });
           break;
         }
         case "failed": {

@@ -189,25 +189,26 @@ export const DialogueRecordSchema = z
   });
 export type DialogueRecord = z.infer<typeof DialogueRecordSchema>;
 
-/** Records this process built through parseDialogueRecord: checked once, where they were made. */
-const builtRecords = new WeakSet<DialogueRecord>();
+/** Records parsed by parseDialogueRecord: checked once, where they were made or entered this process. */
+const parsedRecords = new WeakSet<DialogueRecord>();
 
 /**
- * DialogueRecordSchema.parse for a record this process builds (finalize): the parsed record is remembered, so that
- * the journal does not parse the same object again on its way to disk (checkedRecord). Anything else, such as a
- * record copied with a change, read from a file or received from a thread, is a new object and is parsed there.
+ * DialogueRecordSchema.parse where a record is made (finalize, the traced copy) or enters this process (a worker
+ * thread's or a fleet worker's answer): the parsed record is remembered, so that the journal does not parse the same
+ * object again on its way to disk (checkedRecord). Any other object, such as a record copied with a change, is
+ * parsed there.
  */
 export function parseDialogueRecord(value: unknown): DialogueRecord {
   const record = DialogueRecordSchema.parse(value);
-  builtRecords.add(record);
+  parsedRecords.add(record);
   return record;
 }
 
-/** The record as the journal writes it: the same object when parseDialogueRecord built it, else a parse's result. */
+/** The record as the journal writes it: the same object when parseDialogueRecord made it, else a parse's result. */
 export function checkedRecord(
   record: DialogueRecord,
 ): { success: true; data: DialogueRecord } | { success: false; error: z.ZodError } {
-  return builtRecords.has(record) ? { success: true, data: record } : DialogueRecordSchema.safeParse(record);
+  return parsedRecords.has(record) ? { success: true, data: record } : DialogueRecordSchema.safeParse(record);
 }
 
 /** One line, for error messages: `path: message; path: message`. */
