@@ -24,17 +24,23 @@ export interface Segment {
   readonly words: readonly Token[];
   /** the segment without interjections, for the detector */
   readonly langText: string;
+  /** the texts of `words` (what the marker lists of lib/lang/markers.ts look up) */
+  readonly wordTexts: readonly string[];
   /** detector verdict on the segment */
   detection(): Detection;
 }
 
 class Seg implements Segment {
+  private _wordTexts: readonly string[] | undefined;
   constructor(
     readonly text: string,
     readonly tokens: readonly Token[],
     readonly words: readonly Token[],
     readonly langText: string,
   ) {}
+  get wordTexts(): readonly string[] {
+    return (this._wordTexts ??= textsOf(this.words));
+  }
   detection(): Detection {
     return detect(this.langText);
   }
@@ -57,6 +63,10 @@ export interface TextAnalysis {
   readonly langText: string;
   /** word tokens that are not interjections */
   readonly words: readonly Token[];
+  /** the texts of `words` (what the marker lists of lib/lang/markers.ts look up) */
+  readonly wordTexts: readonly string[];
+  /** a coarse histogram of `compact` (its code units folded into 64 buckets), for repetition's cheap lower bound */
+  readonly compactHistogram: Int32Array;
   /** detector verdict on the whole text */
   detection(): Detection;
 }
@@ -70,6 +80,8 @@ class Analysis implements TextAnalysis {
   private _nfkc: string | undefined;
   private _segments: Segment[] | undefined;
   private _langText: string | undefined;
+  private _wordTexts: readonly string[] | undefined;
+  private _compactHistogram: Int32Array | undefined;
   constructor(readonly text: string) {}
 
   get profile(): TextProfile {
@@ -133,6 +145,23 @@ class Analysis implements TextAnalysis {
     }
     return this._words;
   }
+  get wordTexts(): readonly string[] {
+    if (this._wordTexts === undefined) {
+      // the whole text's words are one segment's when there is only one
+      const segs = this._segments;
+      this._wordTexts = segs?.length === 1 && segs[0]!.words === this.words ? segs[0]!.wordTexts : textsOf(this.words);
+    }
+    return this._wordTexts;
+  }
+  get compactHistogram(): Int32Array {
+    if (this._compactHistogram === undefined) {
+      const h = new Int32Array(64);
+      const s = this.compact;
+      for (let i = 0; i < s.length; i++) h[s.charCodeAt(i) & 63]!++;
+      this._compactHistogram = h;
+    }
+    return this._compactHistogram;
+  }
   get langText(): string {
     if (this._langText === undefined) {
       const words = this.words;
@@ -154,6 +183,10 @@ class Analysis implements TextAnalysis {
   detection(): Detection {
     return detect(this.langText);
   }
+}
+
+function textsOf(tokens: readonly Token[]): string[] {
+  return tokens.map((t) => t.text);
 }
 
 const NOT_WORD = /[^\p{L}\p{M}\p{N}]+/gu;

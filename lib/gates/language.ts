@@ -181,36 +181,22 @@ function coverage(tokens: readonly Token[], vocab: ReadonlySet<string>): number 
   return total === 0 ? 0 : covered / total;
 }
 
-function targetCodes(target: Target): string[] {
-  return [...target.accept, target.info.base];
-}
-
 /** Plainly target-language words (see lexicallyTarget): no need to ask the detector. */
-function lexicallyOk(tokens: readonly Token[], target: Target): boolean {
-  return lexicallyTarget(
-    tokens.map((t) => t.text),
-    targetCodes(target),
-  );
+function lexicallyOk(words: readonly string[], target: Target): boolean {
+  return lexicallyTarget(words, target.codes);
 }
 
 /** No glue word of the winning language: names, titles, borrowed noun phrases rather than a foreign clause. */
-function noForeignGlue(tokens: readonly Token[], lang: string, target: Target): boolean {
-  return (
-    foreignGlue(
-      tokens.map((t) => t.text),
-      lang,
-      targetCodes(target),
-    ).length === 0
-  );
+function noForeignGlue(words: readonly string[], lang: string, target: Target): boolean {
+  return foreignGlue(words, lang, target.codes).length === 0;
 }
 
 /**
  * The turn is built on the target's sentence glue while the detector's winner contributes none: a target
  * sentence carrying foreign names or titles ("saya suka pop. New kids on the block, favorit saya.").
  */
-function anchoredInTarget(tokens: readonly Token[], lang: string, target: Target): boolean {
-  const words = tokens.map((t) => t.text);
-  if (foreignGlue(words, lang, targetCodes(target)).length > 0) return false;
+function anchoredInTarget(words: readonly string[], lang: string, target: Target): boolean {
+  if (foreignGlue(words, lang, target.codes).length > 0) return false;
   // target glue that is not also a word of the winner ("tu" is French and Italian: no evidence either way)
   return target.accept.size > 0 && [...target.accept, target.info.base].some((t) => ownGlue(words, t, lang) > 0);
 }
@@ -310,7 +296,7 @@ function segmentsAgree(a: TextAnalysis, target: Target): boolean {
     const size = targetSize(seg.words, target);
     if (size.words < T.minWords || size.letters < T.minLetters) continue;
     judged++;
-    if (!lexicallyOk(seg.words, target) && !target.accept.has(seg.detection().language)) return false;
+    if (!lexicallyOk(seg.wordTexts, target) && !target.accept.has(seg.detection().language)) return false;
   }
   return judged > 0;
 }
@@ -360,7 +346,7 @@ export function checkLanguage(
     if (contextExplains(p.tokens, turns, index)) return undefined;
     const latin = a.words.filter((t) => t.script === "Latn");
     const d = analyze(latin.map((t) => t.text).join(" ")).detection();
-    if (anchoredInTarget(a.words, d.language, target)) return undefined;
+    if (anchoredInTarget(a.wordTexts, d.language, target)) return undefined;
     const det = d.language ? `, detected ${d.language} (${fmt(scoreOf(d, d.language))})` : "";
     return `written in Latin script (${sp.latinForeign}/${sp.letters} letters)${det}, expected ${target.expectedNames}`;
   }
@@ -380,13 +366,7 @@ export function checkLanguage(
   // shared script: the detector decides, never on a short turn
   if (isShort(a, target)) return undefined;
   // built on target glue with no foreign glue: passes whatever the detector says (see anchoredInTarget)
-  if (
-    lexicalAnchor(
-      a.words.map((t) => t.text),
-      targetCodes(target),
-    )
-  )
-    return undefined;
+  if (lexicalAnchor(a.wordTexts, target.codes)) return undefined;
   // (after lexicalAnchor: a turn it accepts has a function word of the target no other language shares)
   if (target.info.detectable) {
     const f = foreignFunctionWords(a, target, turns, index);
@@ -402,14 +382,14 @@ export function checkLanguage(
     const s = targetSize(a.words, target);
     if (s.words < T.unknownMinWords || s.letters < T.unknownMinLetters) return undefined;
     const v = confidentlyOther(d, target);
-    if (!v || anchoredInTarget(a.words, v.language, target) || contextExplains(p.tokens, turns, index))
+    if (!v || anchoredInTarget(a.wordTexts, v.language, target) || contextExplains(p.tokens, turns, index))
       return undefined;
     return `detected ${v.language} (${fmt(v.score)}) with confidence; ${target.info.base} is not in the detector`;
   }
   const v = contradicts(d, target, sp.expected, T.ratio, a.text);
   if (!v) return undefined;
-  if (anchoredInTarget(a.words, v.language, target) || contextExplains(p.tokens, turns, index)) return undefined;
-  if (targetEvidence(a.words, target, v.language)) return undefined;
+  if (anchoredInTarget(a.wordTexts, v.language, target) || contextExplains(p.tokens, turns, index)) return undefined;
+  if (targetEvidence(a, target, v.language)) return undefined;
   if (namesAndRepeatsOnly(a, target)) return undefined;
   return verdictText(v, target);
 }
@@ -420,9 +400,10 @@ export function checkLanguage(
  * retriever dan husky"), or a content word the detector gives to the target on its own — its morphology
  * ("disebut live action roleplaying").
  */
-function targetEvidence(tokens: readonly Token[], target: Target, lang: string): boolean {
-  const words = tokens.map((t) => t.text);
-  const codes = targetCodes(target);
+function targetEvidence(a: TextAnalysis, target: Target, lang: string): boolean {
+  const tokens = a.words;
+  const words = a.wordTexts;
+  const codes = target.codes;
   if (exclusiveFunctionWords(words, lang, codes).length > 0) return false;
   if (codes.some((c) => exclusiveFunctionWords(words, c, [lang]).length > 0)) return true;
   for (const t of tokens) {
@@ -466,11 +447,7 @@ function foreignFunctionWords(
   turns: readonly GateTurn[],
   index: number,
 ): { lang: string; detail: string } | undefined {
-  const f = foreignFunctionWordEvidence(
-    a.words.map((t) => t.text),
-    targetCodes(target),
-    T.foreignFunctionWords,
-  );
+  const f = foreignFunctionWordEvidence(a.wordTexts, target.codes, T.foreignFunctionWords);
   if (!f || target.siblings.has(f.lang)) return undefined;
   if (contextExplains(a.profile.tokens, turns, index)) return undefined;
   return {
@@ -561,17 +538,10 @@ export function checkCodeSwitching(
     if (size.words < minWords || size.letters < minLetters) continue;
     const letters = size.letters;
     // without any foreign glue word the segment is names/titles/loanwords: it would pass below anyway
-    if (
-      policy !== "none" &&
-      !anyForeignGlue(
-        seg.words.map((t) => t.text),
-        targetCodes(target),
-      )
-    )
-      continue;
+    if (policy !== "none" && !anyForeignGlue(seg.wordTexts, target.codes)) continue;
     const v = contradicts(seg.detection(), target, letters, ratio, seg.text);
     if (!v) continue;
-    if (policy !== "none" && (isNameLike(seg.tokens) || noForeignGlue(seg.words, v.language, target))) continue;
+    if (policy !== "none" && (isNameLike(seg.tokens) || noForeignGlue(seg.wordTexts, v.language, target))) continue;
     if (contextExplains(seg.tokens, turns, index)) continue;
     return `sentence "${clip(seg.text)}" ${verdictText(v, target)}`;
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { dialogueGateFailures, turnGateFailures } from "./index.js";
-import { boundedLevenshtein } from "./repetition.js";
+import { createRng } from "../random.js";
+import { boundedLevenshtein, REPETITION_THRESHOLDS } from "./repetition.js";
 
 function rep(lang: string, texts: string[]): string[] {
   const turns = texts.map((text, i) => ({ speaker: i % 2 === 0 ? "A" : "B", text }));
@@ -80,5 +81,31 @@ describe("repetition", () => {
     expect(boundedLevenshtein("kitten", "sitting", 5)).toBe(3);
     expect(boundedLevenshtein("kitten", "sitting", 2)).toBe(3);
     expect(boundedLevenshtein("abc", "abc", 0)).toBe(0);
+  });
+
+  it("finds every near repeat the edit distance finds, substitutions at the limit included (the cheap bound skips none)", () => {
+    // random sentences and copies with up to 14 random edits: the verdict must be the edit distance's, whatever the edits
+    const rng = createRng(17);
+    const letters = "abcdefghijklmnopqrstuvwxyz";
+    const word = () => Array.from({ length: 2 + rng.int(0, 6) }, () => letters[rng.int(0, 25)]).join("");
+    let near = 0;
+    for (let n = 0; n < 400; n++) {
+      const base = Array.from({ length: 8 + rng.int(0, 11) }, word).join(" ");
+      let copy = base;
+      for (let e = rng.int(0, 14); e > 0; e--) {
+        const at = rng.int(0, copy.length - 1);
+        const op = rng.int(0, 2);
+        const ch = letters[rng.int(0, 25)]!;
+        copy = copy.slice(0, at) + (op === 1 ? "" : ch) + copy.slice(op === 2 ? at : at + 1);
+      }
+      const [a, b] = [base.replace(/ /g, ""), copy.replace(/ /g, "")];
+      const longest = Math.max(a.length, b.length);
+      const max = Math.floor((1 - REPETITION_THRESHOLDS.nearSimilarity) * longest);
+      const expected = a !== b && max > 0 && boundedLevenshtein(a, b, max) <= max;
+      const found = rep("en", [base, "ok", copy]).some((d) => d.startsWith("near-verbatim"));
+      if (expected) near++;
+      expect(found, `${base} / ${copy}`).toBe(expected);
+    }
+    expect(near).toBeGreaterThan(100);
   });
 });

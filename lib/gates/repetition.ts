@@ -52,6 +52,19 @@ export function boundedLevenshtein(a: string, b: string, max: number): number {
   return Math.min(prev[n] ?? max + 1, max + 1);
 }
 
+/**
+ * The L1 distance of two texts' histograms. An edit changes it by at most 2 (a substitution) and folding characters
+ * into buckets can only lower it, so an edit distance of d needs a histogram distance of at most 2d: texts further
+ * apart than 2 × max cannot be near repeats, and the banded Levenshtein is skipped for them (most pairs of turns).
+ */
+function histogramDistance(a: TextAnalysis, b: TextAnalysis): number {
+  const x = a.compactHistogram;
+  const y = b.compactHistogram;
+  let d = 0;
+  for (let i = 0; i < 64; i++) d += Math.abs(x[i]! - y[i]!);
+  return d;
+}
+
 function spacedWords(a: TextAnalysis): number {
   let n = 0;
   for (const t of a.profile.tokens) if (!UNSPACED.has(t.script)) n++;
@@ -74,7 +87,7 @@ export function checkRepetition(turns: readonly GateTurn[], index: number, a: Te
     if (prev === cur) return `repeats turn ${j} verbatim`;
     const longest = Math.max(prev.length, cur.length);
     const max = Math.floor((1 - R.nearSimilarity) * longest);
-    if (max > 0 && Math.abs(prev.length - cur.length) <= max) {
+    if (max > 0 && Math.abs(prev.length - cur.length) <= max && histogramDistance(b, a) <= 2 * max) {
       const d = boundedLevenshtein(prev, cur, max);
       if (d <= max) return `near-verbatim repeat of turn ${j} (similarity ${(1 - d / longest).toFixed(2)})`;
     }

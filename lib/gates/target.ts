@@ -49,6 +49,8 @@ export interface Target {
   /** zh-Hans / zh-Hant (or a region implying one) */
   hanVariant?: "Hans" | "Hant";
   latinExpected: boolean;
+  /** the detector codes the target answers to: the accepted ones, then the base (what the marker lists take) */
+  codes: readonly string[];
 }
 
 const cache = new Map<string, Target>();
@@ -87,6 +89,7 @@ export function targetFor(tag: string): Target {
     kind,
     ...(hanVariant ? { hanVariant } : {}),
     latinExpected: expected.has("Latn"),
+    codes: [...new Set(info.detector.accept), info.base],
   };
   if (cache.size > 200) cache.clear();
   cache.set(tag, target);

@@ -80,6 +80,61 @@ for (const [lang, words] of common)
     o.add(lang);
   }
 
+/** What a listed word is to a set of target languages (lexicallyTarget's cases). */
+const enum Role {
+  /** glue of a target language that no other listed language has, or only other targets: evidence of the target */
+  OwnGlue,
+  /** a function word of a target that is not such evidence (shared with another language, or only common) */
+  OwnOther,
+  /** glue of some other listed language, and no function word of a target */
+  OtherGlue,
+  /** only a common word of other listed languages */
+  OtherCommon,
+}
+
+/** The listed words as one set of target languages sees them, computed once per set (a run has a handful). */
+interface Lexicon {
+  role: ReadonlyMap<string, Role>;
+  /** glue of a target that no other listed language has (lexicalAnchor) */
+  anchors: ReadonlySet<string>;
+  /** glue and common words of the targets (not foreign evidence) */
+  common: ReadonlySet<string>;
+  /** glue of any listed language that is not a glue or common word of a target (foreignGlue for any verdict) */
+  foreignGlue: ReadonlySet<string>;
+}
+
+const lexicons = new Map<string, Lexicon>();
+/** the last target list asked for and its lexicon: callers pass the same list for a whole run (Target.codes) */
+let last: { target: readonly string[]; lexicon: Lexicon } | undefined;
+
+function lexiconOf(target: readonly string[]): Lexicon {
+  if (last?.target === target) return last.lexicon;
+  const lexicon = lexiconFor(target);
+  last = { target, lexicon };
+  return lexicon;
+}
+
+function lexiconFor(target: readonly string[]): Lexicon {
+  const key = target.join(" ");
+  let lexicon = lexicons.get(key);
+  if (lexicon) return lexicon;
+  const role = new Map<string, Role>();
+  const anchors = new Set<string>();
+  const targetCommon = new Set<string>();
+  for (const t of target) for (const w of common.get(t) ?? []) targetCommon.add(w);
+  for (const [w, o] of owners) {
+    const ownGlue = target.some((t) => glue.get(t)?.has(w));
+    const onlyTargets = [...o].every((l) => target.includes(l));
+    if (!target.some((t) => o.has(t)))
+      role.set(w, [...o].some((l) => glue.get(l)?.has(w)) ? Role.OtherGlue : Role.OtherCommon);
+    else role.set(w, ownGlue && (o.size === 1 || onlyTargets) ? Role.OwnGlue : Role.OwnOther);
+    if (ownGlue && onlyTargets) anchors.add(w);
+  }
+  const foreign = new Set([...unionGlue].filter((w) => !targetCommon.has(w)));
+  lexicons.set(key, (lexicon = { role, anchors, common: targetCommon, foreignGlue: foreign }));
+  return lexicon;
+}
+
 /**
  * Strong lexical evidence that `words` are written in one of the `target` languages: at least two glue
  * words that belong to no other listed language, making up at least a fifth of the words, and no word that
@@ -88,21 +143,16 @@ for (const [lang, words] of common)
  */
 export function lexicallyTarget(words: readonly string[], target: readonly string[]): boolean {
   if (words.length < 2) return false;
+  const role = lexiconOf(target).role;
   let own = 0;
   for (const word of words) {
     for (const f of forms(word)) {
-      const o = owners.get(f);
-      if (!o) continue;
-      let targetWord = false;
-      for (const t of target) if (o.has(t)) targetWord = true;
-      if (!targetWord) {
-        // a word some other language uses as glue: mixed or foreign text, let the detector decide
-        for (const l of o) if (glue.get(l)?.has(f)) return false;
-        continue;
-      }
-      if (o.size === 1 || [...o].every((l) => target.includes(l))) {
-        if (target.some((t) => glue.get(t)?.has(f))) own++;
-      }
+      const r = role.get(f);
+      // unlisted, or a word other languages only have as a common word: look at the next form
+      if (r === undefined || r === Role.OtherCommon) continue;
+      // a word some other language uses as glue: mixed or foreign text, let the detector decide
+      if (r === Role.OtherGlue) return false;
+      if (r === Role.OwnGlue) own++;
       break;
     }
   }
@@ -115,14 +165,9 @@ export function lexicallyTarget(words: readonly string[], target: readonly strin
  * and loanwords aside). Equivalent to "no foreign glue and some own glue" for every possible verdict.
  */
 export function lexicalAnchor(words: readonly string[], target: readonly string[]): boolean {
+  const lexicon = lexiconOf(target);
   if (foreignGlue(words, "", target).length > 0) return false;
-  for (const word of words) {
-    for (const f of forms(word)) {
-      if (!target.some((t) => glue.get(t)?.has(f))) continue;
-      const o = owners.get(f);
-      if (o && [...o].every((l) => target.includes(l))) return true;
-    }
-  }
+  for (const word of words) for (const f of forms(word)) if (lexicon.anchors.has(f)) return true;
   return false;
 }
 
@@ -162,12 +207,16 @@ function wordForms(word: string): string[] {
  * counting words that are glue or common words of any of the `target` languages.
  */
 export function foreignGlue(words: readonly string[], lang: string, target: readonly string[]): string[] {
-  const list = glue.get(lang) ?? unionGlue;
+  const lexicon = lexiconOf(target);
+  const own = glue.get(lang);
+  // any listed language's glue, less the targets' words, is one set; one language's glue is checked against them
+  const list = own ?? lexicon.foreignGlue;
+  const targetWords = own ? lexicon.common : undefined;
   const found: string[] = [];
   for (const word of words) {
     for (const f of forms(word)) {
       if (!list.has(f)) continue;
-      if (target.some((t) => common.get(t)?.has(f))) continue;
+      if (targetWords?.has(f)) continue;
       found.push(f);
       break;
     }

@@ -336,6 +336,8 @@ const SCRIPT_INDEX: Readonly<Record<ScriptCode, number>> = Object.fromEntries(
 
 export function profileText(text: string): TextProfile {
   const counts = new Int32Array(SCRIPT_LIST.length);
+  let countedScript: ScriptCode | undefined;
+  let countedIndex = 0;
   const tokens: Token[] = [];
   let letters = 0;
   let digits = 0;
@@ -391,7 +393,12 @@ export function profileText(text: string): TextProfile {
       }
       tokLetters++;
       letters++;
-      counts[SCRIPT_INDEX[s]]!++;
+      // a script's counter is looked up when the script changes, not for every letter
+      if (s !== countedScript) {
+        countedScript = s;
+        countedIndex = SCRIPT_INDEX[s];
+      }
+      counts[countedIndex]!++;
       if (s === "Hani") {
         const v = hanVariantOf(cp);
         if (v !== 0) {
