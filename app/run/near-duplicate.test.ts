@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { makeRecord } from "../../testing/records.js";
-import { jaccard, NearDuplicateIndex, shingles, words } from "./near-duplicate.js";
+import { fmix32, fnv1a } from "../../lib/random.js";
+import { jaccard, minhash, NearDuplicateIndex, shingles, words } from "./near-duplicate.js";
 
 const SPANISH = [
   "¡Hola! ¿Qué tal el fin de semana? Yo fui a la sierra con mis primos y volvimos agotados.",
@@ -90,5 +91,26 @@ describe("near-duplicate dialogues", () => {
     expect(index.size).toBe(1);
     expect(index.review(makeRecord("es-1-00002", "es", SPANISH)).status).toBe("rejected");
     expect(index.review(makeRecord("es-1-00003", "es", OTHER_SPANISH)).status).toBe("accepted");
+  });
+});
+
+describe("MinHash signature", () => {
+  it("is the minimum of fmix32(shingle ^ seed) per seed over fnv1a hashes of the joined word trigrams", () => {
+    // the straightforward definition; the index computes the same values without building strings, in signed integers
+    const seeds = Array.from({ length: 128 }, (_, i) => fmix32(Math.imul(i + 1, 0x9e3779b9) ^ 0x5bd1e995));
+    const values: number[] = [];
+    for (const text of [SPANISH.join("\n"), CHINESE.join("\n"), "uno dos", "ÿ ÿ ÿ ÿ"]) {
+      const ws = words(text, "es");
+      const expected = new Set(
+        ws.length < 3 ? [fnv1a(ws.join(" "))] : ws.slice(2).map((_, i) => fnv1a(ws.slice(i, i + 3).join(" "))),
+      );
+      const got = shingles(text, "es");
+      expect([...got].sort()).toEqual([...expected].sort());
+      const reference = seeds.map((seed) => Math.min(...[...expected].map((shingle) => fmix32(shingle ^ seed))));
+      expect(Array.from(minhash(got)!)).toEqual(reference);
+      values.push(...reference);
+    }
+    // minima on both sides of 2³¹ (the signed fast path must keep the unsigned order)
+    expect(values.some((h) => h >= 2 ** 31) && values.some((h) => h < 2 ** 31)).toBe(true);
   });
 });
