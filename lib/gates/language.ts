@@ -150,7 +150,37 @@ function targetSize(
   return { words, letters, unspaced };
 }
 
+/**
+ * Whether the tokens have at least `minWords` words and `minLetters` letters in the target's spaced scripts (as
+ * targetSize counts them, with `distinct` too), stopping as soon as they do.
+ */
+function reachesSize(
+  tokens: readonly Token[],
+  target: Target,
+  minWords: number,
+  minLetters: number,
+  distinct = false,
+): boolean {
+  let words = 0;
+  let letters = 0;
+  const seen = distinct ? new Set<string>() : undefined;
+  for (const t of tokens) {
+    if ((target.expected.size > 0 && !target.expected.has(t.script)) || UNSPACED.has(t.script)) continue;
+    if (seen) {
+      const key = t.text.toLowerCase();
+      if (seen.has(key)) continue;
+      seen.add(key);
+    }
+    words++;
+    letters += t.letters;
+    if (words >= minWords && letters >= minLetters) return true;
+  }
+  return false;
+}
+
 function isShort(a: TextAnalysis, target: Target): boolean {
+  // a target without unspaced scripts counts no unspaced characters: only the word and letter counts decide
+  if (!target.unspaced) return !reachesSize(a.words, target, T.minWords, T.minLetters, true);
   const s = targetSize(a.words, target, true);
   if (s.unspaced > 0 && s.unspaced >= s.letters) return s.unspaced < T.minUnspacedChars;
   return s.words < T.minWords || s.letters < T.minLetters;
@@ -293,8 +323,7 @@ function segmentsAgree(a: TextAnalysis, target: Target): boolean {
   if (segs.length < 2) return false;
   let judged = 0;
   for (const seg of segs) {
-    const size = targetSize(seg.words, target);
-    if (size.words < T.minWords || size.letters < T.minLetters) continue;
+    if (!reachesSize(seg.words, target, T.minWords, T.minLetters)) continue;
     judged++;
     if (!lexicallyOk(seg.wordTexts, target) && !target.accept.has(seg.detection().language)) return false;
   }

@@ -1,7 +1,7 @@
 /** The target language as the checks need it: resolved once per tag and cached. */
 
 import { resolveLanguage, type LanguageInfo } from "../lang/languages.js";
-import { expandScripts, SCRIPT_NAMES, type ScriptCode } from "../lang/scripts.js";
+import { expandScripts, SCRIPT_NAMES, type ScriptCode, UNSPACED } from "../lang/scripts.js";
 
 /**
  * Scripts used by exactly one language in everyday writing: when the target is that language and its
@@ -49,6 +49,8 @@ export interface Target {
   /** zh-Hans / zh-Hant (or a region implying one) */
   hanVariant?: "Hans" | "Hant";
   latinExpected: boolean;
+  /** some expected script writes words without spaces (Han, kana, Thai …), or any script is expected */
+  unspaced: boolean;
   /** the detector codes the target answers to: the accepted ones, then the base (what the marker lists take) */
   codes: readonly string[];
 }
@@ -89,6 +91,7 @@ export function targetFor(tag: string): Target {
     kind,
     ...(hanVariant ? { hanVariant } : {}),
     latinExpected: expected.has("Latn"),
+    unspaced: expected.size === 0 || [...expected].some((s) => UNSPACED.has(s)),
     codes: [...new Set(info.detector.accept), info.base],
   };
   if (cache.size > 200) cache.clear();
