@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRng, hashSeed } from "./random.js";
+import { createRng, fnv1a, fnv1aJoined, hashSeed } from "./random.js";
 
 describe("hashSeed", () => {
   it("is stable and returns an unsigned 32-bit integer", () => {
@@ -20,6 +20,27 @@ describe("hashSeed", () => {
       hashSeed(),
     ]);
     expect(seeds.size).toBe(6);
+  });
+});
+
+describe("fnv1a", () => {
+  it("is the published FNV-1a (32-bit offset basis and prime)", () => {
+    expect(fnv1a("")).toBe(0x811c9dc5);
+    expect(fnv1a("a")).toBe(0xe40c292c);
+    expect(fnv1a("foobar")).toBe(0xbf9cf968);
+  });
+
+  it("fnv1aJoined hashes a slice of parts as if joined, without the string", () => {
+    const parts = ["hola", "qué", "tal", "", "ñandú"];
+    for (const [start, end] of [
+      [0, 5],
+      [1, 4],
+      [2, 3],
+      [3, 3],
+      [0, 0],
+    ] as const)
+      expect(fnv1aJoined(parts, " ", start, end)).toBe(fnv1a(parts.slice(start, end).join(" ")));
+    expect(fnv1aJoined(parts, "--")).toBe(fnv1a(parts.join("--")));
   });
 });
 

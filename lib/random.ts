@@ -23,13 +23,23 @@ export interface Rng {
 
 const SEPARATOR = "\u001f"; // unit separator: cannot collide with ordinary text parts
 
+const FNV_OFFSET = 0x811c9dc5;
+
+/** FNV-1a's state after `text`'s code units, from state `h`. */
+function fnvUpdate(h: number, text: string): number {
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h;
+}
+
 /** 32-bit FNV-1a hash of a string. */
 export function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
+  return fnvUpdate(FNV_OFFSET, text) >>> 0;
+}
+
+/** `fnv1a(parts.slice(start, end).join(separator))`, without building the string. */
+export function fnv1aJoined(parts: readonly string[], separator: string, start = 0, end = parts.length): number {
+  let h = FNV_OFFSET;
+  for (let k = start; k < end; k++) h = fnvUpdate(k > start ? fnvUpdate(h, separator) : h, parts[k]!);
   return h >>> 0;
 }
 

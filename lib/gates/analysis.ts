@@ -146,12 +146,7 @@ class Analysis implements TextAnalysis {
     return this._words;
   }
   get wordTexts(): readonly string[] {
-    if (this._wordTexts === undefined) {
-      // the whole text's words are one segment's when there is only one
-      const segs = this._segments;
-      this._wordTexts = segs?.length === 1 && segs[0]!.words === this.words ? segs[0]!.wordTexts : textsOf(this.words);
-    }
-    return this._wordTexts;
+    return (this._wordTexts ??= textsOf(this.words));
   }
   get compactHistogram(): Int32Array {
     if (this._compactHistogram === undefined) {

@@ -124,16 +124,20 @@ function splitScripts(p: TextProfile, target: Target): ScriptSplit {
 /**
  * Words and letters written in the target's scripts (interjections such as lol, haha, ok left out). With
  * `distinct`, a word repeated in the turn counts once: "hey hey hey hey" is one word, not evidence of a language.
+ * With `enough`, counting stops once the words and letters reach it, for a target without unspaced scripts (callers
+ * that only compare the counts with it get the same answer).
  */
 function targetSize(
   tokens: readonly Token[],
   target: Target,
   distinct = false,
+  enough?: { words: number; letters: number },
 ): { words: number; letters: number; unspaced: number } {
   let words = 0;
   let letters = 0;
   let unspaced = 0;
   const seen = distinct ? new Set<string>() : undefined;
+  const stop = target.unspaced ? undefined : enough;
   for (const t of tokens) {
     if (target.expected.size > 0 && !target.expected.has(t.script)) continue;
     if (seen) {
@@ -145,43 +149,17 @@ function targetSize(
     else {
       words++;
       letters += t.letters;
+      if (stop && words >= stop.words && letters >= stop.letters) break;
     }
   }
   return { words, letters, unspaced };
 }
 
-/**
- * Whether the tokens have at least `minWords` words and `minLetters` letters in the target's spaced scripts (as
- * targetSize counts them, with `distinct` too), stopping as soon as they do.
- */
-function reachesSize(
-  tokens: readonly Token[],
-  target: Target,
-  minWords: number,
-  minLetters: number,
-  distinct = false,
-): boolean {
-  let words = 0;
-  let letters = 0;
-  const seen = distinct ? new Set<string>() : undefined;
-  for (const t of tokens) {
-    if ((target.expected.size > 0 && !target.expected.has(t.script)) || UNSPACED.has(t.script)) continue;
-    if (seen) {
-      const key = t.text.toLowerCase();
-      if (seen.has(key)) continue;
-      seen.add(key);
-    }
-    words++;
-    letters += t.letters;
-    if (words >= minWords && letters >= minLetters) return true;
-  }
-  return false;
-}
+/** The size from which the detector may judge a turn. */
+const JUDGEABLE = { words: T.minWords, letters: T.minLetters };
 
 function isShort(a: TextAnalysis, target: Target): boolean {
-  // a target without unspaced scripts counts no unspaced characters: only the word and letter counts decide
-  if (!target.unspaced) return !reachesSize(a.words, target, T.minWords, T.minLetters, true);
-  const s = targetSize(a.words, target, true);
+  const s = targetSize(a.words, target, true, JUDGEABLE);
   if (s.unspaced > 0 && s.unspaced >= s.letters) return s.unspaced < T.minUnspacedChars;
   return s.words < T.minWords || s.letters < T.minLetters;
 }
@@ -323,7 +301,8 @@ function segmentsAgree(a: TextAnalysis, target: Target): boolean {
   if (segs.length < 2) return false;
   let judged = 0;
   for (const seg of segs) {
-    if (!reachesSize(seg.words, target, T.minWords, T.minLetters)) continue;
+    const size = targetSize(seg.words, target, false, JUDGEABLE);
+    if (size.words < T.minWords || size.letters < T.minLetters) continue;
     judged++;
     if (!lexicallyOk(seg.wordTexts, target) && !target.accept.has(seg.detection().language)) return false;
   }
